@@ -1,0 +1,4 @@
+namespace Hearth.Adapters;
+
+/// <summary>Anchor for the adapters assembly.</summary>
+public static class AdaptersAssembly;

@@ -1,0 +1,231 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Hearth.Durable.Jobs;
+
+/// <summary>
+/// The worker's statements: fetch a batch with SKIP LOCKED, finish batches, heartbeat, hand back, rescue, prune.
+/// When an activity or durable timer finishes, the same statement records the orchestration event and wakes the
+/// instance, so an orchestration never misses a result and never sees one twice (a job leaves 'running' once).
+/// </summary>
+internal sealed class JobStore(NpgsqlDataSource db)
+{
+    // CTEs appended to statements whose CTE "ev" returns the instance ids that received events:
+    // wake each instance once, reusing a step job that is still waiting. Locking that job keeps a worker from
+    // starting it before this transaction's events are visible.
+    internal const string WakeInstances = """
+        , waiting as (
+            select w.instance_id from durable.jobs w
+            where w.kind = 3 and w.state = 'ready' and w.instance_id in (select instance_id from ev)
+            for update
+        ),
+        woke as (
+            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, run_at, created_at)
+            select distinct '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb,
+                   e.instance_id, @now, @now
+            from ev e
+            where e.instance_id not in (select instance_id from waiting)
+            returning 1
+        )
+        """;
+
+    public async Task<List<JobRecord>> FetchAsync(string[] queues, int limit, string worker, TimeSpan lease, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            with next as (
+                select id from durable.jobs
+                where state = 'ready' and run_at <= @now and queue = any(@queues)
+                order by run_at, id
+                limit @limit
+                for update skip locked
+            )
+            update durable.jobs j
+            set state = 'running', attempt = j.attempt + 1, lease_owner = @worker, lease_expires_at = @expires, started_at = @now
+            from next where j.id = next.id
+            returning j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.retry::text, j.owner, j.instance_id, j.call_id, j.created_at
+            """);
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.AddWithValue("queues", queues);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("worker", worker);
+        command.Parameters.AddWithValue("expires", now + lease);
+        var jobs = new List<JobRecord>(limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            jobs.Add(new JobRecord(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                (JobKind)reader.GetInt16(2),
+                ParseJson(reader.GetString(3)),
+                reader.GetInt32(4),
+                reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : DurableJson.Deserialize<RetryPolicy>(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+        return jobs;
+    }
+
+    /// <summary>The earliest run_at of a ready job that is not due yet, to sleep until then.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(string[] queues, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "select min(run_at) from durable.jobs where state = 'ready' and run_at > @now and queue = any(@queues)");
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.AddWithValue("queues", queues);
+        var value = await command.ExecuteScalarAsync(ct);
+        return value is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : null;
+    }
+
+    /// <summary>Marks finished jobs: successes, retries and deaths, in one round trip.</summary>
+    public async Task FinishAsync(IReadOnlyList<JobOutcome> outcomes, string worker, DateTimeOffset now, CancellationToken ct)
+    {
+        var succeeded = outcomes.Where(o => o.Error is null).ToList();
+        var failed = outcomes.Where(o => o.Error is not null).ToList();
+        await using var batch = db.CreateBatch();
+        if (succeeded.Count > 0)
+        {
+            var command = new NpgsqlBatchCommand("""
+                with r as (select * from unnest(@ids, @results) as r(id, result)),
+                done as (
+                    update durable.jobs j
+                    set state = 'succeeded', finished_at = @now, lease_owner = null, lease_expires_at = null
+                    from r where j.id = r.id and j.state = 'running' and j.lease_owner = @worker
+                    returning j.kind, j.queue, j.instance_id, j.call_id, r.result
+                ),
+                ev as (
+                    insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
+                    select instance_id, case kind when 1 then 'activity_completed' else 'timer_fired' end, queue, call_id, result::jsonb, @now
+                    from done where instance_id is not null and kind in (1, 2)
+                    returning instance_id
+                )
+                """ + WakeInstances + " select count(*) from done");
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = succeeded.Select(o => o.JobId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("results", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = succeeded.Select(o => o.Result).ToArray() });
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("worker", worker);
+            batch.BatchCommands.Add(command);
+        }
+        if (failed.Count > 0)
+        {
+            var command = new NpgsqlBatchCommand("""
+                with r as (select * from unnest(@ids, @errors, @retry_at, @dead) as r(id, error, retry_at, dead)),
+                done as (
+                    update durable.jobs j
+                    set state = case when r.dead then 'dead' else 'ready' end,
+                        run_at = case when r.dead then j.run_at else r.retry_at end,
+                        finished_at = case when r.dead then @now end,
+                        last_error = r.error, lease_owner = null, lease_expires_at = null
+                    from r where j.id = r.id and j.state = 'running' and j.lease_owner = @worker
+                    returning j.kind, j.queue, j.instance_id, j.call_id, j.attempt, r.dead, r.error
+                ),
+                ev as (
+                    insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
+                    select instance_id, 'activity_failed', queue, call_id, jsonb_build_object('error', error, 'attempts', attempt), @now
+                    from done where dead and instance_id is not null and kind = 1
+                    returning instance_id
+                )
+                """ + WakeInstances + " select count(*) from done");
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = failed.Select(o => o.JobId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = failed.Select(o => o.Error).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("retry_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = failed.Select(o => o.RetryAt ?? now).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("dead", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { Value = failed.Select(o => o.Dead).ToArray() });
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("worker", worker);
+            batch.BatchCommands.Add(command);
+        }
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Extends the leases of jobs this worker still runs.</summary>
+    public async Task<int> HeartbeatAsync(long[] ids, string worker, DateTimeOffset expires, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "update durable.jobs set lease_expires_at = @expires where id = any(@ids) and state = 'running' and lease_owner = @worker");
+        command.Parameters.AddWithValue("expires", expires);
+        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("worker", worker);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Gives jobs back without using up an attempt (shutdown before they could finish).</summary>
+    public async Task ReleaseAsync(long[] ids, string worker, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            update durable.jobs set state = 'ready', attempt = greatest(attempt - 1, 0), run_at = @now, lease_owner = null, lease_expires_at = null
+            where id = any(@ids) and state = 'running' and lease_owner = @worker;
+            select pg_notify('durable_jobs', '');
+            """);
+        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("worker", worker);
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Jobs whose lease expired (their worker died): back to ready, or dead after their last attempt.</summary>
+    public async Task<int> RescueAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            with expired as (
+                select id from durable.jobs
+                where state = 'running' and lease_expires_at < @now
+                limit 1000
+                for update skip locked
+            ),
+            done as (
+                update durable.jobs j
+                set state = case when j.attempt >= j.max_attempts then 'dead' else 'ready' end,
+                    run_at = @now,
+                    finished_at = case when j.attempt >= j.max_attempts then @now end,
+                    last_error = 'Lease expired: worker ' || coalesce(j.lease_owner, '?') || ' stopped during attempt ' || j.attempt || '.',
+                    lease_owner = null, lease_expires_at = null
+                from expired where j.id = expired.id
+                returning j.kind, j.queue, j.instance_id, j.call_id, j.attempt, j.state = 'dead' as dead, j.last_error as error
+            ),
+            ev as (
+                insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
+                select instance_id, 'activity_failed', queue, call_id, jsonb_build_object('error', error, 'attempts', attempt), @now
+                from done where dead and instance_id is not null and kind = 1
+                returning instance_id
+            )
+            """ + WakeInstances + " select count(*)::int from done");
+        command.Parameters.AddWithValue("now", now);
+        var rescued = (int)(await command.ExecuteScalarAsync(ct))!;
+        if (rescued > 0)
+        {
+            // Rescued jobs are ready now: wake the fetchers instead of waiting for their next poll.
+            await using var notify = db.CreateCommand("select pg_notify('durable_jobs', '')");
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+        return rescued;
+    }
+
+    /// <summary>Deletes finished jobs past their retention, a bounded number per call.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset succeededBefore, DateTimeOffset deadBefore, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            delete from durable.jobs where id in (
+                select id from durable.jobs
+                where (state in ('succeeded', 'cancelled') and finished_at < @succeeded_before)
+                   or (state = 'dead' and finished_at < @dead_before)
+                limit 10000)
+            """);
+        command.Parameters.AddWithValue("succeeded_before", succeededBefore);
+        command.Parameters.AddWithValue("dead_before", deadBefore);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static JsonElement ParseJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
+
+/// <summary>How one execution ended: a result (JSON text, for activities) or an error with the retry decision.</summary>
+internal sealed record JobOutcome(long JobId, string? Result, string? Error, bool Dead, DateTimeOffset? RetryAt);
