@@ -70,6 +70,7 @@ public sealed class FalJwksCacheTests
     [InlineData("""{"keys":[]}""")]
     [InlineData("""{"keys":[{"kty":"OKP","crv":"X25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}""")]
     [InlineData("""{"keys":[{"kty":"OKP","crv":"Ed25519","x":"dG9vIHNob3J0"}]}""")]
+    [InlineData("""{"keys":[{"kty":"OKP","crv":"Ed25519","x":"!!!!not+base64url/at=all!!!!!!!!!!!!!!!!!!"}]}""")]
     [InlineData("""{"nothing":true}""")]
     [InlineData("""[1,2,3]""")]
     public void A_key_set_without_usable_ed25519_keys_is_refused(string jwks)

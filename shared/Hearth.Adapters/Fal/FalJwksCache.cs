@@ -102,7 +102,7 @@ public sealed class FalJwksCache(HttpClient http, IOptions<FalOptions> options, 
                     if (key.ValueKind != JsonValueKind.Object) continue;
                     if (Text(key, "kty") != "OKP" || Text(key, "crv") != "Ed25519" || Text(key, "x") is not { } x) continue;
                     var bytes = new byte[48];
-                    if (Base64Url.TryDecodeFromChars(x, bytes, out var written) && written == 32) keys.Add(bytes[..32]);
+                    if (TryDecode(x, bytes, out var written) && written == 32) keys.Add(bytes[..32]);
                 }
             }
         }
@@ -112,6 +112,20 @@ public sealed class FalJwksCache(HttpClient http, IOptions<FalOptions> options, 
         }
         if (keys.Count == 0) throw new FalKeysUnavailableException("Fal's key set holds no Ed25519 keys.");
         return keys;
+    }
+
+    // Base64Url.TryDecodeFromChars throws on characters outside the alphabet or a bad length: such a key is skipped.
+    private static bool TryDecode(string text, Span<byte> destination, out int written)
+    {
+        written = 0;
+        try
+        {
+            return Base64Url.TryDecodeFromChars(text, destination, out written);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static string? Text(JsonElement element, string name) =>

@@ -36,8 +36,22 @@ public sealed class ImageWebhookTokens
     {
         if (string.IsNullOrEmpty(jobId) || string.IsNullOrEmpty(token) || token.Length > 64) return false;
         Span<byte> given = stackalloc byte[48];
-        if (!Base64Url.TryDecodeFromChars(token, given, out var written) || written != 32) return false;
+        if (!TryDecode(token, given, out var written) || written != 32) return false;
         return CryptographicOperations.FixedTimeEquals(given[..written], Mac(jobId));
+    }
+
+    /// <summary>Base64url decoding that answers false, never throws (<see cref="Base64Url.TryDecodeFromChars(ReadOnlySpan{char}, Span{byte}, out int)"/> throws on bad input).</summary>
+    internal static bool TryDecode(string text, Span<byte> destination, out int written)
+    {
+        written = 0;
+        try
+        {
+            return Base64Url.TryDecodeFromChars(text, destination, out written);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private byte[] Mac(string jobId) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(Purpose + jobId));

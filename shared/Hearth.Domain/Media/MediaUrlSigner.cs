@@ -61,7 +61,7 @@ public sealed class MediaUrlSigner
             return MediaSignatureCheck.Invalid;
         if (!long.TryParse(exp, NumberStyles.None, CultureInfo.InvariantCulture, out var expiry)) return MediaSignatureCheck.Invalid;
         Span<byte> given = stackalloc byte[48];
-        if (!Base64Url.TryDecodeFromChars(sig, given, out var written) || written != 32) return MediaSignatureCheck.Invalid;
+        if (!Images.ImageWebhookTokens.TryDecode(sig, given, out var written) || written != 32) return MediaSignatureCheck.Invalid;
         if (!CryptographicOperations.FixedTimeEquals(given[..written], Mac(id, expiry))) return MediaSignatureCheck.Invalid;
         return now.ToUnixTimeSeconds() < expiry ? MediaSignatureCheck.Valid : MediaSignatureCheck.Expired;
     }
