@@ -68,7 +68,7 @@ public static class PlaceholderPainter
                 var c = Color.Lerp(s.Top, s.Bottom, Smooth(t));
 
                 // Out-of-focus light: soft discs that fade towards their rims.
-                foreach (var disc in s.Discs)
+                foreach (var disc in s.Discs) // an array: no enumerator per pixel
                 {
                     var d = MathF.Sqrt((px - disc.X) * (px - disc.X) + (py - disc.Y) * (py - disc.Y));
                     var a = disc.Alpha * (1f - SmoothStep(disc.Radius * 0.55f, disc.Radius, d));
@@ -171,7 +171,7 @@ public static class PlaceholderPainter
     private sealed record Disc(float X, float Y, float Radius, float Alpha, Color Color);
 
     private sealed record Style(
-        Color Top, Color Bottom, Color FigureTop, Color FigureBottom, Color Rim, IReadOnlyList<Disc> Discs,
+        Color Top, Color Bottom, Color FigureTop, Color FigureBottom, Color Rim, Disc[] Discs,
         float FigureX, float HeadY, float HeadRadius, float ShoulderY, float ShoulderRx, float ShoulderRy)
     {
         public static Style From(byte[] agent, byte[] scene, ImageKind kind)
@@ -206,7 +206,7 @@ public static class PlaceholderPainter
             var figureX = Width / 2f + shift;
             var headRadius = (0.145f + 0.02f * Unit(agent, 6)) * Width;
             var headY = Height * (0.40f + (kind == ImageKind.Variation ? (Unit(scene, 31) - 0.5f) * 0.05f : 0f));
-            return new Style(top, bottom, figureTop, figureBottom, rim, discs,
+            return new Style(top, bottom, figureTop, figureBottom, rim, discs.ToArray(),
                 figureX, headY, headRadius, ShoulderY: Height * 0.92f, ShoulderRx: Width * (0.38f + 0.04f * Unit(agent, 7)), ShoulderRy: Height * 0.28f);
         }
     }
