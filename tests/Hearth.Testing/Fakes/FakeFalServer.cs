@@ -405,7 +405,7 @@ public sealed class FakeFalServer : IAsyncDisposable
         };
         for (var i = 0; i < job.Behavior.WebhookDeliveries && !_stopping.IsCancellationRequested; i++)
         {
-            var signed = Sign(job.RequestId, body, job.Behavior.WebhookSigning);
+            var signed = Sign(job.RequestId, body, job.Behavior.WebhookSigning, job.Behavior.TimestampSkew);
             using var request = new HttpRequestMessage(HttpMethod.Post, job.WebhookUrl) { Content = new ByteArrayContent(signed.Body) };
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             foreach (var (name, value) in signed.Headers) request.Headers.TryAddWithoutValidation(name, value);
