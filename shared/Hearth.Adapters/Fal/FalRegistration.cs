@@ -1,0 +1,49 @@
+using Hearth.Adapters.Crypto;
+using Hearth.Images;
+using Hearth.Images.Placeholder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hearth.Adapters.Fal;
+
+/// <summary>Wiring of image generation into a host.</summary>
+public static class FalRegistration
+{
+    /// <summary>
+    /// Binds <c>Fal:*</c> and registers <see cref="IImageGenerator"/> (Fal when <c>Fal:Key</c> is set, the placeholder
+    /// painter otherwise), <see cref="FalQueueClient"/>, <see cref="FalJwksCache"/>, <see cref="IImageWebhookVerifier"/>
+    /// and <see cref="FalWebhookUrls"/>. Needs the media store's registration (<c>AddMediaStore</c>) for the generated
+    /// webhook secret.
+    /// </summary>
+    public static IServiceCollection AddImageGeneration(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FalOptions>()
+            .Bind(configuration.GetSection(FalOptions.Section))
+            .Validate(o => { o.Validate(); return true; })
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IEd25519Verifier, BouncyCastleEd25519>();
+
+        services.AddHttpClient<FalQueueClient>((sp, client) =>
+            client.Timeout = sp.GetRequiredService<IOptions<FalOptions>>().Value.RequestTimeout);
+        services.AddSingleton(sp => new FalJwksCache(
+            // Long-lived (it is a singleton), so connections are recycled to follow DNS changes.
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) },
+            sp.GetRequiredService<IOptions<FalOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FalJwksCache>>()));
+        services.AddSingleton<FalWebhookVerifier>();
+        services.AddSingleton<IImageWebhookVerifier>(sp => sp.GetRequiredService<FalWebhookVerifier>());
+        services.AddSingleton<FalWebhookUrls>();
+
+        services.AddTransient<FalImageGenerator>();
+        services.AddSingleton<PlaceholderImageGenerator>();
+        services.AddTransient<IImageGenerator>(sp => sp.GetRequiredService<IOptions<FalOptions>>().Value.IsConfigured
+            ? sp.GetRequiredService<FalImageGenerator>()
+            : sp.GetRequiredService<PlaceholderImageGenerator>());
+        return services;
+    }
+}
