@@ -69,10 +69,18 @@ public static class ManagementApi
     public sealed record TerminateRequest(string? Reason);
 
     /// <summary>Filters of the orchestration list.</summary>
-    public sealed record OrchestrationListQuery(string? Type, string? Status, string? Cursor, int? Limit);
+    public sealed record OrchestrationListQuery(
+        [property: FromQuery(Name = "type")] string? Type,
+        [property: FromQuery(Name = "status")] string? Status,
+        [property: FromQuery(Name = "cursor")] string? Cursor,
+        [property: FromQuery(Name = "limit")] int? Limit);
 
     /// <summary>Filters of the job list.</summary>
-    public sealed record JobListQuery(string? State, string? Queue, string? Cursor, int? Limit);
+    public sealed record JobListQuery(
+        [property: FromQuery(Name = "state")] string? State,
+        [property: FromQuery(Name = "queue")] string? Queue,
+        [property: FromQuery(Name = "cursor")] string? Cursor,
+        [property: FromQuery(Name = "limit")] int? Limit);
 
     public static async Task<Results<Ok<ListResponse<OrchestrationResponse>>, ProblemHttpResult>> ListOrchestrationsAsync(
         [AsParameters] OrchestrationListQuery query, CurrentUser user, IOrchestrationClient client, CancellationToken ct)
