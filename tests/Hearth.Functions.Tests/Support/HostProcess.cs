@@ -27,7 +27,7 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet Hearth.Functions.dll</c> with only the given Hearth settings in its environment.</summary>
-    public static HostProcess Start(IDictionary<string, string> environment, string? workingDirectory = null)
+    public static HostProcess Start(Dictionary<string, string> environment, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
