@@ -32,7 +32,7 @@ internal sealed class JobStore(NpgsqlDataSource db)
 
     public async Task<List<JobRecord>> FetchAsync(string[] queues, int limit, string worker, TimeSpan lease, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var batch = Bookkeeping.Single(db, """
             with next as (
                 select id from durable.jobs
                 where state = 'ready' and run_at <= @now and queue = any(@queues)
@@ -44,14 +44,15 @@ internal sealed class JobStore(NpgsqlDataSource db)
             set state = 'running', attempt = j.attempt + 1, lease_owner = @worker, lease_expires_at = @expires, started_at = @now
             from next where j.id = next.id
             returning j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.retry::text, j.owner, j.instance_id, j.call_id, j.created_at
-            """);
+            """, out var command);
         command.Parameters.AddWithValue("now", now);
         command.Parameters.AddWithValue("queues", queues);
         command.Parameters.AddWithValue("limit", limit);
         command.Parameters.AddWithValue("worker", worker);
         command.Parameters.AddWithValue("expires", now + lease);
         var jobs = new List<JobRecord>(limit);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // past the commit setting
         while (await reader.ReadAsync(ct))
         {
             jobs.Add(new JobRecord(
@@ -86,7 +87,7 @@ internal sealed class JobStore(NpgsqlDataSource db)
     {
         var succeeded = outcomes.Where(o => o.Error is null).ToList();
         var failed = outcomes.Where(o => o.Error is not null).ToList();
-        await using var batch = db.CreateBatch();
+        await using var batch = Bookkeeping.Batch(db);
         if (succeeded.Count > 0)
         {
             var command = new NpgsqlBatchCommand("""
@@ -138,19 +139,20 @@ internal sealed class JobStore(NpgsqlDataSource db)
             command.Parameters.AddWithValue("worker", worker);
             batch.BatchCommands.Add(command);
         }
-        if (batch.BatchCommands.Count > 0)
+        if (batch.BatchCommands.Count > 1)
             await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Extends the leases of jobs this worker still runs.</summary>
     public async Task<int> HeartbeatAsync(long[] ids, string worker, DateTimeOffset expires, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "update durable.jobs set lease_expires_at = @expires where id = any(@ids) and state = 'running' and lease_owner = @worker");
+        await using var batch = Bookkeeping.Single(db,
+            "update durable.jobs set lease_expires_at = @expires where id = any(@ids) and state = 'running' and lease_owner = @worker", out var command);
         command.Parameters.AddWithValue("expires", expires);
         command.Parameters.AddWithValue("ids", ids);
         command.Parameters.AddWithValue("worker", worker);
-        return await command.ExecuteNonQueryAsync(ct);
+        await batch.ExecuteNonQueryAsync(ct);
+        return command.RecordsAffected;
     }
 
     /// <summary>Gives jobs back without using up an attempt (shutdown before they could finish).</summary>
@@ -170,7 +172,7 @@ internal sealed class JobStore(NpgsqlDataSource db)
     /// <summary>Jobs whose lease expired (their worker died): back to ready, or dead after their last attempt.</summary>
     public async Task<int> RescueAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var batch = Bookkeeping.Single(db, """
             with expired as (
                 select id from durable.jobs
                 where state = 'running' and lease_expires_at < @now
@@ -193,9 +195,15 @@ internal sealed class JobStore(NpgsqlDataSource db)
                 from done where dead and instance_id is not null and kind = 1
                 returning instance_id
             )
-            """ + WakeInstances + " select count(*)::int from done");
+            """ + WakeInstances + " select count(*)::int from done", out var command);
         command.Parameters.AddWithValue("now", now);
-        var rescued = (int)(await command.ExecuteScalarAsync(ct))!;
+        int rescued;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            rescued = reader.GetInt32(0);
+        }
         if (rescued > 0)
         {
             // Rescued jobs are ready now: wake the fetchers instead of waiting for their next poll.
@@ -208,16 +216,17 @@ internal sealed class JobStore(NpgsqlDataSource db)
     /// <summary>Deletes finished jobs past their retention, a bounded number per call.</summary>
     public async Task<int> PruneAsync(DateTimeOffset succeededBefore, DateTimeOffset deadBefore, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var batch = Bookkeeping.Single(db, """
             delete from durable.jobs where id in (
                 select id from durable.jobs
                 where (state in ('succeeded', 'cancelled') and finished_at < @succeeded_before)
                    or (state = 'dead' and finished_at < @dead_before)
                 limit 10000)
-            """);
+            """, out var command);
         command.Parameters.AddWithValue("succeeded_before", succeededBefore);
         command.Parameters.AddWithValue("dead_before", deadBefore);
-        return await command.ExecuteNonQueryAsync(ct);
+        await batch.ExecuteNonQueryAsync(ct);
+        return command.RecordsAffected;
     }
 
     private static JsonElement ParseJson(string json)

@@ -88,12 +88,12 @@ internal sealed class OrchestrationRunner(
         var status = core.ResolveStatus();
 
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var write = new NpgsqlBatch(connection, tx);
+        await using var write = Bookkeeping.Batch(connection, tx);
         var now = core.Now;
         var final = core.IsFinished;
         var continuing = core.ContinueAsNewInputJson is not null;
 
-        write.BatchCommands.Add(new NpgsqlBatchCommand("""
+        var update = new NpgsqlBatchCommand("""
             update durable.instances
             set status = @status, input = @input::jsonb, state = @state::jsonb, runtime = @runtime::jsonb,
                 custom_status = case when @custom_changed then @custom::jsonb else custom_status end,
@@ -113,7 +113,8 @@ internal sealed class OrchestrationRunner(
                 new("generation", continuing ? row.Generation + 1 : row.Generation),
                 new("now", now), new("final", final),
             },
-        });
+        };
+        write.BatchCommands.Add(update);
         write.BatchCommands.Add(new NpgsqlBatchCommand("delete from durable.events where instance_id = @id and seq <= @seq")
         { Parameters = { new("id", instanceId), new("seq", final ? events[^1].Seq : core.LastSeq) } });
 
@@ -142,7 +143,7 @@ internal sealed class OrchestrationRunner(
         }
 
         await write.ExecuteNonQueryAsync(ct);
-        if (write.BatchCommands[0].RecordsAffected == 0)
+        if (update.RecordsAffected == 0)
         {
             await tx.RollbackAsync(ct);
             return StepOutcome.Conflict;
@@ -185,7 +186,7 @@ internal sealed class OrchestrationRunner(
             book.InFlight += free;
             book.Backlog -= free;
             // The book was serialised into the update above before this adjustment; patch it there.
-            var update = write.BatchCommands[0];
+            var update = write.BatchCommands[1];
             update.Parameters["runtime"].Value = JsonSerializer.Serialize(book, DurableJson.Options);
         }
 

@@ -1,0 +1,100 @@
+using Hearth.Durable;
+using Hearth.Durable.Migrations;
+using Hearth.Durable.Orchestrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+// Settings come from the environment: PROBE_CONNECTION (required), PROBE_WORKER, PROBE_LEASE_MS, PROBE_BATCH,
+// PROBE_DRAIN_MS, PROBE_TICK (a timer schedule; no timer when unset).
+Func<string, string?> env = Environment.GetEnvironmentVariable;
+var connection = env("PROBE_CONNECTION") ?? throw new InvalidOperationException("PROBE_CONNECTION is required.");
+var worker = env("PROBE_WORKER") ?? $"probe-{Environment.ProcessId}";
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+var db = new NpgsqlDataSourceBuilder(connection).Build();
+builder.Services.AddSingleton(db);
+var durable = builder.Services.AddDurable(o =>
+{
+    o.WorkerId = worker;
+    o.LeaseDuration = TimeSpan.FromMilliseconds(int.Parse(env("PROBE_LEASE_MS") ?? "3000"));
+    o.BatchSize = int.Parse(env("PROBE_BATCH") ?? "32");
+    o.DrainTimeout = TimeSpan.FromMilliseconds(int.Parse(env("PROBE_DRAIN_MS") ?? "10000"));
+    o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
+    o.VisibilityTimeout = TimeSpan.FromMilliseconds(100);
+    o.PastDueThreshold = TimeSpan.FromMilliseconds(int.Parse(env("PROBE_PAST_DUE_MS") ?? "1500"));
+});
+
+durable.AddFunction<Probe>("probe", async (probe, context, ct) =>
+{
+    await Record(db, "insert into probe.started (key, worker, attempt) values ($1, $2, $3)", probe.Key, worker, context.Attempt);
+    var sleep = context.Attempt == 1 && probe.FirstAttemptSleepMs is { } first ? first : probe.SleepMs;
+    if (sleep > 0) await Task.Delay(sleep, ct);
+    await Record(db, "insert into probe.finished (key, worker, attempt) values ($1, $2, $3)", probe.Key, worker, context.Attempt);
+});
+durable.AddActivity<SquareInput, long>("slow-square", async (input, _, ct) =>
+{
+    await Task.Delay(input.SleepMs, ct);
+    return (long)input.X * input.X;
+});
+durable.AddOrchestration<SlowSum>();
+if (env("PROBE_TICK") is { Length: > 0 } tick)
+{
+    durable.AddTimer("tick", tick, (timer, _, _) => Record(db,
+        "insert into probe.ticks (occurrence, past_due, worker) values ($1, $2, $3)", timer.ScheduledTime, timer.IsPastDue, worker));
+}
+
+using var host = builder.Build();
+await host.StartAsync();
+await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
+Console.WriteLine("READY");
+await host.WaitForShutdownAsync();
+Console.WriteLine("STOPPED");
+return 0;
+
+static async Task Record(NpgsqlDataSource db, string sql, params object[] values)
+{
+    await using var command = db.CreateCommand(sql);
+    foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+    await command.ExecuteNonQueryAsync();
+}
+
+/// <summary>A probe job: records its start and end; the first attempt may sleep longer (to be killed mid-job).</summary>
+internal sealed record Probe(string Key, int SleepMs, int? FirstAttemptSleepMs = null);
+
+/// <summary>Input of slow-square.</summary>
+internal sealed record SquareInput(int X, int SleepMs);
+
+/// <summary>Squares 1..Count two at a time, each activity taking SleepMs, and sums them.</summary>
+internal sealed class SlowSum : Orchestration<SlowSum.Input, SlowSum.Total, long>
+{
+    public sealed record Input(int Count, int SleepMs);
+
+    public sealed class Total
+    {
+        public long Sum { get; set; }
+        public int Done { get; set; }
+    }
+
+    public override void OnEvent(OrchestrationContext<Input, Total, long> context, OrchestrationEvent e)
+    {
+        switch (e)
+        {
+            case OrchestrationStarted:
+                context.MaxActivitiesInFlight = 2;
+                for (var i = 1; i <= context.Input.Count; i++) context.CallActivity("slow-square", new SquareInput(i, context.Input.SleepMs));
+                break;
+            case ActivityCompleted done:
+                context.State.Sum += done.GetResult<long>();
+                if (++context.State.Done == context.Input.Count) context.Complete(context.State.Sum);
+                break;
+            case ActivityFailed failed:
+                context.Fail(failed.Error);
+                break;
+        }
+    }
+}
