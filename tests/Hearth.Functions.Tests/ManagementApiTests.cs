@@ -5,6 +5,7 @@ using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
 using Hearth.Functions.Hosting;
 using Hearth.Functions.Tests.Support;
+using Hearth.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Functions.Tests;
@@ -154,12 +155,7 @@ public sealed class ManagementApiTests(DevelopmentHost host) : IClassFixture<Dev
     public async Task An_admin_lists_dead_jobs_and_retries_one()
     {
         var jobId = (await Jobs.EnqueueAsync(TestModule.FailingFunction, new TestMessage("boom")))!.Value;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Jobs.GetAsync(jobId))!.State != JobState.Dead)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the failing job never went dead");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await Jobs.GetAsync(jobId))!.State == JobState.Dead, TimeSpan.FromSeconds(30), "the failing job goes dead");
 
         var dead = await host.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/jobs?state=dead&queue={TestModule.FailingFunction}");
         var listed = Assert.Single(dead.GetProperty("items").EnumerateArray(), j => j.GetProperty("id").GetString() == jobId.ToString());

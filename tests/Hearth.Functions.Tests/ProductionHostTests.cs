@@ -116,12 +116,8 @@ public sealed class ProductionHostTests(ProductionHost host) : IClassFixture<Pro
     {
         var jobs = (Hearth.Durable.Jobs.IJobClient)_factory.Services.GetService(typeof(Hearth.Durable.Jobs.IJobClient))!;
         var id = (await jobs.EnqueueAsync(TestModule.FailingFunction, new TestMessage("x")))!.Value;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await jobs.GetAsync(id))!.State != Hearth.Durable.Jobs.JobState.Dead)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the job never went dead");
-            await Task.Delay(50);
-        }
+        await Hearth.Testing.Eventually.TrueAsync(async () => (await jobs.GetAsync(id))!.State == Hearth.Durable.Jobs.JobState.Dead,
+            TimeSpan.FromSeconds(30), "the failing job goes dead");
 
         var status = await _factory.ClientWith(Token("status-counter")).GetFromJsonAsync<JsonElement>("/api/status");
 
