@@ -10,8 +10,12 @@ public sealed class JwtVerifierTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly ManualTime _time = new(Now);
-    private readonly RSA _rsa = RSA.Create(2048);
-    private readonly ECDsa _ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    // Generating RSA keys is slow: the tests share theirs.
+    private static readonly RSA SharedRsa = RSA.Create(2048);
+    private static readonly RSA OtherRsa = RSA.Create(2048);
+    private static readonly ECDsa SharedEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly RSA _rsa = SharedRsa;
+    private readonly ECDsa _ec = SharedEc;
     private FakeJwks _jwks = null!;
 
     public async Task InitializeAsync()
@@ -23,8 +27,6 @@ public sealed class JwtVerifierTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _jwks.DisposeAsync();
-        _rsa.Dispose();
-        _ec.Dispose();
     }
 
     private JwtVerifier Hs256Verifier(int skew = 60) =>
@@ -210,7 +212,7 @@ public sealed class JwtVerifierTests : IAsyncLifetime
     [Fact]
     public async Task A_token_signed_by_a_key_the_provider_does_not_publish_is_refused()
     {
-        using var other = RSA.Create(2048);
+        var other = OtherRsa;
         var verifier = JwksVerifier();
 
         var sameKid = await verifier.VerifyAsync(TestTokens.Rs256(Claims(), other, "rsa-1"));
@@ -229,7 +231,7 @@ public sealed class JwtVerifierTests : IAsyncLifetime
         Assert.True((await verifier.VerifyAsync(TestTokens.Rs256(Claims(), _rsa, "rsa-1"))).Succeeded);
         Assert.Equal(1, _jwks.Fetches);
 
-        using var rotated = RSA.Create(2048);
+        var rotated = OtherRsa;
         _jwks.SetKeys(TestTokens.Jwk(_rsa, "rsa-1"), TestTokens.Jwk(rotated, "rsa-2"));
         _time.Now = Now.AddMinutes(1); // past the 30 s floor between refetches
 
@@ -243,7 +245,7 @@ public sealed class JwtVerifierTests : IAsyncLifetime
     public async Task An_unknown_kid_is_refused_and_cannot_make_the_verifier_hammer_the_provider()
     {
         var verifier = JwksVerifier();
-        using var stranger = RSA.Create(2048);
+        var stranger = OtherRsa;
 
         var first = await verifier.VerifyAsync(TestTokens.Rs256(Claims(), stranger, "unknown-kid"));
         var second = await verifier.VerifyAsync(TestTokens.Rs256(Claims(), stranger, "unknown-kid"));
@@ -287,5 +289,42 @@ public sealed class JwtVerifierTests : IAsyncLifetime
         var result = await JwksVerifier().VerifyAsync(TestTokens.Rs256(Claims(), weak, "weak"));
 
         Assert.False(result.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_verified_token_is_remembered_but_still_expires()
+    {
+        var keys = new CountingKeys(TestTokens.Jwk(_rsa, "rsa-1"));
+        var verifier = new JwtVerifier(new JwtOptions { Issuer = TestTokens.Issuer, Audience = TestTokens.Audience, JwksUrl = _jwks.Url, ClockSkewSeconds = 0 }, keys, _time);
+        var token = TestTokens.Rs256(Claims("remembered"), _rsa, "rsa-1"); // expires at Now + 1 h
+
+        Assert.True((await verifier.VerifyAsync(token)).Succeeded);
+        _time.Now = Now.AddMinutes(2);
+        var again = await verifier.VerifyAsync(token);
+        Assert.True(again.Succeeded);
+        Assert.Equal("remembered", again.Token!.Subject);
+        Assert.Equal(1, keys.Calls); // the signature was not checked again
+
+        _time.Now = Now.AddMinutes(10); // past the 5-minute memory: verified afresh
+        Assert.True((await verifier.VerifyAsync(token)).Succeeded);
+        Assert.Equal(2, keys.Calls);
+
+        _time.Now = Now.AddMinutes(61);
+        var expired = await verifier.VerifyAsync(token);
+        Assert.False(expired.Succeeded);
+        Assert.Contains("expired", expired.Error);
+    }
+
+    private sealed class CountingKeys(params object[] jwks) : ISigningKeys
+    {
+        private readonly IReadOnlyList<JsonWebKey> _keys = System.Text.Json.JsonSerializer.Deserialize<List<JsonWebKey>>(System.Text.Json.JsonSerializer.Serialize(jwks))!;
+
+        public int Calls { get; private set; }
+
+        public ValueTask<IReadOnlyList<JsonWebKey>> GetAsync(bool refresh, CancellationToken ct)
+        {
+            Calls++;
+            return ValueTask.FromResult(_keys);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,13 +10,41 @@ namespace Hearth.Functions.Identity;
 /// ES256 with keys from the JWKS. The algorithm decides the key kind, never the other way round: HS256 only ever uses
 /// the secret (so an RSA public key can never serve as an HMAC secret), "none" and every other algorithm are refused.
 /// Checks iss (exact), aud (string or array), exp (required) and nbf with the configured clock skew, and requires sub.
+/// A client sends the same token with every request, so a verified token is remembered (at most 5 minutes, never past
+/// its expiry, which is checked again on every use): the signature check — 150-200 µs for RS256/ES256 — runs once.
 /// </summary>
 public sealed class JwtVerifier(JwtOptions options, ISigningKeys? keys, TimeProvider time) : ITokenVerifier
 {
     private const int MaxTokenLength = 16 * 1024;
+    private const int MaxRemembered = 10_000;
+    private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(5);
     private readonly byte[]? _secret = string.IsNullOrEmpty(options.Secret) ? null : Encoding.UTF8.GetBytes(options.Secret);
+    private readonly ConcurrentDictionary<string, Remembered> _verified = new(StringComparer.Ordinal);
 
     public async ValueTask<TokenVerification> VerifyAsync(string token, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        if (_verified.TryGetValue(token, out var remembered))
+        {
+            if (now.ToUnixTimeSeconds() > remembered.Expires + options.ClockSkewSeconds)
+            {
+                _verified.TryRemove(token, out _);
+                return TokenVerification.Fail("The token has expired.");
+            }
+            if (now < remembered.Until) return TokenVerification.Success(remembered.Token);
+            _verified.TryRemove(token, out _);
+        }
+
+        var result = await VerifyOnceAsync(token, ct);
+        if (result.Token is { ExpiresAt: { } expires } verified)
+        {
+            if (_verified.Count >= MaxRemembered) _verified.Clear();
+            _verified[token] = new Remembered(verified, expires.ToUnixTimeSeconds(), now + RememberFor);
+        }
+        return result;
+    }
+
+    private async ValueTask<TokenVerification> VerifyOnceAsync(string token, CancellationToken ct)
     {
         if (token.Length > MaxTokenLength) return TokenVerification.Fail("The token is too long.");
         var parts = token.Split('.');
@@ -139,7 +168,10 @@ public sealed class JwtVerifier(JwtOptions options, ISigningKeys? keys, TimeProv
 
         var roles = Strings(claims, "roles").Concat(Strings(claims, "role")).Distinct(StringComparer.Ordinal).ToList();
         var name = String(claims, "name") ?? String(claims, "preferred_username");
-        return TokenVerification.Success(new VerifiedToken(subject, name, roles, String(claims, "zoneinfo")));
+        return TokenVerification.Success(new VerifiedToken(subject, name, roles, String(claims, "zoneinfo"))
+        {
+            ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(exp, 0, 253402300799)),
+        });
     }
 
     private static Header ReadHeader(byte[] bytes)
@@ -178,4 +210,6 @@ public sealed class JwtVerifier(JwtOptions options, ISigningKeys? keys, TimeProv
     }
 
     private sealed record Header(string? Algorithm, string? KeyId, bool HasCritical);
+
+    private sealed record Remembered(VerifiedToken Token, long Expires, DateTimeOffset Until);
 }

@@ -12,7 +12,11 @@ public interface ITokenVerifier
 /// <param name="Name">The <c>name</c> (or <c>preferred_username</c>) claim.</param>
 /// <param name="Roles">The <c>roles</c> and <c>role</c> claims.</param>
 /// <param name="TimeZone">The <c>zoneinfo</c> claim.</param>
-public sealed record VerifiedToken(string Subject, string? Name, IReadOnlyList<string> Roles, string? TimeZone = null);
+public sealed record VerifiedToken(string Subject, string? Name, IReadOnlyList<string> Roles, string? TimeZone = null)
+{
+    /// <summary>The <c>exp</c> claim (null for tokens that do not expire, e.g. dev tokens).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>The outcome of a verification: a token, or why not (safe to log: it never contains the token).</summary>
 public sealed record TokenVerification(VerifiedToken? Token, string? Error)
