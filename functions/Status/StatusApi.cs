@@ -49,9 +49,10 @@ public static class StatusApi
         IConfiguration configuration,
         IHostEnvironment environment,
         IOptions<JsonOptions> json,
-        ILogger<StatusResponse> logger,
+        ILoggerFactory loggers,
         CancellationToken ct)
     {
+        var logger = loggers.CreateLogger(typeof(StatusApi).FullName!);
         JobsStatus? jobStatus = null;
         IReadOnlyList<TimerStatus>? timers = null;
         string? databaseError = null;

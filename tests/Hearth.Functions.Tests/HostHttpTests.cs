@@ -118,6 +118,14 @@ public sealed class HostHttpTests(DevelopmentHost host) : IClassFixture<Developm
     }
 
     [Fact]
+    public async Task A_wrong_method_is_a_405_problem()
+    {
+        var response = await host.Admin.PutAsJsonAsync("/api/me", new { displayName = "x" });
+
+        await ProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemTypes.MethodNotAllowed);
+    }
+
+    [Fact]
     public async Task Health_probes_are_anonymous()
     {
         Assert.Equal(HttpStatusCode.OK, (await host.Anonymous.GetAsync("/healthz")).StatusCode);
