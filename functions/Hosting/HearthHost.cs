@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Hearth.Durable;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Hearth.Functions.Hosting;
+
+/// <summary>
+/// The host every feature builds on: configuration (appsettings → host.json → local.settings.json → environment), the
+/// settings catalogue checked before listening, JSON logs with request ids, the database (configured or embedded), the
+/// durable runtime bound to host.json, problems for every error, body limits, rate limits and OpenAPI.
+/// </summary>
+public static class HearthHost
+{
+    /// <summary>Registers the host's services. Call first in Program.cs, then one line per feature module.</summary>
+    public static WebApplicationBuilder AddHearthHost(this WebApplicationBuilder builder)
+    {
+        StartupFailure.Install();
+        var root = FunctionAppRoot.Find(builder.Environment.ContentRootPath);
+        HearthConfiguration.AddSources(builder.Configuration, root, builder.Environment.ContentRootPath, builder.Environment.EnvironmentName);
+        if (HearthConfiguration.DefaultUrl(builder.Configuration) is { } url) builder.WebHost.UseUrls(url);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            options.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+        });
+        // host.json's logging.logLevel, after appsettings' Logging, so it has the last word (as in Functions).
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection($"{HostJsonConfigurationSource.Section}:logging"));
+
+        var services = builder.Services;
+        services.AddSingleton(root);
+        services.TryAddSingleton(TimeProvider.System);
+        builder.AddSettings<ConnectionStringSettings>();
+        builder.AddSettings<DatabaseOptions>();
+        builder.AddSettings<HttpOptions>();
+
+        services.AddHearthDatabase();
+        services.AddDurable();
+        services.AddOptions<DurableOptions>().Configure<IConfiguration>((options, configuration) => HostJsonSettings.Bind(options, configuration));
+        services.AddSettingsCheck((configuration, _) => HostJsonSettings.Validate(configuration));
+        // Stopping waits for the runtime to drain running jobs, then to record outcomes and hand back the rest.
+        services.AddOptions<HostOptions>().Configure<IOptions<DurableOptions>>((host, durable) =>
+            host.ShutdownTimeout = durable.Value.DrainTimeout + TimeSpan.FromSeconds(30));
+
+        services.Replace(ServiceDescriptor.Singleton<IHttpContextFactory, RequestIdHttpContextFactory>());
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<ExceptionProblems>();
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true); // bad bodies reach ExceptionProblems
+        services.ConfigureHttpJsonOptions(options => HearthJson.Configure(options.SerializerOptions));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HttpOptions>>((kestrel, http) =>
+            kestrel.Limits.MaxRequestBodySize = http.Value.MaxRequestBodyBytes);
+        services.AddHearthRateLimiter();
+        services.AddHearthOpenApi();
+        return builder;
+    }
+
+    /// <summary>
+    /// Checks every registered setting (throws <see cref="SettingsException"/> naming each key at fault, so the process exits
+    /// before listening), then sets up the pipeline: request id, problems, routing, body limits, authentication,
+    /// authorization, rate limits, health probes and OpenAPI. Map feature APIs after it.
+    /// </summary>
+    public static WebApplication UseHearthHost(this WebApplication app)
+    {
+        var problems = app.Services.GetRequiredService<SettingsRegistry>().Validate(app.Configuration, app.Environment.IsDevelopment());
+        if (problems.Count > 0) throw new SettingsException(problems);
+
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        app.MapHealthApi();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,58 @@
+namespace Hearth.Functions.Hosting;
+
+/// <summary>The stable <c>type</c> URIs of Hearth's problem responses (<c>urn:hearth:problem:&lt;slug&gt;</c>).</summary>
+public static class ProblemTypes
+{
+    public const string Prefix = "urn:hearth:problem:";
+    public const string Validation = Prefix + "validation";
+    public const string MalformedJson = Prefix + "malformed-json";
+    public const string Unauthorized = Prefix + "unauthorized";
+    public const string Forbidden = Prefix + "forbidden";
+    public const string NotFound = Prefix + "not-found";
+    public const string MethodNotAllowed = Prefix + "method-not-allowed";
+    public const string Conflict = Prefix + "conflict";
+    public const string PayloadTooLarge = Prefix + "payload-too-large";
+    public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
+    public const string RateLimited = Prefix + "rate-limited";
+    public const string Unavailable = Prefix + "unavailable";
+    public const string Internal = Prefix + "internal";
+
+    /// <summary>The title of a type (one per type, so clients may show it).</summary>
+    public static string TitleOf(string type) => type switch
+    {
+        MalformedJson => "The body is not valid JSON.",
+        _ => ForStatus(StatusOf(type)).Title,
+    };
+
+    private static int StatusOf(string type) => type switch
+    {
+        Validation or MalformedJson => 400,
+        Unauthorized => 401,
+        Forbidden => 403,
+        NotFound => 404,
+        MethodNotAllowed => 405,
+        Conflict => 409,
+        PayloadTooLarge => 413,
+        UnsupportedMediaType => 415,
+        RateLimited => 429,
+        Unavailable => 503,
+        _ => 500,
+    };
+
+    /// <summary>The type and title for a status code when nothing more precise is known.</summary>
+    public static (string Type, string Title) ForStatus(int status) => status switch
+    {
+        400 => (Validation, "The request is not valid."),
+        401 => (Unauthorized, "Authentication is required."),
+        403 => (Forbidden, "You are not allowed to do this."),
+        404 => (NotFound, "Not found."),
+        405 => (MethodNotAllowed, "Method not allowed."),
+        409 => (Conflict, "Conflict with the current state."),
+        413 => (PayloadTooLarge, "The request body is too large."),
+        415 => (UnsupportedMediaType, "Unsupported media type."),
+        429 => (RateLimited, "Too many requests."),
+        503 => (Unavailable, "The service is unavailable; try again shortly."),
+        >= 500 => (Internal, "An unexpected error occurred."),
+        _ => (Prefix + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "The request failed."),
+    };
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Hearth.Functions.Hosting;
+
+/// <summary>
+/// Named per-user rate limits. Attach one to an endpoint or group with <c>.RequireRateLimiting(RateLimits.Chat)</c>.
+/// Each is a sliding window per signed-in user (per client address when anonymous), configurable as
+/// <c>RateLimits:&lt;Name&gt;:PermitLimit</c> (0 turns it off) and <c>RateLimits:&lt;Name&gt;:Window</c> ("hh:mm:ss").
+/// Over the limit the caller gets 429 rate-limited with Retry-After.
+/// </summary>
+public static class RateLimits
+{
+    /// <summary>Chat turns: 30 per minute.</summary>
+    public const string Chat = "Chat";
+
+    /// <summary>Picture requests: 10 per minute.</summary>
+    public const string Pictures = "Pictures";
+
+    /// <summary>
+    /// Declares a named limit with its defaults (a feature module calls this for a limit of its own;
+    /// <see cref="Chat"/> and <see cref="Pictures"/> are declared by the host).
+    /// </summary>
+    public static IServiceCollection AddRateLimit(this IServiceCollection services, string name, int permitLimit, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(permitLimit);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        services.AddSettingsCheck((configuration, _isDevelopment) => Read(configuration, name, permitLimit, window, out _));
+        services.Configure<RateLimiterOptions>(options => options.AddPolicy(name, context =>
+        {
+            var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
+            Read(configuration, name, permitLimit, window, out var limit);
+            if (limit.PermitLimit == 0) return RateLimitPartition.GetNoLimiter("off");
+            return RateLimitPartition.GetSlidingWindowLimiter(PartitionKey(context), _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = limit.PermitLimit,
+                Window = limit.Window,
+                SegmentsPerWindow = limit.Window >= TimeSpan.FromSeconds(6) ? 6 : 1,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        }));
+        return services;
+    }
+
+    internal static void AddHearthRateLimiter(this IServiceCollection services)
+    {
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = async (context, _) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited,
+                    $"Too many requests; try again in {seconds} s.");
+            };
+        });
+        services.AddRateLimit(Chat, 30, TimeSpan.FromMinutes(1));
+        services.AddRateLimit(Pictures, 10, TimeSpan.FromMinutes(1));
+    }
+
+    private static string PartitionKey(HttpContext context) =>
+        context.User.FindFirst(Identity.HearthClaims.UserId)?.Value is { } user
+            ? "user:" + user
+            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+    private static IEnumerable<SettingProblem> Read(IConfiguration configuration, string name, int defaultPermits, TimeSpan defaultWindow, out (int PermitLimit, TimeSpan Window) limit)
+    {
+        var problems = new List<SettingProblem>();
+        var permits = defaultPermits;
+        var window = defaultWindow;
+        var permitKey = $"RateLimits:{name}:PermitLimit";
+        var windowKey = $"RateLimits:{name}:Window";
+        if (!SettingsBinder.TryRead(configuration, permitKey, typeof(int), out var p, out var present, out var error))
+            problems.Add(SettingProblem.Invalid(permitKey, error!));
+        else if (present && (int)p! < 0)
+            problems.Add(SettingProblem.Invalid(permitKey, "must be 0 (off) or more"));
+        else if (present)
+            permits = (int)p!;
+        if (!SettingsBinder.TryRead(configuration, windowKey, typeof(TimeSpan), out var w, out present, out error))
+            problems.Add(SettingProblem.Invalid(windowKey, error!));
+        else if (present && (TimeSpan)w! <= TimeSpan.Zero)
+            problems.Add(SettingProblem.Invalid(windowKey, "must be longer than zero"));
+        else if (present)
+            window = (TimeSpan)w!;
+        limit = (permits, window);
+        return problems;
+    }
+}

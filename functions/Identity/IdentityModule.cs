@@ -1,0 +1,74 @@
+using Hearth.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Hearth.Functions.Identity;
+
+/// <summary>
+/// Bearer authentication (JWT, and dev tokens in Development), users created on first sight, the admin policy, and the
+/// rule that every <c>/api</c> endpoint needs a signed-in user unless it is marked <c>.AllowAnonymous()</c> (webhooks).
+/// </summary>
+public static class IdentityModule
+{
+    public static IHostApplicationBuilder AddIdentity(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.AddSettings<AuthOptions>();
+        builder.AddSettings<JwtOptions>();
+        services.AddUserStore();
+        services.AddSingleton<UserDirectory>();
+        services.AddHttpClient(nameof(JwksSigningKeys));
+        services.AddSingleton(CreateVerifiers);
+        services.AddSingleton<ITokenVerifier>(sp => sp.GetRequiredService<BearerTokens>());
+
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthorizationHandler, ApiRequiresUser.Handler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthorizationPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireClaim(HearthClaims.Admin, "true"))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().AddRequirements(new ApiRequiresUser()).Build());
+        return builder;
+    }
+
+    private static BearerTokens CreateVerifiers(IServiceProvider sp)
+    {
+        var environment = sp.GetRequiredService<IHostEnvironment>();
+        var jwt = sp.Value<JwtOptions>();
+        var modes = new List<string>();
+        DevTokenVerifier? dev = null;
+        if (environment.IsDevelopment())
+        {
+            dev = new DevTokenVerifier(sp.Value<AuthOptions>().DevToken);
+            modes.Add("dev");
+        }
+        ITokenVerifier? verifier = null;
+        if (jwt.IsConfigured)
+        {
+            ISigningKeys? keys = null;
+            if (jwt.JwksUrl is { } url)
+            {
+                keys = new JwksSigningKeys(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksSigningKeys)), url,
+                    TimeSpan.FromMinutes(jwt.JwksRefreshMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksSigningKeys>>());
+                modes.Add("jwt-jwks");
+            }
+            if (!string.IsNullOrEmpty(jwt.Secret)) modes.Add("jwt-hs256");
+            verifier = new JwtVerifier(jwt, keys, sp.GetRequiredService<TimeProvider>());
+        }
+        return new BearerTokens(dev, verifier) { Modes = modes };
+    }
+}
+
+/// <summary>The fallback rule: a request under <c>/api</c> needs a signed-in user; anything else (health, OpenAPI, web UI) does not.</summary>
+internal sealed class ApiRequiresUser : IAuthorizationRequirement
+{
+    internal sealed class Handler : AuthorizationHandler<ApiRequiresUser>
+    {
+        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiRequiresUser requirement)
+        {
+            var underApi = context.Resource is HttpContext http && http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+            if (!underApi || context.User.Identity?.IsAuthenticated == true) context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+    }
+}
