@@ -1,0 +1,83 @@
+namespace Hearth.Chat;
+
+// Contracts between the chat turn and the features that react to it. The chat turn enqueues these jobs in the same
+// transaction that stores the reply; the memory, archive and life features register the functions that run them.
+
+/// <summary>Queue (function) names of the work a committed chat turn causes.</summary>
+public static class ChatQueues
+{
+    /// <summary>Index the turn (the exchange, and the rolling window of the last three) for retrieval. Payload: <see cref="TurnCommitted"/>.</summary>
+    public const string IndexTurn = "memory.index-turn";
+
+    /// <summary>Summarise the session (every N turns, or on demand). Payload: <see cref="SessionSummaryRequested"/>.</summary>
+    public const string SummariseSession = "memory.summarise-session";
+
+    /// <summary>Extract memory suggestions from the turn. Payload: <see cref="TurnCommitted"/>.</summary>
+    public const string ExtractSuggestions = "memory.extract-suggestions";
+
+    /// <summary>Mirror the turn's messages to the archive database, when one is configured. Payload: <see cref="TurnCommitted"/>.</summary>
+    public const string MirrorTurn = "archive.mirror-turn";
+}
+
+/// <summary>A chat turn was stored: the user's message and the reply (ids as the API shows them).</summary>
+/// <param name="TurnNumber">1-based count of exchanges in the session, this one included.</param>
+public sealed record TurnCommitted(
+    string OwnerId,
+    string AgentId,
+    string SessionId,
+    string UserMessageId,
+    string ReplyMessageId,
+    int TurnNumber,
+    DateTimeOffset At);
+
+/// <summary>Summarise a session up to (and including) a message.</summary>
+public sealed record SessionSummaryRequested(string OwnerId, string AgentId, string SessionId, string UpToMessageId, DateTimeOffset At);
+
+/// <summary>One message as other features read it.</summary>
+public sealed record ConversationMessage(
+    string Id,
+    string OwnerId,
+    string AgentId,
+    string SessionId,
+    string Role,            // "user" | "agent"
+    string Text,
+    DateTimeOffset CreatedAt);
+
+/// <summary>One exchange: a user's message and the agent's reply to it.</summary>
+public sealed record ConversationExchange(ConversationMessage User, ConversationMessage Reply);
+
+/// <summary>Read access to conversations for other features (memory indexing, summaries, suggestions, archive). Always scoped to an owner.</summary>
+public interface IConversationReader
+{
+    /// <summary>The exchange whose reply is <paramref name="replyMessageId"/>, or null when it does not exist for this owner.</summary>
+    Task<ConversationExchange?> GetExchangeAsync(string ownerId, string replyMessageId, CancellationToken ct);
+
+    /// <summary>The last <paramref name="count"/> exchanges of a session up to and including the one ending at <paramref name="upToReplyMessageId"/>, oldest first.</summary>
+    Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct);
+
+    /// <summary>Messages of a session, oldest first, after a message id (null: from the start), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct);
+}
+
+/// <summary>Where the pictures feature delivers a finished picture asked for in chat. Implemented by the chat feature.</summary>
+public interface IChatPictures
+{
+    /// <summary>
+    /// Posts the picture into the agent's chat as an agent message. Idempotent on <paramref name="imageJobId"/>: a second
+    /// call for the same job returns the first message's id and posts nothing.
+    /// </summary>
+    Task<string> PostPictureAsync(string ownerId, string agentId, string? sessionId, string imageJobId, string mediaId, string? caption, CancellationToken ct);
+}
+
+/// <summary>Sets an agent's base portrait (the face variations keep). Implemented by the chat (companions) feature.</summary>
+public interface IAgentPortraits
+{
+    /// <summary>Makes <paramref name="mediaId"/> the agent's base image. Idempotent. False when the agent no longer exists.</summary>
+    Task<bool> SetBasePortraitAsync(string ownerId, string agentId, string mediaId, CancellationToken ct);
+
+    /// <summary>The agent's base image media id, its appearance prompt and its name (null when the agent does not exist for this owner).</summary>
+    Task<AgentLook?> GetLookAsync(string ownerId, string agentId, CancellationToken ct);
+}
+
+/// <summary>What the pictures feature needs to know of an agent.</summary>
+public sealed record AgentLook(string AgentId, string Name, string? AppearancePrompt, string? BaseImageMediaId);

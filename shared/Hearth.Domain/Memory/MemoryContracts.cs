@@ -1,0 +1,33 @@
+namespace Hearth.Memory;
+
+/// <summary>What the chat turn asks memory for, before it calls the model.</summary>
+public sealed record RecallRequest(string OwnerId, string AgentId, string SessionId, string Text, DateTimeOffset Now, int MaxItems = 8);
+
+/// <summary>One remembered thing used to build a reply (returned to the user as <c>memoriesUsed</c>).</summary>
+/// <param name="Kind">e.g. turn, summary, fact, preference, decision, project, self, document.</param>
+/// <param name="Tier">hot (recent turns), warm (structured memory), cold (the index).</param>
+public sealed record RecalledMemory(string Id, string Kind, string Tier, string Snippet, double Score);
+
+/// <summary>
+/// Memory for one turn: recent turns (hot), structured memory (warm) and retrieved passages (cold), de-duplicated.
+/// <paramref name="Guidance"/> is an instruction for the prompt when an intent was detected (e.g. "you do not know
+/// this; say so instead of inventing").
+/// </summary>
+public sealed record Recall(
+    IReadOnlyList<RecalledMemory> Hot,
+    IReadOnlyList<RecalledMemory> Warm,
+    IReadOnlyList<RecalledMemory> Cold,
+    string? Intent,
+    string? Guidance)
+{
+    public static Recall Empty { get; } = new([], [], [], null, null);
+
+    /// <summary>Everything used, in prompt order, for the reply's <c>memoriesUsed</c>.</summary>
+    public IEnumerable<RecalledMemory> All => Hot.Concat(Warm).Concat(Cold);
+}
+
+/// <summary>Builds the memory of a turn. The memory feature implements it; without it, the chat uses recent turns only.</summary>
+public interface IMemoryRecall
+{
+    Task<Recall> RecallAsync(RecallRequest request, CancellationToken ct);
+}
