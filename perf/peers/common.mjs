@@ -12,11 +12,19 @@ export const settings = {
 
 export const pool = new pg.Pool({ connectionString: settings.connectionString, max: 4 });
 
+// Handlers call executed(); the burn-down waits for all of them, then for the database to show every job finished.
+let executedCount = 0;
+let onAllExecuted;
+export const allExecuted = new Promise((r) => (onAllExecuted = r));
+export function executed() {
+  if (++executedCount === settings.jobs) onAllExecuted();
+}
+
 export async function waitUntilZero(sql) {
   for (;;) {
     const { rows } = await pool.query(sql);
     if (Number(rows[0].count) === 0) return;
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -2,7 +2,7 @@
 // or measure pickup latency of single jobs on an idle worker. Variant "batched" enables its local queue
 // and batched completion (its documented high-throughput settings).
 import { run, makeWorkerUtils } from "graphile-worker";
-import { settings, pool, waitUntilZero, percentile, report, sleep } from "./common.mjs";
+import { settings, pool, waitUntilZero, percentile, report, sleep, executed, allExecuted } from "./common.mjs";
 
 const utils = await makeWorkerUtils({ connectionString: settings.connectionString });
 await utils.migrate();
@@ -19,8 +19,9 @@ if (settings.mode === "throughput") {
   const started = performance.now();
   const runner = await run({
     connectionString: settings.connectionString, concurrency: settings.concurrency, noHandleSignals: true,
-    pollInterval: 1000, taskList: { noop: async () => {} }, preset, logger: quietLogger(),
+    pollInterval: 1000, taskList: { noop: async () => { executed(); } }, preset, logger: quietLogger(),
   });
+  await allExecuted;
   await waitUntilZero("select count(*) from graphile_worker.jobs");
   const seconds = (performance.now() - started) / 1000;
   await runner.stop();
