@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hearth.Skills.Splitting;
@@ -9,7 +10,7 @@ namespace Hearth.Skills.Splitting;
 internal sealed class SectionBuilder(ReadOnlyMemory<byte> content)
 {
     private const int MaxTitleChars = 120;
-    private readonly List<Start> _starts = [];
+    private readonly List<Start> _starts = new(64);
 
     private record struct Start(int Offset, SectionKind Kind, string? Title, int? Parent, int HeadingLevel);
 
@@ -52,7 +53,7 @@ internal sealed class SectionBuilder(ReadOnlyMemory<byte> content)
 
         var hasCr = span.Contains((byte)'\r');
         var sections = new SkillSection[_starts.Count];
-        var ordinals = new Dictionary<(int, string), int>();
+        var ordinals = new Dictionary<(int Parent, SectionKind Kind, string Name), int>(_starts.Count);
         var line = 1;
         for (var i = 0; i < _starts.Count; i++)
         {
@@ -66,13 +67,12 @@ internal sealed class SectionBuilder(ReadOnlyMemory<byte> content)
             line = endLine + (IsLineEnd(span, end - 1) ? 1 : 0);
 
             var title = Clean(s.Title ?? FirstLine(bytes));
-            var segment = Segment(s.Kind, title);
-            var counter = ordinals.GetValueOrDefault((s.Parent ?? -1, segment)) + 1;
-            ordinals[(s.Parent ?? -1, segment)] = counter;
-            if (counter > 1)
-                segment = $"{segment}~{counter}";
+            var (prefix, named) = Prefix(s.Kind);
+            var name = named ? Escape(title) : "";
+            ref var ordinal = ref CollectionsMarshal.GetValueRefOrAddDefault(ordinals, (s.Parent ?? -1, s.Kind, name), out _);
+            ordinal++;
             var parent = s.Parent is { } p ? sections[p] : null;
-            var key = parent is null ? segment : $"{parent.Key}/{segment}";
+            var key = string.Concat([parent?.Key, parent is null ? "" : "/", prefix, name, ordinal > 1 ? $"~{ordinal}" : ""]);
 
             sections[i] = new SkillSection(
                 i, key, s.Parent, parent is null ? 0 : parent.Depth + 1, s.HeadingLevel, s.Kind, title,
@@ -123,24 +123,25 @@ internal sealed class SectionBuilder(ReadOnlyMemory<byte> content)
     internal static bool IsLineEnd(ReadOnlySpan<byte> span, int at) =>
         span[at] == (byte)'\n' || (span[at] == (byte)'\r' && (at + 1 == span.Length || span[at + 1] != (byte)'\n'));
 
-    private static string Segment(SectionKind kind, string title) => kind switch
+    /// <summary>The key segment of a kind: a prefix followed by the escaped title for named kinds, the prefix alone for the others.</summary>
+    private static (string Prefix, bool Named) Prefix(SectionKind kind) => kind switch
     {
-        SectionKind.Frontmatter => "frontmatter",
-        SectionKind.Preamble => "preamble",
-        SectionKind.Epilogue => "epilogue",
-        SectionKind.Body => "body",
-        SectionKind.Text => "text",
-        SectionKind.Code => "code",
-        SectionKind.Heading => "h:" + Escape(title),
-        SectionKind.Tag => "tag:" + Escape(title),
-        SectionKind.Function => "fn:" + Escape(title),
-        SectionKind.Class => "class:" + Escape(title),
-        SectionKind.Interface => "interface:" + Escape(title),
-        SectionKind.TypeAlias => "type:" + Escape(title),
-        SectionKind.Enum => "enum:" + Escape(title),
-        SectionKind.Namespace => "ns:" + Escape(title),
-        SectionKind.JsonKey => "key:" + Escape(title),
-        SectionKind.Hook => "hook:" + Escape(title),
+        SectionKind.Frontmatter => ("frontmatter", false),
+        SectionKind.Preamble => ("preamble", false),
+        SectionKind.Epilogue => ("epilogue", false),
+        SectionKind.Body => ("body", false),
+        SectionKind.Text => ("text", false),
+        SectionKind.Code => ("code", false),
+        SectionKind.Heading => ("h:", true),
+        SectionKind.Tag => ("tag:", true),
+        SectionKind.Function => ("fn:", true),
+        SectionKind.Class => ("class:", true),
+        SectionKind.Interface => ("interface:", true),
+        SectionKind.TypeAlias => ("type:", true),
+        SectionKind.Enum => ("enum:", true),
+        SectionKind.Namespace => ("ns:", true),
+        SectionKind.JsonKey => ("key:", true),
+        SectionKind.Hook => ("hook:", true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
