@@ -73,6 +73,9 @@ public sealed class JsonSplittingTests
     [InlineData("{\"a\": }")]
     [InlineData("{\"a\": 1} {\"b\": 2}")]
     [InlineData("{\"a\": \"\\u12\"}")]
+    [InlineData("[1, 2")]
+    [InlineData("[1] 2")]
+    [InlineData(" \n ")]
     public void Invalid_json_is_one_section_with_a_warning(string text)
     {
         var r = Split("config.json", text);

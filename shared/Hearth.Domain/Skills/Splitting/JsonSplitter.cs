@@ -35,7 +35,13 @@ internal static class JsonSplitter
         {
             var reader = new Utf8JsonReader(s[bom..], Options);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Not an object: one section, but still read to the end so invalid JSON gets its warning.
+                reader.Skip();
+                if (reader.Read())
+                    throw new JsonException($"Unexpected content after the top-level value at byte {bom + reader.TokenStartIndex}.");
                 return false;
+            }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString()!;
