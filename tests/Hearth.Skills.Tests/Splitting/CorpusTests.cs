@@ -52,6 +52,18 @@ public sealed class CorpusTests(ITestOutputHelper output)
         Assert.InRange(sections, 18_000, 20_500);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_coverage_files_hold_every_type_and_every_edge_case(int seed)
+    {
+        var corpus = SkillCorpusGenerator.Generate(seed, SkillCorpusGenerator.CoverageFiles, edgeCaseRate: 0);
+
+        Assert.Equal(Enum.GetValues<SkillFileType>().Length, corpus.CountByType.Count);
+        Assert.Empty(CorpusEdgeCases.All.Except(corpus.CountByEdgeCase.Keys));
+    }
+
     [Fact]
     public void Generation_is_deterministic_for_a_seed()
     {

@@ -31,7 +31,7 @@ public sealed record SkillCorpus(int Seed, IReadOnlyList<CorpusFile> Files)
     }
 }
 
-/// <summary>The edge cases the generator injects, by name. Every one appears at least once in a corpus of 200 files or more.</summary>
+/// <summary>The edge cases the generator injects, by name. Every one appears in any corpus of <see cref="SkillCorpusGenerator.CoverageFiles"/> files or more.</summary>
 public static class CorpusEdgeCases
 {
     // Byte-level, applied to any file.

@@ -15,9 +15,12 @@ public static class SkillCorpusGenerator
     /// <summary>The size of the bulk-ingest acceptance library (skill-split's 1,367 files).</summary>
     public const int DefaultFiles = 1367;
 
+    /// <summary>How many files it takes to hold every file type and every edge case.</summary>
+    public static int CoverageFiles => CorpusBuilder.CoverageCount;
+
     /// <summary>
-    /// Generates <paramref name="files"/> files. The first files cover every type and every edge case once (so any
-    /// corpus of 200 files or more has them all); the rest are drawn at random. <paramref name="edgeCaseRate"/> scales
+    /// Generates <paramref name="files"/> files. The first <see cref="CoverageFiles"/> files cover every type and every
+    /// edge case (so any corpus at least that large has them all); the rest are drawn at random. <paramref name="edgeCaseRate"/> scales
     /// how often edge cases are injected into the random files (0 = clean files, 1 = edge cases everywhere they fit).
     /// </summary>
     public static SkillCorpus Generate(int seed, int files = DefaultFiles, double edgeCaseRate = 0.3)
@@ -75,6 +78,8 @@ internal sealed class CorpusBuilder(int seed, double rate)
         (Kind.ConfigJson, JsonInvalid), (Kind.ConfigJson, JsonArrayRoot), (Kind.DocTyped, Bom), (Kind.HookScript, Crlf),
     ];
 
+    public static int CoverageCount => Coverage.Length;
+
     private static readonly string[] HookEvents = ["PreToolUse", "PostToolUse", "UserPromptSubmit", "Stop", "SubagentStop", "SessionStart", "Notification", "PreCompact"];
     private static readonly string[] Matchers = ["Bash", "Edit|Write", "Read", "mcp__github__.*", "*", "Task", "WebFetch"];
     private static readonly string[] Models = ["sonnet", "opus", "haiku", "inherit"];
@@ -104,8 +109,16 @@ internal sealed class CorpusBuilder(int seed, double rate)
                 var roll = _t.Random.Next(total);
                 kind = Weights.First(w => (roll -= w.Weight) < 0).Kind;
             }
-            _edges = [];
-            files.Add(Make(kind));
+            // A coverage file is drawn again until it carries its edge case (some depend on random structure, e.g. an h3 to skip to).
+            CorpusFile file;
+            var tries = 0;
+            do
+            {
+                _edges = [];
+                file = Make(kind);
+            }
+            while (_forced is not null && !_edges.Contains(_forced) && ++tries < 100);
+            files.Add(file);
         }
         return files;
     }
