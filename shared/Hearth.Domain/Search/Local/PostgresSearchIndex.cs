@@ -187,9 +187,9 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             var vectors = await embed(texts, ct);
             if (vectors.Count != texts.Count)
                 throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {texts.Count} texts.");
-            var wrong = vectors.FirstOrDefault(v => v.Length != dimensions);
-            if (wrong.Length != dimensions)
-                throw new EmbeddingMismatchException(collection, embeddingModel, dimensions, embeddingModel, wrong.Length);
+            foreach (var v in vectors)
+                if (v.Length != dimensions)
+                    throw new EmbeddingMismatchException(collection, embeddingModel, dimensions, embeddingModel, v.Length);
             await using (var update = new NpgsqlCommand("""
                 update search.documents d set vector = u.vector, seq = nextval('search.change_seq'), updated_at = now()
                 from unnest($2::bigint[], $3::bytea[]) as u(key, vector)
