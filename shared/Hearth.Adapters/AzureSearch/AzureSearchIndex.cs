@@ -252,7 +252,7 @@ public sealed class AzureSearchIndex : ISearchIndex
             var response = await source.SearchAsync<AzureDocument>("*", request, ct);
             var page = new List<(string Key, SearchDocument Document)>();
             await foreach (var result in response.Value.GetResultsAsync().WithCancellation(ct))
-                page.Add((result.Document.GetString(AzureSearchSchema.Key), FromAzure(result.Document)));
+                page.Add((Str(result.Document, AzureSearchSchema.Key)!, FromAzure(result.Document)));
             if (page.Count == 0) return count;
             var vectors = await embed(page.Select(p => p.Document.Text).ToList(), ct);
             if (vectors.Count != page.Count) throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {page.Count} texts.");
@@ -281,7 +281,7 @@ public sealed class AzureSearchIndex : ISearchIndex
         var response = await client.SearchAsync<AzureDocument>("*", request, ct);
         var keys = new List<string>();
         await foreach (var result in response.Value.GetResultsAsync().WithCancellation(ct))
-            keys.Add(result.Document.GetString(AzureSearchSchema.Key));
+            keys.Add(Str(result.Document, AzureSearchSchema.Key)!);
         return keys;
     }
 
@@ -362,18 +362,23 @@ public sealed class AzureSearchIndex : ISearchIndex
     };
 
     private static SearchDocument FromAzure(AzureDocument d) =>
-        new(d.GetString(AzureSearchSchema.Id), d.GetString(AzureSearchSchema.Owner), d.GetString(AzureSearchSchema.Text) ?? "")
+        new(Str(d, AzureSearchSchema.Id) ?? "", Str(d, AzureSearchSchema.Owner) ?? "", Str(d, AzureSearchSchema.Text) ?? "")
         {
-            Agent = d.GetString(AzureSearchSchema.Agent),
-            Session = d.GetString(AzureSearchSchema.Session),
-            Domain = d.GetString(AzureSearchSchema.Domain),
-            Kind = d.GetString(AzureSearchSchema.Kind),
-            Source = d.GetString(AzureSearchSchema.Source),
-            CreatedAt = d.GetDateTimeOffset(AzureSearchSchema.CreatedAt) ?? DateTimeOffset.UnixEpoch,
+            Agent = Str(d, AzureSearchSchema.Agent),
+            Session = Str(d, AzureSearchSchema.Session),
+            Domain = Str(d, AzureSearchSchema.Domain),
+            Kind = Str(d, AzureSearchSchema.Kind),
+            Source = Str(d, AzureSearchSchema.Source),
+            CreatedAt = d.TryGetValue(AzureSearchSchema.CreatedAt, out var created) && created is not null
+                ? d.GetDateTimeOffset(AzureSearchSchema.CreatedAt) ?? DateTimeOffset.UnixEpoch
+                : DateTimeOffset.UnixEpoch,
             Tags = d.TryGetValue(AzureSearchSchema.Tags, out var tags) && tags is IEnumerable<object> list
                 ? list.Select(t => t?.ToString() ?? "").ToArray()
                 : [],
         };
+
+    // Missing and null fields both read as null (the service omits nothing it was asked to select, but be lenient).
+    private static string? Str(AzureDocument d, string name) => d.TryGetValue(name, out var value) ? value?.ToString() : null;
 
     private static void Validate(SearchDocument document)
     {
