@@ -99,34 +99,47 @@ internal sealed class MemoryCollection
             var f = Compile(filter);
             if (f.Empty || !_owners.TryGetValue(f.Owner, out var corpus) || corpus.Live == 0) return [];
             var averageLength = Math.Max(1.0, (double)corpus.TotalLength / corpus.Live);
+            // Pooled scratch (no per-query large-object allocations, which would drag in gen2 collections).
             var scores = ArrayPool<double>.Shared.Rent(_count);
-            Array.Clear(scores, 0, _count);
-            var touched = new List<int>();
-            foreach (var term in terms)
+            var touched = ArrayPool<int>.Shared.Rent(_count);
+            var touchedCount = 0;
+            Array.Clear(scores, 0, _count); // the shared pool hands out arrays as others left them
+            try
             {
-                if (!_termIds.TryGetValue(term, out var termId)) continue;
-                var postings = _postings[termId];
-                // df over the owner's live documents: one user's corpus never shapes another's scores.
-                var df = 0;
-                for (var i = 0; i < postings.Count; i++)
+                foreach (var term in terms)
                 {
-                    var slot = postings.Slots[i];
-                    if (_alive[slot] && _owner[slot] == f.Owner) df++;
+                    if (!_termIds.TryGetValue(term, out var termId)) continue;
+                    var postings = _postings[termId];
+                    var slots = postings.Slots.AsSpan(0, postings.Count);
+                    // df over the owner's live documents: one user's corpus never shapes another's scores.
+                    var df = 0;
+                    foreach (var slot in slots)
+                        if (_alive[slot] && _owner[slot] == f.Owner) df++;
+                    if (df == 0) continue;
+                    var idf = Bm25.Idf(corpus.Live, df);
+                    var counts = postings.Counts.AsSpan(0, postings.Count);
+                    for (var i = 0; i < slots.Length; i++)
+                    {
+                        var slot = slots[i];
+                        if (!_alive[slot] || _owner[slot] != f.Owner || (!f.OwnerOnly && !f.Matches(this, slot))) continue;
+                        var before = scores[slot];
+                        if (before == 0) touched[touchedCount++] = slot; // every contribution is positive
+                        scores[slot] = before + Bm25.TermScore(idf, counts[i], _length[slot], averageLength);
+                    }
                 }
-                if (df == 0) continue;
-                var idf = Bm25.Idf(corpus.Live, df);
-                for (var i = 0; i < postings.Count; i++)
+                var top = new TopK(n);
+                for (var i = 0; i < touchedCount; i++)
                 {
-                    var slot = postings.Slots[i];
-                    if (!_alive[slot] || _owner[slot] != f.Owner || !f.Matches(this, slot)) continue;
-                    if (scores[slot] == 0) touched.Add(slot); // every contribution is positive
-                    scores[slot] += Bm25.TermScore(idf, postings.Counts[i], _length[slot], averageLength);
+                    var slot = touched[i];
+                    top.Offer(_keys[slot], scores[slot]);
                 }
+                return top.ToList();
             }
-            var top = new TopK(n);
-            foreach (var slot in touched) top.Offer(_keys[slot], scores[slot]);
-            ArrayPool<double>.Shared.Return(scores);
-            return top.ToList();
+            finally
+            {
+                ArrayPool<double>.Shared.Return(scores);
+                ArrayPool<int>.Shared.Return(touched);
+            }
         }
         finally { _lock.ExitReadLock(); }
     }
@@ -149,7 +162,7 @@ internal sealed class MemoryCollection
             for (var i = 0; i < slots.Count; i++)
             {
                 var slot = slots.Items[i];
-                if (!_alive[slot] || !_vectors.Has(slot) || !f.Matches(this, slot)) continue;
+                if (!_alive[slot] || !_vectors.Has(slot) || (!f.OwnerOnly && !f.Matches(this, slot))) continue;
                 top.Offer(_keys[slot], _vectors.Similarity(quantized, queryScale, slot));
             }
             return top.ToList();
@@ -284,6 +297,10 @@ internal sealed class MemoryCollection
     private readonly record struct CompiledFilter(
         int Owner, int Agent, int Session, int[]? Domains, int[]? Kinds, long From, long To, int[]? Tags, bool Empty)
     {
+        /// <summary>Nothing but the owner to check: the hot loops skip the predicate call.</summary>
+        public bool OwnerOnly { get; } = Agent == NoValue && Session == NoValue && Domains is null && Kinds is null
+            && From == long.MinValue && To == long.MaxValue && Tags is null;
+
         public bool Matches(MemoryCollection c, int slot)
         {
             if (Agent != NoValue && c._agent[slot] != Agent) return false;

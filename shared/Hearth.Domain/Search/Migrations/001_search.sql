@@ -43,6 +43,10 @@ create table search.documents (
     check (deleted or text is not null)
 );
 
+-- Vectors do not compress: never try, and keep rows up to a page inline so re-scoring reads no TOAST.
+alter table search.documents alter column vector set storage external;
+alter table search.documents set (toast_tuple_target = 8160);
+
 create unique index documents_key on search.documents (key);
 create unique index documents_changes on search.documents (collection_id, seq);
 create index documents_tombstones on search.documents (collection_id, updated_at) where deleted;
