@@ -241,6 +241,55 @@ public sealed class AzureSearchIndexTests
     }
 
     [Fact]
+    public async Task Reindex_builds_the_next_generation_switches_the_registry_and_drops_the_old_index()
+    {
+        var pages = 0;
+        var http = RegisteredService(r =>
+        {
+            var path = Path(r);
+            if (r.Method == HttpMethod.Put) return FakeHttp.Json(JsonDocument.Parse(r.Body).RootElement, HttpStatusCode.Created);
+            if (r.Method == HttpMethod.Delete) return FakeHttp.Status(HttpStatusCode.NoContent);
+            if (path == "/indexes('hearth-memory-g1')/docs/search.post.search" && pages++ == 0)
+                return SearchResults();
+            if (path.EndsWith("search.post.search", StringComparison.Ordinal)) return FakeHttp.Json(new { value = Array.Empty<object>() });
+            return FakeHttp.Json(new
+            {
+                value = r.Json.GetProperty("value").EnumerateArray()
+                    .Select(v => new { key = v.TryGetProperty("key", out var k) ? k.GetString() : "memory", status = true, errorMessage = (string?)null, statusCode = 200 }),
+            });
+        });
+        var embedded = new List<string>();
+
+        var count = await Index(http).ReindexAsync("memory", "text-embedding-3-small", 2, (texts, _) =>
+        {
+            embedded.AddRange(texts);
+            return Task.FromResult<IReadOnlyList<ReadOnlyMemory<float>>>(texts.Select(_ => new ReadOnlyMemory<float>([0.6f, 0.8f])).ToList());
+        }, Ct);
+
+        Assert.Equal(2, count);
+        Assert.Equal(["raining in Lisbon", "sunny in Porto"], embedded);
+        Assert.Equal(
+            ["GET /indexes('hearth-collections')/docs('memory')", "PUT /indexes('hearth-memory-g2')",
+             "POST /indexes('hearth-memory-g1')/docs/search.post.search", "POST /indexes('hearth-memory-g2')/docs/search.index",
+             "POST /indexes('hearth-memory-g1')/docs/search.post.search", "POST /indexes('hearth-collections')/docs/search.index",
+             "POST /indexes('hearth-memory-g1')/docs/search.post.search", "DELETE /indexes('hearth-memory-g1')"],
+            http.Requests.Select(r => $"{r.Method} {Path(r)}"));
+        var newIndex = http.Requests[1].Json.GetProperty("fields").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "embedding");
+        Assert.Equal(2, newIndex.GetProperty("dimensions").GetInt32());
+        var firstPage = http.Requests[2].Json;
+        Assert.Equal("key", firstPage.GetProperty("orderby").GetString());
+        Assert.Equal("key gt 'k2'", http.Requests[4].Json.GetProperty("filter").GetString());
+        var copied = http.Requests[3].Json.GetProperty("value").EnumerateArray().ToList();
+        Assert.Equal(["k1", "k2"], copied.Select(c => c.GetProperty("key").GetString()));
+        Assert.All(copied, c => Assert.Equal([0.6f, 0.8f], c.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle())));
+        var registry = http.Requests[5].Json.GetProperty("value")[0];
+        Assert.Equal((2, "hearth-memory-g2", "text-embedding-3-small", 2),
+            (registry.GetProperty("generation").GetInt32(), registry.GetProperty("indexName").GetString(),
+             registry.GetProperty("model").GetString(), registry.GetProperty("dimensions").GetInt32()));
+        Assert.StartsWith("indexedAt ge ", http.Requests[6].Json.GetProperty("filter").GetString());
+    }
+
+    [Fact]
     public async Task Searching_an_unregistered_collection_is_a_clear_error()
     {
         var http = new FakeHttp(_ => FakeHttp.Status(HttpStatusCode.NotFound, """{"error":{"code":"","message":"not found"}}"""));
