@@ -273,6 +273,11 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents"));
 
         Assert.Equal(["a"], (await stale.SearchAsync(Collection, Query("orange", SearchMode.Bm25), Ct)).Select(h => h.Id));
+
+        // The all-collections sweep the maintenance timer runs keeps recent tombstones.
+        await _index.DeleteAsync(Collection, "u1", ["a"], Ct);
+        Assert.Equal(0, await _index.PurgeDeletedAsync(TimeSpan.FromDays(7), Ct));
+        Assert.Equal(1, await _index.PurgeDeletedAsync(TimeSpan.Zero, Ct));
     }
 
     [Fact]

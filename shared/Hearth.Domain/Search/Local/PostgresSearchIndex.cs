@@ -245,6 +245,21 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         return (int)count;
     }
 
+    /// <summary>Purges old tombstones in every collection; returns how many rows were purged.</summary>
+    public async Task<int> PurgeDeletedAsync(TimeSpan retention, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var list = new NpgsqlCommand("select name from search.collections order by name", connection))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) names.Add(reader.GetString(0));
+        }
+        var total = 0;
+        foreach (var name in names) total += await PurgeDeletedAsync(name, retention, ct);
+        return total;
+    }
+
     /// <summary>Brings the collection into memory (a full load on first use); call at start to warm up.</summary>
     public async Task<int> WarmUpAsync(string collection, CancellationToken ct)
     {
