@@ -274,6 +274,12 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
 
         Assert.Equal(["a"], (await stale.SearchAsync(Collection, Query("orange", SearchMode.Bm25), Ct)).Select(h => h.Id));
 
+        // A replica loading after the purge reflects it and does not reload again on the next query.
+        var fresh = _db.NewIndex();
+        Assert.Single(await fresh.SearchAsync(Collection, Query("orange", SearchMode.Bm25), Ct));
+        Assert.Single(await fresh.SearchAsync(Collection, Query("orange", SearchMode.Bm25), Ct));
+        Assert.Equal(1, fresh.FullLoads);
+
         // The all-collections sweep the maintenance timer runs keeps recent tombstones.
         await _index.DeleteAsync(Collection, "u1", ["a"], Ct);
         Assert.Equal(0, await _index.PurgeDeletedAsync(TimeSpan.FromDays(7), Ct));

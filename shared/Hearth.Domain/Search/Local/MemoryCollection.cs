@@ -90,6 +90,13 @@ internal sealed class MemoryCollection
         finally { _lock.ExitWriteLock(); }
     }
 
+    /// <summary>Records that everything up to <paramref name="seq"/> is reflected (a full load's snapshot).</summary>
+    public void AdvanceTo(long seq)
+    {
+        _lock.EnterWriteLock();
+        try { if (seq > LastSeq) LastSeq = seq; } finally { _lock.ExitWriteLock(); }
+    }
+
     /// <summary>Top <paramref name="n"/> documents by BM25 for the analysed, distinct query terms.</summary>
     public List<Ranked> SearchBm25(IReadOnlyList<string> terms, SearchFilter filter, int n)
     {

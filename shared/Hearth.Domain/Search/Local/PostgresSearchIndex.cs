@@ -20,6 +20,10 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
 {
     private const int PageSize = 5000;
     private readonly ConcurrentDictionary<string, CollectionState> _states = new(StringComparer.Ordinal);
+    private int _fullLoads;
+
+    /// <summary>How many times a collection was loaded from scratch (tests check replicas do not reload needlessly).</summary>
+    internal int FullLoads => _fullLoads;
 
     /// <summary>The migrations of module <c>search</c>; register them before the host starts.</summary>
     public static MigrationSource Migrations { get; } = new("search", typeof(PostgresSearchIndex).Assembly, "Hearth.Search.Migrations.");
@@ -291,17 +295,21 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         var result = new Dictionary<long, FetchedRow>();
         if (bm25.Count == 0 && shortlist.Count == 0) return result;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // The owner is checked again here: the in-memory filter is not the only guard between users.
+        // The owner is checked again here: the in-memory filter is not the only guard between users. Driving the
+        // join from the key list keeps the plan to one index lookup per hit even before the table has statistics.
         await using var fetch = new NpgsqlCommand("""
             select d.key, d.id, d.text, d.agent, d.session, d.domain, d.kind, d.source, d.created_at, d.tags,
-                   case when d.key = any($4) then d.vector end
-            from search.documents d
-            where d.collection_id = $1 and d.owner = $2 and d.key = any($3) and not d.deleted
+                   case when k.rescore then d.vector end
+            from unnest($3::bigint[], $4::boolean[]) as k(key, rescore)
+            join search.documents d on d.key = k.key
+            where d.collection_id = $1 and d.owner = $2 and not d.deleted
             """, connection);
+        var rescore = shortlist.Select(r => r.Key).ToHashSet();
+        var keys = bm25.Select(r => r.Key).Concat(shortlist.Select(r => r.Key)).Distinct().ToArray();
         fetch.Parameters.Add(new() { Value = state.Id });
         fetch.Parameters.Add(new() { Value = owner });
-        fetch.Parameters.Add(new() { Value = bm25.Select(r => r.Key).Concat(shortlist.Select(r => r.Key)).Distinct().ToArray() });
-        fetch.Parameters.Add(new() { Value = shortlist.Select(r => r.Key).ToArray() });
+        fetch.Parameters.Add(new() { Value = keys });
+        fetch.Parameters.Add(new() { Value = keys.Select(rescore.Contains).ToArray() });
         await using var reader = await fetch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -357,6 +365,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
                 {
                     await reader.DisposeAsync();
                     state.Index = await LoadAsync(state, id, dimensions, generation, ct);
+                    state.Index.AdvanceTo(purgedSeq);
                     state.LoadedId = id;
                     return state.Index;
                 }
@@ -385,43 +394,60 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         limit $3
         """;
 
+    /// <summary>
+    /// Reads the whole collection in one statement (one snapshot, one pass; paging would sort the table again for
+    /// every page) and applies it in slices, analysing each slice on all cores.
+    /// </summary>
     private async Task<MemoryCollection> LoadAsync(CollectionState state, int id, int dimensions, int generation, CancellationToken ct)
     {
+        Interlocked.Increment(ref _fullLoads);
         var started = Stopwatch.GetTimestamp();
-        var index = new MemoryCollection(dimensions, generation);
         while (true)
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            await using var page = new NpgsqlCommand(ChangesSql, connection)
+            var index = new MemoryCollection(dimensions, generation);
+            var reindexed = false;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+            await using (var load = new NpgsqlCommand(LoadSql, connection) { Parameters = { new() { Value = id } } })
+            await using (var reader = await load.ExecuteReaderAsync(ct))
             {
-                Parameters = { new() { Value = state.Name }, new() { Value = index.LastSeq }, new() { Value = PageSize } },
-            };
-            await using var reader = await page.ExecuteReaderAsync(ct);
-            var raw = await ReadChangesAsync(reader, ct);
-            var rows = raw.All(r => r.Generation == generation) ? Prepare(raw, dimensions) : null;
-            if (rows is null)
-            {
-                // The collection was reindexed while loading: start again on the new generation.
-                await reader.DisposeAsync();
-                await using var again = await dataSource.OpenConnectionAsync(ct);
-                var info = await ReadCollectionAsync(again, state.Name, ct) ?? throw new SearchCollectionNotFoundException(state.Name);
-                (index, dimensions, generation) = (new MemoryCollection(info.Dimensions, info.Generation), info.Dimensions, info.Generation);
-                state.Dimensions = dimensions;
-                state.Model = info.EmbeddingModel;
-                continue;
+                while (!reindexed)
+                {
+                    var raw = await ReadChangesAsync(reader, ct, PageSize);
+                    if (raw.Count == 0) break;
+                    var rows = raw.All(r => r.Generation == generation) ? Prepare(raw, dimensions) : null;
+                    if (rows is null) reindexed = true;
+                    else index.Apply(rows);
+                    // Purged tombstones are part of what this snapshot reflects: without this a collection whose
+                    // newest changes were purged deletes would look stale and reload on every query.
+                    index.AdvanceTo(raw[^1].PurgedSeq);
+                }
             }
-            index.Apply(rows);
-            if (raw.Count < PageSize) break;
+            if (!reindexed)
+            {
+                logger.LogInformation("Loaded search collection {Collection} into memory: {Count} documents in {Elapsed} ms",
+                    state.Name, index.LiveCount, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return index;
+            }
+            // Reindexed between reading the collection row and the documents: start again on the new generation.
+            await using var again = await dataSource.OpenConnectionAsync(ct);
+            var info = await ReadCollectionAsync(again, state.Name, ct) ?? throw new SearchCollectionNotFoundException(state.Name);
+            (dimensions, generation, state.Dimensions, state.Model) = (info.Dimensions, info.Generation, info.Dimensions, info.EmbeddingModel);
         }
-        logger.LogInformation("Loaded search collection {Collection} into memory: {Count} documents in {Elapsed} ms",
-            state.Name, index.LiveCount, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return index;
     }
 
-    private static async Task<List<RawRow>> ReadChangesAsync(NpgsqlDataReader reader, CancellationToken ct)
+    private const string LoadSql = """
+        select c.generation, d.key, d.seq, d.deleted, d.owner, d.text, d.vector, d.agent, d.session, d.domain, d.kind,
+               d.created_at, d.tags, c.purged_seq
+        from search.documents d
+        join search.collections c on c.id = d.collection_id
+        where d.collection_id = $1 and not d.deleted
+        order by d.seq
+        """;
+
+    private static async Task<List<RawRow>> ReadChangesAsync(NpgsqlDataReader reader, CancellationToken ct, int max = int.MaxValue)
     {
         var rows = new List<RawRow>();
-        while (await reader.ReadAsync(ct))
+        while (rows.Count < max && await reader.ReadAsync(ct))
         {
             rows.Add(new RawRow(
                 reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetBoolean(3), reader.GetString(4),
@@ -432,7 +458,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
                 reader.GetDateTime(11).Ticks,
-                reader.GetFieldValue<string[]>(12)));
+                reader.GetFieldValue<string[]>(12),
+                reader.FieldCount > 13 ? reader.GetInt64(13) : 0));
         }
         return rows;
     }
@@ -527,7 +554,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
     }
 
     private sealed record RawRow(int Generation, long Key, long Seq, bool Deleted, string Owner, string? Text, byte[]? Vector,
-        string? Agent, string? Session, string? Domain, string? Kind, long CreatedTicks, string[] Tags);
+        string? Agent, string? Session, string? Domain, string? Kind, long CreatedTicks, string[] Tags, long PurgedSeq);
 
     private sealed record FetchedRow(SearchDocument Document, float[]? Vector);
 }
