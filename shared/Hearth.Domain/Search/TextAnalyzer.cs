@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -13,6 +14,14 @@ public static class TextAnalyzer
 {
     /// <summary>Longest term kept.</summary>
     public const int MaxTermLength = 64;
+
+    /// <summary>Most distinct words whose stems are remembered; past it words are stemmed each time.</summary>
+    private const int StemCacheLimit = 200_000;
+
+    // Word → term (stem, or "" for a stop word). Looked up by span, so a known word costs no allocation at all.
+    private static readonly ConcurrentDictionary<string, string> Terms = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> TermsBySpan =
+        Terms.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Lucene's <c>EnglishAnalyzer.ENGLISH_STOP_WORDS_SET</c>.</summary>
     public static readonly IReadOnlySet<string> StopWords = new HashSet<string>(StringComparer.Ordinal)
@@ -81,9 +90,14 @@ public static class TextAnalyzer
     {
         if (length > 0 && !tooLong)
         {
-            var term = ascii ? new string(buffer[..length]) : Fold(buffer[..length]);
-            if (term.Length > 0 && !StopWords.Contains(term))
-                emit(PorterStemmer.Stem(term));
+            var word = buffer[..length];
+            if (!TermsBySpan.TryGetValue(word, out var term))
+            {
+                var folded = ascii ? new string(word) : Fold(word);
+                term = folded.Length == 0 || StopWords.Contains(folded) ? "" : PorterStemmer.Stem(folded);
+                if (Terms.Count < StemCacheLimit) TermsBySpan.TryAdd(word, term);
+            }
+            if (term.Length > 0) emit(term);
         }
         length = 0;
         tooLong = false;
