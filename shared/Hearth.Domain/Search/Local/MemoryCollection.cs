@@ -97,6 +97,22 @@ internal sealed class MemoryCollection
         try { if (seq > LastSeq) LastSeq = seq; } finally { _lock.ExitWriteLock(); }
     }
 
+    /// <summary>
+    /// Gives back the slack that doubling left in posting lists and slot arrays; called after a full load, when the
+    /// collection is as big as it will be for a while (about a third less memory for postings).
+    /// </summary>
+    public void TrimExcess()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var postings in _postings) postings.Trim();
+            var size = Math.Max(1024, _count + _count / 16);
+            if (size < _keys.Length) Resize(size);
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
     /// <summary>Top <paramref name="n"/> documents by BM25 for the analysed, distinct query terms.</summary>
     public List<Ranked> SearchBm25(IReadOnlyList<string> terms, SearchFilter filter, int n)
     {
@@ -259,9 +275,10 @@ internal sealed class MemoryCollection
         }
     }
 
-    private void Grow()
+    private void Grow() => Resize(_keys.Length * 2);
+
+    private void Resize(int size)
     {
-        var size = _keys.Length * 2;
         Array.Resize(ref _keys, size);
         Array.Resize(ref _owner, size);
         Array.Resize(ref _agent, size);
@@ -366,6 +383,13 @@ internal sealed class MemoryCollection
             Slots[Count] = slot;
             Counts[Count] = (ushort)Math.Min(count, ushort.MaxValue);
             Count++;
+        }
+
+        public void Trim()
+        {
+            if (Slots.Length - Count <= 2) return;
+            Array.Resize(ref Slots, Math.Max(2, Count));
+            Array.Resize(ref Counts, Slots.Length);
         }
 
         public void Remap(int[] remap)

@@ -424,6 +424,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             }
             if (!reindexed)
             {
+                index.TrimExcess();
                 logger.LogInformation("Loaded search collection {Collection} into memory: {Count} documents in {Elapsed} ms",
                     state.Name, index.LiveCount, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return index;
