@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Hearth.Search;
 
 namespace Hearth.Benchmarks.Search;
@@ -9,10 +10,8 @@ namespace Hearth.Benchmarks.Search;
 /// chunks in each mode. In-process, so each size is indexed once and shared by the three modes:
 /// <c>dotnet run -c Release --project bench/Hearth.Benchmarks -- --filter '*LocalSearchQueryBenchmarks*'</c>.
 /// </summary>
-[InProcess]
-[SimpleJob(RuntimeMoniker.HostProcess, warmupCount: 3, iterationCount: 15)]
 [MemoryDiagnoser]
-[Config(typeof(PercentileConfig))]
+[Config(typeof(InProcessConfig))]
 public class LocalSearchQueryBenchmarks
 {
     private static readonly Dictionary<int, SearchFixture> Fixtures = [];
@@ -26,8 +25,11 @@ public class LocalSearchQueryBenchmarks
     [Params(SearchMode.Bm25, SearchMode.Vector, SearchMode.Hybrid)]
     public SearchMode Mode { get; set; }
 
+    // Synchronous on purpose: the in-process toolchain does not wait for an async GlobalSetup.
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         if (!Fixtures.TryGetValue(Chunks, out var fixture))
             Fixtures[Chunks] = fixture = await SearchFixture.CreateAsync(Chunks, SyntheticCorpus.Chunk);
@@ -40,6 +42,16 @@ public class LocalSearchQueryBenchmarks
     {
         var query = _queries[_next++ & 255];
         return (await _fixture.Index.SearchAsync(SearchFixture.Collection, query, CancellationToken.None)).Count;
+    }
+}
+
+/// <summary>One in-process job (the fixtures are shared between cases) with P50 and P95 columns.</summary>
+public sealed class InProcessConfig : BenchmarkDotNet.Configs.ManualConfig
+{
+    public InProcessConfig()
+    {
+        AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15));
+        AddColumn(BenchmarkDotNet.Columns.StatisticColumn.P50, BenchmarkDotNet.Columns.StatisticColumn.P95);
     }
 }
 
