@@ -1,4 +1,6 @@
 using Hearth.Search.Local;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Search.Tests;
 
@@ -284,6 +286,23 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         await _index.DeleteAsync(Collection, "u1", ["a"], Ct);
         Assert.Equal(0, await _index.PurgeDeletedAsync(TimeSpan.FromDays(7), Ct));
         Assert.Equal(1, await _index.PurgeDeletedAsync(TimeSpan.Zero, Ct));
+    }
+
+    [Fact]
+    public async Task Warm_up_loads_named_collections_in_the_background_and_skips_missing_ones()
+    {
+        await _index.UpsertAsync(Collection, [Doc("a", "warm start")], Ct);
+        var options = new SearchOptions { WarmUp = ["missing", Collection] };
+        var warmUp = new SearchWarmUp(_index, options, new ServiceCollection().BuildServiceProvider(),
+            NullLogger<SearchWarmUp>.Instance);
+
+        await warmUp.StartAsync(Ct);
+        await warmUp.ExecuteTask!;
+
+        Assert.Equal(1, _index.FullLoads);
+        Assert.True(_index.MemoryBytes(Collection) > 0);
+        Assert.Single(await _index.SearchAsync(Collection, Query("warm", SearchMode.Bm25), Ct));
+        Assert.Equal(1, _index.FullLoads);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Hearth.Search.Local;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Hearth.Search.Tests;
@@ -27,6 +28,16 @@ public sealed class RegistrationTests
         Assert.IsType<HashingEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Equal(HashingEmbeddingGenerator.ModelId, provider.GetRequiredService<SearchService>().ModelId);
         Assert.Equal("memory", provider.GetRequiredService<DomainRouter>().Fallback.Collection);
+        Assert.Empty(provider.GetServices<IHostedService>());
+    }
+
+    [Fact]
+    public void Warm_up_collections_add_a_background_loader()
+    {
+        using var provider = Build(new() { ["Search:WarmUp:0"] = "memory", ["Search:WarmUp:1"] = "skills" });
+        Assert.Equal(["memory", "skills"], provider.GetRequiredService<SearchOptions>().WarmUp);
+        Assert.IsType<SearchWarmUp>(Assert.Single(provider.GetServices<IHostedService>()));
+        Assert.Contains("Search:WarmUp", Assert.Throws<InvalidOperationException>(() => Build(new() { ["Search:WarmUp:0"] = "Bad Name" })).Message);
     }
 
     [Fact]

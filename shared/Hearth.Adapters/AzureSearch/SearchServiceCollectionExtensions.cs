@@ -5,6 +5,7 @@ using Hearth.Search.Local;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -40,6 +41,7 @@ public static class SearchServiceCollectionExtensions
             services.TryAddSingleton(sp => new PostgresSearchIndex(
                 sp.GetRequiredService<NpgsqlDataSource>(), search, sp.GetRequiredService<ILogger<PostgresSearchIndex>>()));
             services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<PostgresSearchIndex>());
+            if (search.WarmUp.Count > 0) services.AddHostedService<SearchWarmUp>();
         }
 
         var domains = configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? [];

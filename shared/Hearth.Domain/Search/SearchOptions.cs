@@ -22,9 +22,18 @@ public sealed record SearchOptions
     /// <summary>Weight of the vector list in hybrid fusion.</summary>
     public double VectorWeight { get; init; } = 1.0;
 
+    /// <summary>Local provider: collections loaded into memory at start, so the first query after a scale-out does
+    /// not pay the load (about 6 s per 100k chunks on the dev box).</summary>
+    public IReadOnlyList<string> WarmUp { get; init; } = [];
+
     /// <summary>Throws naming the key when a value cannot work.</summary>
     public void Validate()
     {
+        foreach (var name in WarmUp)
+        {
+            try { SearchCollectionName.Validate(name); }
+            catch (ArgumentException e) { throw new InvalidOperationException($"Search:WarmUp: {e.Message}", e); }
+        }
         if (Provider is not ("Local" or "AzureAISearch"))
             throw new InvalidOperationException($"Search:Provider must be Local or AzureAISearch, got '{Provider}'.");
         if (HybridCandidates is < 1 or > SearchQuery.MaxK)
