@@ -306,6 +306,33 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_queries_and_writes_stay_consistent()
+    {
+        var other = _db.NewIndex();
+        var writer = Task.Run(async () =>
+        {
+            for (var batch = 0; batch < 20; batch++)
+                await other.UpsertAsync(Collection, Enumerable.Range(batch * 50, 50).Select(i => Doc($"d{i}", $"shared word{i}", [1, i % 7, 0, 0])).ToList(), Ct);
+        });
+        var readers = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
+        {
+            var seen = 0;
+            while (!writer.IsCompleted)
+            {
+                var hits = await _index.SearchAsync(Collection, Query("shared", r % 2 == 0 ? SearchMode.Hybrid : SearchMode.Bm25, [1, 0, 0, 0], k: 1000), Ct);
+                Assert.True(hits.Count >= seen, "a replica never goes back in time");
+                Assert.Equal(hits.Count, hits.Select(h => h.Id).Distinct().Count());
+                seen = hits.Count;
+            }
+        })).ToList();
+
+        await Task.WhenAll(readers.Append(writer));
+
+        Assert.Equal(1000, (await _index.SearchAsync(Collection, Query("shared", SearchMode.Bm25, k: 1000), Ct)).Count);
+        Assert.Equal("shared word999", Assert.Single(await _index.SearchAsync(Collection, Query("word999", SearchMode.Bm25), Ct)).Document.Text);
+    }
+
+    [Fact]
     public async Task Compaction_after_many_replacements_keeps_results_right()
     {
         // 6,000 replacements leave 6,000 dead slots: enough to trigger compaction of the in-memory index.

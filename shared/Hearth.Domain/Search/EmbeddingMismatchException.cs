@@ -7,7 +7,7 @@ namespace Hearth.Search;
 public sealed class EmbeddingMismatchException(string collection, string collectionModel, int collectionDimensions, string? givenModel, int givenDimensions)
     : Exception(
         $"Collection '{collection}' holds embeddings from model '{collectionModel}' with {collectionDimensions} dimensions, " +
-        $"but {(givenModel is null ? "the vectors given" : $"model '{givenModel}'")} produces {givenDimensions} dimensions" +
+        $"but {(givenModel is null ? $"the vectors given have {givenDimensions}" : $"model '{givenModel}' produces {givenDimensions}")} dimensions" +
         $"{(givenModel is not null && givenDimensions == collectionDimensions ? " (same size, different model: the vectors are not comparable)" : "")}. " +
         $"Nothing was written. Reindex the collection to switch models, or configure Models:Embeddings to match.")
 {
