@@ -8,6 +8,3 @@ public sealed record SearchHit(SearchDocument Document, double Score, int? Bm25R
 {
     public string Id => Document.Id;
 }
-
-/// <summary>A collection's recorded embedding model and dimensions; <see cref="Generation"/> grows with each reindex.</summary>
-public sealed record SearchCollection(string Name, string EmbeddingModel, int Dimensions, int Generation);
