@@ -1,0 +1,54 @@
+using Hearth.Adapters.OpenAI;
+using Hearth.Durable;
+using Hearth.Search;
+using Hearth.Search.Local;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Hearth.Adapters.AzureSearch;
+
+/// <summary>Registers the search engine: index (local or Azure AI Search), embedder, <see cref="SearchService"/> and domain routing.</summary>
+public static class SearchServiceCollectionExtensions
+{
+    /// <summary>
+    /// Reads <c>Search</c>, <c>Models:Embeddings</c> and <c>Memory:Domains</c> (invalid values fail here, naming the key)
+    /// and registers <see cref="ISearchIndex"/>, the embedder, <see cref="SearchService"/>, <see cref="DomainRouter"/>
+    /// and <see cref="RoutedSearch"/> as singletons. The local provider needs an <c>NpgsqlDataSource</c> in the
+    /// container and registers the <c>search</c> migrations.
+    /// </summary>
+    public static IServiceCollection AddHearthSearch(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SearchOptions.Section);
+        var search = section.Get<SearchOptions>() ?? new SearchOptions();
+        search.Validate();
+        services.TryAddSingleton(search);
+        services.AddHearthEmbeddings(configuration);
+
+        if (search.Provider == "AzureAISearch")
+        {
+            var azure = section.Get<AzureSearchOptions>() ?? new AzureSearchOptions();
+            azure.Validate();
+            services.TryAddSingleton(azure);
+            services.TryAddSingleton<ISearchIndex>(sp => new AzureSearchIndex(azure, search, sp.GetRequiredService<ILogger<AzureSearchIndex>>()));
+        }
+        else
+        {
+            services.AddMigrations(PostgresSearchIndex.Migrations);
+            services.TryAddSingleton(sp => new PostgresSearchIndex(
+                sp.GetRequiredService<NpgsqlDataSource>(), search, sp.GetRequiredService<ILogger<PostgresSearchIndex>>()));
+            services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<PostgresSearchIndex>());
+            if (search.WarmUp.Count > 0) services.AddHostedService<SearchWarmUp>();
+        }
+
+        var domains = configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? [];
+        var router = new DomainRouter(domains);
+        services.TryAddSingleton(router);
+        services.TryAddSingleton<SearchService>();
+        services.TryAddSingleton<RoutedSearch>();
+        return services;
+    }
+}

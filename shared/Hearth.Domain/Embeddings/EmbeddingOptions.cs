@@ -1,0 +1,47 @@
+namespace Hearth.Embeddings;
+
+/// <summary>
+/// The embedder, bound from <c>Models:Embeddings</c> (environment: <c>Models__Embeddings__Provider</c> and so on),
+/// configured like the chat models. Providers: <c>Hashing</c> (default, offline), <c>AzureOpenAI</c> (the v1 endpoint
+/// <c>https://&lt;resource&gt;.openai.azure.com/openai/v1/</c>; without <see cref="ApiKey"/> it signs in with
+/// DefaultAzureCredential), <c>OpenAI</c>, <c>OpenAICompatible</c> (Ollama, vLLM, LM Studio...).
+/// </summary>
+public sealed record EmbeddingOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Models:Embeddings";
+
+    public string Provider { get; init; } = "Hashing";
+    /// <summary>Service base URL; required for AzureOpenAI and OpenAICompatible, optional for OpenAI.</summary>
+    public string? Endpoint { get; init; }
+    /// <summary>Model (Azure: deployment) name; required except for Hashing.</summary>
+    public string? Model { get; init; }
+    /// <summary>API key; never logged. Optional for AzureOpenAI (Entra ID) and OpenAICompatible servers without auth.</summary>
+    public string? ApiKey { get; init; }
+    /// <summary>Vector size. Hashing: 384 by default. Others: sent as <c>dimensions</c> (text-embedding-3 models can shorten); otherwise the model's own.</summary>
+    public int? Dimensions { get; init; }
+    /// <summary>Per-request network timeout.</summary>
+    public int TimeoutSeconds { get; init; } = 60;
+    /// <summary>Inputs per embeddings request; larger calls are split.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Throws naming the key when the settings cannot work.</summary>
+    public void Validate()
+    {
+        const string p = "Models:Embeddings:";
+        if (Provider is not ("Hashing" or "AzureOpenAI" or "OpenAI" or "OpenAICompatible"))
+            throw new InvalidOperationException($"{p}Provider must be Hashing, AzureOpenAI, OpenAI or OpenAICompatible, got '{Provider}'.");
+        if (Provider != "Hashing" && string.IsNullOrWhiteSpace(Model))
+            throw new InvalidOperationException($"{p}Model is required for provider {Provider}.");
+        if (Provider is "AzureOpenAI" or "OpenAICompatible" && string.IsNullOrWhiteSpace(Endpoint))
+            throw new InvalidOperationException($"{p}Endpoint is required for provider {Provider}.");
+        if (Endpoint is not null && !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
+            throw new InvalidOperationException($"{p}Endpoint must be an absolute URL.");
+        if (Provider == "OpenAI" && string.IsNullOrWhiteSpace(ApiKey))
+            throw new InvalidOperationException($"{p}ApiKey is required for provider OpenAI.");
+        if (Dimensions is < 1 or > 16384)
+            throw new InvalidOperationException($"{p}Dimensions must be between 1 and 16384.");
+        if (TimeoutSeconds < 1) throw new InvalidOperationException($"{p}TimeoutSeconds must be at least 1.");
+        if (BatchSize is < 1 or > 2048) throw new InvalidOperationException($"{p}BatchSize must be between 1 and 2048.");
+    }
+}

@@ -1,0 +1,83 @@
+using Hearth.Embeddings;
+using Hearth.Search.Local;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hearth.Search.Tests;
+
+public sealed class SearchServiceTests : IAsyncLifetime
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private SearchDatabase _db = null!;
+
+    public async Task InitializeAsync() => _db = await SearchDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private SearchService Service(int dimensions, PostgresSearchIndex? index = null) =>
+        new(index ?? _db.NewIndex(), new HashingEmbeddingGenerator(dimensions), NullLogger<SearchService>.Instance);
+
+    private static SearchDocument Doc(string id, string text) => new(id, "u1", text);
+
+    [Fact]
+    public async Task Indexing_embeds_texts_and_every_mode_finds_them()
+    {
+        var service = Service(384);
+        await service.IndexAsync("memory", [
+            Doc("router", "To reset the router password hold the reset button for ten seconds"),
+            Doc("pie", "Grandma's apple pie recipe needs cinnamon and butter"),
+            Doc("tax", "Quarterly tax filing is due in April"),
+        ], Ct);
+
+        var collection = await service.Index.GetCollectionAsync("memory", Ct);
+        Assert.Equal(new SearchCollection("memory", HashingEmbeddingGenerator.ModelId, 384, 1), collection);
+        foreach (var mode in Enum.GetValues<SearchMode>())
+        {
+            var hits = await service.SearchAsync("memory", "router password reset", mode, 2, new SearchFilter("u1"), Ct);
+            Assert.Equal("router", hits[0].Id);
+        }
+    }
+
+    [Fact]
+    public async Task Searching_a_collection_nothing_was_indexed_in_answers_empty()
+    {
+        Assert.Empty(await Service(384).SearchAsync("skills", "anything", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct));
+    }
+
+    [Fact]
+    public async Task An_embedder_with_other_dimensions_than_the_collection_fails_clearly_and_writes_nothing()
+    {
+        await Service(384).IndexAsync("memory", [Doc("a", "first text")], Ct);
+
+        var other = Service(256);
+        var error = await Assert.ThrowsAsync<EmbeddingMismatchException>(() => other.IndexAsync("memory", [Doc("b", "second text")], Ct));
+
+        Assert.Equal((384, 256), (error.CollectionDimensions, error.GivenDimensions));
+        Assert.Contains("384 dimensions", error.Message);
+        Assert.Contains("256 dimensions", error.Message);
+        Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents"));
+        await Assert.ThrowsAsync<EmbeddingMismatchException>(() =>
+            other.SearchAsync("memory", "first", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct));
+    }
+
+    [Fact]
+    public async Task Reindex_moves_a_collection_to_the_new_embedder_and_replicas_follow()
+    {
+        var oldService = Service(384);
+        await oldService.IndexAsync("memory", [Doc("a", "sailing boat on the lake"), Doc("b", "mountain hiking trail")], Ct);
+        var replica = _db.NewIndex();
+        Assert.Equal(2, await replica.WarmUpAsync("memory", Ct));
+
+        var newService = Service(128);
+        Assert.Equal(2, await newService.ReindexAsync("memory", Ct));
+
+        var collection = await newService.Index.GetCollectionAsync("memory", Ct);
+        Assert.Equal((128, 2), (collection!.Dimensions, collection.Generation));
+        var hits = await newService.SearchAsync("memory", "boat", SearchMode.Vector, 1, new SearchFilter("u1"), Ct);
+        Assert.Equal("a", hits.Single().Id);
+        // A replica loaded before the reindex reloads the new generation instead of mixing vector sizes.
+        var query = new HashingEmbeddingGenerator(128).Embed("hiking");
+        var replicaHits = await replica.SearchAsync("memory", new SearchQuery("hiking", query, SearchMode.Hybrid, 1, new SearchFilter("u1")), Ct);
+        Assert.Equal("b", replicaHits.Single().Id);
+        await Assert.ThrowsAsync<EmbeddingMismatchException>(() => oldService.IndexAsync("memory", [Doc("c", "late writer")], Ct));
+    }
+}
