@@ -1,4 +1,5 @@
 using Hearth.Functions.Management;
+using Hearth.Functions.Search;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
 
@@ -7,6 +8,7 @@ builder.AddHearthHost();      // configuration, settings check, logs, database, 
 builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
+builder.AddSearch();          // search engine and embedder shared by memory and skills
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();

@@ -1,0 +1,45 @@
+using Hearth.Adapters.AzureSearch;
+using Hearth.Durable;
+using Hearth.Functions.Status;
+using Hearth.Search;
+using Hearth.Search.Local;
+
+namespace Hearth.Functions.Search;
+
+/// <summary>The search engine (local hybrid index or Azure AI Search) and the embedder, shared by memory and the skill library.</summary>
+public static class SearchModule
+{
+    public static IHostApplicationBuilder AddSearch(this IHostApplicationBuilder builder)
+    {
+        builder.AddSettings<SearchSettings>();
+        builder.AddSettings<EmbeddingSettings>();
+        try
+        {
+            builder.Services.AddHearthSearch(builder.Configuration);
+        }
+        catch (InvalidOperationException)
+        {
+            // Invalid search settings: the settings check names the keys and stops the start (exit 78).
+            return builder;
+        }
+        builder.Services.AddDurable().AddSearchMaintenance();
+        builder.Services.AddStatusContributor<SearchStatus>();
+        return builder;
+    }
+}
+
+/// <summary>Which search and embedding providers answer (never keys).</summary>
+internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> embedder) : IStatusContributor
+{
+    public string Name => "search";
+
+    public Task<object?> DescribeAsync(CancellationToken ct)
+    {
+        var metadata = embedder.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata;
+        return Task.FromResult<object?>(new
+        {
+            index = search.Provider,
+            embeddings = new { provider = metadata?.ProviderName ?? "hashing", model = metadata?.DefaultModelId, dimensions = metadata?.DefaultModelDimensions },
+        });
+    }
+}

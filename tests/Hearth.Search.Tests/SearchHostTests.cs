@@ -1,0 +1,33 @@
+using Hearth.Testing.Host;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Hearth.Search.Tests;
+
+/// <summary>The search module inside the real host: status, settings check.</summary>
+public sealed class SearchHostTests
+{
+    [Fact]
+    public async Task Status_names_the_search_and_embedding_providers_and_never_a_key()
+    {
+        await using var factory = await HearthFactory.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Auth:DevToken"] = "dev",
+            ["Search:ApiKey"] = "search-key-that-must-not-leak",
+        });
+        var status = await factory.ClientWith("dev").GetFromJsonAsync<JsonElement>("/api/status");
+        var search = status.GetProperty("providers").GetProperty("search");
+        Assert.Equal("Local", search.GetProperty("index").GetString());
+        Assert.Equal(384, search.GetProperty("embeddings").GetProperty("dimensions").GetInt32());
+        Assert.DoesNotContain("search-key-that-must-not-leak", status.GetRawText());
+    }
+
+    [Fact]
+    public async Task An_unknown_search_provider_stops_the_start_naming_the_key()
+    {
+        await using var factory = await HearthFactory.CreateAsync(settings: new Dictionary<string, string?> { ["Search:Provider"] = "Elastic" });
+        var error = Assert.ThrowsAny<Exception>(() => { factory.CreateClient(); });
+        Assert.Contains("Search:Provider", error.ToString());
+    }
+}
