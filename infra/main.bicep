@@ -280,8 +280,8 @@ module functions 'app/functions.bicep' = {
     registryServer: registry.outputs.loginServer
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    postgresConnectionSecretUri: postgres.outputs.connectionSecretUri
-    postgresScalerConnectionSecretUri: postgres.outputs.scalerConnectionSecretUri
+    postgresConnectionSecretUri: postgres.outputs.appConnectionKeyVaultUrl
+    postgresScalerConnectionSecretUri: postgres.outputs.scalerConnectionKeyVaultUrl
     jwtSecretUri: jwtSecretInVault.outputs.uri
     falKeySecretUri: empty(falKey) ? '' : '${keyVault.outputs.uri}secrets/fal-key'
     jwtIssuer: effectiveJwtIssuer

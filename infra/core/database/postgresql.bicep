@@ -113,5 +113,5 @@ output name string = server.name
 output host string = host
 output databaseName string = databaseName
 output administratorLogin string = administratorLogin
-output connectionSecretUri string = appConnection.outputs.uri
-output scalerConnectionSecretUri string = scalerConnection.outputs.uri
+output appConnectionKeyVaultUrl string = appConnection.outputs.uri
+output scalerConnectionKeyVaultUrl string = scalerConnection.outputs.uri
