@@ -57,6 +57,10 @@ param minReplicas int = 0
 @description('Most replicas (HEARTH_MAX_REPLICAS); each uses up to databasePoolSize connections.')
 param maxReplicas int = 2
 
+@minValue(0)
+@description('Seconds without requests or durable work before the app scales to zero (HEARTH_SCALE_DOWN_DELAY).')
+param scaleDownDelaySeconds int = 300
+
 @description('Database connections per replica; B1ms allows about 35 for applications.')
 param databasePoolSize int = 15
 
@@ -74,8 +78,8 @@ param searchSku string = 'basic'
 @description('Location of Azure OpenAI, when the main location lacks the models.')
 param openAiLocation string = location
 
-param chatModelName string = 'gpt-4o-mini'
-param chatModelVersion string = '2024-07-18'
+param chatModelName string = 'gpt-4.1-mini'
+param chatModelVersion string = '2025-04-14'
 param chatDeploymentSku string = 'GlobalStandard'
 @description('Chat capacity in thousands of tokens per minute.')
 param chatDeploymentCapacity int = 30
@@ -296,6 +300,7 @@ module functions 'app/functions.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     minReplicas: minReplicas
     maxReplicas: maxReplicas
+    scaleDownDelaySeconds: scaleDownDelaySeconds
     databasePoolSize: databasePoolSize
   }
 }

@@ -44,6 +44,10 @@ param minReplicas int = 0
 @minValue(1)
 param maxReplicas int = 2
 
+@minValue(0)
+@description('Seconds without requests or durable work before the last replica stops (KEDA cooldown).')
+param scaleDownDelaySeconds int = 300
+
 @description('Database connections per replica; keep maxReplicas x this under the server\'s connection limit.')
 param databasePoolSize int = 15
 
@@ -237,14 +241,16 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
           ])
           probes: [
             {
-              // Migrations run at start; the first start on an empty database takes longest.
+              // Migrations run at start; the first start on an empty database takes longest (up to ~2 minutes here).
               type: 'Startup'
               httpGet: {
                 path: '/healthz'
                 port: 8080
               }
-              periodSeconds: 3
-              failureThreshold: 40
+              initialDelaySeconds: 5
+              periodSeconds: 10
+              timeoutSeconds: 3
+              failureThreshold: 10
             }
             {
               type: 'Liveness'
@@ -253,15 +259,18 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
                 port: 8080
               }
               periodSeconds: 10
+              timeoutSeconds: 3
               failureThreshold: 3
             }
             {
+              // /readyz asks the database (3 s at most): the probe waits a little longer.
               type: 'Readiness'
               httpGet: {
                 path: '/readyz'
                 port: 8080
               }
               periodSeconds: 5
+              timeoutSeconds: 5
               failureThreshold: 3
             }
           ]
@@ -286,7 +295,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
         minReplicas: minReplicas
         maxReplicas: maxReplicas
         pollingInterval: 15
-        cooldownPeriod: 300
+        cooldownPeriod: scaleDownDelaySeconds
         rules: [
           {
             name: 'http'

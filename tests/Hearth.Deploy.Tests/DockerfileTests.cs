@@ -68,6 +68,16 @@ public sealed class DockerfileTests(RealHost host)
     }
 
     [Fact]
+    public void The_probes_are_within_what_Container_Apps_accepts()
+    {
+        Assert.Equal(["Startup", "Liveness", "Readiness"], Template.App.Probes.Select(p => p.Type));
+        Assert.Empty(ContainerChecks.ProbeLimits(Template.App));
+
+        var broken = Template.AppWith(text => text.Swap("failureThreshold: 10", "failureThreshold: 40"));
+        Assert.Contains(ContainerChecks.ProbeLimits(broken), p => p.Contains("Startup probe's failureThreshold is 40", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_health_check_and_the_probes_ask_endpoints_the_host_answers()
     {
         var paths = new[] { Template.Container.HealthCheckUrl!.AbsolutePath }.Concat(Template.App.Probes.Select(p => p.Path)).Distinct().ToList();

@@ -29,8 +29,8 @@ public sealed record EnvironmentEntry(string Name, BicepValue? Value, string? Se
 /// <summary>A container app secret: a Key Vault reference (<c>keyVaultUrl</c> + <c>identity</c>) or an inline value.</summary>
 public sealed record SecretEntry(string Name, string? KeyVaultUrl, string? Identity, bool HasInlineValue, bool Conditional);
 
-/// <summary>An HTTP probe of the container.</summary>
-public sealed record Probe(string Type, string Path, int Port);
+/// <summary>An HTTP probe of the container and its timing (null: the platform default).</summary>
+public sealed record Probe(string Type, string Path, int Port, IReadOnlyDictionary<string, int?> Timing);
 
 /// <summary>A scale rule: its name, type (http, postgresql...), metadata and auth (secret → trigger parameter).</summary>
 public sealed record ScaleRule(string Name, string Type, IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, string> Auth);
@@ -72,13 +72,17 @@ public sealed class ContainerAppDefinition
                 .ToList(),
             Probes = Objects(document, container["probes"])
                 .Select(o => new Probe(o.Object.Text("type") ?? "", o.Object.At("httpGet.path") is BicepString p ? p.Text : "",
-                    Int(o.Object.At("httpGet.port")) ?? 0))
+                    Int(o.Object.At("httpGet.port")) ?? 0,
+                    ProbeTimings.ToDictionary(t => t, t => Int(o.Object[t]), StringComparer.Ordinal)))
                 .ToList(),
             MountPaths = Objects(document, container["volumeMounts"]).Select(o => o.Object.Text("mountPath") ?? "").ToList(),
             TerminationGracePeriodSeconds = Int(body.At("properties.template.terminationGracePeriodSeconds")),
             ScaleRules = Objects(document, body.At("properties.template.scale.rules")).Select(o => Rule(document, o.Object)).ToList(),
         };
     }
+
+    /// <summary>The timing properties of a probe.</summary>
+    public static readonly string[] ProbeTimings = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold", "successThreshold"];
 
     private static ScaleRule Rule(BicepDocument document, BicepObject rule)
     {

@@ -81,6 +81,28 @@ public static partial class ContainerChecks
         return problems;
     }
 
+    /// <summary>
+    /// Probes stay within what Container Apps accepts (a revision with a value out of range is refused at deployment):
+    /// initialDelaySeconds 0..60, periodSeconds and timeoutSeconds 1..240, failureThreshold 1..10.
+    /// </summary>
+    public static IReadOnlyList<string> ProbeLimits(ContainerAppDefinition app)
+    {
+        var limits = new Dictionary<string, (int Min, int Max)>
+        {
+            ["initialDelaySeconds"] = (0, 60),
+            ["periodSeconds"] = (1, 240),
+            ["timeoutSeconds"] = (1, 240),
+            ["failureThreshold"] = (1, 10),
+            ["successThreshold"] = (1, 10),
+        };
+        var problems = new List<string>();
+        foreach (var probe in app.Probes)
+            foreach (var (property, value) in probe.Timing)
+                if (value is { } v && limits.TryGetValue(property, out var range) && (v < range.Min || v > range.Max))
+                    problems.Add($"The {probe.Type} probe's {property} is {v}; Container Apps accepts {range.Min}..{range.Max}.");
+        return problems;
+    }
+
     /// <summary>The port the Dockerfile tells ASP.NET Core to listen on.</summary>
     public static int? ListeningPort(Dockerfile docker)
     {
