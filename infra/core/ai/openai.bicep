@@ -35,4 +35,4 @@ resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01
 
 output name string = account.name
 output id string = account.id
-output v1Endpoint string = 'https://${account.properties.customSubDomainName}.openai.azure.com/openai/v1/'
+output v1Endpoint string = '${account.properties.endpoint}openai/v1/'
