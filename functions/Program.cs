@@ -1,4 +1,5 @@
 using Hearth.Functions.Management;
+using Hearth.Functions.Pictures;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
 
@@ -7,6 +8,7 @@ builder.AddHearthHost();      // configuration, settings check, logs, database, 
 builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
+builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -14,6 +16,7 @@ app.UseHearthHost();          // request ids, errors, body limits, auth, rate li
 app.MapIdentityApi();
 app.MapStatusApi();
 app.MapManagementApi();
+app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
