@@ -31,6 +31,17 @@ public static class PictureActivities
         .AddActivity<DeliverPicture, string, DeliverPictureResult>(Deliver, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)))
         .AddActivity<FailPicture, FailPictureInput, bool>(Fail, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)));
 
+    /// <summary>
+    /// The chat feature's agent directory. Resolved when needed, not injected, so that a host without the chat feature
+    /// still starts (its container is validated at build); a job then fails saying what is missing.
+    /// </summary>
+    internal static IAgentPortraits Agents(IServiceProvider services) => services.GetService<IAgentPortraits>()
+        ?? throw new PermanentJobFailureException("No agent directory (IAgentPortraits) is registered: the chat feature provides it.");
+
+    /// <summary>The chat feature's picture posting (see <see cref="Agents"/>).</summary>
+    internal static IChatPictures Chat(IServiceProvider services) => services.GetService<IChatPictures>()
+        ?? throw new PermanentJobFailureException("No chat (IChatPictures) is registered: the chat feature provides it.");
+
     internal static async Task<PictureJob> LoadAsync(PictureJobStore store, string jobId, CancellationToken ct) =>
         await store.FindAsync(jobId, ct) ?? throw new PermanentJobFailureException($"Picture job {jobId} does not exist.");
 }
@@ -53,7 +64,6 @@ public sealed class ImageGenerators(IImageGenerator current, IServiceProvider se
 public sealed class SubmitPicture(
     PictureJobStore store,
     ImageGenerators generators,
-    IAgentPortraits agents,
     PictureReferences references,
     FalWebhookUrls webhooks,
     TimeProvider time,
@@ -68,7 +78,7 @@ public sealed class SubmitPicture(
         if (job.Submission is { } recorded) return SubmitPictureResult.Submitted(recorded.RequestId, recorded.CompletedAtSubmit, job.WebhookRequested);
         if (job.IsFinished) return SubmitPictureResult.Permanent(job.Reason ?? "The job has already finished.");
 
-        var look = await agents.GetLookAsync(job.OwnerId, job.AgentId, ct);
+        var look = await PictureActivities.Agents(context.Services).GetLookAsync(job.OwnerId, job.AgentId, ct);
         if (look is null) return SubmitPictureResult.Permanent("The agent does not exist (any more).");
 
         var generator = generators.Current;
@@ -257,8 +267,6 @@ public sealed class StorePicture(
 /// <summary>Delivers the stored picture: into the chat (variations) or as the agent's base portrait.</summary>
 public sealed class DeliverPicture(
     PictureJobStore store,
-    IChatPictures chat,
-    IAgentPortraits agents,
     TimeProvider time,
     ILogger<DeliverPicture> logger) : IActivity<string, DeliverPictureResult>
 {
@@ -281,12 +289,12 @@ public sealed class DeliverPicture(
         string? messageId = null;
         if (job.Kind == PictureKind.BasePortrait)
         {
-            if (!await agents.SetBasePortraitAsync(job.OwnerId, job.AgentId, mediaId, ct))
+            if (!await PictureActivities.Agents(context.Services).SetBasePortraitAsync(job.OwnerId, job.AgentId, mediaId, ct))
                 return new DeliverPictureResult(false, null, "The agent does not exist (any more); the portrait was not set.");
         }
         else
         {
-            messageId = await chat.PostPictureAsync(job.OwnerId, job.AgentId, job.SessionId, job.Id, mediaId, job.IsPlaceholder ? PlaceholderCaption : null, ct);
+            messageId = await PictureActivities.Chat(context.Services).PostPictureAsync(job.OwnerId, job.AgentId, job.SessionId, job.Id, mediaId, job.IsPlaceholder ? PlaceholderCaption : null, ct);
         }
         await store.MarkSucceededAsync(job.Id, messageId, time.GetUtcNow(), ct);
         logger.LogInformation("Picture job {JobId} delivered ({Kind}, media {MediaId})", job.Id, job.Kind, mediaId);

@@ -27,11 +27,13 @@ public static class PicturesApi
         agents.MapPost("/images", RequestPictureAsync).WithName("RequestPicture")
             .WithSummary("Starts a picture of the agent (a variation that keeps its base portrait's face); it is posted into the chat when done.")
             .RequireRateLimiting(RateLimits.Pictures)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         agents.MapPost("/portrait", RegeneratePortraitAsync).WithName("RegeneratePortrait")
             .WithSummary("Draws the agent's base portrait again from its appearance prompt; it becomes the base portrait when done.")
             .RequireRateLimiting(RateLimits.Pictures)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         var images = app.MapGroup("/api/images").WithTags("Pictures");
         images.MapGet("/{jobId}", GetJobAsync).WithName("GetPictureJob")
@@ -84,20 +86,19 @@ public static class PicturesApi
         [property: FromQuery(Name = "limit")] int? Limit);
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RequestPictureAsync(
-        string agentId, [FromBody] PictureRequestBody? body, CurrentUser user, [FromServices] IAgentPortraits agents,
-        IPictureJobs jobs, CancellationToken ct)
+        string agentId, [FromBody] PictureRequestBody? body, CurrentUser user, HttpContext http, IPictureJobs jobs, CancellationToken ct)
     {
         var prompt = string.IsNullOrWhiteSpace(body?.Prompt) ? null : body.Prompt.Trim();
         if (prompt is { Length: > MaxPromptLength }) return Problems.Validation(("prompt", $"must be at most {MaxPromptLength} characters"));
-        if (await agents.GetLookAsync(user.Id, agentId, ct) is null) return Problems.NotFound("agent");
+        if (await FindAgentAsync(http, user, agentId, ct) is { } missing) return missing;
         var id = await jobs.StartAsync(new PictureRequest(user.Id, agentId, PictureKind.Variation, prompt, null, null), null, ct);
         return Accepted(id);
     }
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RegeneratePortraitAsync(
-        string agentId, CurrentUser user, [FromServices] IAgentPortraits agents, IPictureJobs jobs, CancellationToken ct)
+        string agentId, CurrentUser user, HttpContext http, IPictureJobs jobs, CancellationToken ct)
     {
-        if (await agents.GetLookAsync(user.Id, agentId, ct) is null) return Problems.NotFound("agent");
+        if (await FindAgentAsync(http, user, agentId, ct) is { } missing) return missing;
         var id = await jobs.StartAsync(new PictureRequest(user.Id, agentId, PictureKind.BasePortrait, null, null, null), null, ct);
         return Accepted(id);
     }
@@ -152,6 +153,15 @@ public static class PicturesApi
             job.MessageId,
             new PictureJobTimestamps(job.CreatedAt, job.SubmittedAt, job.RunningAt, finishedAt),
             status is PictureJobStatus.Succeeded or PictureJobStatus.Failed ? null : orchestration?.CustomStatus);
+    }
+
+    /// <summary>Null when the caller has this agent; otherwise the problem to answer (404, or 503 without the chat feature).</summary>
+    private static async Task<ProblemHttpResult?> FindAgentAsync(HttpContext http, CurrentUser user, string agentId, CancellationToken ct)
+    {
+        // Resolved here rather than injected: the chat feature provides it, and a host without it still starts.
+        if (http.RequestServices.GetService<IAgentPortraits>() is not { } agents)
+            return Problems.Unavailable("Agents are not available in this host (the chat feature is not installed).");
+        return await agents.GetLookAsync(user.Id, agentId, ct) is null ? Problems.NotFound("agent") : null;
     }
 
     private static Accepted<AcceptedResponse> Accepted(string jobId)
