@@ -66,7 +66,16 @@ public static class FalWebhookApi
         }
         var verified = (WebhookVerification.Verified)verdict;
 
-        if (await store.FindAsync(job, ct) is null) return Problems.NotFound("picture job");
+        var row = await store.FindAsync(job, ct);
+        if (row is null) return Problems.NotFound("picture job");
+        if (row.RequestId is { } expected && !string.Equals(expected, verified.RequestId, StringComparison.Ordinal))
+        {
+            // Genuine, but for another Fal request (a duplicate submission, or a replay onto this job's URL): not this
+            // job's picture, and recording it would turn that request's own delivery into a "duplicate".
+            logger.LogWarning("Fal webhook for picture job {JobId} names request {RequestId}, not the job's {Expected}: ignored",
+                job, verified.RequestId, expected);
+            return TypedResults.Ok(new FalWebhookReceipt(false, false));
+        }
         if (!await store.TryRecordDeliveryAsync(verified.RequestId, job, verified.Outcome.Kind.ToString(), time.GetUtcNow(), ct))
         {
             logger.LogInformation("Fal webhook for picture job {JobId} (request {RequestId}) is a duplicate", job, verified.RequestId);

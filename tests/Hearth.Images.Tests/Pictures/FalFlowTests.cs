@@ -168,7 +168,18 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
 
-        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from images.webhook_deliveries where request_id = $1", fal.RequestId));
+        // Genuinely signed, with this job's token, but for another Fal request: acknowledged, not taken.
+        var otherRequest = Guid.NewGuid().ToString();
+        var replay = Fal.Sign(otherRequest, FakeFalServer.SuccessWebhookBody(otherRequest, [new Uri(Fal.BaseUrl, $"/files/{otherRequest}/0.png")]));
+        using (var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(replay.Body) })
+        {
+            foreach (var (name, value) in replay.Headers) request.Headers.TryAddWithoutValidation(name, value);
+            using var response = await host.Anonymous.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetBoolean());
+        }
+
+        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from images.webhook_deliveries where job_id = $1", jobId));
         var job = await PicturesHost.JobAsync(client, jobId);
         Assert.Equal("submitted", job.GetProperty("status").GetString());
         Assert.Equal("WaitingForWebhook", job.GetProperty("progress").GetProperty("phase").GetString());
