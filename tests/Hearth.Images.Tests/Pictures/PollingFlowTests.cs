@@ -12,7 +12,7 @@ public sealed class PollingHost : PicturesHost
         ["Pictures:PollInterval"] = "00:00:00.2",
         ["Pictures:PollBackoff"] = "1.5",
         ["Pictures:MaxPollInterval"] = "00:00:00.5",
-        ["Pictures:Deadline"] = "00:00:06",
+        ["Pictures:Deadline"] = "00:00:10",
     };
 }
 
@@ -128,7 +128,7 @@ public sealed class PollingFlowTests(PollingHost host) : IClassFixture<PollingHo
         var job = await host.FinishedJobAsync(client, jobId);
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
-        Assert.Contains("deadline of 6 s", job.GetProperty("reason").GetString());
+        Assert.Contains("deadline of 10 s", job.GetProperty("reason").GetString());
         Assert.True(fal.IsCancelled);
         Assert.Contains(Fal.Requests, r => r.Method == "PUT" && r.Path == $"/fal-ai/flux/requests/{fal.RequestId}/cancel");
         Assert.Empty(host.Chat.CallsFor(jobId));
