@@ -1,3 +1,4 @@
+using Hearth.Functions.Chat;
 using Hearth.Functions.Management;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
@@ -7,6 +8,7 @@ builder.AddHearthHost();      // configuration, settings check, logs, database, 
 builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
+builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -14,6 +16,7 @@ app.UseHearthHost();          // request ids, errors, body limits, auth, rate li
 app.MapIdentityApi();
 app.MapStatusApi();
 app.MapManagementApi();
+app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -32,6 +32,7 @@ public static class ChatServices
         services.TryAddSingleton<IChatPictures>(sp => sp.GetRequiredService<ConversationReader>());
         services.TryAddSingleton<IAgentMessages>(sp => sp.GetRequiredService<ConversationReader>());
         services.TryAddSingleton<IAgentPortraits, AgentPortraits>();
+        services.TryAddSingleton<PersonaGenerator>();
         services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
         services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.

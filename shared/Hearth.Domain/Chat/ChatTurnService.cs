@@ -13,19 +13,19 @@ using Npgsql;
 namespace Hearth.Chat;
 
 /// <summary>Settings of the chat turn.</summary>
-public sealed record ChatTurnOptions
+public sealed class ChatTurnOptions
 {
     /// <summary>A message after this much silence starts a new session.</summary>
-    public TimeSpan SessionGap { get; init; } = TimeSpan.FromHours(6);
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Summarise the session every this many exchanges.</summary>
-    public int SummaryEveryTurns { get; init; } = 10;
+    public int SummaryEveryTurns { get; set; } = 10;
 
     /// <summary>Affinity (0..100) an agent needs before it sends pictures.</summary>
-    public double PictureMinAffinity { get; init; } = 30;
+    public double PictureMinAffinity { get; set; } = 30;
 
     /// <summary>Pictures an agent sends per day of the user's time zone.</summary>
-    public int PictureDailyCap { get; init; } = 3;
+    public int PictureDailyCap { get; set; } = 3;
 }
 
 /// <summary>
