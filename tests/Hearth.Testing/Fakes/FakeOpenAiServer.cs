@@ -27,6 +27,7 @@ public sealed record FakeChatRequest(string Path, string? Authorization, string 
 /// <param name="Delay">Wait before answering (a timeout test sets it longer than the client's timeout).</param>
 /// <param name="RetryAfter">Sent as Retry-After (whole seconds) on errors.</param>
 /// <param name="RetryAfterMs">Sent as retry-after-ms on errors (what OpenAI sends).</param>
+/// <param name="Model">The model the answer names; null: the model the request asked for.</param>
 /// <param name="FailMidStream">Streams part of the text, then drops the connection.</param>
 public sealed record FakeChatReply(
     int Status = 200,
@@ -34,7 +35,7 @@ public sealed record FakeChatReply(
     TimeSpan? Delay = null,
     int PromptTokens = 42,
     int CompletionTokens = 17,
-    string Model = "fake-model",
+    string? Model = null,
     TimeSpan? RetryAfter = null,
     int? RetryAfterMs = null,
     bool FailMidStream = false)
@@ -122,6 +123,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             if (_script.Count > 0) scripted = _script.Dequeue();
         }
         var reply = scripted ?? Responder(chat);
+        reply = reply with { Model = reply.Model ?? (chat.Model.Length > 0 ? chat.Model : "fake-model") };
         if (reply.Delay is { } delay)
         {
             try
@@ -149,7 +151,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
                 ["id"] = id,
                 ["object"] = "chat.completion",
                 ["created"] = 1_700_000_000,
-                ["model"] = reply.Model,
+                ["model"] = reply.Model!,
                 ["choices"] = new JsonArray(new JsonObject
                 {
                     ["index"] = 0,
@@ -176,7 +178,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             }
             await WriteChunkAsync(response, new JsonObject
             {
-                ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model,
+                ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model!,
                 ["choices"] = new JsonArray(new JsonObject
                 {
                     ["index"] = 0,
@@ -187,12 +189,12 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         }
         await WriteChunkAsync(response, new JsonObject
         {
-            ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model,
+            ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model!,
             ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject(), ["finish_reason"] = "stop" }),
         });
         await WriteChunkAsync(response, new JsonObject
         {
-            ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model,
+            ["id"] = id, ["object"] = "chat.completion.chunk", ["created"] = 1_700_000_000, ["model"] = reply.Model!,
             ["choices"] = new JsonArray(), ["usage"] = Usage(reply),
         });
         await response.WriteAsync("data: [DONE]\n\n");
