@@ -28,7 +28,7 @@ public sealed record FakeChatRequest(string Path, string? Authorization, string 
 /// <param name="RetryAfter">Sent as Retry-After (whole seconds) on errors.</param>
 /// <param name="RetryAfterMs">Sent as retry-after-ms on errors (what OpenAI sends).</param>
 /// <param name="Model">The model the answer names; null: the model the request asked for.</param>
-/// <param name="FailMidStream">Streams part of the text, then drops the connection.</param>
+/// <param name="FailMidStream">Streams part of the text, then a broken chunk and no end.</param>
 public sealed record FakeChatReply(
     int Status = 200,
     string? Content = null,
@@ -172,8 +172,10 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         {
             if (reply.FailMidStream && i == chunks.Count / 2 && i > 0)
             {
+                // A stream cut short: a chunk that breaks off mid-JSON, and no [DONE]. (Aborting the connection instead
+                // would let the client's socket drop the chunks already sent, so the test could not rely on them.)
+                await response.WriteAsync("data: {\"id\":\"" + id + "\",\"choices\":[{\"delta\":{\"content\n\n");
                 await response.Body.FlushAsync();
-                context.Abort();
                 return;
             }
             await WriteChunkAsync(response, new JsonObject
