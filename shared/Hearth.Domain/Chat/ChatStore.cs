@@ -133,51 +133,27 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         return await reader.ReadAsync(ct) ? ReadStoredTurn(reader) : null;
     }
 
-    /// <summary>Session upsert and user message; false when the client message id was taken (by a retry that committed first).</summary>
-    public async Task<(bool Inserted, int TurnNumber)> InsertUserMessageAsync(NpgsqlTransaction tx, TurnWrite w, CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(tx.Connection, tx);
-        var session = new NpgsqlBatchCommand("""
-            insert into chat.sessions (id, owner_id, agent_id, started_at, last_message_at, turns) values (@session, @owner, @agent, @at, @at, 1)
-            on conflict (id) do update set turns = chat.sessions.turns + 1, last_message_at = excluded.last_message_at
-            returning turns
-            """);
-        session.Parameters.AddWithValue("session", w.Session);
-        session.Parameters.AddWithValue("owner", w.Owner);
-        session.Parameters.AddWithValue("agent", w.Agent);
-        session.Parameters.AddWithValue("at", w.UserAt);
-        var user = new NpgsqlBatchCommand("""
-            insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, client_message_id, created_at)
-            values (@id, @owner, @agent, @session, 'user', 'text', @text, @cid, @at)
-            on conflict do nothing
-            returning seq
-            """);
-        user.Parameters.AddWithValue("id", w.UserMessageId);
-        user.Parameters.AddWithValue("owner", w.Owner);
-        user.Parameters.AddWithValue("agent", w.Agent);
-        user.Parameters.AddWithValue("session", w.Session);
-        user.Parameters.AddWithValue("text", w.UserText);
-        user.Parameters.Add(new NpgsqlParameter("cid", NpgsqlDbType.Text) { Value = (object?)w.ClientMessageId ?? DBNull.Value });
-        user.Parameters.AddWithValue("at", w.UserAt);
-        batch.BatchCommands.Add(session);
-        batch.BatchCommands.Add(user);
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var turns = reader.GetInt32(0);
-        await reader.NextResultAsync(ct);
-        var inserted = await reader.ReadAsync(ct);
-        return (inserted, turns);
-    }
-
     /// <summary>
-    /// The reply, the mood and affinity change (clamped, each change recorded with its reason against the reply), and the
-    /// outcome stored for retries — one statement. Returns the feelings after.
+    /// The whole turn in one statement: the session (new, or one more exchange), the user message, the mood and affinity
+    /// change (clamped; each non-zero change recorded with its reason against the reply) and the reply with the outcome
+    /// stored for retries. Every write after the user message reads from it, so when the client message id is taken
+    /// (a retry that committed first) nothing but the session row changes and the caller rolls back. The reply's row
+    /// depends on the user message's row, so its sequence number is the higher one.
     /// </summary>
-    public async Task<FeelingsAfter> InsertReplyAsync(NpgsqlTransaction tx, TurnWrite w, string? imageJobId, CancellationToken ct)
+    public async Task<(bool Inserted, int TurnNumber, FeelingsAfter? After)> WriteTurnAsync(NpgsqlTransaction tx, TurnWrite w, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            with old as (
-                select id, owner_id, mood, affinity from companions.agents where id = @agent and owner_id = @owner for update
+            with s as (
+                insert into chat.sessions (id, owner_id, agent_id, started_at, last_message_at, turns) values (@session, @owner, @agent, @user_at, @user_at, 1)
+                on conflict (id) do update set turns = chat.sessions.turns + 1, last_message_at = excluded.last_message_at
+                returning turns
+            ), u as (
+                insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, client_message_id, created_at)
+                values (@user, @owner, @agent, @session, 'user', 'text', @user_text, @cid, @user_at)
+                on conflict do nothing
+                returning id
+            ), old as (
+                select a.id, a.owner_id, a.mood, a.affinity from companions.agents a, u where a.id = @agent and a.owner_id = @owner for update of a
             ), upd as (
                 update companions.agents a
                    set mood = least(1, greatest(-1, old.mood + @mood_delta)),
@@ -192,25 +168,28 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 insert into companions.affinity_deltas (owner_id, agent_id, message_id, delta, value_after, reason, source, created_at)
                 select owner_id, id, @reply, affinity - affinity_before, affinity, @affinity_reason, 'chat', @at from upd where affinity <> affinity_before
             ), r as (
-                insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, reply_to, image_job_id, provider, model,
+                insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, reply_to, provider, model,
                                            input_tokens, output_tokens, total_tokens, outcome, created_at)
-                select @reply, @owner, @agent, @session, 'agent', 'text', @text, @user, @image_job, @provider, @model,
+                select @reply, @owner, @agent, @session, 'agent', 'text', @text, @user, @provider, @model,
                        @input_tokens, @output_tokens, @total_tokens,
                        @outcome::jsonb || jsonb_build_object('mood', upd.mood, 'moodDelta', upd.mood - upd.mood_before,
                                                             'affinity', upd.affinity, 'affinityDelta', upd.affinity - upd.affinity_before),
                        @at
                   from upd
             )
-            select mood, mood - mood_before, affinity, affinity - affinity_before from upd
+            select (select count(*) from u), (select turns from s), upd.mood, upd.mood - upd.mood_before, upd.affinity, upd.affinity - upd.affinity_before
+              from (select 1) one left join upd on true
             """, tx.Connection, tx);
         var p = command.Parameters;
         p.AddWithValue("owner", w.Owner);
         p.AddWithValue("agent", w.Agent);
         p.AddWithValue("session", w.Session);
         p.AddWithValue("user", w.UserMessageId);
+        p.AddWithValue("user_text", w.UserText);
+        p.Add(new NpgsqlParameter("cid", NpgsqlDbType.Text) { Value = (object?)w.ClientMessageId ?? DBNull.Value });
+        p.AddWithValue("user_at", w.UserAt);
         p.AddWithValue("reply", w.ReplyId);
         p.AddWithValue("text", w.ReplyText);
-        p.Add(new NpgsqlParameter("image_job", NpgsqlDbType.Text) { Value = (object?)imageJobId ?? DBNull.Value });
         p.AddWithValue("provider", w.Provider);
         p.AddWithValue("model", w.Model);
         p.Add(new NpgsqlParameter("input_tokens", NpgsqlDbType.Integer) { Value = Int(w.Tokens.Input) });
@@ -223,8 +202,24 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         p.AddWithValue("affinity_reason", w.Feelings.AffinityReason);
         p.AddWithValue("at", w.ReplyAt);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) throw new AgentGoneException();
-        return AgentFeelingsStore.ReadAfter(reader);
+        await reader.ReadAsync(ct);
+        var inserted = reader.GetInt64(0) > 0;
+        var turns = reader.GetInt32(1);
+        if (!inserted) return (false, turns, null);
+        if (reader.IsDBNull(2)) throw new AgentGoneException();
+        return (true, turns, new FeelingsAfter(reader.GetDouble(2), Math.Round(reader.GetDouble(3), 6), reader.GetDouble(4), Math.Round(reader.GetDouble(5), 6)));
+    }
+
+    /// <summary>Records on the reply the picture job it started (and in its stored outcome, for retries).</summary>
+    public async Task SetReplyImageJobAsync(NpgsqlTransaction tx, Guid replyId, string imageJobId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            update chat.messages set image_job_id = @job, outcome = jsonb_set(outcome, '{picture,imageJobId}', to_jsonb(@job::text))
+             where id = @reply
+            """, tx.Connection, tx);
+        command.Parameters.AddWithValue("job", imageJobId);
+        command.Parameters.AddWithValue("reply", replyId);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<ChatMessageView>?> ListMessagesAsync(Guid owner, Guid agent, Guid? before, int limit, CancellationToken ct)

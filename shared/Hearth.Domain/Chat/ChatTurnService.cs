@@ -113,11 +113,12 @@ public sealed class ChatTurnService
         await using var tx = await connection.BeginTransactionAsync(ct);
         bool inserted;
         int turnNumber;
+        FeelingsAfter? after;
         try
         {
-            (inserted, turnNumber) = await store.InsertUserMessageAsync(tx, write, ct);
+            (inserted, turnNumber, after) = await store.WriteTurnAsync(tx, write, ct);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        catch (Exception e) when (e is AgentGoneException || e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
         {
             return null; // the agent was deleted while we wrote its reply
         }
@@ -135,18 +136,8 @@ public sealed class ChatTurnService
         {
             var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
                 PicturePrompt(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
+            await store.SetReplyImageJobAsync(tx, write.ReplyId, jobId, ct);
             picture = picture with { ImageJobId = jobId };
-            write = write with { Picture = picture };
-        }
-
-        FeelingsAfter after;
-        try
-        {
-            after = await store.InsertReplyAsync(tx, write, picture?.ImageJobId, ct);
-        }
-        catch (AgentGoneException)
-        {
-            return null;
         }
 
         var turn = new TurnCommitted(command.OwnerId, command.AgentId, write.Session.ToString(), write.UserMessageId.ToString(), write.ReplyId.ToString(), turnNumber, write.ReplyAt);
@@ -170,7 +161,7 @@ public sealed class ChatTurnService
         return new ChatTurnResult(
             user,
             new ChatReply(write.ReplyId.ToString(), write.ReplyText, write.ReplyAt),
-            new MoodState(after.Mood, Feelings.MoodLabel(after.Mood), after.MoodDelta),
+            new MoodState(after!.Mood, Feelings.MoodLabel(after.Mood), after.MoodDelta),
             new AffinityState(after.Affinity, after.AffinityDelta, Feelings.AffinityBand(after.Affinity)),
             write.Provider,
             write.Model,
