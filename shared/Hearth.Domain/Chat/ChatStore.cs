@@ -59,13 +59,16 @@ internal sealed class ChatStore(NpgsqlDataSource db)
     {
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(Command($"select {AgentStore.Columns} from companions.agents a where a.id = @agent and a.owner_id = @owner", owner, agent));
-        var existing = Command($"""
-            select {MessageColumns}, {MessageColumns.Replace("m.", "r.", StringComparison.Ordinal)}, r.input_tokens, r.output_tokens, r.total_tokens, r.outcome::text
-              from chat.messages m join chat.messages r on r.reply_to = m.id and r.role = 'agent' and r.kind = 'text'
-             where @cid::text is not null and m.owner_id = @owner and m.agent_id = @agent and m.client_message_id = @cid
-            """, owner, agent);
-        existing.Parameters.Add(new NpgsqlParameter("cid", NpgsqlDbType.Text) { Value = (object?)clientMessageId ?? DBNull.Value });
-        batch.BatchCommands.Add(existing);
+        if (clientMessageId is not null)
+        {
+            var existing = Command($"""
+                select {MessageColumns}, {MessageColumns.Replace("m.", "r.", StringComparison.Ordinal)}, r.input_tokens, r.output_tokens, r.total_tokens, r.outcome::text
+                  from chat.messages m join chat.messages r on r.reply_to = m.id and r.role = 'agent' and r.kind = 'text'
+                 where m.owner_id = @owner and m.agent_id = @agent and m.client_message_id = @cid
+                """, owner, agent);
+            existing.Parameters.AddWithValue("cid", clientMessageId);
+            batch.BatchCommands.Add(existing);
+        }
         batch.BatchCommands.Add(Command("select id, last_message_at, turns from chat.sessions where agent_id = @agent and owner_id = @owner order by last_message_at desc limit 1", owner, agent));
         var scenario = Command("""
             select id, agent_id, title, description, starts_at, ends_at, created_at from companions.scenarios
@@ -91,8 +94,12 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         if (!await reader.ReadAsync(ct)) return null;
         var agentRow = AgentStore.Read(reader);
 
-        await reader.NextResultAsync(ct);
-        StoredTurn? stored = await reader.ReadAsync(ct) ? ReadStoredTurn(reader) : null;
+        StoredTurn? stored = null;
+        if (clientMessageId is not null)
+        {
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) stored = ReadStoredTurn(reader);
+        }
 
         await reader.NextResultAsync(ct);
         SessionInfo? session = await reader.ReadAsync(ct) ? new SessionInfo(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt32(2)) : null;

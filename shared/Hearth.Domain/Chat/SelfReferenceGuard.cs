@@ -84,7 +84,7 @@ public sealed partial class SelfReferenceGuard
 
     private bool LeaksRules(string sentence)
     {
-        if (_ruleShingles.Count == 0) return false;
+        if (_ruleShingles.Count == 0 || sentence.Length < 20) return false;
         foreach (var shingle in Shingles(sentence, 7))
             if (_ruleShingles.Contains(shingle)) return true;
         return false;
@@ -122,16 +122,13 @@ public sealed partial class SelfReferenceGuard
     /// </summary>
     private static string ToFirstPerson(string sentence, string agentName)
     {
-        var names = new List<string> { agentName.Trim() };
-        var first = agentName.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        if (first is not null && first.Length >= 2 && first != names[0]) names.Add(first);
         var result = sentence;
-        foreach (var name in names.Where(n => n.Length >= 2))
+        foreach (var (name, possessive, subject) in NamePatterns.For(agentName))
         {
-            var escaped = Regex.Escape(name);
-            result = Regex.Replace(result, $@"(?<![\p{{L}}])({escaped})(?:'s|’s)\s+(?=\p{{L}})", m => IsSentenceStart(result, m.Index) ? "My " : "my ",
-                RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-            result = Regex.Replace(result, $@"(?<![\p{{L}}])({escaped})\s+(\p{{Ll}}+)\b", m =>
+            if (!result.Contains(name, StringComparison.Ordinal)) continue; // the common case: the reply does not name the agent
+            var current = result;
+            result = possessive.Replace(result, m => IsSentenceStart(current, m.Index) ? "My " : "my ");
+            result = subject.Replace(result, m =>
             {
                 var verb = m.Groups[2].Value;
                 if (NotVerbs.Contains(verb)) return m.Value;
@@ -141,9 +138,33 @@ public sealed partial class SelfReferenceGuard
                     : verb.Length > 2 && verb.EndsWith('s') && !verb.EndsWith("ss", StringComparison.Ordinal) ? verb[..^1]
                     : null;
                 return firstPersonVerb is null ? m.Value : $"I {firstPersonVerb}";
-            }, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            });
         }
         return result == sentence ? sentence : Capitalise(result);
+    }
+
+    /// <summary>The agent's full and first name with their patterns, built once per name (Regex.Replace with a new pattern each time would parse it every call).</summary>
+    private static class NamePatterns
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Name, Regex Possessive, Regex Subject)[]> Cache = new(StringComparer.Ordinal);
+
+        public static (string Name, Regex Possessive, Regex Subject)[] For(string agentName)
+        {
+            if (Cache.TryGetValue(agentName, out var known)) return known;
+            var names = new List<string> { agentName.Trim() };
+            var first = agentName.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (first is not null && first.Length >= 2 && first != names[0]) names.Add(first);
+            var patterns = names.Where(n => n.Length >= 2).Select(name =>
+            {
+                var escaped = Regex.Escape(name);
+                return (name,
+                    new Regex($@"(?<![\p{{L}}])({escaped})(?:'s|’s)\s+(?=\p{{L}})", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)),
+                    new Regex($@"(?<![\p{{L}}])({escaped})\s+(\p{{Ll}}+)\b", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)));
+            }).ToArray();
+            if (Cache.Count > 4096) Cache.Clear(); // bounded: names are few per host, but never grow without limit
+            Cache[agentName] = patterns;
+            return patterns;
+        }
     }
 
     private static bool IsSentenceStart(string text, int index)
