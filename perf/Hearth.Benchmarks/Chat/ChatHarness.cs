@@ -15,14 +15,14 @@ namespace Hearth.Benchmarks.Chat;
 public sealed class ChatHarness : IHarness
 {
     public string Name => "chat";
-    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --users 1,8,32,128 --rate 500 [--no-notify: diagnostic])";
+    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --users 1,8,32,128 --rate 250,500 [--no-notify: diagnostic])";
 
     public async Task<int> RunAsync(string[] args)
     {
         var options = new HarnessArgs(args);
         var duration = options.Int("duration", 15);
         var users = (options.Get("users") ?? "1,8,32,128").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToArray();
-        var rate = options.Int("rate", 500);
+        var rates = (options.Get("rate") ?? "250,500").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).Where(r => r > 0).ToArray();
         var loadDir = Path.Combine(Repository.Root, "perf", "load");
         await InstallAsync(loadDir);
 
@@ -65,7 +65,7 @@ public sealed class ChatHarness : IHarness
                 report.Row(count, "closed loop (as fast as answers come)", r.PerSecond, r.P50, r.P95, r.P99, r.Errors, hostMs, dbMs);
                 Console.WriteLine($"{count} users: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
             }
-            if (rate > 0)
+            foreach (var rate in rates)
             {
                 var before = cpu.Read();
                 var r = await LoadAsync(loadDir, baseUrl, clientsJson, 32, duration, rate);
