@@ -29,7 +29,7 @@ public static class ChatApi
             .ProducesProblem(StatusCodes.Status400BadRequest).RequireRateLimiting(RateLimits.Chat);
         agents.MapGet("/{id}", GetAsync).WithName("GetAgent").WithSummary("One of the caller's companions.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        agents.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").WithSummary("Changes persona, identity, look, availability or mood baseline.")
+        agents.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").WithSummary("Changes persona, identity, look (a new appearance prompt starts a new base portrait), availability or mood baseline.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent").WithSummary("Deletes the companion with its scenarios, events, sessions and messages.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -99,12 +99,18 @@ public static class ChatApi
         await agents.FindAsync(user.Id, id, ct) is { } agent ? TypedResults.Ok(AgentResponse.From(agent)) : Problems.NotFound("agent");
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> UpdateAsync(
-        string id, UpdateAgentRequest request, CurrentUser user, IAgentStore agents, CancellationToken ct)
+        string id, UpdateAgentRequest request, CurrentUser user, IAgentStore agents, IServiceProvider services, CancellationToken ct)
     {
         var change = request.ToChange();
         var errors = AgentRules.Validate(change);
         if (errors.Count > 0) return Problems.Validation([.. errors]);
-        return await agents.UpdateAsync(user.Id, id, change, ct) is { } agent ? TypedResults.Ok(AgentResponse.From(agent)) : Problems.NotFound("agent");
+        var before = await agents.FindAsync(user.Id, id, ct);
+        if (before is null || await agents.UpdateAsync(user.Id, id, change, ct) is not { } agent) return Problems.NotFound("agent");
+        // A new look gets a new base portrait (the old one stays until the new one is ready).
+        string? portraitJob = null;
+        if (agent.AppearancePrompt is { Length: > 0 } look && look != before.AppearancePrompt && services.GetService<IPictureJobs>() is { } pictures)
+            portraitJob = await pictures.StartAsync(new PictureRequest(user.Id, agent.Id, PictureKind.BasePortrait, look, null, null), null, ct);
+        return TypedResults.Ok(AgentResponse.From(agent, portraitJob));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, CurrentUser user, IAgentStore agents, CancellationToken ct) =>

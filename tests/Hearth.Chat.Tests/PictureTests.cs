@@ -109,12 +109,19 @@ public sealed class PictureTests(OfflineChatHost host) : IClassFixture<OfflineCh
         Assert.True(inTransaction);
         Assert.Equal(PictureKind.BasePortrait, request.Kind);
         Assert.Equal("curly hair, freckles, green coat", request.Prompt);
-        Assert.Equal(agent.GetProperty("portraitJobId").GetString(), (await host.ScalarAsync("select count(*) from public.fake_picture_jobs where agent = @a", ("a", id))) == 1 ? agent.GetProperty("portraitJobId").GetString() : null);
+        var portraitJob = agent.GetProperty("portraitJobId").GetString()!;
+        Assert.Equal(1, await host.ScalarAsync("select count(*) from public.fake_picture_jobs where id = @id and agent = @a", ("id", portraitJob), ("a", id)));
+
+        var changed = await (await client.PatchAsJsonAsync($"/api/agents/{id}", new { appearancePrompt = "short hair now, same freckles" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(string.IsNullOrEmpty(changed.GetProperty("portraitJobId").GetString()));
+        Assert.Contains(host.Pictures.Started, s => s.Request.AgentId == id && s.Request.Prompt == "short hair now, same freckles" && s.Request.Kind == PictureKind.BasePortrait);
+        var unchanged = await (await client.PatchAsJsonAsync($"/api/agents/{id}", new { bio = "new bio" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, unchanged.GetProperty("portraitJobId").ValueKind);
 
         var portraits = host.Factory.Services.GetRequiredService<IAgentPortraits>();
         Assert.True(await portraits.SetBasePortraitAsync(await host.UserIdAsync("portrait"), id, "media-portrait", default));
         var look = await portraits.GetLookAsync(await host.UserIdAsync("portrait"), id, default);
-        Assert.Equal(new AgentLook(id, "Ines", "curly hair, freckles, green coat", "media-portrait"), look);
+        Assert.Equal(new AgentLook(id, "Ines", "short hair now, same freckles", "media-portrait"), look);
         Assert.Null(await portraits.GetLookAsync(Guid.NewGuid().ToString(), id, default));
     }
 }
