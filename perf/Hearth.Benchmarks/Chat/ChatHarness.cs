@@ -10,7 +10,7 @@ namespace Hearth.Benchmarks.Chat;
 /// <summary>
 /// Chat turns over HTTP against the real host (Release, a child process) on an embedded PostgreSQL with the offline
 /// model: users each talking to their own agent, driven by autocannon (installed into perf/load from npm) at 1, 8, 32
-/// and 128 concurrent users as fast as answers come, then 32 users at a fixed overall rate.
+/// and 128 concurrent users as fast as answers come, then 32 paced users (each sending every 32/rate s) at fixed overall rates.
 /// </summary>
 public sealed class ChatHarness : IHarness
 {
@@ -70,13 +70,13 @@ public sealed class ChatHarness : IHarness
                 var before = cpu.Read();
                 var r = await LoadAsync(loadDir, baseUrl, clientsJson, 32, duration, rate);
                 var (hostMs, dbMs) = cpu.PerTurn(before, r.PerSecond * duration);
-                report.Row(32, $"open loop at {rate} turns/s overall", r.PerSecond, r.P50, r.P95, r.P99, r.Errors, hostMs, dbMs);
-                Console.WriteLine($"32 users at {rate}/s: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
+                report.Row(32, $"paced: {rate} turns/s overall", r.PerSecond, r.P50, r.P95, r.P99, r.Errors, hostMs, dbMs);
+                Console.WriteLine($"32 paced users at {rate}/s: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
             }
             report.Note("Each user is a dev-token user with their own agent; a turn is POST /api/agents/{id}/chat with one of six texts in turn (no client message id). " +
                         "The host runs in Release as a child process (Development, dev tokens, Chat rate limit off, logs at Warning) on a durable embedded PostgreSQL; " +
                         "the offline responder answers, so the figures are the turn's own overhead: auth, one read batch, prompt, guard, one write transaction with the side-effect jobs. " +
-                        "autocannon runs on the same 2 cores as the host and the database. Latency is per response, measured by autocannon.");
+                        "Paced rows: 32 users, each sending a turn every 32/rate seconds (arrivals spread evenly) and waiting for its answer, from a small Node client in perf/load/chat-load.mjs (autocannon's rate options send in bursts each second). The load generator runs on the same 2 cores as the host and the database. Latency is per response, measured by the client.");
             report.Publish();
             return 0;
         }
