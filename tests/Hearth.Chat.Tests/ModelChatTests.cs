@@ -144,6 +144,24 @@ public sealed class ModelChatTests(ModelChatHost host) : IClassFixture<ModelChat
     }
 
     [Fact]
+    public async Task A_streamed_reply_that_breaks_character_is_never_shown()
+    {
+        var (client, id) = await AgentAsync("m-stream-guard");
+        host.First.Enqueue(
+            FakeChatReply.Text("As an AI language model, I cannot feel tired. I am just a program. Sorry!"),
+            FakeChatReply.Text("Tired but happy. The tulips came in today!"));
+        var response = await client.PostAsJsonAsync($"/api/agents/{id}/chat/stream", new { text = "tired?" });
+        var events = Sse.Parse(await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(events, e => e.Name == "delta" && (e.Data.GetProperty("text").GetString()!.Contains("AI", StringComparison.Ordinal)
+                                                                 || e.Data.GetProperty("text").GetString()!.Contains("program", StringComparison.Ordinal)));
+        Assert.Equal("Tired but happy. The tulips came in today!", events.Single(e => e.Name == "done").Data.GetProperty("reply").GetProperty("text").GetString());
+        var lastReset = events.FindLastIndex(e => e.Name == "reset");
+        Assert.True(lastReset >= 0, "what was shown before the rewrite is void");
+        Assert.Equal("Tired but happy. The tulips came in today!",
+            string.Concat(events.Skip(lastReset + 1).Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
+    }
+
+    [Fact]
     public async Task Status_lists_the_providers_in_order_without_keys()
     {
         var body = await host.Admin.GetStringAsync("/api/status");
