@@ -1,3 +1,4 @@
+using Hearth.Functions.Chat;
 using Hearth.Functions.Management;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
@@ -10,6 +11,7 @@ builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
+builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
@@ -19,6 +21,7 @@ app.MapIdentityApi();
 app.MapStatusApi();
 app.MapManagementApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
+app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
