@@ -20,7 +20,6 @@ public static class PicturesModule
         builder.AddSettings<PicturesOptions>();
         builder.AddSettings<FalSettings>();
         builder.AddSettings<MediaSettings>();
-        builder.AddSettings<PictureTestingOptions>();
 
         var services = builder.Services;
         services.AddMediaStore(builder.Configuration, DefaultMediaRoot(builder));
@@ -34,7 +33,6 @@ public static class PicturesModule
             .AddOrchestration<PictureOrchestration>(PictureOrchestration.Name)
             .AddPictureActivities();
         services.AddStatusContributor<PicturesStatus>();
-        builder.AddPictureStandIns();
         return builder;
     }
 

@@ -125,17 +125,3 @@ public sealed class PictureTests(OfflineChatHost host) : IClassFixture<OfflineCh
         Assert.Null(await portraits.GetLookAsync(Guid.NewGuid().ToString(), id, default));
     }
 }
-
-/// <summary>Without the pictures feature, a picture request gets an in-persona refusal and the turn still works.</summary>
-public sealed class NoPicturesTests(NoPicturesChatHost host) : IClassFixture<NoPicturesChatHost>
-{
-    [Fact]
-    public async Task A_picture_request_without_a_pictures_feature_is_refused_in_persona()
-    {
-        var client = host.User("nopic");
-        var id = (await host.CreateAgentAsync(client, new { name = "Sam", timezone = "UTC", appearancePrompt = "tall" })).GetProperty("id").GetString()!;
-        var turn = await host.ChatAsync(client, id, "send me a pic please");
-        Assert.Equal("unavailable", turn.GetProperty("picture").GetProperty("outcome").GetString());
-        Assert.Equal("offline", turn.GetProperty("provider").GetString());
-    }
-}

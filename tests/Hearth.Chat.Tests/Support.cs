@@ -80,7 +80,8 @@ public class OfflineChatHost : DevelopmentHost
     protected override void ConfigureServices(IServiceCollection services)
     {
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
-        if (WithPictures) services.AddSingleton<IPictureJobs>(Pictures);
+        // The real pictures feature is in the host; these tests watch the chat's calls through a recording fake.
+        if (WithPictures) services.Replace(ServiceDescriptor.Singleton<IPictureJobs>(Pictures));
     }
 
     public async Task<JsonElement> CreateAgentAsync(HttpClient client, object body)
@@ -106,11 +107,6 @@ public class OfflineChatHost : DevelopmentHost
     }
 }
 
-/// <summary>The offline host without any picture feature registered.</summary>
-public sealed class NoPicturesChatHost : OfflineChatHost
-{
-    protected override bool WithPictures => false;
-}
 
 /// <summary>
 /// The host with a model chain of two fake OpenAI-compatible servers: the first with an API key, the second without,

@@ -11,6 +11,9 @@ public static class Samples
     /// <summary>The setting's default when it has one, else a value of its type.</summary>
     public static string ForKey(string key)
     {
+        // Addresses are strings in the options classes, but the host checks them as absolute URLs.
+        if (key.EndsWith("Endpoint", StringComparison.Ordinal) || key.EndsWith("Url", StringComparison.Ordinal))
+            return "https://sample.example/";
         var setting = SettingsCatalog.All.FirstOrDefault(s => SettingKeys.Same(s.Key, key));
         if (setting is null) return "sample";
         if (setting.Default is { Length: > 0 } fallback) return fallback;

@@ -10,8 +10,8 @@ namespace Hearth.Images.Tests.Pictures;
 
 /// <summary>
 /// The real host as a process, with Fal pointing at the fake: killed (SIGKILL) while a picture job waits for Fal's webhook,
-/// a new host on the same database receives the webhook and completes the job. The chat feature's side is played by the
-/// test-only stand-ins (<c>Testing:EnablePictureStandIns</c>).
+/// a new host on the same database receives the webhook and completes the job: the agent's base portrait, started by
+/// creating the agent.
 /// </summary>
 public sealed class PictureProcessTests : IAsyncLifetime
 {
@@ -46,7 +46,6 @@ public sealed class PictureProcessTests : IAsyncLifetime
         ["Media__Root"] = _mediaRoot,
         ["Pictures__WebhookTimeout"] = "00:10:00", // the webhook, not polling, must finish the job
         ["Pictures__Deadline"] = "00:20:00",
-        ["Testing__EnablePictureStandIns"] = "true",
     };
 
     [Fact]
@@ -63,7 +62,11 @@ public sealed class PictureProcessTests : IAsyncLifetime
         await using (var first = HostProcess.Start(Environment(port)))
         {
             await first.WaitUntilReadyAsync(new Uri(baseUrl, "/readyz").ToString(), StartBound);
-            jobId = await PicturesHost.PostAsync(client, "/api/agents/agent-one/portrait");
+            using (var created = await client.PostAsJsonAsync("/api/agents", new { name = "Ada", timezone = "Europe/Paris", appearancePrompt = "short dark hair, green coat" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                jobId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("portraitJobId").GetString()!;
+            }
             fal = (await Eventually.ValueAsync(() => Task.FromResult(_fal.Jobs.FirstOrDefault(j => j.WebhookUrl?.Query.Contains(jobId) == true)),
                 j => j is not null, TimeSpan.FromSeconds(60), "the submission"))!;
             await Eventually.TrueAsync(async () => await PhaseAsync(client, jobId) == "WaitingForWebhook", TimeSpan.FromSeconds(60),

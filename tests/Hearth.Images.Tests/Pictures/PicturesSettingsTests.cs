@@ -47,7 +47,6 @@ public sealed class PicturesSettingsTests
         Assert.Empty(Problems<FalSettings>(isDevelopment: false));
         Assert.Empty(Problems<MediaSettings>(isDevelopment: false));
         Assert.Empty(Problems<PicturesOptions>(isDevelopment: false));
-        Assert.Empty(Problems<PictureTestingOptions>(isDevelopment: false));
     }
 
     [Theory]
@@ -76,14 +75,6 @@ public sealed class PicturesSettingsTests
         Assert.Contains(problems, p => p.Key == "Pictures:WebhookTimeout");
         Assert.Contains(problems, p => p.Key == "Pictures:PollInterval");
         Assert.Contains(Problems<PicturesOptions>(true, ("Pictures:SubmitAttempts", "0")), p => p.Key == "Pictures:SubmitAttempts");
-    }
-
-    [Fact]
-    public void The_test_stand_ins_are_refused_outside_Development()
-    {
-        Assert.Empty(Problems<PictureTestingOptions>(true, ("Testing:EnablePictureStandIns", "true")));
-        Assert.Equal("Testing:EnablePictureStandIns",
-            Assert.Single(Problems<PictureTestingOptions>(false, ("Testing:EnablePictureStandIns", "true"))).Key);
     }
 }
 
