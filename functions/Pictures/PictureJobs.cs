@@ -1,3 +1,4 @@
+using Hearth.Durable;
 using System.Data.Common;
 using Hearth.Durable.Orchestrations;
 using Hearth.Images;
@@ -30,9 +31,8 @@ public sealed class PictureJobs(
         var input = new PictureJobInput(id, request.OwnerId, request.Kind, PicturePacing.From(options.Value));
         if (transaction is null)
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var own = await connection.BeginTransactionAsync(ct);
-            await WriteAsync(own);
+            await using var own = await db.BeginDurableAsync(ct);
+            await WriteAsync(own.Transaction);
             await own.CommitAsync(ct);
         }
         else

@@ -1,3 +1,4 @@
+using Hearth.Durable;
 using Hearth.Archive;
 using Hearth.Companions;
 using Hearth.Durable.Jobs;
@@ -109,8 +110,9 @@ public sealed class ChatTurnService
 
     private async Task<ChatTurnResult?> CommitAsync(TurnWrite write, ChatTurnCommand command, CancellationToken ct)
     {
-        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        // A durable transaction: the jobs it enqueues wake the workers after commit, so turns do not commit one by one.
+        await using var durable = await store.DataSource.BeginDurableAsync(ct);
+        var tx = durable.Transaction;
         bool inserted;
         int turnNumber;
         FeelingsAfter? after;
@@ -154,7 +156,7 @@ public sealed class ChatTurnService
                 enqueue with { UniqueKey = $"{write.Session}:{turnNumber}" }));
         if (archive.IsEnabled) side.Add(new JobRequest(ChatQueues.MirrorTurn, turn, enqueue));
         await jobs.EnqueueManyAsync(side, tx, ct);
-        await tx.CommitAsync(ct);
+        await durable.CommitAsync(ct);
 
         var user = new ChatMessageView(write.UserMessageId.ToString(), write.Session.ToString(), "user", "text", write.UserText, write.UserAt,
             write.ClientMessageId, null, null, null, null, null);

@@ -18,8 +18,9 @@ internal sealed class AgentStore(NpgsqlDataSource db, TimeProvider time) : IAgen
         var owner = Guid.Parse(ownerId);
         var now = time.GetUtcNow();
         var baseline = draft.MoodBaseline ?? Feelings.DefaultMoodBaseline;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var durable = await db.BeginDurableAsync(ct); // the base portrait's start wakes workers after commit
+        var connection = durable.Connection;
+        var transaction = durable.Transaction;
         await using var command = new NpgsqlCommand($"""
             insert into companions.agents as a (id, owner_id, name, bio, personality, speaking_style, boundaries, home_city, occupation, time_zone,
                 appearance_prompt, availability, mood_baseline, mood, affinity, created_at, updated_at)
@@ -49,7 +50,7 @@ internal sealed class AgentStore(NpgsqlDataSource db, TimeProvider time) : IAgen
             agent = Read(reader);
         }
         if (inTransaction is not null) await inTransaction(agent, transaction, ct);
-        await transaction.CommitAsync(ct);
+        await durable.CommitAsync(ct);
         return agent;
     }
 
