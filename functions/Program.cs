@@ -4,6 +4,7 @@ using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
+using Hearth.Functions.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHearthHost();      // configuration, settings check, logs, database, durable runtime, problems, limits, OpenAPI
@@ -13,6 +14,7 @@ builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
+builder.AddWeb();              // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ app.MapStatusApi();
 app.MapManagementApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
+app.MapWeb();                 // /, /admin, /web/config.json and the static files
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+
+namespace Hearth.Functions.Web;
+
+/// <summary>
+/// The web app: static ES modules and CSS from <c>wwwroot</c> (no build step), <c>/</c> the chat, <c>/admin</c> the admin,
+/// and <c>/web/config.json</c> telling the page what it cannot know by itself (the dev token, in Development only).
+/// </summary>
+public static class WebModule
+{
+    public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StaticFileOptions>().Configure<IWebHostEnvironment>((options, environment) =>
+        {
+            options.FileProvider = environment.WebRootFileProvider;
+            // Modules change with the code: let the browser revalidate (ETag) rather than keep stale copies.
+            options.OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache";
+        });
+        return builder;
+    }
+
+    public static WebApplication MapWeb(this WebApplication app)
+    {
+        app.UseStaticFiles();
+        app.MapGet("/", (IWebHostEnvironment environment) => Page(environment, "index.html")).ExcludeFromDescription();
+        app.MapGet("/admin", (IWebHostEnvironment environment) => Page(environment, "admin.html")).ExcludeFromDescription();
+        app.MapGet("/web/config.json", (IWebHostEnvironment environment, IOptions<AuthOptions> auth) =>
+            TypedResults.Ok(new WebConfig(environment.EnvironmentName, environment.IsDevelopment() && !string.IsNullOrEmpty(auth.Value.DevToken) ? auth.Value.DevToken : null)))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult Page(IWebHostEnvironment environment, string name)
+    {
+        var file = environment.WebRootFileProvider.GetFileInfo(name);
+        if (!file.Exists) return Problems.NotFound("page");
+        return TypedResults.Stream(file.CreateReadStream(), "text/html; charset=utf-8");
+    }
+
+    /// <summary>What the page needs from the host: the environment and, in Development, the dev token to prefill.</summary>
+    public sealed record WebConfig(string Environment, string? DevToken);
+}

@@ -1,0 +1,186 @@
+// Companions: create (or draft from hints and an appearance prompt), edit persona, identity, time zone, availability;
+// scenarios and life events; the base portrait with its preview and regeneration.
+import { api } from './api.js';
+import { h, toast, formatTime, attempt } from './ui.js';
+import { mediaUrl, followPictureJob } from './media.js';
+
+const $ = (id) => document.getElementById(id);
+const TEXT_FIELDS = ['name', 'timezone', 'occupation', 'homeCity', 'bio', 'personality', 'speakingStyle', 'boundaries', 'appearancePrompt'];
+const DEFAULT_AVAILABILITY = [
+  { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '23:00', to: '07:00', state: 'Asleep' },
+  { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', state: 'Working' },
+];
+
+export function initAgents(me) {
+  let agents = [];
+  let current = null;
+  let eventsCursor = null;
+
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  $('zones').replaceChildren(...zones.map((z) => h('option', { value: z })));
+
+  async function loadList(selectId) {
+    const page = await attempt(() => api('/api/agents?limit=200'));
+    if (!page) return;
+    agents = page.items;
+    $('admin-agent-list').replaceChildren(...agents.map((a) => h('li', {},
+      h('button', { type: 'button', class: 'item', dataset: { agentId: a.id }, 'aria-current': a.id === selectId ? 'true' : null, onclick: () => edit(a.id) },
+        h('strong', {}, a.name), h('span', { class: 'muted small' }, ` · ${a.timezone}`)))));
+    if (agents.length === 0) $('admin-agent-list').append(h('li', { class: 'muted' }, 'None yet.'));
+  }
+
+  function fill(agent) {
+    for (const field of TEXT_FIELDS) $(`f-${field}`).value = agent?.[field] ?? '';
+    $('f-moodBaseline').value = agent?.mood?.baseline ?? '';
+    $('f-availability').value = JSON.stringify(agent?.availability ?? DEFAULT_AVAILABILITY, null, 1);
+  }
+
+  function blank() {
+    current = null;
+    fill(null);
+    $('f-timezone').value = me.timeZone && me.timeZone !== 'UTC' ? me.timeZone : (Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC');
+    $('agent-form-title').textContent = 'New companion';
+    $('save-agent').textContent = 'Create companion';
+    $('delete-agent').hidden = true;
+    $('open-chat').hidden = true;
+    $('agent-extras').hidden = true;
+    for (const b of document.querySelectorAll('#admin-agent-list .item')) b.removeAttribute('aria-current');
+  }
+
+  async function edit(id) {
+    const agent = await attempt(() => api(`/api/agents/${id}`));
+    if (!agent) return;
+    current = agent;
+    fill(agent);
+    $('agent-form-title').textContent = `Edit ${agent.name}`;
+    $('save-agent').textContent = 'Save changes';
+    $('delete-agent').hidden = false;
+    $('open-chat').hidden = false;
+    $('open-chat').href = `/?agent=${encodeURIComponent(agent.id)}`;
+    $('open-chat').textContent = `Chat with ${agent.name}`;
+    $('agent-extras').hidden = false;
+    for (const b of document.querySelectorAll('#admin-agent-list .item')) {
+      if (b.dataset.agentId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
+    }
+    showPortrait(agent);
+    loadScenarios();
+    eventsCursor = null;
+    loadEvents();
+  }
+
+  function readForm() {
+    const body = {};
+    for (const field of TEXT_FIELDS) body[field] = $(`f-${field}`).value.trim();
+    if (!current) for (const field of TEXT_FIELDS) if (body[field] === '') delete body[field];
+    const baseline = $('f-moodBaseline').value;
+    if (baseline !== '') body.moodBaseline = Number(baseline);
+    const availability = $('f-availability').value.trim();
+    if (availability) {
+      try { body.availability = JSON.parse(availability); } catch { throw new Error('Weekly availability is not valid JSON.'); }
+    }
+    return body;
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    let body;
+    try { body = readForm(); } catch (error) { toast(error.message); $('f-availability').focus(); return; }
+    if (!body.name) { toast('A companion needs a name.'); $('f-name').focus(); return; }
+    const saved = await attempt(() => current
+      ? api(`/api/agents/${current.id}`, { method: 'PATCH', body })
+      : api('/api/agents', { method: 'POST', body }));
+    if (!saved) return;
+    toast(current ? `${saved.name} saved.` : `${saved.name} created.`, 'info');
+    await loadList(saved.id);
+    await edit(saved.id);
+    if (saved.portraitJobId) followPortrait(saved.portraitJobId);
+  }
+
+  async function generate() {
+    const body = { hints: $('f-hints').value.trim() || undefined, appearancePrompt: $('f-appearancePrompt').value.trim() || undefined,
+      name: $('f-name').value.trim() || undefined, timezone: $('f-timezone').value.trim() || undefined };
+    const drafted = await attempt(() => api('/api/agents/generate', { method: 'POST', body }));
+    if (!drafted) return;
+    const draft = drafted.draft;
+    for (const field of TEXT_FIELDS) if (draft[field]) $(`f-${field}`).value = draft[field];
+    toast(`Draft written by ${drafted.provider === 'offline' ? 'the offline model' : drafted.model}. Review it, then save.`, 'info');
+    $('f-name').focus();
+  }
+
+  async function remove() {
+    if (!current || !confirm(`Delete ${current.name} with all its messages?`)) return;
+    if (await attempt(() => api(`/api/agents/${current.id}`, { method: 'DELETE' })) === undefined) return;
+    toast(`${current.name} deleted.`, 'info');
+    blank();
+    loadList();
+  }
+
+  function showPortrait(agent) {
+    const img = $('portrait-preview');
+    img.removeAttribute('src');
+    img.alt = 'No portrait yet';
+    $('portrait-status').textContent = agent.baseImageMediaId ? '' : 'No base portrait yet.';
+    if (agent.baseImageMediaId) mediaUrl(agent.baseImageMediaId).then((url) => { img.src = url; img.alt = `Base portrait of ${agent.name}`; }).catch(() => {});
+  }
+
+  async function followPortrait(jobId) {
+    const agentId = current?.id;
+    await followPictureJob(jobId, (job) => {
+      if (current?.id !== agentId) return;
+      $('portrait-status').textContent = job.status === 'failed' ? `Portrait failed: ${job.reason ?? 'no reason given'}` : `Portrait: ${job.status}${job.placeholder ? ' (placeholder painter)' : ''}`;
+      if (job.status === 'succeeded' && job.images?.length) {
+        $('portrait-preview').src = job.images[0].url;
+        $('portrait-preview').alt = `Base portrait of ${current.name}`;
+      }
+    }).catch((error) => toast(error.message));
+  }
+
+  async function regenerate() {
+    if (!current) return;
+    const accepted = await attempt(() => api(`/api/agents/${current.id}/portrait`, { method: 'POST' }));
+    if (accepted) followPortrait(accepted.id);
+  }
+
+  async function loadScenarios() {
+    const page = await attempt(() => api(`/api/agents/${current.id}/scenarios`));
+    if (!page) return;
+    const items = page.items ?? page;
+    $('scenario-list').replaceChildren(...(items.length ? items.map((s) => h('li', {},
+      h('strong', {}, s.title), s.active ? h('span', { class: 'badge' }, 'active') : '', h('br'),
+      h('span', { class: 'muted small' }, [s.description, s.startsAt && `from ${formatTime(s.startsAt, me.timeZone)}`, s.endsAt && `until ${formatTime(s.endsAt, me.timeZone)}`].filter(Boolean).join(' · '))))
+      : [h('li', { class: 'muted' }, 'No scenarios.')]));
+  }
+
+  async function addScenario(event) {
+    event.preventDefault();
+    const local = (v) => (v ? new Date(v).toISOString() : undefined);
+    const body = { title: $('s-title').value.trim(), description: $('s-description').value.trim(), startsAt: local($('s-startsAt').value), endsAt: local($('s-endsAt').value) };
+    if (!body.title) { toast('A scenario needs a title.'); $('s-title').focus(); return; }
+    if (await attempt(() => api(`/api/agents/${current.id}/scenarios`, { method: 'POST', body })) === undefined) return;
+    event.target.reset();
+    loadScenarios();
+  }
+
+  async function loadEvents(more = false) {
+    const query = new URLSearchParams({ limit: '20' });
+    if (more && eventsCursor) query.set('before', eventsCursor);
+    const page = await attempt(() => api(`/api/agents/${current.id}/events?${query}`));
+    if (!page) return;
+    eventsCursor = page.nextCursor;
+    $('more-events').hidden = !eventsCursor;
+    const rows = page.items.map((e) => h('li', {}, h('time', { datetime: e.occurredAt, class: 'muted small' }, formatTime(e.occurredAt, me.timeZone)), ' ',
+      h('span', { class: 'badge' }, e.kind), ' ', e.text));
+    if (more) $('event-list').append(...rows);
+    else $('event-list').replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted' }, 'No life events yet.')]));
+  }
+
+  $('agent-form').addEventListener('submit', save);
+  $('new-agent').addEventListener('click', () => { blank(); $('f-name').focus(); });
+  $('generate-agent').addEventListener('click', generate);
+  $('delete-agent').addEventListener('click', remove);
+  $('regenerate-portrait').addEventListener('click', regenerate);
+  $('scenario-form').addEventListener('submit', addScenario);
+  $('more-events').addEventListener('click', () => loadEvents(true));
+  blank();
+  loadList();
+}

@@ -1,0 +1,86 @@
+// The Hearth API from the browser: bearer token kept in localStorage, problems turned into errors with their detail.
+
+const TOKEN_KEY = 'hearth.token';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const fields = problem?.errors ? Object.entries(problem.errors).map(([k, v]) => `${k}: ${[].concat(v).join(', ')}`).join('; ') : '';
+    super(fields ? `${problem?.detail ?? problem?.title ?? 'Request failed'} (${fields})` : (problem?.detail ?? problem?.title ?? `Request failed (${status})`));
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export const token = {
+  get: () => localStorage.getItem(TOKEN_KEY),
+  set: (value) => localStorage.setItem(TOKEN_KEY, value),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+let config;
+/** The host's page configuration: environment and, in Development, the dev token to prefill. */
+export async function pageConfig() {
+  config ??= await fetch('/web/config.json').then((r) => (r.ok ? r.json() : { environment: 'Production', devToken: null })).catch(() => ({ environment: 'Production', devToken: null }));
+  return config;
+}
+
+function headers(extra = {}) {
+  const h = { Accept: 'application/json', ...extra };
+  const t = token.get();
+  if (t) h.Authorization = `Bearer ${t}`;
+  return h;
+}
+
+async function problemOf(response) {
+  try { return await response.json(); } catch { return null; }
+}
+
+/** Calls the API; answers the parsed JSON (null for 204) or throws ApiError. */
+export async function api(path, { method = 'GET', body, signal } = {}) {
+  const init = { method, headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }), signal };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const response = await fetch(path, init);
+  if (!response.ok) {
+    const error = new ApiError(response.status, await problemOf(response));
+    if (response.status === 401) window.dispatchEvent(new CustomEvent('hearth:unauthorized'));
+    throw error;
+  }
+  if (response.status === 204) return null;
+  const type = response.headers.get('Content-Type') ?? '';
+  return type.includes('json') ? response.json() : response.text();
+}
+
+/**
+ * A streamed chat turn (server-sent events over a POST). Calls onDelta(text) for checked text, onReset() when the text
+ * so far must be dropped; resolves with the 'done' answer, rejects with ApiError on 'error' or a problem before the stream.
+ */
+export async function streamTurn(agentId, body, { onDelta, onReset, signal } = {}) {
+  const response = await fetch(`/api/agents/${encodeURIComponent(agentId)}/chat/stream`, {
+    method: 'POST', headers: headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }), body: JSON.stringify(body), signal,
+  });
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value.replace(/\r\n/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      const payload = data.length ? JSON.parse(data.join('\n')) : {};
+      if (event === 'delta') onDelta?.(payload.text ?? '');
+      else if (event === 'reset') onReset?.();
+      else if (event === 'done') return payload;
+      else if (event === 'error') throw new ApiError(payload.status ?? 500, payload);
+    }
+  }
+  throw new ApiError(502, { detail: 'The reply stream ended before the reply was complete. Try again.' });
+}

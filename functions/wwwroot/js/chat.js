@@ -1,0 +1,348 @@
+// The chat page: companions on the left, the conversation (newest at the bottom), reply details in a drawer.
+import { api, streamTurn } from './api.js';
+import { h, toast, formatTime, newId, attempt } from './ui.js';
+import { signIn } from './session.js';
+import { mediaUrl, followPictureJob } from './media.js';
+
+const PAGE = 20;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  me: null,
+  agents: [],
+  agent: null,        // the open companion
+  cursor: null,       // nextCursor of the oldest page shown
+  shown: new Set(),   // message ids on screen
+  pictureCards: new Map(), // imageJobId → card element
+  details: new Map(), // reply id → { provider, model, memoriesUsed }
+  sending: false,
+};
+
+const me = await signIn();
+state.me = me;
+$('app').hidden = false;
+wire();
+await loadAgents();
+
+function wire() {
+  $('composer').addEventListener('submit', (event) => { event.preventDefault(); send(); });
+  $('composer-text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) { event.preventDefault(); send(); }
+  });
+  $('composer-text').addEventListener('input', autosize);
+  $('load-earlier').addEventListener('click', loadEarlier);
+  $('details-toggle').addEventListener('click', () => toggleDetails());
+  $('details-close').addEventListener('click', () => toggleDetails(false));
+  document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && !$('details').hidden) toggleDetails(false); });
+  // Messages the companion starts on its own (and pictures delivered later) show up without a reload.
+  setInterval(() => { if (!document.hidden) refreshNewest(); }, 10000);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshNewest(); });
+}
+
+function autosize() {
+  const box = $('composer-text');
+  box.style.height = 'auto';
+  box.style.height = `${Math.min(box.scrollHeight, 200)}px`;
+}
+
+async function loadAgents() {
+  const page = await attempt(() => api('/api/agents?limit=100'));
+  if (!page) return;
+  state.agents = page.items;
+  const list = $('agent-list');
+  list.replaceChildren(...state.agents.map(agentButton));
+  $('no-agents').hidden = state.agents.length > 0;
+  const wanted = new URLSearchParams(location.search).get('agent') ?? sessionStorage.getItem('hearth.agent');
+  const first = state.agents.find((a) => a.id === wanted) ?? state.agents[0];
+  if (first) await openAgent(first.id);
+}
+
+function agentButton(agent) {
+  const img = h('img', { class: 'thumb', alt: '', width: 40, height: 40 });
+  const initial = h('span', { class: 'thumb thumb-initial', 'aria-hidden': 'true' }, agent.name.slice(0, 1).toUpperCase());
+  if (agent.baseImageMediaId) {
+    mediaUrl(agent.baseImageMediaId).then((url) => { img.src = url; initial.replaceWith(img); }).catch(() => {});
+  }
+  const button = h('button', { type: 'button', class: 'agent', dataset: { agentId: agent.id }, onclick: () => openAgent(agent.id) },
+    initial, h('span', { class: 'agent-text' }, h('span', { class: 'agent-name' }, agent.name), h('span', { class: 'agent-sub muted' }, agent.occupation || agent.homeCity || '')));
+  return h('li', {}, button);
+}
+
+async function openAgent(id) {
+  const agent = state.agents.find((a) => a.id === id);
+  if (!agent) return;
+  state.agent = agent;
+  sessionStorage.setItem('hearth.agent', id);
+  for (const button of document.querySelectorAll('.agent')) {
+    if (button.dataset.agentId === id) button.setAttribute('aria-current', 'true'); else button.removeAttribute('aria-current');
+  }
+  $('agent-name').textContent = agent.name;
+  $('messages').setAttribute('aria-label', `Messages with ${agent.name}`);
+  $('composer').hidden = false;
+  $('details-toggle').hidden = false;
+  $('composer-text').placeholder = `Message ${agent.name}…`;
+  const portrait = $('agent-portrait');
+  portrait.hidden = true;
+  if (agent.baseImageMediaId) {
+    mediaUrl(agent.baseImageMediaId).then((url) => { portrait.src = url; portrait.alt = `Portrait of ${agent.name}`; portrait.hidden = false; }).catch(() => {});
+  }
+  state.shown.clear();
+  state.pictureCards.clear();
+  $('messages').replaceChildren();
+  state.cursor = null;
+  await Promise.all([loadState(), loadPage()]);
+  scrollToBottom();
+}
+
+async function loadState() {
+  const agentId = state.agent.id;
+  const s = await attempt(() => api(`/api/agents/${agentId}/state`));
+  if (!s || state.agent?.id !== agentId) return;
+  showFeelings(s.mood, s.affinity);
+  const local = new Intl.DateTimeFormat(undefined, { timeZone: s.timezone, timeStyle: 'short' }).format(new Date());
+  $('agent-status').textContent = [`${labelOf(s.availability)}`, `${local} in ${s.timezone.split('/').pop().replace(/_/g, ' ')}`, s.weather].filter(Boolean).join(' · ');
+}
+
+function labelOf(availability) {
+  return { Asleep: 'Asleep', Working: 'Working', Free: 'Free' }[availability] ?? String(availability ?? '');
+}
+
+function showFeelings(mood, affinity) {
+  $('feelings').hidden = false;
+  const moodValue = Number(mood.value);
+  $('mood').textContent = `Mood: ${mood.label} (${moodValue >= 0 ? '+' : ''}${moodValue.toFixed(2)})`;
+  $('mood').dataset.tone = moodValue > 0.15 ? 'good' : moodValue < -0.15 ? 'low' : 'calm';
+  $('affinity').textContent = `Affinity: ${Math.round(affinity.value)}/100 · ${affinity.band}`;
+}
+
+async function loadPage() {
+  const agentId = state.agent.id;
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (state.cursor) query.set('before', state.cursor);
+  const page = await attempt(() => api(`/api/agents/${agentId}/messages?${query}`));
+  if (!page || state.agent?.id !== agentId) return;
+  state.cursor = page.nextCursor;
+  $('load-earlier').hidden = !page.nextCursor;
+  const list = $('messages');
+  // Newest first from the API; earlier pages go on top, keeping what the reader looks at in place.
+  const fresh = page.items.filter((m) => !state.shown.has(m.id)).reverse();
+  const nodes = fresh.map(renderMessage).filter(Boolean);
+  list.prepend(...nodes);
+}
+
+async function loadEarlier() {
+  const scroller = $('messages-scroll');
+  const before = scroller.scrollHeight - scroller.scrollTop;
+  const firstBefore = $('messages').firstElementChild;
+  await loadPage();
+  scroller.scrollTop = scroller.scrollHeight - before;
+  // Keyboard users land on the first message that was loaded rather than at the top of the page.
+  const firstNew = $('messages').firstElementChild;
+  if (firstNew && firstNew !== firstBefore) firstNew.focus({ preventScroll: true });
+  if ($('load-earlier').hidden) firstNew?.focus({ preventScroll: true });
+}
+
+async function refreshNewest() {
+  if (!state.agent || state.sending) return;
+  const agentId = state.agent.id;
+  const page = await api(`/api/agents/${agentId}/messages?limit=${PAGE}`).catch(() => null);
+  if (!page || state.agent?.id !== agentId || state.sending) return;
+  const fresh = page.items.filter((m) => !state.shown.has(m.id)).reverse();
+  if (fresh.length === 0) return;
+  const nearBottom = isNearBottom();
+  $('messages').append(...fresh.map(renderMessage).filter(Boolean));
+  if (nearBottom) scrollToBottom();
+}
+
+/** One message as a list item; null when it is already shown (a picture shown on the reply that asked for it). */
+function renderMessage(message) {
+  state.shown.add(message.id);
+  if (message.kind === 'picture' && message.attachment?.imageJobId && state.pictureCards.has(message.attachment.imageJobId)) {
+    showDelivered(state.pictureCards.get(message.attachment.imageJobId), message.attachment.mediaId);
+    return null;
+  }
+  const mine = message.role === 'user';
+  const item = h('li', { class: `message ${mine ? 'mine' : 'theirs'}`, dataset: { id: message.id }, tabindex: '-1' });
+  const who = mine ? 'You' : state.agent.name;
+  const bubble = h('div', { class: 'bubble' });
+  if (message.kind === 'picture' && message.attachment) {
+    const card = pictureCard(message.attachment.imageJobId);
+    if (message.text) bubble.append(h('p', {}, message.text));
+    bubble.append(card);
+    showDelivered(card, message.attachment.mediaId);
+  } else {
+    bubble.append(h('p', { class: 'text' }, message.text));
+  }
+  item.append(h('span', { class: 'visually-hidden' }, `${who}: `), bubble, meta(message));
+  if (!mine && message.imageJobId) attachPictureJob(bubble, message.imageJobId);
+  if (!mine && message.provider) state.details.set(message.id, { provider: message.provider, model: message.model, memoriesUsed: null });
+  return item;
+}
+
+function meta(message) {
+  const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
+  const parts = [time];
+  if (message.role !== 'user' && message.provider) {
+    if (message.provider === 'offline') parts.push(h('span', { class: 'badge' }, 'offline model'));
+    parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${state.agent.name}` }, 'Details'));
+  }
+  return h('div', { class: 'meta' }, ...parts);
+}
+
+function pictureCard(jobId) {
+  const card = h('figure', { class: 'picture', dataset: { jobId: jobId ?? '' } },
+    h('div', { class: 'picture-status', role: 'status' }, 'Picture: queued'));
+  if (jobId) state.pictureCards.set(jobId, card);
+  return card;
+}
+
+function attachPictureJob(bubble, jobId) {
+  if (state.pictureCards.has(jobId)) return;
+  const card = pictureCard(jobId);
+  bubble.append(card);
+  followPictureJob(jobId, (job) => showJob(card, job)).catch((error) => toast(error.message));
+}
+
+function showJob(card, job) {
+  const status = card.querySelector('.picture-status');
+  card.dataset.status = job.status;
+  if (job.status === 'failed') {
+    status.textContent = `Picture failed: ${job.reason ?? 'no reason given'}`;
+    card.classList.add('failed');
+  } else if (job.status === 'succeeded' && job.images?.length) {
+    const image = job.images[0];
+    show(card, image.url, job.placeholder);
+  } else {
+    status.textContent = `Picture: ${job.status}${job.status === 'queued' || job.status === 'submitted' || job.status === 'running' ? '…' : ''}`;
+  }
+}
+
+function showDelivered(card, mediaId) {
+  if (!mediaId || card.querySelector('img')) return;
+  mediaUrl(mediaId).then((url) => show(card, url, false)).catch((error) => {
+    card.querySelector('.picture-status').textContent = error.message;
+  });
+}
+
+function show(card, url, placeholder) {
+  if (card.querySelector('img')) return;
+  card.dataset.status = 'succeeded';
+  const name = state.agent?.name ?? 'the companion';
+  const img = h('img', { src: url, alt: `Picture from ${name}${placeholder ? ' (placeholder image)' : ''}`, loading: 'lazy' });
+  card.querySelector('.picture-status').replaceWith(img);
+  if (placeholder) card.append(h('figcaption', { class: 'muted small' }, 'Placeholder picture (no image model configured)'));
+  if (isNearBottom(400)) scrollToBottom();
+}
+
+async function send() {
+  const box = $('composer-text');
+  const text = box.value.trim();
+  if (!text || state.sending || !state.agent) return;
+  state.sending = true;
+  $('send').disabled = true;
+  const agent = state.agent;
+  const clientMessageId = newId();
+  const mine = h('li', { class: 'message mine pending', tabindex: '-1' },
+    h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
+    h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
+  $('messages').append(mine);
+  box.value = '';
+  autosize();
+  $('typing-text').textContent = `${agent.name} is typing…`;
+  $('typing').hidden = false;
+  scrollToBottom();
+
+  let reply = null;
+  let written = '';
+  try {
+    const answer = await sendWithRetry(agent.id, { text, clientMessageId }, (delta) => {
+      written += (written ? ' ' : '') + delta;
+      reply ??= h('li', { class: 'message theirs streaming' }, h('span', { class: 'visually-hidden' }, `${agent.name}: `), h('div', { class: 'bubble' }, h('p', { class: 'text' })));
+      if (!reply.isConnected) $('messages').append(reply);
+      reply.querySelector('.text').textContent = written;
+      if (isNearBottom(300)) scrollToBottom();
+    }, () => { written = ''; if (reply) reply.querySelector('.text').textContent = ''; });
+    if (state.agent?.id !== agent.id) return;
+    reply?.remove();
+    mine.remove();
+    const user = { id: answer.userMessage.id, role: 'user', kind: 'text', text: answer.userMessage.text, createdAt: answer.userMessage.createdAt };
+    const agentMessage = { id: answer.reply.id, role: 'agent', kind: 'text', text: answer.reply.text, createdAt: answer.reply.createdAt, imageJobId: answer.imageJobId, provider: answer.provider, model: answer.model };
+    const nodes = [user, agentMessage].filter((m) => !state.shown.has(m.id)).map(renderMessage).filter(Boolean);
+    $('messages').append(...nodes);
+    state.details.set(answer.reply.id, { provider: answer.provider, model: answer.model, memoriesUsed: answer.memoriesUsed, usage: answer.usage, mood: answer.mood, affinity: answer.affinity });
+    showFeelings(answer.mood, answer.affinity);
+    if (answer.picture && answer.picture.outcome !== 'started') toast(pictureRefusal(answer.picture.outcome, agent.name), 'info');
+    if (!$('details').hidden) showDetails(answer.reply.id);
+  } catch (error) {
+    reply?.remove();
+    mine.classList.add('failed');
+    mine.querySelector('.meta').replaceChildren(h('span', {}, 'Not sent. '), h('button', { type: 'button', class: 'link small', onclick: () => { mine.remove(); box.value = text; box.focus(); } }, 'Edit and retry'));
+    toast(error.message);
+  } finally {
+    $('typing').hidden = true;
+    state.sending = false;
+    $('send').disabled = false;
+    box.focus();
+    scrollToBottom();
+  }
+}
+
+/** Streams the turn; a stream that breaks is retried once with the same client message id (the turn is idempotent). */
+async function sendWithRetry(agentId, body, onDelta, onReset) {
+  try {
+    return await streamTurn(agentId, body, { onDelta, onReset });
+  } catch (error) {
+    if (error.status && error.status < 500) throw error;
+    onReset();
+    return api(`/api/agents/${agentId}/chat`, { method: 'POST', body });
+  }
+}
+
+function pictureRefusal(outcome, name) {
+  return {
+    affinity: `${name} doesn't know you well enough yet to send pictures.`,
+    'daily-cap': `${name} has sent all the pictures for today.`,
+    asleep: `${name} is asleep; no picture now.`,
+    unavailable: 'Pictures are not available on this server.',
+  }[outcome] ?? `No picture: ${outcome}.`;
+}
+
+function toggleDetails(open) {
+  const drawer = $('details');
+  const show = open ?? drawer.hidden;
+  drawer.hidden = !show;
+  $('details-toggle').setAttribute('aria-expanded', String(show));
+  if (show) $('details-close').focus(); else $('details-toggle').focus();
+}
+
+function showDetails(replyId) {
+  const info = state.details.get(replyId);
+  const body = $('details-body');
+  if (!info) { body.replaceChildren(h('p', { class: 'muted' }, 'No details for this message.')); toggleDetails(true); return; }
+  const model = info.provider === 'offline'
+    ? h('p', {}, h('strong', {}, 'Offline model'), ' answered (no language model is configured, or none was reachable).')
+    : h('p', {}, 'Answered by ', h('strong', {}, info.model ?? 'unknown model'), ` via ${info.provider}.`);
+  const memories = info.memoriesUsed === null
+    ? h('p', { class: 'muted' }, 'Which memories this earlier reply used is only known for replies sent in this visit.')
+    : info.memoriesUsed.length === 0
+      ? h('p', { class: 'muted' }, 'No memories were used.')
+      : h('ul', { class: 'memories', 'aria-label': 'Memories used' }, ...info.memoriesUsed.map((m) => h('li', {},
+        h('span', { class: 'badge' }, `${m.kind} · ${m.tier}`), ' ', m.snippet)));
+  const extra = [];
+  if (info.usage) extra.push(h('p', { class: 'muted small' }, `Tokens: ${info.usage.inputTokens} in, ${info.usage.outputTokens} out.`));
+  if (info.mood) extra.push(h('p', { class: 'muted small' }, `Mood ${signed(info.mood.delta)}, affinity ${signed(info.affinity.delta)} this turn.`));
+  body.replaceChildren(h('h3', {}, 'Model'), model, h('h3', {}, 'Memories used'), memories, ...extra);
+  toggleDetails(true);
+}
+
+const signed = (n) => `${n >= 0 ? '+' : ''}${Number(n).toFixed(2)}`;
+
+function isNearBottom(margin = 120) {
+  const s = $('messages-scroll');
+  return s.scrollHeight - s.scrollTop - s.clientHeight < margin;
+}
+
+function scrollToBottom() {
+  const s = $('messages-scroll');
+  s.scrollTop = s.scrollHeight;
+}

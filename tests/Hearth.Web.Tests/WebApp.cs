@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hearth.Testing.Host;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Hearth.Web.Tests;
+
+/// <summary>
+/// The real host on loopback Kestrel (fresh database, offline model, placeholder pictures) and Debian's headless
+/// Chromium driven by Playwright; shared by every browser test (one host start, one browser start).
+/// </summary>
+public sealed class WebApp : IAsyncLifetime
+{
+    public const string DevToken = "web-dev-token";
+    private IPlaywright? _playwright;
+
+    public HearthFactory Factory { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Factory = await HearthFactory.CreateAsync("Development", new Dictionary<string, string?>
+        {
+            ["Auth:DevToken"] = DevToken,
+            // Any companion may send a picture: the picture test should not have to court it first.
+            ["Chat:Pictures:MinAffinity"] = "0",
+            ["RateLimits:Chat:PermitLimit"] = "0",
+        });
+        Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        Factory.StartServer();
+        var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium.ExecutablePath(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (Factory is not null) await Factory.DisposeAsync();
+    }
+
+    /// <summary>A fresh browser context (own storage) with a page on a desktop or phone-sized screen.</summary>
+    public async Task<IPage> NewPageAsync(bool phone = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 780 } : new ViewportSize { Width = 1280, Height = 800 },
+            IsMobile = phone,
+            HasTouch = phone,
+            TimezoneId = "Europe/Lisbon",
+            Locale = "en-GB",
+        });
+        context.SetDefaultTimeout(20_000);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>An API client for the dev user <paramref name="name"/> (set-up that is not under test).</summary>
+    public HttpClient Api(string name)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TokenOf(name));
+        return client;
+    }
+
+    public static string TokenOf(string name) => $"{DevToken}:{name}";
+
+    /// <summary>Creates a companion for <paramref name="user"/> through the API; answers its id.</summary>
+    public async Task<string> CreateAgentAsync(string user, string name, string timezone = "Europe/Lisbon", string? appearance = null)
+    {
+        var response = await Api(user).PostAsJsonAsync("/api/agents", new { name, timezone, occupation = "florist", homeCity = "Lisbon", appearancePrompt = appearance });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<WebApp>
+{
+    public const string Name = "web";
+}
