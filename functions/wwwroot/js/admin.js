@@ -2,12 +2,16 @@
 import { signIn } from './session.js';
 import { initAgents } from './admin-agents.js';
 import { initJobs } from './admin-jobs.js';
+import { initMemory } from './admin-memory.js';
+import { initSkills } from './admin-skills.js';
 
 const me = await signIn();
 document.getElementById('admin-main').hidden = false;
 
 const panels = {
   agents: () => initAgents(me),
+  memory: () => initMemory(me),
+  skills: () => initSkills(me),
   jobs: () => initJobs(me),
 };
 const started = new Set();

@@ -36,9 +36,10 @@ async function problemOf(response) {
 }
 
 /** Calls the API; answers the parsed JSON (null for 204) or throws ApiError. */
-export async function api(path, { method = 'GET', body, signal } = {}) {
-  const init = { method, headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }), signal };
-  if (body !== undefined) init.body = JSON.stringify(body);
+export async function api(path, { method = 'GET', body, raw, contentType, signal } = {}) {
+  const init = { method, headers: headers(raw !== undefined ? { 'Content-Type': contentType ?? 'application/octet-stream' } : body === undefined ? {} : { 'Content-Type': 'application/json' }), signal };
+  if (raw !== undefined) init.body = raw;
+  else if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   if (!response.ok) {
     const error = new ApiError(response.status, await problemOf(response));

@@ -1,0 +1,170 @@
+// The skills library: files by folder, a file's outline, a section's content (with its subsections and the next one),
+// ranked search, and bulk ingest runs with live progress.
+import { api } from './api.js';
+import { h, toast, formatTime, attempt } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+
+export function initSkills(me) {
+  let filesCursor = null;
+  let currentSection = null;
+  let unavailable = false;
+  const following = new Set();
+
+  async function loadFiles(more = false) {
+    const query = new URLSearchParams({ limit: '200' });
+    if (more && filesCursor) query.set('cursor', filesCursor);
+    let page;
+    try {
+      page = await api(`/api/skills/files?${query}`);
+    } catch (error) {
+      if (error.status === 404 || error.status === 405) {
+        unavailable = true;
+        $('skill-files').replaceChildren(h('li', { class: 'muted' }, 'This server has no skills library.'));
+      } else toast(error.message);
+      return;
+    }
+    filesCursor = page.nextCursor;
+    $('more-files').hidden = !filesCursor;
+    const items = page.items;
+    if (!more && items.length === 0) { $('skill-files').replaceChildren(h('li', { class: 'muted' }, 'The library is empty: ingest an archive below.')); return; }
+    // Group by folder: the tree a person expects, without a request per folder.
+    const folders = new Map();
+    for (const file of items) {
+      const slash = file.path.lastIndexOf('/');
+      const folder = slash < 0 ? '' : file.path.slice(0, slash);
+      if (!folders.has(folder)) folders.set(folder, []);
+      folders.get(folder).push(file);
+    }
+    const nodes = [...folders.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([folder, files]) => h('li', {},
+      h('details', { open: true }, h('summary', {}, folder || '(top level)'),
+        h('ul', {}, ...files.map((file) => h('li', {},
+          h('button', { type: 'button', class: 'link', onclick: () => openFile(file) }, file.path.slice(folder ? folder.length + 1 : 0)),
+          h('span', { class: 'muted small' }, ` · ${file.type} · v${file.version} · ${file.sections} sections`)))))));
+    if (more) $('skill-files').append(...nodes); else $('skill-files').replaceChildren(...nodes);
+  }
+
+  async function openFile(file) {
+    const tree = await attempt(() => api(`/api/skills/files/${file.id}/tree`));
+    if (!tree) return;
+    $('skill-outline-card').hidden = false;
+    $('skill-outline-title').textContent = `Outline of ${tree.file.path} (v${tree.version})`;
+    const render = (nodes) => nodes.map((node) => h('li', {},
+      h('button', { type: 'button', class: 'link', onclick: () => openSection(node.id) }, node.title || node.key),
+      h('span', { class: 'muted small' }, ` · ${node.kind} · ${node.size} B`),
+      node.children?.length ? h('ul', {}, ...render(node.children)) : null));
+    $('skill-outline').replaceChildren(...render(tree.sections));
+  }
+
+  async function openSection(id) {
+    const section = await attempt(() => api(`/api/skills/sections/${id}`));
+    if (!section) return;
+    show(section);
+  }
+
+  function show(section) {
+    currentSection = section;
+    const view = $('skill-section');
+    view.hidden = false;
+    $('skill-section-path').textContent = `${section.path} · lines ${section.startLine}-${section.endLine}`;
+    $('skill-section-title').textContent = section.title || section.key;
+    $('skill-section-meta').textContent = `${section.kind} · ${section.size} bytes${section.subtreeSize > section.size ? ` (${section.subtreeSize} with subsections)` : ''} · version ${section.version}${section.isValidUtf8 ? '' : ' · not valid UTF-8'}`;
+    $('skill-section-content').textContent = section.content;
+    $('skill-section-children').replaceChildren(...section.children.map((c) => h('li', {},
+      h('button', { type: 'button', class: 'link', onclick: () => openSection(c.id) }, c.title), h('span', { class: 'muted small' }, ` · ${c.kind} · ${c.subtreeSize} B`))));
+    $('skill-next').disabled = false;
+    $('skill-section-title').setAttribute('tabindex', '-1');
+    $('skill-section-title').focus();
+  }
+
+  async function next() {
+    if (!currentSection) return;
+    try {
+      const following = await api(`/api/skills/sections/${currentSection.id}/next`);
+      if (!following) { toast('That was the last section of the file.', 'info'); $('skill-next').disabled = true; return; }
+      show(following.section ?? following);
+    } catch (error) { toast(error.message); }
+  }
+
+  async function search(event) {
+    event.preventDefault();
+    const q = $('skill-query').value.trim();
+    if (!q) return;
+    const result = await attempt(() => api(`/api/skills/search?${new URLSearchParams({ q, mode: $('skill-mode').value, limit: '20' })}`));
+    if (!result) return;
+    $('skill-results').replaceChildren(...(result.items.length ? result.items.map((item) => h('li', { class: 'card' },
+      h('button', { type: 'button', class: 'link', onclick: () => openSection(item.sectionId) }, item.title || item.key),
+      h('span', { class: 'muted small' }, ` · ${item.path}:${item.startLine} · score ${item.score.toFixed(3)}`),
+      h('p', { class: 'small', style: 'margin:.25rem 0 0' }, item.snippet)))
+      : [h('li', { class: 'muted' }, `Nothing matches "${q}".`)]));
+  }
+
+  function contentTypeOf(name) {
+    const lower = name.toLowerCase();
+    if (lower.endsWith('.zip')) return 'application/zip';
+    if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.gz')) return 'application/gzip';
+    if (lower.endsWith('.tar')) return 'application/x-tar';
+    return null;
+  }
+
+  async function ingest(event) {
+    event.preventDefault();
+    const file = $('skill-archive').files[0];
+    if (!file) return;
+    const contentType = contentTypeOf(file.name);
+    if (!contentType) { toast('Choose a .tar, .tar.gz or .zip archive.'); return; }
+    const accepted = await attempt(async () => api('/api/skills/ingest', { method: 'POST', raw: await file.arrayBuffer(), contentType }));
+    if (!accepted) return;
+    event.target.reset();
+    toast(`Ingesting ${accepted.files} files…`, 'info');
+    await loadRuns();
+    follow(accepted.id);
+  }
+
+  function runItem(run) {
+    const finished = run.status !== 'running';
+    return h('li', { class: 'card', dataset: { runId: run.id } },
+      h('div', { class: 'row' },
+        h('strong', {}, `Run ${formatTime(run.createdAt, me.timeZone)}`),
+        h('span', { class: 'badge' }, run.status), h('span', { class: 'muted small' }, run.phase ?? '')),
+      h('progress', { class: 'progress', max: String(Math.max(run.total, 1)), value: String(run.done + run.failed), 'aria-label': `Files done: ${run.done + run.failed} of ${run.total}` }),
+      h('p', { class: 'small', style: 'margin:.25rem 0' },
+        `${run.done + run.failed}/${run.total} files · ${run.created} new, ${run.updated} updated, ${run.unchanged} unchanged, ${run.failed} failed · ${run.sections} sections`),
+      run.failures?.length ? h('ul', { class: 'small' }, ...run.failures.map((f) => h('li', { class: 'error' }, `${f.path}: ${f.error} (${f.attempts} attempts)`))) : null,
+      run.error ? h('p', { class: 'error small' }, run.error) : null,
+      finished && run.report ? h('p', { class: 'muted small' }, `Finished in ${Number(run.report.seconds ?? 0).toFixed(1)} s.`) : null);
+  }
+
+  async function loadRuns() {
+    if (unavailable) return;
+    const runs = await api('/api/skills/runs?limit=10').catch(() => null);
+    if (!runs) return;
+    $('skill-runs').replaceChildren(...(runs.length ? runs.map(runItem) : [h('li', { class: 'muted' }, 'No ingest runs yet.')]));
+    for (const run of runs) if (run.status === 'running') follow(run.id);
+  }
+
+  async function follow(id) {
+    if (following.has(id)) return;
+    following.add(id);
+    try {
+      for (let delay = 500; ; delay = Math.min(delay * 1.5, 4000)) {
+        const run = await api(`/api/skills/runs/${id}`);
+        const existing = $('skill-runs').querySelector(`[data-run-id="${id}"]`);
+        const item = runItem(run);
+        if (existing) existing.replaceWith(item); else $('skill-runs').prepend(item);
+        if (run.status !== 'running') { if (run.status === 'completed') toast('Ingest finished.', 'info'); loadFiles(); return; }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      following.delete(id);
+    }
+  }
+
+  $('skill-search').addEventListener('submit', search);
+  $('skill-ingest').addEventListener('submit', ingest);
+  $('skill-next').addEventListener('click', next);
+  $('more-files').addEventListener('click', () => loadFiles(true));
+  loadFiles().then(loadRuns);
+}
