@@ -14,7 +14,7 @@ builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
-builder.AddWeb();              // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
+builder.AddWeb();             // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();

@@ -16,12 +16,16 @@ const state = {
   pictureCards: new Map(), // imageJobId → card element
   details: new Map(), // reply id → { provider, model, memoriesUsed }
   sending: false,
+  life: true,         // the offline-life feature answers (unread counts, initiated messages, mute)
+  unread: new Map(),  // agent id → unread initiated messages
+  initiated: new Set(), // message ids the companion wrote first
 };
 
 const me = await signIn();
 state.me = me;
 $('app').hidden = false;
 wire();
+await loadNotifications();
 await loadAgents();
 
 function wire() {
@@ -35,8 +39,9 @@ function wire() {
   $('details-close').addEventListener('click', () => toggleDetails(false));
   document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && !$('details').hidden) toggleDetails(false); });
   // Messages the companion starts on its own (and pictures delivered later) show up without a reload.
-  setInterval(() => { if (!document.hidden) refreshNewest(); }, 10000);
-  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshNewest(); });
+  setInterval(() => { if (!document.hidden) { refreshNewest(); loadNotifications(); } }, 10000);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) { refreshNewest(); loadNotifications(); } });
+  $('mute').addEventListener('click', toggleMute);
 }
 
 function autosize() {
@@ -54,7 +59,79 @@ async function loadAgents() {
   $('no-agents').hidden = state.agents.length > 0;
   const wanted = new URLSearchParams(location.search).get('agent') ?? sessionStorage.getItem('hearth.agent');
   const first = state.agents.find((a) => a.id === wanted) ?? state.agents[0];
+  showUnread();
   if (first) await openAgent(first.id);
+}
+
+/** Unread initiated messages per companion (offline life); quietly off when the server has no such feature. */
+async function loadNotifications() {
+  if (!state.life) return;
+  let page;
+  try {
+    page = await api('/api/notifications?limit=100');
+  } catch (error) {
+    if (error.status === 404 || error.status === 405) state.life = false;
+    return;
+  }
+  state.unread.clear();
+  for (const n of page.items) {
+    state.initiated.add(n.messageId);
+    if (!n.readAt) state.unread.set(n.agentId, (state.unread.get(n.agentId) ?? 0) + 1);
+  }
+  // The open conversation is being read: what arrives in it is read at once.
+  if (state.agent && state.unread.get(state.agent.id)) markRead(state.agent.id);
+  showUnread();
+  for (const id of state.initiated) {
+    const item = document.querySelector(`li.message[data-id="${id}"]:not(.initiated)`);
+    if (item) { item.classList.add('initiated'); item.querySelector('.meta')?.prepend(firstBadge()); }
+  }
+}
+
+function showUnread() {
+  let total = 0;
+  for (const button of document.querySelectorAll('.agent')) {
+    const count = state.unread.get(button.dataset.agentId) ?? 0;
+    total += count;
+    const badge = button.querySelector('.unread');
+    badge.hidden = count === 0;
+    badge.textContent = String(count);
+    badge.setAttribute('aria-label', `${count} unread`);
+  }
+  document.title = total > 0 ? `(${total}) Hearth` : 'Hearth';
+}
+
+async function markRead(agentId) {
+  state.unread.delete(agentId);
+  showUnread();
+  await api('/api/notifications/read', { method: 'POST', body: { agentId } }).catch(() => {});
+}
+
+async function loadMute() {
+  const mute = $('mute');
+  mute.hidden = true;
+  if (!state.life || !state.agent) return;
+  const agentId = state.agent.id;
+  const settings = await api(`/api/agents/${agentId}/initiations/settings`).catch(() => null);
+  if (!settings || state.agent?.id !== agentId) return;
+  showMute(settings.muted);
+}
+
+function showMute(muted) {
+  const mute = $('mute');
+  mute.hidden = false;
+  mute.setAttribute('aria-pressed', String(muted));
+  mute.textContent = muted ? 'Muted' : 'Mute';
+  mute.title = muted ? `${state.agent.name} will not write first until you unmute` : `Stop ${state.agent.name} from writing first`;
+}
+
+async function toggleMute() {
+  const agentId = state.agent.id;
+  const muted = $('mute').getAttribute('aria-pressed') === 'true';
+  const settings = await attempt(() => api(`/api/agents/${agentId}/mute`, { method: muted ? 'DELETE' : 'POST' }));
+  if (settings && state.agent?.id === agentId) {
+    showMute(settings.muted);
+    toast(settings.muted ? `${state.agent.name} is muted: no messages first.` : `${state.agent.name} may write first again.`, 'info');
+  }
 }
 
 function agentButton(agent) {
@@ -64,7 +141,8 @@ function agentButton(agent) {
     mediaUrl(agent.baseImageMediaId).then((url) => { img.src = url; initial.replaceWith(img); }).catch(() => {});
   }
   const button = h('button', { type: 'button', class: 'agent', dataset: { agentId: agent.id }, onclick: () => openAgent(agent.id) },
-    initial, h('span', { class: 'agent-text' }, h('span', { class: 'agent-name' }, agent.name), h('span', { class: 'agent-sub muted' }, agent.occupation || agent.homeCity || '')));
+    initial, h('span', { class: 'agent-text' }, h('span', { class: 'agent-name' }, agent.name), h('span', { class: 'agent-sub muted' }, agent.occupation || agent.homeCity || '')),
+    h('span', { class: 'unread', hidden: true }));
   return h('li', {}, button);
 }
 
@@ -90,7 +168,8 @@ async function openAgent(id) {
   state.pictureCards.clear();
   $('messages').replaceChildren();
   state.cursor = null;
-  await Promise.all([loadState(), loadPage()]);
+  await Promise.all([loadState(), loadPage(), loadMute()]);
+  if (state.unread.get(id)) markRead(id);
   scrollToBottom();
 }
 
@@ -162,7 +241,7 @@ function renderMessage(message) {
     return null;
   }
   const mine = message.role === 'user';
-  const item = h('li', { class: `message ${mine ? 'mine' : 'theirs'}`, dataset: { id: message.id }, tabindex: '-1' });
+  const item = h('li', { class: `message ${mine ? 'mine' : 'theirs'}${state.initiated.has(message.id) ? ' initiated' : ''}`, dataset: { id: message.id }, tabindex: '-1' });
   const who = mine ? 'You' : state.agent.name;
   const bubble = h('div', { class: 'bubble' });
   if (message.kind === 'picture' && message.attachment) {
@@ -179,9 +258,11 @@ function renderMessage(message) {
   return item;
 }
 
+const firstBadge = () => h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
+
 function meta(message) {
   const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
-  const parts = [time];
+  const parts = state.initiated.has(message.id) ? [firstBadge(), time] : [time];
   if (message.role !== 'user' && message.provider) {
     if (message.provider === 'offline') parts.push(h('span', { class: 'badge' }, 'offline model'));
     parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${state.agent.name}` }, 'Details'));
