@@ -29,7 +29,7 @@ public sealed class AdminPageTests(WebApp app)
         // The base portrait its look started is drawn and previewed.
         await Expect(page.GetByRole(AriaRole.Img, new() { Name = "Base portrait of Juniper" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#portrait-status")).ToContainTextAsync("succeeded");
-        await Screenshots.SaveAsync(page, "admin-companion", forDocs: true);
+        await Screenshots.SaveAsync(page, "admin-companion");
 
         var stored = await app.Api("ada").GetFromJsonAsync<JsonElement>("/api/agents");
         var agent = Assert.Single(stored.GetProperty("items").EnumerateArray());
