@@ -44,6 +44,7 @@ export function initAgents(me) {
     $('delete-agent').hidden = true;
     $('open-chat').hidden = true;
     $('agent-extras').hidden = true;
+    $('initiation-form').hidden = true;
     for (const b of document.querySelectorAll('#admin-agent-list .item')) b.removeAttribute('aria-current');
   }
 
@@ -66,6 +67,57 @@ export function initAgents(me) {
     loadScenarios();
     eventsCursor = null;
     loadEvents();
+    loadInitiationSettings();
+  }
+
+  // Offline life (when the server has it): writing-first settings, a life slot on demand, ending a scenario.
+  let life = true;            // false once the server says it has no offline life
+  let lifeConfirmed = false;  // true once it answered
+
+  async function loadInitiationSettings() {
+    const form = $('initiation-form');
+    form.hidden = true;
+    $('life-tick').hidden = true;
+    if (!life || !current) return;
+    const agentId = current.id;
+    let settings;
+    try {
+      settings = await api(`/api/agents/${agentId}/initiations/settings`);
+    } catch (error) {
+      if (error.status === 404 || error.status === 405) life = false;
+      return;
+    }
+    if (current?.id !== agentId) return;
+    if (!lifeConfirmed) { lifeConfirmed = true; loadScenarios(); }
+    $('i-enabled').checked = settings.enabled;
+    $('i-muted').checked = settings.muted;
+    for (const key of ['dailyCap', 'weeklyCap', 'quietFrom', 'quietTo', 'minGapMinutes']) $(`i-${key}`).value = settings[key];
+    form.hidden = false;
+    $('life-tick').hidden = false;
+  }
+
+  async function saveInitiationSettings(event) {
+    event.preventDefault();
+    const body = { enabled: $('i-enabled').checked, muted: $('i-muted').checked, quietFrom: $('i-quietFrom').value, quietTo: $('i-quietTo').value };
+    for (const key of ['dailyCap', 'weeklyCap', 'minGapMinutes']) body[key] = Number($(`i-${key}`).value);
+    if (await attempt(() => api(`/api/agents/${current.id}/initiations/settings`, { method: 'PATCH', body }))) toast('Writing-first settings saved.', 'info');
+  }
+
+  async function tick() {
+    const accepted = await attempt(() => api(`/api/agents/${current.id}/life/tick`, { method: 'POST' }));
+    if (!accepted) return;
+    toast('A life moment is running; new events show up here.', 'info');
+    const agentId = current.id;
+    for (let i = 0; i < 20 && current?.id === agentId; i++) {
+      const run = await api(accepted.statusUrl).catch(() => null);
+      if (!run || !['Pending', 'Running'].includes(run.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    if (current?.id === agentId) { eventsCursor = null; loadEvents(); loadScenarios(); }
+  }
+
+  async function endScenario(scenario) {
+    if (await attempt(() => api(`/api/agents/${current.id}/scenarios/${scenario.id}`, { method: 'PATCH', body: { end: true } }))) loadScenarios();
   }
 
   function readForm() {
@@ -146,7 +198,8 @@ export function initAgents(me) {
     if (!page) return;
     const items = page.items ?? page;
     $('scenario-list').replaceChildren(...(items.length ? items.map((s) => h('li', {},
-      h('strong', {}, s.title), s.active ? h('span', { class: 'badge' }, 'active') : '', h('br'),
+      h('strong', {}, s.title), s.active ? h('span', { class: 'badge' }, 'active') : '',
+      s.active && lifeConfirmed ? h('button', { type: 'button', class: 'link small', style: 'margin-left:.5rem', 'aria-label': `End scenario ${s.title} now`, onclick: () => endScenario(s) }, 'End now') : '', h('br'),
       h('span', { class: 'muted small' }, [s.description, s.startsAt && `from ${formatTime(s.startsAt, me.timeZone)}`, s.endsAt && `until ${formatTime(s.endsAt, me.timeZone)}`].filter(Boolean).join(' · '))))
       : [h('li', { class: 'muted' }, 'No scenarios.')]));
   }
@@ -181,6 +234,8 @@ export function initAgents(me) {
   $('regenerate-portrait').addEventListener('click', regenerate);
   $('scenario-form').addEventListener('submit', addScenario);
   $('more-events').addEventListener('click', () => loadEvents(true));
+  $('initiation-form').addEventListener('submit', saveInitiationSettings);
+  $('life-tick').addEventListener('click', tick);
   blank();
   loadList();
 }
