@@ -207,6 +207,13 @@ async function loadPage() {
   const fresh = page.items.filter((m) => !state.shown.has(m.id)).reverse();
   const nodes = fresh.map(renderMessage).filter(Boolean);
   list.prepend(...nodes);
+  showEmpty();
+}
+
+function showEmpty() {
+  const empty = $('empty-conversation');
+  empty.hidden = $('messages').children.length > 0;
+  empty.textContent = `No messages yet. Say hello to ${state.agent?.name ?? 'them'}!`;
 }
 
 async function loadEarlier() {
@@ -230,6 +237,7 @@ async function refreshNewest() {
   if (fresh.length === 0) return;
   const nearBottom = isNearBottom();
   $('messages').append(...fresh.map(renderMessage).filter(Boolean));
+  showEmpty();
   if (nearBottom) scrollToBottom();
 }
 
@@ -327,6 +335,7 @@ async function send() {
     h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
     h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
   $('messages').append(mine);
+  $('empty-conversation').hidden = true;
   box.value = '';
   autosize();
   $('typing-text').textContent = `${agent.name} is typing…`;
