@@ -87,6 +87,45 @@ public sealed class ChatPageTests(WebApp app)
     }
 
     [Fact]
+    public async Task Times_are_shown_in_the_users_time_zone()
+    {
+        var agentId = await app.CreateAgentAsync("tz", "Kai");
+        (await app.Api("tz").PatchAsJsonAsync("/api/me", new { timeZone = "Pacific/Auckland" })).EnsureSuccessStatusCode();
+        (await app.Api("tz").PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "Kia ora!" })).EnsureSuccessStatusCode();
+        var stored = await app.Api("tz").GetFromJsonAsync<JsonElement>($"/api/agents/{agentId}/messages?limit=1");
+        var createdAt = stored.GetProperty("items")[0].GetProperty("createdAt").GetDateTimeOffset();
+        var auckland = TimeZoneInfo.ConvertTime(createdAt, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Auckland"));
+
+        // The browser itself is in Lisbon: the page must use the user's zone, not the machine's.
+        var page = await app.NewPageAsync();
+        await PageSteps.SignInAsync(page, "/", "tz");
+        var time = PageSteps.Messages(page).Locator("li.theirs time").Last;
+        await Expect(time).ToContainTextAsync(auckland.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(time).ToHaveAttributeAsync("datetime", new System.Text.RegularExpressions.Regex("Z$"));
+    }
+
+    [Fact]
+    public async Task A_failed_send_shows_a_toast_and_keeps_the_text_to_retry()
+    {
+        var agentId = await app.CreateAgentAsync("oops", "Vera");
+        var page = await app.NewPageAsync();
+        await PageSteps.SignInAsync(page, "/", "oops");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Vera" })).ToBeVisibleAsync();
+        (await app.Api("oops").DeleteAsync($"/api/agents/{agentId}")).EnsureSuccessStatusCode();
+
+        await PageSteps.Composer(page).FillAsync("Are you still there?");
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The agent was not found.");
+        var failed = PageSteps.Messages(page).Locator("li.mine.failed");
+        await Expect(failed).ToContainTextAsync("Not sent.");
+        await failed.GetByRole(AriaRole.Button, new() { Name = "Edit and retry" }).ClickAsync();
+        await Expect(PageSteps.Composer(page)).ToHaveValueAsync("Are you still there?");
+        await Expect(PageSteps.Composer(page)).ToBeFocusedAsync();
+        await Screenshots.SaveAsync(page, "chat-error-toast");
+    }
+
+    [Fact]
     public async Task A_picture_asked_for_in_chat_shows_its_status_then_the_image_on_a_phone()
     {
         await app.CreateAgentAsync("pia", "Luna", appearance: "late twenties, curly dark hair, green linen shirt");
