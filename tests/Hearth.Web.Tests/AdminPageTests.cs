@@ -44,10 +44,10 @@ public sealed class AdminPageTests(WebApp app)
     }
 
     [Fact]
-    public async Task Editing_a_companion_and_adding_a_scenario_are_stored()
+    public async Task Editing_a_companion_and_adding_a_scenario_are_stored_on_a_phone()
     {
         var agentId = await app.CreateAgentAsync("eve", "Tomas");
-        var page = await app.NewPageAsync();
+        var page = await app.NewPageAsync(phone: true);
         await PageSteps.SignInAsync(page, "/admin", "eve");
         await page.GetByRole(AriaRole.List, new() { Name = "Companions" }).GetByRole(AriaRole.Button, new() { NameRegex = new("^Tomas") }).ClickAsync();
         var form = page.GetByRole(AriaRole.Form, new() { Name = "Edit Tomas" });
@@ -67,6 +67,7 @@ public sealed class AdminPageTests(WebApp app)
         Assert.Equal("Asia/Tokyo", agent.GetProperty("timezone").GetString());
         var scenarios = await app.Api("eve").GetFromJsonAsync<JsonElement>($"/api/agents/{agentId}/scenarios");
         Assert.Contains(scenarios.GetProperty("items").EnumerateArray(), s => s.GetProperty("title").GetString() == "Moving flats");
-        await Screenshots.SaveAsync(page, "admin-edit");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "no horizontal scrolling on a phone");
+        await Screenshots.SaveAsync(page, "admin-edit-phone");
     }
 }
