@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hearth.Testing.Host;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Hearth.Durable;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -30,7 +31,7 @@ public sealed class WebApp : IAsyncLifetime
             // Any companion may send a picture: the picture test should not have to court it first.
             ["Chat:Pictures:MinAffinity"] = "0",
             ["RateLimits:Chat:PermitLimit"] = "0",
-        });
+        }, services => services.AddDurable().AddFunction<FlakyJob>(FlakyJob.Queue, FlakyJob.RunAsync));
         Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Factory.StartServer();
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -69,10 +70,15 @@ public sealed class WebApp : IAsyncLifetime
     }
 
     /// <summary>An API client for the dev user <paramref name="name"/> (set-up that is not under test).</summary>
-    public HttpClient Api(string name)
+    public HttpClient Api(string name) => ClientWith(TokenOf(name));
+
+    /// <summary>An API client for the admin dev user.</summary>
+    public HttpClient AdminApi() => ClientWith(DevToken);
+
+    private HttpClient ClientWith(string token)
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TokenOf(name));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
@@ -85,6 +91,18 @@ public sealed class WebApp : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
+}
+
+/// <summary>A job that fails for good the first time it runs and succeeds afterwards (the admin's dead job and retry).</summary>
+public sealed record FlakyJob(string Label)
+{
+    public const string Queue = "web-test.flaky";
+    private static int _runs;
+
+    public static Task RunAsync(FlakyJob job, Hearth.Durable.Jobs.JobContext context, CancellationToken ct) =>
+        Interlocked.Increment(ref _runs) == 1
+            ? throw new Hearth.Durable.Jobs.PermanentJobFailureException($"The printer is on fire ({job.Label}).")
+            : Task.CompletedTask;
 }
 
 [CollectionDefinition(Name)]
