@@ -33,6 +33,17 @@ public sealed class AdminPageTests(WebApp app)
 
         var stored = await app.Api("ada").GetFromJsonAsync<JsonElement>("/api/agents");
         var agent = Assert.Single(stored.GetProperty("items").EnumerateArray());
+        var agentId = agent.GetProperty("id").GetString();
+
+        // Regenerate: a second base portrait job runs and the preview follows it.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Regenerate portrait" }).ClickAsync();
+        var portraits = await Hearth.Testing.Eventually.ValueAsync(
+            async () => (await app.Api("ada").GetFromJsonAsync<JsonElement>($"/api/images?agentId={agentId}")).GetProperty("items").EnumerateArray()
+                .Where(j => j.GetProperty("kind").GetString() == "basePortrait").ToList(),
+            jobs => jobs.Count == 2 && jobs.All(j => j.GetProperty("status").GetString() == "succeeded"), TimeSpan.FromSeconds(60), "two base portraits drawn");
+        await Expect(page.Locator("#portrait-status")).ToContainTextAsync("succeeded");
+        await Expect(page.GetByRole(AriaRole.Img, new() { Name = "Base portrait of Juniper" }))
+            .ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex($"^/media/{portraits[0].GetProperty("images")[0].GetProperty("mediaId").GetString()}\\?")); // the newest
         Assert.Equal("America/Chicago", agent.GetProperty("timezone").GetString());
         Assert.Equal("ceramicist", agent.GetProperty("occupation").GetString());
 
