@@ -4,6 +4,7 @@ using Hearth.Functions.Status;
 using Hearth.Skills;
 using Hearth.Skills.Ingest;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Skills;
 
@@ -18,40 +19,38 @@ public static class SkillsModule
         builder.AddSettings<SkillsOptions>();
         builder.AddSettings<ArchiveConnectionSettings>();
         builder.AddSettings<SkillsTestingOptions>();
-        var options = Bind<SkillsOptions>(builder.Configuration);
-        var archive = Bind<ArchiveConnectionSettings>(builder.Configuration);
-        var testing = Bind<SkillsTestingOptions>(builder.Configuration);
 
-        builder.Services.AddArchive(archive.Archive);
-        // Out-of-range values are reported by the settings check before the host listens; clamp so registration itself never throws first.
-        builder.Services.AddSkillLibrary(new SkillLibrarySettings(
-            CheckoutRoot(builder, options),
-            Math.Max(1024, options.MaxFileBytes),
-            Math.Clamp(options.IngestParallelism, 1, 1000),
-            Math.Max(1, options.IndexBatch),
-            new RetryPolicy(Math.Clamp(options.IngestMaxAttempts, 1, 100), options.IngestFirstRetry < TimeSpan.Zero ? TimeSpan.Zero : options.IngestFirstRetry, 2, TimeSpan.FromSeconds(30))));
-        if (testing.Enabled && builder.Environment.IsDevelopment())
-            builder.Services.Replace(ServiceDescriptor.Singleton<ISkillIngestFaults>(new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay)));
+        // Everything is read when first needed, not here: configuration is only complete once the host is built.
+        builder.Services.AddArchive(sp => sp.GetRequiredService<IOptions<ArchiveConnectionSettings>>().Value.Archive);
+        builder.Services.AddSkillLibrary(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SkillsOptions>>().Value;
+            // Out-of-range values are reported by the settings check before the host listens; clamp so nothing throws first.
+            return new SkillLibraryOptions(
+                CheckoutRoot(sp, options),
+                Math.Max(1024, options.MaxFileBytes),
+                Math.Clamp(options.IngestParallelism, 1, 1000),
+                Math.Max(1, options.IndexBatch),
+                new RetryPolicy(Math.Clamp(options.IngestMaxAttempts, 1, 100), options.IngestFirstRetry < TimeSpan.Zero ? TimeSpan.Zero : options.IngestFirstRetry, 2, TimeSpan.FromSeconds(30)));
+        });
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISkillIngestFaults>(sp =>
+        {
+            var testing = sp.GetRequiredService<IOptions<SkillsTestingOptions>>().Value;
+            return testing.Enabled && sp.GetRequiredService<IHostEnvironment>().IsDevelopment()
+                ? new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay)
+                : new NoSkillIngestFaults();
+        }));
         builder.Services.AddStatusContributor<SkillsStatus>();
         return builder;
     }
 
-    private static T Bind<T>(IConfiguration configuration) where T : class, new()
-    {
-        var options = new T();
-        SettingsBinder.Bind(options, configuration);
-        return options;
-    }
-
     /// <summary>Skills:CheckoutRoot, or 'checkout' in the data folder (HEARTH_DATA_DIR or .data in the function app root).</summary>
-    private static string CheckoutRoot(IHostApplicationBuilder builder, SkillsOptions options)
+    private static string CheckoutRoot(IServiceProvider services, SkillsOptions options)
     {
-        var appRoot = builder.Services.FirstOrDefault(d => d.ServiceType == typeof(FunctionAppRoot))?.ImplementationInstance as FunctionAppRoot
-            ?? FunctionAppRoot.Find(builder.Environment.ContentRootPath);
+        var appRoot = services.GetService<FunctionAppRoot>() ?? FunctionAppRoot.Find(services.GetRequiredService<IHostEnvironment>().ContentRootPath);
         if (!string.IsNullOrWhiteSpace(options.CheckoutRoot)) return Path.GetFullPath(Path.Combine(appRoot.Path, options.CheckoutRoot));
-        var database = Bind<DatabaseOptions>(builder.Configuration);
-        var data = string.IsNullOrWhiteSpace(database.DataDirectory) ? ".data" : database.DataDirectory;
-        return Path.GetFullPath(Path.Combine(appRoot.Path, data, "checkout"));
+        var data = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.DataDirectory;
+        return Path.GetFullPath(Path.Combine(appRoot.Path, string.IsNullOrWhiteSpace(data) ? ".data" : data, "checkout"));
     }
 }
 

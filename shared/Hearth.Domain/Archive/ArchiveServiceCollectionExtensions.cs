@@ -8,16 +8,15 @@ namespace Hearth.Archive;
 public static class ArchiveServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IArchiveMirror"/> (always: disabled without a connection string, so producers can ask),
-    /// and, when <paramref name="connectionString"/> is set, the archive database, its migrations (applied at start)
-    /// and the <c>archive.mirror-turn</c> function that copies chat turns.
+    /// Registers <see cref="IArchiveMirror"/> (enabled when <paramref name="connectionString"/> gives a connection string
+    /// once configuration is complete, disabled otherwise — producers ask it before they enqueue), the archive's
+    /// migrations (applied at start when enabled) and the <c>archive.mirror-turn</c> function that copies chat turns.
     /// </summary>
-    public static IServiceCollection AddArchive(this IServiceCollection services, string? connectionString)
+    public static IServiceCollection AddArchive(this IServiceCollection services, Func<IServiceProvider, string?> connectionString)
     {
-        services.AddSingleton(_ => new ArchiveDatabase(connectionString));
+        services.AddSingleton(sp => new ArchiveDatabase(connectionString(sp)));
         services.AddSingleton<IArchiveMirror>(sp => sp.GetRequiredService<ArchiveDatabase>());
         services.AddSingleton<ArchiveStore>();
-        if (string.IsNullOrWhiteSpace(connectionString)) return services;
         services.AddHostedService<ArchiveMigrationService>();
         services.AddDurable().AddFunction<MirrorTurnFunction, TurnCommitted>(ChatQueues.MirrorTurn,
             new RetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(5)));

@@ -52,7 +52,7 @@ public sealed class BulkIngestTests(FaultyHost host) : IClassFixture<FaultyHost>
         // Warnings come from the corpus's invalid UTF-8 and broken JSON, each named with its file.
         Assert.All(report.GetProperty("warnings").EnumerateArray(), w =>
             Assert.Contains(corpus.Files.Single(f => f.Path == w.GetProperty("path").GetString()).EdgeCases,
-                e => e is CorpusEdgeCases.InvalidUtf8 or CorpusEdgeCases.JsonInvalid));
+                e => e is CorpusEdgeCases.InvalidUtf8 or CorpusEdgeCases.JsonInvalid or CorpusEdgeCases.WhitespaceOnly));
         Assert.Equal(100.0, report.GetProperty("mirror").GetProperty("inSyncPercent").GetDouble());
 
         // In the database: one version per file, exactly the splitter's sections, each indexed once.

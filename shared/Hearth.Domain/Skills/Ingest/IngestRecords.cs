@@ -3,7 +3,8 @@ namespace Hearth.Skills.Ingest;
 /// <summary>Input of a bulk ingest run's orchestration (the files wait in <c>skills.run_files</c>, not here).</summary>
 /// <param name="Parallelism">File activities in flight at once.</param>
 /// <param name="IndexBatch">Files per search-indexing activity.</param>
-public sealed record IngestRunInput(string RunId, string Owner, int Total, int Parallelism, int IndexBatch);
+/// <param name="FileRetry">Retry policy of each file's activity.</param>
+public sealed record IngestRunInput(string RunId, string Owner, int Total, int Parallelism, int IndexBatch, Hearth.Durable.RetryPolicy FileRetry);
 
 /// <summary>The orchestration's own state: counts, phase, and what failed.</summary>
 public sealed class IngestRunState

@@ -24,7 +24,7 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
             case OrchestrationStarted:
                 context.MaxActivitiesInFlight = Math.Max(1, input.Parallelism);
                 for (var ord = 0; ord < input.Total; ord++)
-                    context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(input.RunId, input.Owner, ord), FileTag + ord.ToString(CultureInfo.InvariantCulture));
+                    context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(input.RunId, input.Owner, ord), FileTag + ord.ToString(CultureInfo.InvariantCulture), input.FileRetry);
                 if (input.Total == 0) StartIndexing(context);
                 break;
 

@@ -10,7 +10,8 @@ namespace Hearth.Skills.Ingest;
 /// <summary>How bulk ingest runs behave (bound from the host's <c>Skills</c> settings).</summary>
 /// <param name="Parallelism">File activities in flight at once per run.</param>
 /// <param name="IndexBatch">Files per search-indexing activity.</param>
-public sealed record SkillIngestOptions(int Parallelism = 32, int IndexBatch = 250);
+/// <param name="FileRetry">Retry policy of each file's activity.</param>
+public sealed record SkillIngestOptions(int Parallelism, int IndexBatch, RetryPolicy FileRetry);
 
 /// <summary>
 /// Starts bulk ingest runs and reports on them. A run's uploaded bytes are stored as blobs in the request (content
@@ -68,7 +69,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
             await batch.ExecuteNonQueryAsync(ct);
         }
         await orchestrations.StartAsync<SkillIngestOrchestration, IngestRunInput>(
-            new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch),
+            new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch, options.FileRetry),
             new StartOptions { InstanceId = runId, Owner = owner }, tx, ct);
         await tx.CommitAsync(ct);
         return runId;
