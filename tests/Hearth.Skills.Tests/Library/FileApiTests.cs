@@ -235,6 +235,20 @@ public sealed class FileApiTests(FileApiHost host) : IClassFixture<FileApiHost>
         Assert.Equal("../d.md", Assert.Single(result.GetProperty("invalid").EnumerateArray()).GetProperty("path").GetString());
     }
 
+    [Fact]
+    public async Task Without_an_archive_verify_is_a_conflict_and_stats_say_the_mirror_is_off()
+    {
+        var client = host.User("no-archive");
+        using (var response = await client.GetAsync("/api/skills/mirror/verify"))
+            Assert.Contains("ConnectionStrings:Archive", (await response.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        await client.PutFileOkAsync("skills/a/SKILL.md", Skill);
+        await client.PutFileOkAsync("scripts/x.py", "def x():\n    pass\n");
+        var stats = await client.GetJsonAsync("/api/skills/stats");
+        Assert.Equal(2, stats.GetProperty("files").GetInt64());
+        Assert.False(stats.GetProperty("mirrorEnabled").GetBoolean());
+        Assert.Equal(1, stats.GetProperty("byType").GetProperty("script").GetInt64());
+    }
+
     internal static string Sha(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     internal static IEnumerable<JsonElement> Flatten(JsonElement nodes)

@@ -79,14 +79,7 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
                 new() { Value = sha }, new() { Value = now },
             },
         });
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await connection.BeginTransactionAsync(ct))
-        {
-            batch.Connection = connection;
-            batch.Transaction = tx;
-            await batch.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
-        }
+        await batch.ExecuteNonQueryAsync(ct); // a batch is one implicit transaction
         return new CheckoutInfo(id, path, fileId, sectionId, version, sha, "active", local, now, null, null, false);
     }
 
