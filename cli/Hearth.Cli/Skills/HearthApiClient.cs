@@ -36,11 +36,16 @@ public sealed class HearthApiClient(HttpClient http)
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, url) { Content = content }, ct);
     }
 
+    /// <summary>The body's bytes, checked against the SHA-256 the API sends as the ETag.</summary>
     public async Task<byte[]> GetBytesAsync(string url, CancellationToken ct)
     {
         using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, url), ct);
         if (!response.IsSuccessStatusCode) await ThrowAsync(response, ct);
-        return await response.Content.ReadAsByteArrayAsync(ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        if (response.Headers.ETag?.Tag.Trim('"') is { Length: 64 } expected
+            && !string.Equals(expected, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
+            throw new HearthApiException($"The bytes received do not match their SHA-256 ({expected}); try again.");
+        return bytes;
     }
 
     private async Task<JsonElement> SendAsync(HttpRequestMessage request, CancellationToken ct)

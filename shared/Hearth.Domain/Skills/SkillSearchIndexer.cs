@@ -59,7 +59,14 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         if (hits.Count == 0) return [];
 
         var sections = new Dictionary<string, (StoredSection Section, string Type)>(StringComparer.Ordinal);
-        await using (var command = db.CreateCommand($"select {SkillSql.SectionColumns} from {SkillSql.CurrentSections} where s.owner = @owner and s.id = any(@ids)"))
+        // Driven from the id list: one index lookup per hit, whatever the table's statistics say.
+        await using (var command = db.CreateCommand($"""
+            select {SkillSql.SectionColumns}
+            from unnest(@ids::text[]) as k(id)
+            join skills.sections s on s.id = k.id
+            join skills.files f on f.id = s.file_id and f.version = s.version
+            where s.owner = @owner
+            """))
         {
             command.Parameters.AddWithValue("owner", owner);
             command.Parameters.AddWithValue("ids", hits.Select(h => h.Id).ToArray());

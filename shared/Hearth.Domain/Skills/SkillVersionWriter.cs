@@ -18,14 +18,18 @@ internal sealed record WriteOutcome(SkillFile File, FileChange Change);
 /// </summary>
 public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, TimeProvider time)
 {
+    /// <param name="alsoRun">A command to run in the same round trip as the version's inserts (given the outcome), e.g. recording it on a run.</param>
     internal async Task<WriteOutcome> WriteAsync(
-        NpgsqlTransaction tx, string owner, SplitResult split, string source, string? runId, bool blobStored, CancellationToken ct, bool requireNew = false)
+        NpgsqlTransaction tx, string owner, SplitResult split, string source, string? runId, bool blobStored, CancellationToken ct,
+        bool requireNew = false, Func<WriteOutcome, NpgsqlBatchCommand>? alsoRun = null)
     {
         var connection = tx.Connection!;
         var path = split.Path;
         var fileId = SkillIds.File(owner, path);
         var now = time.GetUtcNow();
 
+        // One round trip: take the file's lock, store the bytes (once per hash), read the current version.
+        SkillFile? current = null;
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
             batch.BatchCommands.Add(Command("select pg_advisory_xact_lock(hashtextextended(@id, 1147))", ("id", fileId)));
@@ -34,14 +38,9 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
                     insert into skills.blobs (owner, sha256, length, content) values (@owner, @sha, @length, @content)
                     on conflict (owner, sha256) do nothing
                     """, ("owner", owner), ("sha", split.Sha256), ("length", split.Length), ("content", split.Content.ToArray())));
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-
-        SkillFile? current = null;
-        await using (var read = new NpgsqlCommand(SkillSql.SelectFile + " where f.id = @id", connection, tx))
-        {
-            read.Parameters.AddWithValue("id", fileId);
-            await using var reader = await read.ExecuteReaderAsync(ct);
+            batch.BatchCommands.Add(Command(SkillSql.SelectFile + " where f.id = @id", ("id", fileId)));
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct); // past the lock's row (the insert returns no result set)
             if (await reader.ReadAsync(ct)) current = SkillSql.ReadFile(reader);
         }
         if (current is not null && requireNew)
@@ -53,6 +52,7 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
         var name = split.Frontmatter.TryGetValue("name", out var n) && !string.IsNullOrWhiteSpace(n) ? n.Trim() : null;
         var file = new SkillFile(fileId, path, split.Type.ToName(), split.Format.ToName(), version, split.Sha256, split.Length,
             split.Sections.Count, name, current?.CreatedAt ?? now, now);
+        var outcome = new WriteOutcome(file, current is null ? FileChange.Created : FileChange.Updated);
 
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
@@ -73,12 +73,13 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
                 ("type", file.Type), ("format", file.Format), ("sections", split.Sections.Count), ("source", source), ("run", runId),
                 ("frontmatter", JsonSerializer.Serialize(split.Frontmatter)), ("warnings", JsonSerializer.Serialize(split.Warnings)), ("now", now)));
             if (split.Sections.Count > 0) batch.BatchCommands.Add(SectionsInsert(owner, fileId, version, split));
+            if (alsoRun is not null) batch.BatchCommands.Add(alsoRun(outcome));
             await batch.ExecuteNonQueryAsync(ct);
         }
 
         if (mirror.IsEnabled)
             await jobs.EnqueueAsync(SkillQueues.Sync, new SkillVersionCommitted(owner, fileId, version), new EnqueueOptions { Owner = owner }, tx, ct);
-        return new WriteOutcome(file, current is null ? FileChange.Created : FileChange.Updated);
+        return outcome;
     }
 
     private static NpgsqlBatchCommand SectionsInsert(string owner, string fileId, int version, SplitResult split)

@@ -43,6 +43,7 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         }
 
         var report = await BuildReportAsync(input, indexErrors, mirrorReport, mirrorError, ct);
+        if (report.Created + report.Updated >= AnalyzeAfter) await AnalyzeAsync(ct);
         await using var command = db.CreateCommand("""
             update skills.runs set status = 'completed', finished_at = coalesce(finished_at, $3), report = $4::jsonb
             where id = $1 and owner = $2
@@ -55,6 +56,27 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         logger.LogInformation("Skill ingest run {RunId} finished: {Ingested}/{Total} files, {Sections} sections, {Failed} failed in {Seconds:F1} s",
             input.RunId, report.Ingested, report.Total, report.Sections, report.Failed, report.Seconds);
         return report;
+    }
+
+    /// <summary>Runs that wrote at least this many files refresh the planner's statistics of the tables they filled.</summary>
+    public const int AnalyzeAfter = 200;
+
+    /// <summary>
+    /// A bulk load leaves the tables it filled without statistics until autovacuum gets to them (a minute or more);
+    /// meanwhile the planner can choose sequential scans for the lookups searches and reads make (measured: search's
+    /// hit fetch took 19 ms instead of 0.7 ms right after the 1,367-file run). ANALYZE samples, so it costs well
+    /// under a second even for large tables.
+    /// </summary>
+    private async Task AnalyzeAsync(CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            select string_agg(t, ', ') from unnest(array['skills.blobs', 'skills.files', 'skills.versions', 'skills.sections', 'skills.run_files', 'search.documents']) as t
+            where to_regclass(t) is not null
+            """);
+        var tables = await command.ExecuteScalarAsync(ct) as string;
+        if (string.IsNullOrEmpty(tables)) return;
+        await using var analyze = db.CreateCommand($"analyze {tables}");
+        await analyze.ExecuteNonQueryAsync(ct);
     }
 
     private async Task RecordFailuresAsync(FinishRunInput input, CancellationToken ct)
@@ -110,8 +132,11 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
             if (status == "failed") failures.Add(new IngestFileFailure(path, reader.IsDBNull(5) ? "failed" : reader.GetString(5), reader.GetInt32(4)));
             if (!reader.IsDBNull(6)) warnings.Add(new IngestFileWarning(path, JsonSerializer.Deserialize<string[]>(reader.GetString(6)) ?? []));
         }
+        IngestPhaseTimes? phases = input is { StartedAt: { } s, IndexingAt: { } i, FinishingAt: { } f }
+            ? new IngestPhaseTimes(Math.Round((i - s).TotalSeconds, 3), Math.Round((f - i).TotalSeconds, 3), Math.Round((finishedAt - f).TotalSeconds, 3))
+            : null;
         return new IngestReport(input.RunId, "completed", total, created + updated + unchanged, created, updated, unchanged, failed,
             sections, bytes, retried, failures, warnings, indexErrors, startedAt, finishedAt,
-            Math.Round((finishedAt - startedAt).TotalSeconds, 3), mirrorReport, mirrorError);
+            Math.Round((finishedAt - startedAt).TotalSeconds, 3), phases, mirrorReport, mirrorError);
     }
 }

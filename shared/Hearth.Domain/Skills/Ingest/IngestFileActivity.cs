@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hearth.Durable.Jobs;
 using Hearth.Skills.Splitting;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Hearth.Skills.Ingest;
 
@@ -10,18 +11,28 @@ namespace Hearth.Skills.Ingest;
 /// file row in the same transaction. Idempotent: a retried or rescued attempt finds the row already settled and
 /// returns its outcome; the version writer's per-file lock and hash check mean it can never write a version (or its
 /// sections) twice. On the last attempt, a failure is recorded on the row with its reason before it is rethrown.
+/// Round trips: one read (the row, whether the bytes changed, and the bytes when they did), then for a changed file
+/// lock-and-read, the inserts with the row's update, and the commit.
 /// </summary>
 public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter writer, ISkillIngestFaults faults, TimeProvider time)
     : IActivity<IngestFileInput, IngestFileResult>
 {
     public async Task<IngestFileResult> RunAsync(IngestFileInput input, JobContext context, CancellationToken ct)
     {
-        var row = await ReadRowAsync(input, ct)
-            ?? throw new PermanentJobFailureException($"Run {input.RunId} has no file {input.Ord}.");
+        var row = await ReadAsync(input, ct) ?? throw new PermanentJobFailureException($"Run {input.RunId} has no file {input.Ord}.");
         if (row.Status != "pending") return new IngestFileResult(row.Status, row.Sections ?? 0);
         try
         {
             await faults.BeforeIngestAsync(input.RunId, row.Path, context.Attempt, ct);
+            if (row.UnchangedSections is { } sections)
+            {
+                // The bytes are already the file's current version (a library pushed again): nothing to split or write.
+                await using var update = db.CreateCommand(RecordSql);
+                update.Parameters.AddRange(RecordParameters(input, "unchanged", sections, [], context.Attempt));
+                await update.ExecuteNonQueryAsync(ct);
+                return new IngestFileResult("unchanged", sections);
+            }
+            if (row.Content is null) throw new PermanentJobFailureException($"The bytes of '{row.Path}' are missing (blob {row.Sha256}).");
             return await StoreAsync(input, row, context.Attempt, ct);
         }
         catch (Exception e) when (context.IsLastAttempt && e is not OperationCanceledException)
@@ -33,75 +44,72 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
 
     private async Task<IngestFileResult> StoreAsync(IngestFileInput input, RunFileRow row, int attempt, CancellationToken ct)
     {
+        var split = SkillSplitter.Split(row.Path, row.Content!);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-
-        // Unchanged bytes (the common case when a library is pushed again): no blob read, no split.
-        int? unchangedSections = null;
-        byte[]? content = null;
-        await using (var read = new NpgsqlCommand("""
-            select f.sha256, f.section_count, case when f.sha256 is distinct from @sha then b.content end
-            from skills.blobs b left join skills.files f on f.id = @file
-            where b.owner = @owner and b.sha256 = @sha
-            """, connection, tx))
+        var outcome = await writer.WriteAsync(tx, input.Owner, split, "ingest", input.RunId, blobStored: true, ct,
+            alsoRun: o =>
+            {
+                var command = new NpgsqlBatchCommand(RecordSql);
+                command.Parameters.AddRange(RecordParameters(input, Status(o.Change), o.File.Sections, split.Warnings, attempt));
+                return command;
+            });
+        if (outcome.Change == FileChange.Unchanged)
         {
-            read.Parameters.AddWithValue("file", SkillIds.File(input.Owner, row.Path));
-            read.Parameters.AddWithValue("owner", input.Owner);
-            read.Parameters.AddWithValue("sha", row.Sha256);
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct)) throw new PermanentJobFailureException($"The bytes of '{row.Path}' are missing (blob {row.Sha256}).");
-            if (!reader.IsDBNull(2)) content = reader.GetFieldValue<byte[]>(2);
-            else unchangedSections = reader.GetInt32(1);
-        }
-
-        string status;
-        int sections;
-        var fileId = SkillIds.File(input.Owner, row.Path);
-        int? version = null;
-        IReadOnlyList<string> warnings = [];
-        if (content is null)
-        {
-            (status, sections) = ("unchanged", unchangedSections!.Value);
-        }
-        else
-        {
-            var split = SkillSplitter.Split(row.Path, content!);
-            var outcome = await writer.WriteAsync(tx, input.Owner, split, "ingest", input.RunId, blobStored: true, ct);
-            status = outcome.Change switch { FileChange.Created => "created", FileChange.Updated => "updated", _ => "unchanged" };
-            (sections, version, warnings) = (outcome.File.Sections, outcome.File.Version, split.Warnings);
-        }
-
-        await using (var update = new NpgsqlCommand("""
-            update skills.run_files
-               set status = @status, file_id = @file, version = coalesce(@version, (select version from skills.files where id = @file)),
-                   sections = @sections, attempts = @attempt, warnings = @warnings::jsonb, finished_at = @now
-             where run_id = @run and ord = @ord and status = 'pending'
-            """, connection, tx))
-        {
-            update.Parameters.AddWithValue("status", status);
-            update.Parameters.AddWithValue("file", fileId);
-            update.Parameters.Add(new NpgsqlParameter("version", NpgsqlTypes.NpgsqlDbType.Integer) { Value = version is { } v ? v : DBNull.Value });
-            update.Parameters.AddWithValue("sections", sections);
-            update.Parameters.AddWithValue("attempt", attempt);
-            update.Parameters.Add(new NpgsqlParameter("warnings", NpgsqlTypes.NpgsqlDbType.Text) { Value = warnings.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(warnings) });
-            update.Parameters.AddWithValue("now", time.GetUtcNow());
-            update.Parameters.AddWithValue("run", input.RunId);
-            update.Parameters.AddWithValue("ord", input.Ord);
+            // Another run stored the same bytes between our read and our lock.
+            await using var update = new NpgsqlCommand(RecordSql, connection, tx);
+            update.Parameters.AddRange(RecordParameters(input, "unchanged", outcome.File.Sections, [], attempt));
             await update.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return new IngestFileResult(status, sections);
+        return new IngestFileResult(Status(outcome.Change), outcome.File.Sections);
     }
 
-    private async Task<RunFileRow?> ReadRowAsync(IngestFileInput input, CancellationToken ct)
+    private static string Status(FileChange change) => change switch
     {
-        await using var command = db.CreateCommand("select path, sha256, length, status, sections from skills.run_files where run_id = $1 and ord = $2 and owner = $3");
+        FileChange.Created => "created",
+        FileChange.Updated => "updated",
+        _ => "unchanged",
+    };
+
+    /// <summary>Settles the run's file row (only while it is pending: a second attempt changes nothing).</summary>
+    private const string RecordSql = """
+        update skills.run_files r
+           set status = $3, file_id = f.id, version = f.version, sections = $4, attempts = $5, warnings = $6::jsonb, finished_at = $7
+          from skills.files f
+         where r.run_id = $1 and r.ord = $2 and r.status = 'pending' and f.owner = r.owner and f.path = r.path
+        """;
+
+    private NpgsqlParameter[] RecordParameters(IngestFileInput input, string status, int sections, IReadOnlyList<string> warnings, int attempt) =>
+    [
+        new() { Value = input.RunId },
+        new() { Value = input.Ord },
+        new() { Value = status },
+        new() { Value = sections },
+        new() { Value = attempt },
+        new() { Value = warnings.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(warnings), NpgsqlDbType = NpgsqlDbType.Text },
+        new() { Value = time.GetUtcNow() },
+    ];
+
+    private async Task<RunFileRow?> ReadAsync(IngestFileInput input, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            select r.path, r.sha256, r.status, r.sections,
+                   case when f.sha256 = r.sha256 then f.section_count end,
+                   case when r.status = 'pending' and f.sha256 is distinct from r.sha256 then b.content end
+            from skills.run_files r
+            left join skills.files f on f.owner = r.owner and f.path = r.path
+            left join skills.blobs b on b.owner = r.owner and b.sha256 = r.sha256
+            where r.run_id = $1 and r.ord = $2 and r.owner = $3
+            """);
         command.Parameters.Add(new() { Value = input.RunId });
         command.Parameters.Add(new() { Value = input.Ord });
         command.Parameters.Add(new() { Value = input.Owner });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        return new RunFileRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt32(4));
+        return new RunFileRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5));
     }
 
     private async Task RecordFailureAsync(IngestFileInput input, string error, int attempt)
@@ -119,5 +127,5 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private sealed record RunFileRow(string Path, string Sha256, int Length, string Status, int? Sections);
+    private sealed record RunFileRow(string Path, string Sha256, string Status, int? Sections, int? UnchangedSections, byte[]? Content);
 }

@@ -17,7 +17,13 @@ public sealed class IngestRunState
     public int IndexDone { get; set; }
     public List<IngestFailure> Failures { get; set; } = [];
     public List<IndexFailure> IndexFailures { get; set; } = [];
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? IndexingAt { get; set; }
+    public DateTimeOffset? FinishingAt { get; set; }
 }
+
+/// <summary>Seconds each phase of a run took: storing the files, indexing them for search, finishing (mirror, report).</summary>
+public sealed record IngestPhaseTimes(double Storing, double Indexing, double Finishing);
 
 /// <summary>The phases a run goes through, as shown in its progress.</summary>
 public static class IngestPhases
@@ -47,7 +53,14 @@ public sealed record IngestFileResult(string Status, int Sections);
 
 public sealed record IndexRunInput(string RunId, string Owner, int From, int To);
 
-public sealed record FinishRunInput(string RunId, string Owner, IReadOnlyList<IngestFailure> Failures, IReadOnlyList<IndexFailure> IndexFailures);
+public sealed record FinishRunInput(
+    string RunId,
+    string Owner,
+    IReadOnlyList<IngestFailure> Failures,
+    IReadOnlyList<IndexFailure> IndexFailures,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? IndexingAt = null,
+    DateTimeOffset? FinishingAt = null);
 
 /// <summary>
 /// The report of a finished run. <see cref="Ingested"/> = created + updated + unchanged; <see cref="Sections"/> counts the
@@ -71,6 +84,7 @@ public sealed record IngestReport(
     DateTimeOffset StartedAt,
     DateTimeOffset FinishedAt,
     double Seconds,
+    IngestPhaseTimes? Phases,
     MirrorReport? Mirror,
     string? MirrorError);
 

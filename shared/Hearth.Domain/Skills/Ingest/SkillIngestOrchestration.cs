@@ -22,6 +22,7 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
         switch (e)
         {
             case OrchestrationStarted:
+                state.StartedAt = context.CurrentTime;
                 context.MaxActivitiesInFlight = Math.Max(1, input.Parallelism);
                 for (var ord = 0; ord < input.Total; ord++)
                     context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(input.RunId, input.Owner, ord), FileTag + ord.ToString(CultureInfo.InvariantCulture), input.FileRetry);
@@ -69,6 +70,7 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
     {
         var input = context.Input;
         context.State.Phase = IngestPhases.Indexing;
+        context.State.IndexingAt = context.CurrentTime;
         var batch = Math.Max(1, input.IndexBatch);
         for (var from = 0; from < input.Total; from += batch)
         {
@@ -82,9 +84,11 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
 
     private static void Finish(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
     {
-        context.State.Phase = IngestPhases.Finishing;
+        var state = context.State;
+        state.Phase = IngestPhases.Finishing;
+        state.FinishingAt = context.CurrentTime;
         context.CallActivity(SkillQueues.FinishRun,
-            new FinishRunInput(context.Input.RunId, context.Input.Owner, context.State.Failures, context.State.IndexFailures), FinishTag);
+            new FinishRunInput(context.Input.RunId, context.Input.Owner, state.Failures, state.IndexFailures, state.StartedAt, state.IndexingAt, state.FinishingAt), FinishTag);
     }
 
     private static void Progress(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context) =>
