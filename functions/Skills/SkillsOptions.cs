@@ -36,9 +36,9 @@ public sealed class SkillsOptions
     [Setting("Delay before a file's second attempt; it doubles with each further attempt, up to 30 s.")]
     public TimeSpan IngestFirstRetry { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Setting("Files per search-indexing activity of a run (each is one upsert into the search engine).")]
+    [Setting("Files per search-indexing activity of a run (each is one upsert into the search engine; a slice is indexed as soon as its files are stored).")]
     [Range(1, 100_000)]
-    public int IndexBatch { get; set; } = 250;
+    public int IndexBatch { get; set; } = 100;
 }
 
 /// <summary>The archive database the library and chat mirror to (optional).</summary>

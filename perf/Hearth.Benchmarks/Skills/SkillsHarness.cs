@@ -57,6 +57,8 @@ public sealed partial class SkillsHarness : IHarness
             var (unchanged, second) = await IngestAsync(client, body);
             if (second.GetProperty("unchanged").GetInt32() != files) throw new InvalidOperationException($"Re-ingest {r} reported {second}.");
             again.Add(unchanged);
+            if (report.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Object)
+                Console.WriteLine($"  phases: storing {phases.GetProperty("storing").GetDouble():F2} s, indexing {phases.GetProperty("indexing").GetDouble():F2} s, finishing {phases.GetProperty("finishing").GetDouble():F2} s");
             Console.WriteLine($"run {r + 1}: {seconds:F2} s ({files / seconds:N0} files/s, {sections / seconds:N0} sections/s; server {serverSide[^1]:F2} s); unchanged again {unchanged:F2} s");
         }
 

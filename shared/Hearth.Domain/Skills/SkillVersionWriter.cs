@@ -19,9 +19,10 @@ internal sealed record WriteOutcome(SkillFile File, FileChange Change);
 public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, TimeProvider time)
 {
     /// <param name="alsoRun">A command to run in the same round trip as the version's inserts (given the outcome), e.g. recording it on a run.</param>
+    /// <param name="asyncCommit">Commit without waiting for the WAL flush: for work that is retried until recorded anyway (see docs/decisions.md).</param>
     internal async Task<WriteOutcome> WriteAsync(
         NpgsqlTransaction tx, string owner, SplitResult split, string source, string? runId, bool blobStored, CancellationToken ct,
-        bool requireNew = false, Func<WriteOutcome, NpgsqlBatchCommand>? alsoRun = null)
+        bool requireNew = false, Func<WriteOutcome, NpgsqlBatchCommand>? alsoRun = null, bool asyncCommit = false)
     {
         var connection = tx.Connection!;
         var path = split.Path;
@@ -32,6 +33,7 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
         SkillFile? current = null;
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
+            if (asyncCommit) batch.BatchCommands.Add(Command("set local synchronous_commit = off"));
             batch.BatchCommands.Add(Command("select pg_advisory_xact_lock(hashtextextended(@id, 1147))", ("id", fileId)));
             if (!blobStored)
                 batch.BatchCommands.Add(Command("""

@@ -53,7 +53,9 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
                 var command = new NpgsqlBatchCommand(RecordSql);
                 command.Parameters.AddRange(RecordParameters(input, Status(o.Change), o.File.Sections, split.Warnings, attempt));
                 return command;
-            });
+            },
+            // An operating-system crash that loses this commit also loses the (later) record that the activity finished, so it runs again.
+            asyncCommit: true);
         if (outcome.Change == FileChange.Unchanged)
         {
             // Another run stored the same bytes between our read and our lock.

@@ -10,6 +10,10 @@ public sealed record IngestRunInput(string RunId, string Owner, int Total, int P
 public sealed class IngestRunState
 {
     public string Phase { get; set; } = IngestPhases.Ingesting;
+    /// <summary>The next file to call (files are called in order, at most Parallelism in flight).</summary>
+    public int NextOrd { get; set; }
+    /// <summary>Files settled per index slice; a slice is indexed when it is full.</summary>
+    public int[] SliceSettled { get; set; } = [];
     public int Done { get; set; }
     public int Failed { get; set; }
     public int Sections { get; set; }
@@ -22,7 +26,7 @@ public sealed class IngestRunState
     public DateTimeOffset? FinishingAt { get; set; }
 }
 
-/// <summary>Seconds each phase of a run took: storing the files, indexing them for search, finishing (mirror, report).</summary>
+/// <summary>Seconds each phase of a run took: storing the files (indexing runs alongside), the indexing that remained after the last file was stored, finishing (mirror, report).</summary>
 public sealed record IngestPhaseTimes(double Storing, double Indexing, double Finishing);
 
 /// <summary>The phases a run goes through, as shown in its progress.</summary>

@@ -4,10 +4,12 @@ using Hearth.Durable.Orchestrations;
 namespace Hearth.Skills.Ingest;
 
 /// <summary>
-/// A bulk ingest run: fans out one <see cref="SkillQueues.IngestFile"/> activity per file (at most
-/// <see cref="IngestRunInput.Parallelism"/> in flight; each with the activity's retry policy), counts what comes back
-/// (progress in the custom status), then indexes the stored files in slices, then has the report written and completes
-/// with it. A file that fails every attempt is counted and reported, never fails the run.
+/// A bulk ingest run: one <see cref="SkillQueues.IngestFile"/> activity per file (at most
+/// <see cref="IngestRunInput.Parallelism"/> in flight, each with the run's retry policy), counting what comes back
+/// (progress in the custom status). The files are cut into slices of <see cref="IngestRunInput.IndexBatch"/>; as soon
+/// as every file of a slice is settled, one <see cref="SkillQueues.IndexRun"/> activity indexes that slice, so search
+/// indexing overlaps storing. When everything is settled the report is written and the run completes with it. A file
+/// that fails every attempt is counted and reported; it never fails the run.
 /// </summary>
 public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, IngestRunState, IngestReport>
 {
@@ -23,34 +25,34 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
         {
             case OrchestrationStarted:
                 state.StartedAt = context.CurrentTime;
-                context.MaxActivitiesInFlight = Math.Max(1, input.Parallelism);
-                for (var ord = 0; ord < input.Total; ord++)
-                    context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(input.RunId, input.Owner, ord), FileTag + ord.ToString(CultureInfo.InvariantCulture), input.FileRetry);
-                if (input.Total == 0) StartIndexing(context);
+                state.SliceSettled = new int[Slices(input)];
+                // The bound is kept here rather than by MaxActivitiesInFlight, so that index calls never queue behind files.
+                while (state.NextOrd < input.Total && state.NextOrd < Math.Max(1, input.Parallelism)) CallFile(context);
+                if (input.Total == 0) Finish(context);
                 break;
 
             case ActivityCompleted { Tag: { } tag } done when tag.StartsWith(FileTag, StringComparison.Ordinal):
                 state.Done++;
                 state.Sections += done.GetResult<IngestFileResult>().Sections;
-                if (state.Done + state.Failed == input.Total) StartIndexing(context);
+                FileSettled(context, Ord(tag));
                 break;
 
             case ActivityFailed { Tag: { } tag } failed when tag.StartsWith(FileTag, StringComparison.Ordinal):
                 state.Failed++;
-                state.Failures.Add(new IngestFailure(int.Parse(tag[FileTag.Length..], CultureInfo.InvariantCulture), Trim(failed.Error), failed.Attempts));
-                if (state.Done + state.Failed == input.Total) StartIndexing(context);
+                state.Failures.Add(new IngestFailure(Ord(tag), Trim(failed.Error), failed.Attempts));
+                FileSettled(context, Ord(tag));
                 break;
 
             case ActivityCompleted { Tag: { } tag } when tag.StartsWith(IndexTag, StringComparison.Ordinal):
                 state.IndexDone++;
-                if (state.IndexDone == state.IndexCalls) Finish(context);
+                if (AllSettled(context)) Finish(context);
                 break;
 
             case ActivityFailed { Tag: { } tag } failed when tag.StartsWith(IndexTag, StringComparison.Ordinal):
                 var range = tag[IndexTag.Length..].Split('-');
                 state.IndexFailures.Add(new IndexFailure(int.Parse(range[0], CultureInfo.InvariantCulture), int.Parse(range[1], CultureInfo.InvariantCulture), Trim(failed.Error)));
                 state.IndexDone++;
-                if (state.IndexDone == state.IndexCalls) Finish(context);
+                if (AllSettled(context)) Finish(context);
                 break;
 
             case ActivityCompleted { Tag: FinishTag } finished:
@@ -66,26 +68,49 @@ public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, Ing
         Progress(context);
     }
 
-    private static void StartIndexing(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
+    private static void CallFile(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
+    {
+        var ord = context.State.NextOrd++;
+        context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(context.Input.RunId, context.Input.Owner, ord),
+            FileTag + ord.ToString(CultureInfo.InvariantCulture), context.Input.FileRetry);
+    }
+
+    private static void FileSettled(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context, int ord)
     {
         var input = context.Input;
-        context.State.Phase = IngestPhases.Indexing;
-        context.State.IndexingAt = context.CurrentTime;
+        var state = context.State;
+        if (state.NextOrd < input.Total) CallFile(context);
         var batch = Math.Max(1, input.IndexBatch);
-        for (var from = 0; from < input.Total; from += batch)
+        var slice = ord / batch;
+        var from = slice * batch;
+        var to = Math.Min(input.Total, from + batch);
+        if (++state.SliceSettled[slice] == to - from)
         {
-            var to = Math.Min(input.Total, from + batch);
             context.CallActivity(SkillQueues.IndexRun, new IndexRunInput(input.RunId, input.Owner, from, to),
                 string.Create(CultureInfo.InvariantCulture, $"{IndexTag}{from}-{to}"));
-            context.State.IndexCalls++;
+            state.IndexCalls++;
         }
-        if (context.State.IndexCalls == 0) Finish(context);
+        if (state.Done + state.Failed == input.Total)
+        {
+            state.Phase = IngestPhases.Indexing;
+            state.IndexingAt ??= context.CurrentTime;
+        }
+        if (AllSettled(context)) Finish(context);
     }
+
+    /// <summary>Every file settled and every slice indexed (or failed to).</summary>
+    private static bool AllSettled(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context) =>
+        context.State.Done + context.State.Failed == context.Input.Total && context.State.IndexDone == Slices(context.Input);
+
+    private static int Slices(IngestRunInput input) => (input.Total + Math.Max(1, input.IndexBatch) - 1) / Math.Max(1, input.IndexBatch);
+
+    private static int Ord(string tag) => int.Parse(tag[FileTag.Length..], CultureInfo.InvariantCulture);
 
     private static void Finish(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
     {
         var state = context.State;
         state.Phase = IngestPhases.Finishing;
+        state.IndexingAt ??= context.CurrentTime;
         state.FinishingAt = context.CurrentTime;
         context.CallActivity(SkillQueues.FinishRun,
             new FinishRunInput(context.Input.RunId, context.Input.Owner, state.Failures, state.IndexFailures, state.StartedAt, state.IndexingAt, state.FinishingAt), FinishTag);
