@@ -111,8 +111,8 @@ public sealed record SkillSearchItem(
     double? VectorScore,
     string Snippet)
 {
-    public static SkillSearchItem From(SkillSearchResult r) => new(r.Section.Id, r.Section.FileId, r.Section.Path, r.FileType, r.Section.Title,
-        r.Section.Kind, r.Section.Key, r.Section.StartLine, r.Section.EndLine, r.Score, r.Bm25Rank, r.Bm25Score, r.VectorRank, r.VectorScore, r.Snippet);
+    public static SkillSearchItem From(SkillSearchResult r) => new(r.SectionId, r.FileId, r.Path, r.FileType, r.Title,
+        r.Kind, r.Key, r.StartLine, r.EndLine, r.Score, r.Bm25Rank, r.Bm25Score, r.VectorRank, r.VectorScore, r.Snippet);
 }
 
 /// <summary>Local files (path and SHA-256) to compare with the library.</summary>

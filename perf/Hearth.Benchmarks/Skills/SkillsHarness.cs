@@ -40,8 +40,7 @@ public sealed partial class SkillsHarness : IHarness
         Console.WriteLine($"corpus: {files:N0} files, {corpus.TotalBytes / 1e6:F1} MB, {sections:N0} sections; tar.gz {body.Length / 1e6:F1} MB packed in {packMs:F0} ms");
 
         await using var cluster = await BenchCluster.StartAsync();
-        var database = await cluster.NewDatabaseAsync("skills");
-        await using var host = await HostUnderTest.StartAsync(database);
+        await using var host = await HostUnderTest.StartAsync(await cluster.NewDatabaseAsync("skills"));
 
         var first = new List<double>();
         var again = new List<double>();
@@ -72,13 +71,6 @@ public sealed partial class SkillsHarness : IHarness
             var prefixed = extra.Files.Select(f => ($"extra-{extraSeed}/{f.Path}", f.Content)).ToList();
             var (_, report) = await IngestAsync(searcher, TarGz(prefixed));
             total += report.GetProperty("sections").GetInt32();
-        }
-        if (options.Int("settle", 0) is var settle and > 0) await Task.Delay(TimeSpan.FromSeconds(settle));
-        if (options.Flag("analyze"))
-        {
-            await using var db = Npgsql.NpgsqlDataSource.Create(database);
-            await using var analyze = db.CreateCommand("analyze");
-            await analyze.ExecuteNonQueryAsync();
         }
         var words = Words(corpus);
         var random = new Random(seed);

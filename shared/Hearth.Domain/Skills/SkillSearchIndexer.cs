@@ -4,10 +4,18 @@ using Npgsql;
 
 namespace Hearth.Skills;
 
-/// <summary>One ranked section: the scores as the engine reports them (see <see cref="SearchHit"/>) and a snippet.</summary>
+/// <summary>One ranked section (as it was when last indexed): the scores as the engine reports them (see <see cref="SearchHit"/>) and a snippet.</summary>
 public sealed record SkillSearchResult(
-    StoredSection Section,
+    string SectionId,
+    string FileId,
+    string Path,
     string FileType,
+    int Version,
+    string Key,
+    string Title,
+    string Kind,
+    int StartLine,
+    int EndLine,
     double Score,
     int? Bm25Rank,
     double? Bm25Score,
@@ -18,8 +26,11 @@ public sealed record SkillSearchResult(
 /// <summary>
 /// Keeps the search collection <c>skills</c> in step with the library and searches it. A document per section of each
 /// file's current version: id = section id, owner = the file's owner, text = title and the section's own bytes, kind =
-/// the file type, source = the path, tag <c>file=&lt;file id&gt;</c>. Indexing reads the current version and is
-/// idempotent, so running it twice (a retried job, the inline call and the queued one) does no harm.
+/// the file type, source = the path, tags <c>file=&lt;file id&gt;</c> (filtered on) and the section's version, key,
+/// title, kind and lines (shown in results, so a search costs no query of the library). Indexing reads the current
+/// version and is idempotent, so running it twice (a retried job, the inline call and the queued one) does no harm.
+/// A result describes the section as last indexed; indexing follows every change (in the same request for single
+/// files, within the run for bulk ingests), and sections that disappear are removed from the index.
 /// </summary>
 public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search)
 {
@@ -56,28 +67,16 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
             Kinds = type is null ? null : [type],
         };
         var hits = await search.SearchAsync(Collection, query, mode, limit, filter, ct);
-        if (hits.Count == 0) return [];
-
-        var sections = new Dictionary<string, (StoredSection Section, string Type)>(StringComparer.Ordinal);
-        // Driven from the id list: one index lookup per hit, whatever the table's statistics say.
-        await using (var command = db.CreateCommand($"""
-            select {SkillSql.SectionColumns}
-            from unnest(@ids::text[]) as k(id)
-            join skills.sections s on s.id = k.id
-            join skills.files f on f.id = s.file_id and f.version = s.version
-            where s.owner = @owner
-            """))
+        return hits.Select(h =>
         {
-            command.Parameters.AddWithValue("owner", owner);
-            command.Parameters.AddWithValue("ids", hits.Select(h => h.Id).ToArray());
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) sections[reader.GetString(0)] = (SkillSql.ReadSection(reader), reader.GetString(SkillSql.SectionColumnCount - 1));
-        }
-        // A hit whose section is gone from the current version (its index job has not run yet) is left out.
-        return hits.Where(h => sections.ContainsKey(h.Id)).Select(h =>
-        {
-            var (section, fileType) = sections[h.Id];
-            return new SkillSearchResult(section, fileType, h.Score, h.Bm25Rank, h.Bm25Score, h.VectorRank, h.VectorScore, Snippet(h.Document.Text, section.Title));
+            var d = h.Document;
+            var tags = d.Tags.Select(t => t.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+            string Tag(string name) => tags.TryGetValue(name, out var value) ? value : "";
+            var lines = Tag("lines").Split('-');
+            int Number(string text) => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+            return new SkillSearchResult(d.Id, Tag("file"), d.Source ?? "", d.Kind ?? "", Number(Tag("v")), Tag("key"), Tag("title"), Tag("kind"),
+                Number(lines[0]), lines.Length > 1 ? Number(lines[1]) : 0, h.Score, h.Bm25Rank, h.Bm25Score, h.VectorRank, h.VectorScore, Snippet(d.Text, Tag("title")));
         }).ToList();
     }
 
@@ -95,7 +94,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
             where f.owner = $1 and f.id = any($2)
             """) { Parameters = { new() { Value = owner }, new() { Value = fileIds.ToArray() } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            select s.id, s.file_id, s.title, s.byte_offset, s.length
+            select s.id, s.file_id, s.title, s.byte_offset, s.length, s.key, s.kind, s.start_line, s.end_line, s.version
             from {SkillSql.CurrentSections}
             where f.owner = $1 and f.id = any($2)
             order by s.file_id, s.ord
@@ -122,7 +121,11 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
                 Kind = file.Type,
                 Source = file.Path,
                 CreatedAt = file.At,
-                Tags = [$"file={reader.GetString(1)}"],
+                Tags =
+                [
+                    $"file={reader.GetString(1)}", $"v={reader.GetInt32(9)}", $"key={reader.GetString(5)}", $"title={title}",
+                    $"kind={reader.GetString(6)}", $"lines={reader.GetInt32(7)}-{reader.GetInt32(8)}",
+                ],
             });
         }
         await reader.NextResultAsync(ct);
