@@ -6,7 +6,7 @@ namespace Hearth.Skills;
 /// <summary>
 /// Stable ids. A file's id is derived from (owner, path) and a section's from (owner, path, section key), so the same
 /// file ingested again — by a retried activity, a rescued run or a new push — has the same ids, and a section keeps its
-/// id across versions as long as its key survives (see docs/skills-splitting.md, "Using keys for stable ids").
+/// id across versions as long as its key survives (see docs/skills.md, "Using keys for stable ids").
 /// Ids are 32 lower-case hex characters (128 bits of SHA-256); they are opaque to clients.
 /// </summary>
 public static class SkillIds

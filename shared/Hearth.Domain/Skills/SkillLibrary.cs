@@ -1,4 +1,5 @@
 using System.Text;
+using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Skills.Splitting;
 using Microsoft.Extensions.Logging;
@@ -44,13 +45,13 @@ public sealed class SkillLibrary(
     internal async Task<StoredFile> StoreAsync(string owner, SplitResult split, string source, CancellationToken ct, bool requireNew = false)
     {
         WriteOutcome outcome;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await connection.BeginTransactionAsync(ct))
+        // A durable transaction: the index (and mirror) jobs wake the workers after the commit, not from inside it.
+        await using (var tx = await db.BeginDurableAsync(ct))
         {
-            outcome = await writer.WriteAsync(tx, owner, split, source, runId: null, blobStored: false, ct, requireNew);
+            outcome = await writer.WriteAsync(tx.Transaction, owner, split, source, runId: null, blobStored: false, ct, requireNew);
             // The queued job makes indexing durable; indexing inline below makes the new sections searchable at once.
             if (outcome.Change != FileChange.Unchanged)
-                await jobs.EnqueueAsync(SkillQueues.Index, new SkillIndexRequested(owner, [outcome.File.Id]), new EnqueueOptions { Owner = owner }, tx, ct);
+                await jobs.EnqueueAsync(SkillQueues.Index, new SkillIndexRequested(owner, [outcome.File.Id]), new EnqueueOptions { Owner = owner }, tx.Transaction, ct);
             await tx.CommitAsync(ct);
         }
         if (outcome.Change != FileChange.Unchanged)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Skills.Splitting;
 using Npgsql;
@@ -45,9 +46,8 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
     private async Task<IngestFileResult> StoreAsync(IngestFileInput input, RunFileRow row, int attempt, CancellationToken ct)
     {
         var split = SkillSplitter.Split(row.Path, row.Content!);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var outcome = await writer.WriteAsync(tx, input.Owner, split, "ingest", input.RunId, blobStored: true, ct,
+        await using var tx = await db.BeginDurableAsync(ct);
+        var outcome = await writer.WriteAsync(tx.Transaction, input.Owner, split, "ingest", input.RunId, blobStored: true, ct,
             alsoRun: o =>
             {
                 var command = new NpgsqlBatchCommand(RecordSql);
@@ -59,7 +59,7 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
         if (outcome.Change == FileChange.Unchanged)
         {
             // Another run stored the same bytes between our read and our lock.
-            await using var update = new NpgsqlCommand(RecordSql, connection, tx);
+            await using var update = new NpgsqlCommand(RecordSql, tx.Connection, tx.Transaction);
             update.Parameters.AddRange(RecordParameters(input, "unchanged", outcome.File.Sections, [], attempt));
             await update.ExecuteNonQueryAsync(ct);
         }

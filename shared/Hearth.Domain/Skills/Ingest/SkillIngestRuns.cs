@@ -31,9 +31,8 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         var hashes = files.Select(f => SkillSplitter.Sha256Hex(f.Content)).ToArray();
         var blobs = files.Select((f, i) => (Sha: hashes[i], f.Content)).DistinctBy(b => b.Sha).ToList();
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var batch = new NpgsqlBatch(connection, tx))
+        await using var tx = await db.BeginDurableAsync(ct);
+        await using (var batch = new NpgsqlBatch(tx.Connection, tx.Transaction))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
                 insert into skills.runs (id, owner, status, total, source, created_at) values ($1, $2, 'running', $3, $4, $5)
@@ -70,7 +69,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         }
         await orchestrations.StartAsync<SkillIngestOrchestration, IngestRunInput>(
             new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch, options.FileRetry),
-            new StartOptions { InstanceId = runId, Owner = owner }, tx, ct);
+            new StartOptions { InstanceId = runId, Owner = owner }, tx.Transaction, ct);
         await tx.CommitAsync(ct);
         return runId;
     }
