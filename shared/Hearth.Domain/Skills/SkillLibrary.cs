@@ -139,12 +139,19 @@ public sealed class SkillLibrary(
         return versions;
     }
 
-    /// <summary>The exact bytes of a version (the current one when <paramref name="version"/> is null); null when there is no such file or version.</summary>
+    /// <summary>
+    /// The exact bytes of a version (the current one when <paramref name="version"/> is null), recomposed from its stored
+    /// sections and checked against each section's and the file's SHA-256; null when there is no such file or version.
+    /// Stored bytes that no longer match throw <see cref="SectionIntegrityException"/> naming the file, version and section.
+    /// </summary>
     public async Task<RawFile?> RawAsync(string owner, string fileId, int? version, CancellationToken ct)
     {
         if (!SkillIds.IsWellFormed(fileId)) return null;
         await using var command = db.CreateCommand("""
-            select v.path, v.version, v.sha256, b.content
+            select v.path, v.version, v.sha256, b.content,
+                   array(select s.byte_offset from skills.sections s where s.file_id = v.file_id and s.version = v.version order by s.ord),
+                   array(select s.length from skills.sections s where s.file_id = v.file_id and s.version = v.version order by s.ord),
+                   array(select s.sha256 from skills.sections s where s.file_id = v.file_id and s.version = v.version order by s.ord)
             from skills.files f
             join skills.versions v on v.file_id = f.id and v.version = coalesce(@version, f.version)
             join skills.blobs b on b.owner = v.owner and b.sha256 = v.sha256
@@ -155,7 +162,31 @@ public sealed class SkillLibrary(
         command.Parameters.Add(new NpgsqlParameter("version", NpgsqlDbType.Integer) { Value = version is { } v ? v : DBNull.Value });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        return new RawFile(fileId, reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3));
+        var (path, at, sha256, blob) = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3));
+        var offsets = reader.GetFieldValue<int[]>(4);
+        var lengths = reader.GetFieldValue<int[]>(5);
+        var hashes = reader.GetFieldValue<string[]>(6);
+        return new RawFile(fileId, path, at, sha256, Recompose(path, at, sha256, blob, offsets, lengths, hashes));
+    }
+
+    /// <summary>The version's bytes put back together from its stored sections (byte ranges of the blob), proven by SHA-256.</summary>
+    private static byte[] Recompose(string path, int version, string sha256, byte[] blob, int[] offsets, int[] lengths, string[] hashes)
+    {
+        var pieces = new ReadOnlyMemory<byte>[offsets.Length];
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            if (offsets[i] < 0 || lengths[i] < 0 || (long)offsets[i] + lengths[i] > blob.Length)
+                throw new SectionIntegrityException($"Version {version} of '{path}': section {i} lies outside the stored bytes.");
+            pieces[i] = blob.AsMemory(offsets[i], lengths[i]);
+        }
+        try
+        {
+            return SkillRecomposer.Recompose(pieces, sha256, hashes);
+        }
+        catch (SectionIntegrityException e)
+        {
+            throw new SectionIntegrityException($"Version {version} of '{path}' does not recompose to its stored SHA-256: {e.Message}");
+        }
     }
 
     /// <summary>A file's sections in order (the current version when <paramref name="version"/> is null); null when there is no such file or version.</summary>

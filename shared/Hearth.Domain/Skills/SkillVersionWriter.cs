@@ -24,6 +24,7 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
         NpgsqlTransaction tx, string owner, SplitResult split, string source, string? runId, bool blobStored, CancellationToken ct,
         bool requireNew = false, Func<WriteOutcome, NpgsqlBatchCommand>? alsoRun = null, bool asyncCommit = false)
     {
+        CheckTiling(split);
         var connection = tx.Connection!;
         var path = split.Path;
         var fileId = SkillIds.File(owner, path);
@@ -126,6 +127,20 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
         command.Parameters.AddWithValue("subtree_ends", subtreeEnd);
         command.Parameters.AddWithValue("subtree_bytes", subtreeBytes);
         return command;
+    }
+
+    /// <summary>The sections must tile the bytes exactly (the splitter's promise); a defect there must never reach storage.</summary>
+    private static void CheckTiling(SplitResult split)
+    {
+        var at = 0;
+        foreach (var section in split.Sections)
+        {
+            if (section.Offset != at || section.Length <= 0)
+                throw new SectionIntegrityException($"'{split.Path}': section {section.Index} starts at byte {section.Offset}, expected {at}; nothing was stored.");
+            at += section.Length;
+        }
+        if (at != split.Length)
+            throw new SectionIntegrityException($"'{split.Path}': the sections cover {at} of {split.Length} bytes; nothing was stored.");
     }
 
     /// <summary>For each section, the index of the first section after its descendants (which follow it contiguously).</summary>

@@ -37,7 +37,7 @@ public sealed class BulkIngestTests(FaultyHost host) : IClassFixture<FaultyHost>
 
         var client = host.User("bulk");
         var runId = await client.StartIngestAsync(corpus.Files.Select(f => (f.Path, f.Content)));
-        var run = await client.WaitForRunAsync(runId, TimeSpan.FromMinutes(3));
+        var run = await client.WaitForRunAsync(runId, TimeSpan.FromMinutes(10));
 
         Assert.Equal("completed", run.GetProperty("status").GetString());
         var report = run.GetProperty("report");
@@ -70,7 +70,7 @@ public sealed class BulkIngestTests(FaultyHost host) : IClassFixture<FaultyHost>
     {
         var corpus = SkillCorpusGenerator.Generate(seed: 2000, files: 2000, edgeCaseRate: 0.3);
         var client = host.User("round-trip");
-        var run = await client.WaitForRunAsync(await client.StartIngestAsync(corpus.Files.Select(f => (f.Path, f.Content))), TimeSpan.FromMinutes(3));
+        var run = await client.WaitForRunAsync(await client.StartIngestAsync(corpus.Files.Select(f => (f.Path, f.Content))), TimeSpan.FromMinutes(10));
         Assert.Equal(2000, run.GetProperty("report").GetProperty("ingested").GetInt32());
 
         var ids = new Dictionary<string, (string Id, string Sha)>(StringComparer.Ordinal);

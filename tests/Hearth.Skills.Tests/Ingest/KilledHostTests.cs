@@ -57,7 +57,7 @@ public sealed class KilledHostTests : IDisposable
 
         await using var second = HostProcess.Start(environment);
         await second.WaitUntilReadyAsync($"http://127.0.0.1:{port}/readyz", TimeSpan.FromSeconds(90));
-        var finished = await http.WaitForRunAsync(runId, TimeSpan.FromMinutes(2));
+        var finished = await http.WaitForRunAsync(runId, TimeSpan.FromMinutes(10));
 
         Assert.Equal("completed", finished.GetProperty("status").GetString());
         var report = finished.GetProperty("report");

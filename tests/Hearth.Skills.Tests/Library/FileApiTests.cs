@@ -110,6 +110,27 @@ public sealed class FileApiTests(FileApiHost host) : IClassFixture<FileApiHost>
     }
 
     [Fact]
+    public async Task Raw_recomposes_the_stored_sections_and_refuses_bytes_that_no_longer_match_their_hash()
+    {
+        var client = host.User("integrity");
+        var id = (await client.PutFileOkAsync("skills/pdf/SKILL.md", Skill)).GetProperty("id").GetString()!;
+        Assert.Equal(Encoding.UTF8.GetBytes(Skill), await client.GetByteArrayAsync($"/api/skills/files/{id}/raw"));
+
+        // One byte of the stored version flips (same length): the read must fail, not serve the altered bytes.
+        await using (var db = Npgsql.NpgsqlDataSource.Create(host.Factory.ConnectionString))
+        await using (var command = db.CreateCommand("update skills.blobs set content = overlay(content placing '\\x58'::bytea from 60 for 1) where owner = $1"))
+        {
+            command.Parameters.Add(new() { Value = await host.UserIdAsync("integrity") });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        using var raw = await client.GetAsync($"/api/skills/files/{id}/raw");
+        Assert.Equal(HttpStatusCode.InternalServerError, raw.StatusCode);
+        Assert.DoesNotContain("Use pdftotext", await raw.Content.ReadAsStringAsync());
+        using var checkout = await client.PostAsJsonAsync("/api/skills/checkout", new { fileId = id });
+        Assert.Equal(HttpStatusCode.InternalServerError, checkout.StatusCode);
+    }
+
+    [Fact]
     public async Task Paths_are_normalised_and_listings_filter_by_folder_and_type_with_paging()
     {
         var client = host.User("listing");
