@@ -39,6 +39,7 @@ public sealed partial class SkillsHarness : IHarness
         var packMs = packClock.Elapsed.TotalMilliseconds;
         Console.WriteLine($"corpus: {files:N0} files, {corpus.TotalBytes / 1e6:F1} MB, {sections:N0} sections; tar.gz {body.Length / 1e6:F1} MB packed in {packMs:F0} ms");
 
+        var loadBefore = LoadAverage();
         await using var cluster = await BenchCluster.StartAsync();
         await using var host = await HostUnderTest.StartAsync(await cluster.NewDatabaseAsync("skills"));
 
@@ -94,6 +95,7 @@ public sealed partial class SkillsHarness : IHarness
             baseline[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
         Array.Sort(baseline);
+        var loadAfter = LoadAverage();
 
         new BenchReport("Skill library", $"./bench skills {options}".Trim())
             .Parameter("files", files).Parameter("sections", sections).Parameter("bytes", corpus.TotalBytes).Parameter("tar.gz bytes", body.Length)
@@ -109,7 +111,7 @@ public sealed partial class SkillsHarness : IHarness
             .Row("… p99 ms", BenchReport.Percentile(times, 99), "", "")
             .Row("… mean hits per query", (double)hits / queries, "", "")
             .Row("baseline: an authenticated GET /api/me, p50 / p95 ms", $"{BenchReport.Percentile(baseline, 50):0.00} / {BenchReport.Percentile(baseline, 95):0.00}", "", "")
-            .Note($"The host is the Release build of functions/ as its own process (Development, hashing embedder, local search index), on a durable embedded PostgreSQL; packing the tar.gz ({packMs:F0} ms) is not timed. Each run ingests into a fresh user's library. Search queries are 1-3 words of the corpus vocabulary, k = 10, sequential, over HTTP on loopback (the index's own time is a part of it).")
+            .Note($"The host is the Release build of functions/ as its own process (Development, hashing embedder, local search index), on a durable embedded PostgreSQL; packing the tar.gz ({packMs:F0} ms) is not timed. Each run ingests into a fresh user's library. Search queries are 1-3 words of the corpus vocabulary, k = 10, sequential, over HTTP on loopback (the index's own time is a part of it). Load average (1 min) before / after: {loadBefore} / {loadAfter}; the machine is shared, so compare with the /api/me baseline.")
             .Publish();
         return BenchReport.Percentile(times, 95) <= 10 && BenchReport.Median(first) <= 15 ? 0 : 1;
     }
@@ -142,6 +144,23 @@ public sealed partial class SkillsHarness : IHarness
     private static List<string> Words(SkillCorpus corpus) =>
         corpus.Files.Take(200).SelectMany(f => WordPattern().Matches(System.Text.Encoding.UTF8.GetString(f.Content)).Select(m => m.Value.ToLowerInvariant()))
             .Where(w => w.Length >= 4).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The 1-minute load average (Linux), so a reader can tell a quiet run from a crowded one.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string Join(IEnumerable<double> values, string format) =>
         string.Join(" / ", values.Select(v => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
