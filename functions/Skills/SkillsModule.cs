@@ -70,6 +70,8 @@ internal sealed class SkillsStatus(Npgsql.NpgsqlDataSource db, IArchiveMirror mi
             sections = reader.GetInt64(1),
             mirror = mirror.IsEnabled ? "archive" : "off",
             checkoutRoot = checkouts.Root,
+            // False under invariant globalization: paths are then not NFC-normalised (see docs/skills.md).
+            unicodePathNormalization = SkillPath.NormalizesUnicode,
         };
     }
 }

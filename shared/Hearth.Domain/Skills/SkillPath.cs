@@ -26,6 +26,12 @@ public static class SkillPath
     public const int MaxBytes = 1024;
     public const int MaxSegmentBytes = 255;
 
+    /// <summary>
+    /// False when the process runs with invariant globalization (no ICU): <see cref="string.Normalize()"/> then returns
+    /// its input unchanged, so NFD and NFC spellings of a path stay different files. Shown in the host's status.
+    /// </summary>
+    public static bool NormalizesUnicode { get; } = "e\u0301".Normalize(NormalizationForm.FormC).Length == 1;
+
     /// <summary>The normalised path; throws <see cref="InvalidSkillPathException"/> with the reason.</summary>
     public static string Normalize(string? path)
     {
