@@ -2,6 +2,7 @@ using Hearth.Functions.Chat;
 using Hearth.Functions.Management;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
+using Hearth.Functions.Skills;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
 using Hearth.Functions.Web;
@@ -12,6 +13,7 @@ builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
+builder.AddSkills();          // skill library: versions, bulk ingest, search, compose, checkout, archive mirror
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddWeb();             // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
@@ -22,6 +24,7 @@ app.UseHearthHost();          // request ids, errors, body limits, auth, rate li
 app.MapIdentityApi();
 app.MapStatusApi();
 app.MapManagementApi();
+app.MapSkillsApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.MapWeb();                 // /, /admin, /web/config.json and the static files
