@@ -1,0 +1,61 @@
+using Hearth.Chat;
+using Hearth.Durable;
+using Hearth.Functions.Documents;
+using Hearth.Functions.Status;
+using Hearth.Memory;
+using Hearth.Search;
+
+namespace Hearth.Functions.Memory;
+
+/// <summary>
+/// Memory: the functions that react to chat turns (index, suggestions, summaries), the corpus import orchestration,
+/// recall for the chat turn (<see cref="IMemoryRecall"/>) and the APIs of <see cref="MemoryApi"/>.
+/// </summary>
+public static class MemoryModule
+{
+    /// <summary>Retries of the turn functions: the embedder or the database may be briefly away.</summary>
+    public static readonly RetryPolicy TurnRetry = new(6, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(2));
+
+    public static IHostApplicationBuilder AddMemory(this IHostApplicationBuilder builder)
+    {
+        builder.AddSettings<MemorySettings>();
+        var settings = new MemorySettings();
+        SettingsBinder.Bind(settings, builder.Configuration);
+        var domains = builder.Configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? [];
+        var options = settings.ToOptions(domains);
+        try
+        {
+            options.Validate();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // Invalid memory settings: the settings check names the keys and stops the start (exit 78).
+            return builder;
+        }
+
+        builder.Services.AddHearthMemory(options);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddDurable()
+            .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
+            .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)
+            .AddFunction<SummariseSessionFunction, SessionSummaryRequested>(ChatQueues.SummariseSession, TurnRetry)
+            .AddDocumentImport();
+        builder.Services.AddStatusContributor<MemoryStatusProvider>();
+        builder.Services.AddRateLimit(MemoryApi.ImportRateLimit, permitLimit: 10, window: TimeSpan.FromMinutes(1));
+        return builder;
+    }
+}
+
+/// <summary>How memory is set up (no user data): whether summaries and suggestions use a model, the collections.</summary>
+internal sealed class MemoryStatusProvider(MemoryModelAccess models, MemoryOptions options) : IStatusContributor
+{
+    public string Name => "memory";
+
+    public Task<object?> DescribeAsync(CancellationToken ct) => Task.FromResult<object?>(new
+    {
+        summaries = models.Model is null ? "rules" : "model",
+        suggestions = models.Model is null ? "rules" : "model",
+        domains = options.Domains.Select(d => new { d.Name, d.Collection }).ToList(),
+        documentsCollection = options.DocumentsCollection,
+    });
+}
