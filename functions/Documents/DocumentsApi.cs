@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using Hearth.Durable.Orchestrations;
 using Hearth.Functions.Memory;
 using Hearth.Memory;
 using Hearth.Search;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 
@@ -26,7 +26,7 @@ public static class DocumentsApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var maxBytes = app.ServiceProvider.GetRequiredService<MemorySettings>().ImportMaxBytes;
+        var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<MemorySettings>>().Value.ImportMaxBytes;
         var documents = app.MapGroup("/api/documents").WithTags("Documents");
         documents.MapPost("/import", ImportAsync).WithName("ImportDocuments")
             .WithSummary("Imports documents (JSON lines: { id?, title?, text, source?, createdAt?, domain? } per line; or multipart text/markdown/JSON-lines files): 202 and an import to follow.")

@@ -4,6 +4,7 @@ using Hearth.Functions.Documents;
 using Hearth.Functions.Status;
 using Hearth.Memory;
 using Hearth.Search;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Memory;
 
@@ -19,22 +20,9 @@ public static class MemoryModule
     public static IHostApplicationBuilder AddMemory(this IHostApplicationBuilder builder)
     {
         builder.AddSettings<MemorySettings>();
-        var settings = new MemorySettings();
-        SettingsBinder.Bind(settings, builder.Configuration);
-        var domains = builder.Configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? [];
-        var options = settings.ToOptions(domains);
-        try
-        {
-            options.Validate();
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // Invalid memory settings: the settings check names the keys and stops the start (exit 78).
-            return builder;
-        }
-
-        builder.Services.AddHearthMemory(options);
-        builder.Services.AddSingleton(settings);
+        // Built from the final configuration when first needed; the settings check has named any bad key by then (exit 78).
+        builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemorySettings>>().Value.ToOptions(
+            sp.GetRequiredService<IConfiguration>().GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
         builder.Services.AddDurable()
             .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
             .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)

@@ -26,6 +26,9 @@ public sealed class MemorySettings : IValidatableSettings
     [Setting("Share (0..1) of a question's content words a passage must hold to count as relevant; below it for everything, the reply says it does not know.")]
     public double RelevanceFloor { get; set; } = 0.5;
 
+    [Setting("Longest wait for a question's embedding before a reply; past it recall searches by keywords for 30 s (hh:mm:ss).")]
+    public TimeSpan RecallEmbedTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     [Setting("Search collection of imported documents.")]
     public string DocumentsCollection { get; set; } = "documents";
 
@@ -53,6 +56,7 @@ public sealed class MemorySettings : IValidatableSettings
         WindowTurns = WindowTurns,
         MaxWarmItems = MaxWarmItems,
         RelevanceFloor = RelevanceFloor,
+        RecallEmbedTimeout = RecallEmbedTimeout,
         DocumentsCollection = DocumentsCollection,
         ImportBatchSize = ImportBatchSize,
         ImportParallelism = ImportParallelism,
@@ -68,6 +72,8 @@ public sealed class MemorySettings : IValidatableSettings
         try { SearchCollectionName.Validate(DocumentsCollection); }
         catch (ArgumentException e) { collection = e.Message; }
         if (collection is not null) yield return SettingProblem.Invalid(context.KeyOf(nameof(DocumentsCollection)), collection);
+        if (RecallEmbedTimeout <= TimeSpan.Zero || RecallEmbedTimeout > TimeSpan.FromMinutes(1))
+            yield return SettingProblem.Invalid(context.KeyOf(nameof(RecallEmbedTimeout)), "must be between 00:00:00 (exclusive) and 00:01:00");
         if (string.IsNullOrWhiteSpace(SelfDescription))
             yield return SettingProblem.Invalid(context.KeyOf(nameof(SelfDescription)), "must not be empty");
     }

@@ -84,7 +84,7 @@ public static partial class IntentDetector
          "can", "could", "would", "should", "shall", "have", "has", "had", "having", "i", "me", "my", "mine", "myself", "you", "your", "yours",
          "we", "us", "our", "remember", "recall", "know", "tell", "told", "say", "said", "mention", "mentioned", "suggest", "suggested",
          "recommend", "recommended", "ever", "again", "about", "please", "anything", "something", "thing", "things", "from", "any", "some",
-         "there", "all", "one", "get", "got", "go", "going", "went", "gone", "make", "made", "come", "came", "take", "took", "so", "just", "also",
+         "there", "all", "one", "get", "gets", "got", "go", "goes", "going", "went", "gone", "make", "made", "come", "came", "take", "took", "so", "just", "also",
          "before", "earlier", "kind", "kinds", "type", "sort", "name", "names", "called", "many", "much", "long", "often", "far", "first", "last",
          "ago", "total", "together", "exactly", "usually", "currently", "now", "still", "since", "time", "times", "year", "years", "month",
          "months", "week", "weeks", "day", "days", "today", "yesterday", "tomorrow", "recently", "lately", "this", "that", "these", "those"],

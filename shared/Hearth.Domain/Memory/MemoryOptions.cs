@@ -24,6 +24,12 @@ public sealed record MemoryOptions
     /// </summary>
     public double RelevanceFloor { get; init; } = 0.5;
 
+    /// <summary>
+    /// Longest wait for the question's embedding before a reply; past it recall searches by keywords (and keeps doing so
+    /// for 30 s), so a slow embedder never holds up a reply.
+    /// </summary>
+    public TimeSpan RecallEmbedTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Collection of imported documents (conversations go to the domain collections of <c>Memory:Domains</c>, else <c>memory</c>).</summary>
     public string DocumentsCollection { get; init; } = "documents";
 
@@ -49,6 +55,7 @@ public sealed record MemoryOptions
         if (RelevanceFloor is < 0 or > 1 || double.IsNaN(RelevanceFloor)) throw new InvalidOperationException("Memory:RelevanceFloor must be between 0 and 1.");
         if (ImportBatchSize is < 1 or > 1000) throw new InvalidOperationException("Memory:ImportBatchSize must be between 1 and 1000.");
         if (ImportParallelism is < 1 or > 64) throw new InvalidOperationException("Memory:ImportParallelism must be between 1 and 64.");
+        if (RecallEmbedTimeout <= TimeSpan.Zero || RecallEmbedTimeout > TimeSpan.FromMinutes(1)) throw new InvalidOperationException("Memory:RecallEmbedTimeout must be between 0 and 1 minute.");
         if (SummaryMaxMessages is < 2 or > 5000) throw new InvalidOperationException("Memory:SummaryMaxMessages must be between 2 and 5000.");
     }
 }

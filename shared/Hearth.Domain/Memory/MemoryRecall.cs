@@ -78,7 +78,7 @@ public sealed class MemoryRecall(
         var passages = new List<MemoryHit>();
         try
         {
-            var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(request.OwnerId, request.AgentId, request.Text, Math.Max(1, request.MaxItems)) with
+            var result = await retriever.SearchAsync(retriever.ForReply(request.OwnerId, request.AgentId, request.Text, Math.Max(1, request.MaxItems)) with
             {
                 ExcludeReplies = hot.Select(h => h.Id).ToHashSet(StringComparer.Ordinal),
             }, ct);
@@ -100,8 +100,8 @@ public sealed class MemoryRecall(
             {
                 name = UnknownIntent;
                 guidance = "Nothing relevant to this is remembered. If the user asks about something they told you, say you do not know instead of inventing an answer.";
+                // Accepted facts that share a word stay (the user confirmed them); passages below the floor would only mislead.
                 cold.Clear();
-                warm.RemoveAll(w => facts.Any(f => f.Id == w.Id));
             }
         }
         return new Recall(hot, warm, cold, name, guidance);

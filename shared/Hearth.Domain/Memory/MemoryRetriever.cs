@@ -1,5 +1,6 @@
 using Hearth.Search;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Hearth.Memory;
 
@@ -26,6 +27,12 @@ public sealed record RetrievalQuery(string OwnerId, string Text, SearchMode Mode
 
     /// <summary>Exchanges (reply ids) already given as hot memory: passages holding only those are left out.</summary>
     public IReadOnlySet<string>? ExcludeReplies { get; init; }
+
+    /// <summary>
+    /// Longest wait for the query's embedding; past it (and for a while after, see <see cref="MemoryRetriever"/>) the
+    /// search is keyword-only. Null: wait as long as the embedder takes.
+    /// </summary>
+    public TimeSpan? EmbedTimeout { get; init; }
 }
 
 /// <summary>One retrieved passage: a turn, a window of turns, a summary or a document chunk.</summary>
@@ -36,8 +43,8 @@ public sealed record MemoryHit(string Id, string Collection, string Kind, string
     public string? Source => Document.Source;
 }
 
-/// <summary>Hits, best first, and the domains that were searched.</summary>
-public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyList<string> Domains, bool FellBack, IReadOnlyList<string> ContentTerms);
+/// <summary>Hits, best first, and the domains that were searched; <paramref name="Mode"/> is the mode used (keyword-only when the embedder was too slow).</summary>
+public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyList<string> Domains, bool FellBack, IReadOnlyList<string> ContentTerms, SearchMode Mode);
 
 /// <summary>
 /// Cold retrieval: the conversations of the routed domains (each domain's collection, narrowed to the winning domains,
@@ -48,8 +55,14 @@ public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyLis
 /// content words (<see cref="IntentDetector.ContentText"/>), which both halves search for. The same code serves the chat's recall (windows, summaries
 /// and documents, diversified), <c>GET /api/search</c> and <c>hearth eval retrieval</c> (as recall).
 /// </summary>
-public sealed class MemoryRetriever(SearchService search, DomainRouter router, IEmbeddingGenerator<string, Embedding<float>> embedder, MemoryOptions options)
+public sealed class MemoryRetriever(
+    SearchService search, DomainRouter router, IEmbeddingGenerator<string, Embedding<float>> embedder, MemoryOptions options, TimeProvider time, ILogger<MemoryRetriever> logger)
 {
+    /// <summary>After an embedding timed out, recall searches by keywords for this long before asking the embedder again.</summary>
+    public static readonly TimeSpan SlowEmbedderPause = TimeSpan.FromSeconds(30);
+
+    private long _skipEmbeddingUntil;
+
     /// <summary>How much deeper than k each list is read, so de-duplication still leaves k hits.</summary>
     private const int Depth = 3;
 
@@ -59,6 +72,10 @@ public sealed class MemoryRetriever(SearchService search, DomainRouter router, I
     /// <summary>The query as recall (and the evaluation) asks it.</summary>
     public static RetrievalQuery ForRecall(string ownerId, string? agentId, string text, int k, SearchMode mode = SearchMode.Hybrid) =>
         new(ownerId, text, mode, k) { AgentId = agentId, ConversationKinds = PassageKinds, Diversify = true };
+
+    /// <summary>The query recall asks before a reply: <see cref="ForRecall(string, string?, string, int, SearchMode)"/> with the embedding timeout.</summary>
+    public RetrievalQuery ForReply(string ownerId, string? agentId, string text, int k) =>
+        ForRecall(ownerId, agentId, text, k) with { EmbedTimeout = options.RecallEmbedTimeout };
 
     /// <summary>The domains a user may name in a search: the configured ones and general.</summary>
     public IReadOnlyList<string> KnownDomains =>
@@ -72,12 +89,8 @@ public sealed class MemoryRetriever(SearchService search, DomainRouter router, I
         // Both halves look for what the question is about: the hashing embedder weighs every word alike, so "what did I"
         // would count as much as the subject, and BM25 would reward passages for sharing "have" and "been" with the question.
         var text = IntentDetector.ContentText(query.Text);
-        ReadOnlyMemory<float>? vector = null;
-        if (query.Mode != SearchMode.Bm25)
-        {
-            var embedded = await embedder.GenerateAsync([text], cancellationToken: ct);
-            vector = embedded[0].Vector;
-        }
+        var (mode, vector) = await EmbedAsync(query, text, ct);
+        query = query with { Mode = mode };
 
         var route = query.Domain is { } domain ? RouteTo(domain) : router.Route(query.Text);
         var general = route is [{ Name: DomainRouter.General }];
@@ -125,7 +138,28 @@ public sealed class MemoryRetriever(SearchService search, DomainRouter router, I
             candidates.Add(new MemoryHit(hit.Id, collection, hit.Document.Kind ?? DocumentImports.Kind, hit.Document.Text, score,
                 IntentDetector.Coverage(contentTerms, hit.Document.Text), hit.Document, TurnDocuments.Replies(hit.Document)));
         }
-        return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms);
+        return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, mode);
+    }
+
+    /// <summary>The query's vector, or keyword-only mode when the embedder is slower than the query allows (the reply must not wait on it).</summary>
+    private async Task<(SearchMode Mode, ReadOnlyMemory<float>? Vector)> EmbedAsync(RetrievalQuery query, string text, CancellationToken ct)
+    {
+        if (query.Mode == SearchMode.Bm25) return (SearchMode.Bm25, null);
+        if (query.EmbedTimeout is not { } timeout)
+            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector);
+        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _skipEmbeddingUntil)) return (SearchMode.Bm25, null);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: limit.Token))[0].Vector);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Interlocked.Exchange(ref _skipEmbeddingUntil, (time.GetUtcNow() + SlowEmbedderPause).UtcTicks);
+            logger.LogWarning("The embedder took longer than {Timeout} ms; recall searches by keywords for the next {Pause} s", (long)timeout.TotalMilliseconds, SlowEmbedderPause.TotalSeconds);
+            return (SearchMode.Bm25, null);
+        }
     }
 
     /// <summary>De-duplicates (and diversifies) ranked candidates down to k.</summary>

@@ -18,7 +18,19 @@ public static class MemoryServices
     public static IServiceCollection AddHearthMemory(this IServiceCollection services, MemoryOptions options)
     {
         options.Validate();
-        services.TryAddSingleton(options);
+        return services.AddHearthMemory(_ => options);
+    }
+
+    /// <inheritdoc cref="AddHearthMemory(IServiceCollection, MemoryOptions)"/>
+    /// <param name="options">Builds the options when first needed (from the final configuration); validated then.</param>
+    public static IServiceCollection AddHearthMemory(this IServiceCollection services, Func<IServiceProvider, MemoryOptions> options)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var built = options(sp);
+            built.Validate();
+            return built;
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConversationAccess>();
         services.TryAddSingleton<MemoryModelAccess>();

@@ -22,46 +22,49 @@ public static partial class TextChunker
         var units = Units(text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n'));
         var chunks = new List<string>();
         var current = new StringBuilder();
-        var hasContent = false;
-        foreach (var (unit, paragraphStart) in units)
+        foreach (var (unit, separator) in units)
         {
-            var separator = current.Length == 0 ? "" : paragraphStart ? "\n\n" : " ";
-            if (hasContent && current.Length + separator.Length + unit.Length > TargetChars)
+            if (current.Length > 0 && current.Length + separator.Length + unit.Length > TargetChars)
             {
                 var previous = current.ToString();
-                chunks.Add(previous);
-                current.Clear();
                 var tail = Tail(previous);
-                if (tail.Length > 0) current.Append(tail);
-                separator = current.Length == 0 ? "" : paragraphStart ? "\n\n" : " ";
+                // A passage short enough to be carried whole into the next one is not a passage of its own.
+                if (tail.Length < previous.Replace("\n\n", " ", StringComparison.Ordinal).Length)
+                {
+                    chunks.Add(previous);
+                    current.Clear().Append(tail);
+                }
             }
-            current.Append(separator).Append(unit);
-            hasContent = true;
+            if (current.Length > 0) current.Append(separator);
+            current.Append(unit);
         }
-        if (hasContent) chunks.Add(current.ToString());
+        if (current.Length > 0) chunks.Add(current.ToString());
         return chunks;
     }
 
-    /// <summary>Paragraph-, sentence- or word-sized pieces no longer than the target, each with whether a paragraph starts at it.</summary>
-    private static List<(string Text, bool ParagraphStart)> Units(string text)
+    /// <summary>
+    /// Paragraph-, sentence- or word-sized pieces no longer than the target, each with what separates it from the piece
+    /// before: a blank line (a new paragraph), a space, or nothing (the rest of a word cut at the target).
+    /// </summary>
+    private static List<(string Text, string Separator)> Units(string text)
     {
-        var units = new List<(string, bool)>();
+        var units = new List<(string, string)>();
         foreach (var paragraph in Paragraphs().Split(text))
         {
             var trimmed = paragraph.Trim();
             if (trimmed.Length == 0) continue;
             if (trimmed.Length <= TargetChars)
             {
-                units.Add((trimmed, true));
+                units.Add((trimmed, "\n\n"));
                 continue;
             }
-            var first = true;
+            var separator = "\n\n";
             foreach (var sentence in SplitSentences(trimmed))
             {
-                foreach (var piece in sentence.Length <= TargetChars ? [sentence] : Words(sentence, TargetChars))
+                foreach (var (piece, continues) in sentence.Length <= TargetChars ? [(sentence, false)] : Words(sentence, TargetChars))
                 {
-                    units.Add((piece, first));
-                    first = false;
+                    units.Add((piece, continues ? "" : separator));
+                    separator = " ";
                 }
             }
         }
@@ -94,24 +97,27 @@ public static partial class TextChunker
     private static List<string> SplitSentences(string text) =>
         SentenceBreaks().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
 
-    private static IEnumerable<string> Words(string sentence, int limit)
+    /// <summary>A long sentence in pieces of whole words up to the limit; a longer word is cut (its later pieces continue it).</summary>
+    private static IEnumerable<(string Piece, bool Continues)> Words(string sentence, int limit)
     {
         var current = new StringBuilder();
+        var continues = false;
         foreach (var word in sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
             for (var start = 0; start < word.Length; start += limit)
             {
                 var part = word.Substring(start, Math.Min(limit, word.Length - start));
-                if (current.Length > 0 && current.Length + 1 + part.Length > limit)
+                if (current.Length > 0 && (start > 0 || current.Length + 1 + part.Length > limit))
                 {
-                    yield return current.ToString();
+                    yield return (current.ToString(), continues);
                     current.Clear();
+                    continues = start > 0;
                 }
                 if (current.Length > 0) current.Append(' ');
                 current.Append(part);
             }
         }
-        if (current.Length > 0) yield return current.ToString();
+        if (current.Length > 0) yield return (current.ToString(), continues);
     }
 
     [GeneratedRegex(@"\n[ \t]*\n\s*")]
