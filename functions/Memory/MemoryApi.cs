@@ -73,7 +73,8 @@ public static class MemoryApi
     public static async Task<Results<Ok<MemoryResponse>, ProblemHttpResult>> GetAsync(string id, CurrentUser user, MemoryItemStore items, CancellationToken ct) =>
         await items.FindAsync(user.Id, id, ct) is { } item ? TypedResults.Ok(MemoryResponse.From(item)) : Problems.NotFound("memory");
 
-    public static async Task<Results<Created<MemoryResponse>, ProblemHttpResult>> CreateAsync(
+    /// <summary>An upsert (a subject replaces its memory), so 200 with the memory rather than 201.</summary>
+    public static async Task<Results<Ok<MemoryResponse>, ProblemHttpResult>> CreateAsync(
         CreateMemoryRequest request, CurrentUser user, MemoryItemStore items, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
@@ -83,7 +84,7 @@ public static class MemoryApi
         if (request.Kind == MemoryKinds.Self && string.IsNullOrWhiteSpace(request.AgentId)) errors.Add(("agentId", "a self-description names its agent"));
         if (errors.Count > 0) return Problems.Validation([.. errors]);
         var item = await items.CreateAsync(user.Id, request.Kind!, request.Text!, request.AgentId, request.Subject, ct);
-        return TypedResults.Created($"/api/memory/{item.Id}", MemoryResponse.From(item));
+        return TypedResults.Ok(MemoryResponse.From(item));
     }
 
     public static async Task<Results<Ok<MemoryResponse>, ProblemHttpResult>> AcceptAsync(string id, CurrentUser user, MemoryItemStore items, CancellationToken ct)

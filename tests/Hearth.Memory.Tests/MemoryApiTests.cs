@@ -11,7 +11,7 @@ public sealed class MemoryApiTests(MemoryHost host) : IClassFixture<MemoryHost>
     private static async Task<JsonElement> CreateAsync(HttpClient user, object body)
     {
         var response = await user.PostAsJsonAsync("/api/memory", body);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
