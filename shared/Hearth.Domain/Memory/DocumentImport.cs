@@ -271,17 +271,25 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
         return true;
     }
 
-    /// <summary>Removes an import's staging rows.</summary>
+    /// <summary>
+    /// Removes an import's staging rows, and refreshes the planner's statistics of the tables a bulk import changed
+    /// (autovacuum gets there within a minute or so; queries right after a large import should not wait for it).
+    /// </summary>
     public async Task<int> DeleteStagingAsync(string importId, CancellationToken ct)
     {
         await using var command = db.CreateCommand("delete from memory.import_documents where import_id = @import");
         command.Parameters.AddWithValue("import", importId);
-        return await command.ExecuteNonQueryAsync(ct);
+        var deleted = await command.ExecuteNonQueryAsync(ct);
+        await using var analyze = db.CreateCommand("analyze search.documents; analyze memory.documents");
+        await analyze.ExecuteNonQueryAsync(ct);
+        return deleted;
     }
 
     private (ImportDocument Document, string Domain, List<SearchDocument> Chunks) Prepare(string ownerId, string importId, ImportDocument document, DateTimeOffset now)
     {
-        var domain = document.Domain ?? router.Tag((document.Title + " " + (document.Text.Length > 4000 ? document.Text[..4000] : document.Text)).Trim()).Name;
+        // Without configured domains every document is general: no need to analyse its text for keywords.
+        var domain = document.Domain ?? (options.Domains.Count == 0 ? router.Fallback.Name
+            : router.Tag((document.Title + " " + (document.Text.Length > 4000 ? document.Text[..4000] : document.Text)).Trim()).Name);
         var chunks = TextChunker.Chunk(document.Text);
         var list = new List<SearchDocument>(chunks.Count);
         for (var n = 0; n < chunks.Count; n++)

@@ -36,7 +36,7 @@ public sealed class TurnIndexer(SearchService search, DomainRouter router, Npgsq
     /// <summary>Indexes exchanges (one upsert per collection) and records them; returns the exchange documents' ids.</summary>
     public async Task<IReadOnlyList<string>> IndexAsync(IReadOnlyList<TurnToIndex> turns, CancellationToken ct)
     {
-        var routed = turns.Select(t => (Turn: t, Domain: router.Tag(TurnDocuments.Text(t.Exchange)))).ToList();
+        var routed = turns.Select(t => (Turn: t, Domain: options.Domains.Count == 0 ? router.Fallback : router.Tag(TurnDocuments.Text(t.Exchange)))).ToList();
         foreach (var group in routed.GroupBy(r => r.Domain.Collection))
         {
             var documents = group.SelectMany(r => TurnDocuments.Build(
