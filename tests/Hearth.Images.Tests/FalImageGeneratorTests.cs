@@ -100,7 +100,8 @@ public sealed class FalImageGeneratorTests
         Assert.Equal(deliveries, sink.Received.Count);
         foreach (var delivery in sink.Received)
         {
-            Assert.Equal("/webhooks/fal/job-42", delivery.Path);
+            Assert.Equal("/api/webhooks/fal", delivery.Path);
+            Assert.Equal("job-42", System.Web.HttpUtility.ParseQueryString(delivery.Query)["job"]);
             var token = System.Web.HttpUtility.ParseQueryString(delivery.Query)["token"];
             Assert.True(await urls.VerifyTokenAsync("job-42", token, CancellationToken.None));
             Assert.False(await urls.VerifyTokenAsync("job-43", token, CancellationToken.None));
@@ -118,7 +119,7 @@ public sealed class FalImageGeneratorTests
         await using var kit = await FalTestKit.StartAsync(o => o.PublicBaseUrl = sink.BaseUrl);
         kit.Fake.Behavior.WebhookSigning = FakeWebhookSigning.StaleTimestamp;
 
-        var submission = await kit.Generator.SubmitAsync(new ImageRequest("a", ImageKind.BasePortrait, "x"), sink.UrlFor("/webhooks/fal/j?token=t"), CancellationToken.None);
+        var submission = await kit.Generator.SubmitAsync(new ImageRequest("a", ImageKind.BasePortrait, "x"), sink.UrlFor("/api/webhooks/fal?job=j&token=t"), CancellationToken.None);
         await kit.Fake.WaitForDeliveriesAsync(submission.RequestId, 1).WaitAsync(TimeSpan.FromSeconds(30));
 
         var delivery = Assert.Single(sink.Received);

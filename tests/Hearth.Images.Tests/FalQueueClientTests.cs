@@ -12,7 +12,7 @@ public sealed class FalQueueClientTests
     public async Task Submit_sends_the_key_the_input_and_the_webhook_and_keeps_the_urls_fal_returned()
     {
         await using var kit = await FalTestKit.StartAsync();
-        var webhook = new Uri("https://hearth.example/webhooks/fal/job-1?token=abc&x=1");
+        var webhook = new Uri("https://hearth.example/api/webhooks/fal?job=job-1&token=abc&x=1");
 
         var submission = await kit.Client.SubmitAsync("fal-ai/flux/dev", Input(), webhook, CancellationToken.None);
 

@@ -54,7 +54,7 @@ public sealed class ImageWebhookTokensTests
         var url = await urls.CreateAsync("job 1", CancellationToken.None);
 
         var token = new ImageWebhookTokens(Encoding.UTF8.GetBytes(new string('s', 32))).Create("job 1");
-        Assert.Equal($"https://tunnel.example/hearth/webhooks/fal/job%201?token={token}", url!.AbsoluteUri);
+        Assert.Equal($"https://tunnel.example/hearth/api/webhooks/fal?job=job%201&token={token}", url!.AbsoluteUri);
     }
 
     [Fact]

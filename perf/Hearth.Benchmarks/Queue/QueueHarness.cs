@@ -36,19 +36,20 @@ public sealed class QueueHarness : IHarness
             .Parameter("jobs", jobs).Parameter("runs", runs).Parameter("concurrency", concurrency).Parameter("latency samples", samples)
             .Columns("system", "configuration", "jobs/s (median)", "runs (jobs/s)", "pickup p50 ms", "pickup p95 ms", "Hearth ÷ this");
 
-        var results = new List<(string System, string Config, double Median, double[] Runs, double P50, double P95)>();
-
-        // Hearth at equal concurrency: batchSize + newBatchThreshold = concurrency (Functions' definition of in-flight).
+        // A fresh cluster creates and zero-fills WAL segments as it goes; a server that has run a while recycles them.
+        // One unmeasured burn-down first, then the systems take turns run by run, so none gets the warm server for free.
         var half = options.Int("batch", Math.Max(1, concurrency / 2));
-        var hearthRuns = new List<double>();
-        for (var r = 0; r < runs; r++) hearthRuns.Add(await HearthThroughputAsync(cluster, jobs, half, concurrency - half));
-        var (hp50, hp95) = await HearthLatencyAsync(cluster, samples, half, concurrency - half);
-        results.Add(("Hearth", $"batchSize {half}, newBatchThreshold {concurrency - half}", BenchReport.Median(hearthRuns), hearthRuns.ToArray(), hp50, hp95));
-        Console.WriteLine($"Hearth: {string.Join(", ", hearthRuns.Select(x => x.ToString("N0")))} jobs/s, pickup p50 {hp50:0.0} ms p95 {hp95:0.0} ms");
+        await HearthThroughputAsync(cluster, jobs, half, concurrency - half);
 
+        var peerDir = Path.Combine(Repository.Root, "perf", "peers");
+        var systems = new List<(string System, string Config, Func<Task<double>> Run, Func<Task<(double P50, double P95)>> Latency)>
+        {
+            ("Hearth", $"batchSize {half}, newBatchThreshold {concurrency - half}",
+                () => HearthThroughputAsync(cluster, jobs, half, concurrency - half),
+                () => HearthLatencyAsync(cluster, samples, half, concurrency - half)),
+        };
         if (peers)
         {
-            var peerDir = Path.Combine(Repository.Root, "perf", "peers");
             foreach (var (script, system, variants) in new[]
             {
                 ("graphile.mjs", "graphile-worker 0.17.3", new[] { "default", "batched" }),
@@ -57,23 +58,37 @@ public sealed class QueueHarness : IHarness
             {
                 foreach (var variant in variants)
                 {
-                    var perSecond = new List<double>();
-                    for (var r = 0; r < runs; r++)
-                    {
-                        var result = await PeerAsync(peerDir, script, await cluster.NewDatabaseAsync("peer"), "throughput", variant, jobs, concurrency, samples);
-                        perSecond.Add(result.GetProperty("perSecond").GetDouble());
-                    }
-                    var latency = await PeerAsync(peerDir, script, await cluster.NewDatabaseAsync("peer"), "latency", variant, jobs, concurrency, samples);
-                    results.Add((system, variant, BenchReport.Median(perSecond), perSecond.ToArray(), latency.GetProperty("p50").GetDouble(), latency.GetProperty("p95").GetDouble()));
-                    Console.WriteLine($"{system} {variant}: {string.Join(", ", perSecond.Select(x => x.ToString("N0")))} jobs/s");
+                    systems.Add((system, variant,
+                        async () => (await PeerAsync(peerDir, script, await cluster.NewDatabaseAsync("peer"), "throughput", variant, jobs, concurrency, samples)).GetProperty("perSecond").GetDouble(),
+                        async () =>
+                        {
+                            var latency = await PeerAsync(peerDir, script, await cluster.NewDatabaseAsync("peer"), "latency", variant, jobs, concurrency, samples);
+                            return (latency.GetProperty("p50").GetDouble(), latency.GetProperty("p95").GetDouble());
+                        }));
                 }
             }
+        }
+
+        var throughput = systems.Select(_ => new List<double>()).ToList();
+        for (var r = 0; r < runs; r++)
+        {
+            for (var i = 0; i < systems.Count; i++)
+            {
+                throughput[i].Add(await systems[i].Run());
+                Console.WriteLine($"run {r + 1}: {systems[i].System} ({systems[i].Config}) {throughput[i][^1]:N0} jobs/s");
+            }
+        }
+        var results = new List<(string System, string Config, double Median, double[] Runs, double P50, double P95)>();
+        for (var i = 0; i < systems.Count; i++)
+        {
+            var (p50, p95) = await systems[i].Latency();
+            results.Add((systems[i].System, systems[i].Config, BenchReport.Median(throughput[i]), throughput[i].ToArray(), p50, p95));
         }
 
         var hearth = results[0].Median;
         foreach (var (system, config, median, runValues, p50, p95) in results)
             report.Row(system, config, median, string.Join(" / ", runValues.Select(v => v.ToString("N0"))), p50, p95, system == "Hearth" ? "1" : (hearth / median).ToString("0.00") + "×");
-        report.Note("Each run uses a fresh database on the same embedded PostgreSQL (default, durable settings). Jobs are enqueued first (not timed); the clock runs from starting the workers until the database shows no unfinished job. Pickup latency: one job at a time on an idle worker, enqueue to handler start.");
+        report.Note("Each run uses a fresh database on the same embedded PostgreSQL (default, durable settings), after one unmeasured warm-up burn-down; the systems take turns run by run. Jobs are enqueued first (not timed); the clock runs from starting the workers until the handlers ran every job and the database shows none unfinished. Equal concurrency: at most the same number of jobs executing at once (Hearth: batchSize + newBatchThreshold, Functions' definition). Pickup latency: one job at a time on an idle worker, enqueue to handler start.");
         report.Publish();
         return 0;
     }

@@ -5,14 +5,20 @@ using Microsoft.Extensions.Options;
 namespace Hearth.Adapters.Fal;
 
 /// <summary>
-/// Webhook URLs for image jobs: <c>{Fal:PublicBaseUrl}/webhooks/fal/{jobId}?token={per-job token}</c>. The token is an
+/// Webhook URLs for image jobs: <c>{Fal:PublicBaseUrl}/api/webhooks/fal?job={jobId}&amp;token={per-job token}</c>. The token is an
 /// HMAC of the job id (<see cref="ImageWebhookTokens"/>) under <c>Fal:WebhookSecret</c>, or, when unset, a secret generated
 /// once and kept in the database (<c>media.secret_keys</c>, name <see cref="StoredSecretName"/>).
 /// </summary>
 public sealed class FalWebhookUrls(IOptions<FalOptions> options, ISecretKeyStore secrets)
 {
     /// <summary>The route the host maps for Fal's webhook (anonymous; the token and Fal's signature authenticate it).</summary>
-    public const string RouteTemplate = "/webhooks/fal/{jobId}";
+    public const string Route = "/api/webhooks/fal";
+
+    /// <summary>Query parameter naming the job.</summary>
+    public const string JobParameter = "job";
+
+    /// <summary>Query parameter carrying the job's token.</summary>
+    public const string TokenParameter = "token";
 
     public const string StoredSecretName = "fal-webhook-token";
 
@@ -29,8 +35,8 @@ public sealed class FalWebhookUrls(IOptions<FalOptions> options, ISecretKeyStore
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         if (options.Value.PublicBaseUrl is not { } publicBase) return null;
         var token = (await GetTokensAsync(ct)).Create(jobId);
-        var path = RouteTemplate.Replace("{jobId}", Uri.EscapeDataString(jobId), StringComparison.Ordinal);
-        return new Uri(publicBase.GetLeftPart(UriPartial.Authority) + publicBase.AbsolutePath.TrimEnd('/') + path + "?token=" + token);
+        return new Uri(publicBase.GetLeftPart(UriPartial.Authority) + publicBase.AbsolutePath.TrimEnd('/') + Route
+            + "?" + JobParameter + "=" + Uri.EscapeDataString(jobId) + "&" + TokenParameter + "=" + token);
     }
 
     /// <summary>True when <paramref name="token"/> was issued for <paramref name="jobId"/> (constant-time).</summary>

@@ -23,6 +23,12 @@ public sealed class MediaOptions
     /// <summary>How long a signed URL stays valid when the caller does not say (<c>Media:UrlLifetime</c>).</summary>
     public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The public address of this host for media URLs in API answers (<c>Media:PublicBaseUrl</c>). Unset: API answers carry
+    /// relative signed paths (<c>/media/{id}?exp=…&amp;sig=…</c>), which a web page on the same origin uses as they are.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
     /// <summary>Throws naming the first setting that is missing or out of range.</summary>
     public MediaOptions Validate()
     {
@@ -33,6 +39,8 @@ public sealed class MediaOptions
         if (DownloadTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Media:DownloadTimeout must be positive.");
         if (UrlLifetime <= TimeSpan.Zero || UrlLifetime > MediaUrlSigner.MaxLifetime)
             throw new InvalidOperationException($"Media:UrlLifetime must be positive and at most {MediaUrlSigner.MaxLifetime.TotalDays} days.");
+        if (PublicBaseUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http")))
+            throw new InvalidOperationException("Media:PublicBaseUrl must be an absolute http(s) URL.");
         return this;
     }
 }

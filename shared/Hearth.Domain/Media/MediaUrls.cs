@@ -26,6 +26,14 @@ public sealed class MediaUrls(IOptions<MediaOptions> options, ISecretKeyStore se
     public async Task<Uri> CreateUrlAsync(Uri publicBaseUrl, string id, TimeSpan? lifetime, CancellationToken ct) =>
         (await GetSignerAsync(ct)).CreateUrl(publicBaseUrl, id, ExpiryFor(lifetime));
 
+    /// <summary>
+    /// A signed link for API answers: absolute under <c>Media:PublicBaseUrl</c> when it is set, otherwise the relative path
+    /// (the web UI is served from the same origin), valid for <c>Media:UrlLifetime</c>.
+    /// </summary>
+    public async Task<string> CreateLinkAsync(string id, CancellationToken ct) => options.Value.PublicBaseUrl is { } publicBase
+        ? (await CreateUrlAsync(publicBase, id, null, ct)).AbsoluteUri
+        : await CreatePathAsync(id, null, ct);
+
     /// <summary>Checks a request's <c>exp</c> and <c>sig</c> for <paramref name="id"/> now.</summary>
     public async Task<MediaSignatureCheck> ValidateAsync(string? id, string? exp, string? sig, CancellationToken ct) =>
         (await GetSignerAsync(ct)).ValidateSignature(id, exp, sig, time.GetUtcNow());

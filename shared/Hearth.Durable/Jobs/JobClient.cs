@@ -51,12 +51,12 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
     public async Task<long?> EnqueueAsync<T>(string queue, T payload, EnqueueOptions? options = null, NpgsqlTransaction? transaction = null, CancellationToken ct = default)
     {
         var row = Prepare(new JobRequest(queue, payload, options), typeof(T));
-        await using var command = Command("""
+        var command = new NpgsqlBatchCommand("""
             insert into durable.jobs (queue, kind, payload, run_at, max_attempts, retry, unique_key, owner, created_at)
             values (@queue, 0, @payload::jsonb, @run_at, @max_attempts, @retry::jsonb, @unique_key, @owner, @now)
             on conflict do nothing
             returning id
-            """, transaction);
+            """);
         command.Parameters.AddWithValue("queue", row.Queue);
         command.Parameters.AddWithValue("payload", row.Payload);
         command.Parameters.AddWithValue("run_at", row.RunAt);
@@ -65,20 +65,20 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
         command.Parameters.Add(new NpgsqlParameter("unique_key", NpgsqlDbType.Text) { Value = (object?)row.UniqueKey ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)row.Owner ?? DBNull.Value });
         command.Parameters.AddWithValue("now", time.GetUtcNow());
-        return await ExecuteAsync(command, transaction, ct) is long id ? id : null;
+        return (await JobInserts.ExecuteAsync(db, transaction, ct, command)).Scalar is long id ? id : null;
     }
 
     public async Task<int> EnqueueManyAsync(IReadOnlyList<JobRequest> jobs, NpgsqlTransaction? transaction = null, CancellationToken ct = default)
     {
         if (jobs.Count == 0) return 0;
         var rows = jobs.Select(j => Prepare(j, j.Payload?.GetType() ?? typeof(object))).ToList();
-        await using var command = Command("""
+        var command = new NpgsqlBatchCommand("""
             insert into durable.jobs (queue, kind, payload, run_at, max_attempts, retry, unique_key, owner, created_at)
             select queue, 0, payload::jsonb, run_at, max_attempts, retry::jsonb, unique_key, owner, @now
             from unnest(@queues, @payloads, @run_ats, @max_attempts, @retries, @unique_keys, @owners)
                  as j(queue, payload, run_at, max_attempts, retry, unique_key, owner)
             on conflict do nothing
-            """, transaction);
+            """);
         command.Parameters.Add(new NpgsqlParameter("queues", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.Queue).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.Payload).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("run_ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = rows.Select(r => r.RunAt).ToArray() });
@@ -87,13 +87,7 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
         command.Parameters.Add(new NpgsqlParameter("unique_keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.UniqueKey).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("owners", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(r => r.Owner).ToArray() });
         command.Parameters.AddWithValue("now", time.GetUtcNow());
-        if (transaction is null)
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            command.Connection = connection;
-            return await command.ExecuteNonQueryAsync(ct);
-        }
-        return await command.ExecuteNonQueryAsync(ct);
+        return (await JobInserts.ExecuteAsync(db, transaction, ct, command)).Affected;
     }
 
     public async Task<JobInfo?> GetAsync(long id, CancellationToken ct = default)
@@ -221,17 +215,6 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
             o.Retry is null ? null : DurableJson.Serialize(o.Retry),
             o.UniqueKey,
             o.Owner);
-    }
-
-    private NpgsqlCommand Command(string sql, NpgsqlTransaction? transaction) =>
-        transaction is null ? new NpgsqlCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
-
-    private async Task<object?> ExecuteAsync(NpgsqlCommand command, NpgsqlTransaction? transaction, CancellationToken ct)
-    {
-        if (transaction is not null) return await command.ExecuteScalarAsync(ct);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        command.Connection = connection;
-        return await command.ExecuteScalarAsync(ct);
     }
 
     private sealed record PreparedJob(string Queue, string Payload, DateTimeOffset RunAt, int MaxAttempts, string? Retry, string? UniqueKey, string? Owner);

@@ -30,29 +30,52 @@ internal sealed class JobStore(NpgsqlDataSource db)
         )
         """;
 
-    public async Task<List<JobRecord>> FetchAsync(string[] queues, int limit, string worker, TimeSpan lease, DateTimeOffset now, CancellationToken ct)
+    private const string FetchSql = """
+        with next as (
+            select id from durable.jobs
+            where state = 'ready' and run_at <= @now and queue = any(@queues)
+            order by run_at, id
+            limit @limit
+            for update skip locked
+        )
+        update durable.jobs j
+        set state = 'running', attempt = j.attempt + 1, lease_owner = @worker, lease_expires_at = @expires, started_at = @now
+        from next where j.id = next.id
+        returning j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.retry::text, j.owner, j.instance_id, j.call_id, j.created_at
+        """;
+
+    public Task<List<JobRecord>> FetchAsync(string[] queues, int limit, string worker, TimeSpan lease, DateTimeOffset now, CancellationToken ct) =>
+        FinishAndFetchAsync([], queues, limit, worker, lease, now, ct);
+
+    /// <summary>
+    /// Records finished jobs and fetches the next batch in one round trip (one implicit transaction); either part may be
+    /// empty. Returns the fetched jobs, leased to <paramref name="worker"/>.
+    /// </summary>
+    public async Task<List<JobRecord>> FinishAndFetchAsync(IReadOnlyList<JobOutcome> outcomes, string[] queues, int limit, string worker, TimeSpan lease,
+        DateTimeOffset now, CancellationToken ct)
     {
-        await using var batch = Bookkeeping.Single(db, """
-            with next as (
-                select id from durable.jobs
-                where state = 'ready' and run_at <= @now and queue = any(@queues)
-                order by run_at, id
-                limit @limit
-                for update skip locked
-            )
-            update durable.jobs j
-            set state = 'running', attempt = j.attempt + 1, lease_owner = @worker, lease_expires_at = @expires, started_at = @now
-            from next where j.id = next.id
-            returning j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.retry::text, j.owner, j.instance_id, j.call_id, j.created_at
-            """, out var command);
-        command.Parameters.AddWithValue("now", now);
-        command.Parameters.AddWithValue("queues", queues);
-        command.Parameters.AddWithValue("limit", limit);
-        command.Parameters.AddWithValue("worker", worker);
-        command.Parameters.AddWithValue("expires", now + lease);
+        await using var batch = Bookkeeping.Batch(db);
+        AddFinish(batch, outcomes, worker, now);
         var jobs = new List<JobRecord>(limit);
+        if (limit <= 0)
+        {
+            if (batch.BatchCommands.Count > 1) await batch.ExecuteNonQueryAsync(ct);
+            return jobs;
+        }
+        // A queue's statistics are stale after every burst. Left alone, the planner may pick a bitmap scan that sorts
+        // every ready job to return the first few (measured: 17 ms for 20,000 ready jobs instead of 0.2 ms); the fetch
+        // walks the (run_at, id) index whatever the statistics say (the batch already turns off seq and bitmap scans).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('enable_sort', 'off', true)"));
+        var fetch = new NpgsqlBatchCommand(FetchSql);
+        fetch.Parameters.AddWithValue("now", now);
+        fetch.Parameters.AddWithValue("queues", queues);
+        fetch.Parameters.AddWithValue("limit", limit);
+        fetch.Parameters.AddWithValue("worker", worker);
+        fetch.Parameters.AddWithValue("expires", now + lease);
+        batch.BatchCommands.Add(fetch);
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct); // past the commit setting
+        for (var skip = batch.BatchCommands.Count - 1; skip > 0; skip--)
+            await reader.NextResultAsync(ct); // past the commit setting and the finish statements
         while (await reader.ReadAsync(ct))
         {
             jobs.Add(new JobRecord(
@@ -82,12 +105,12 @@ internal sealed class JobStore(NpgsqlDataSource db)
         return value is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : null;
     }
 
-    /// <summary>Marks finished jobs: successes, retries and deaths, in one round trip.</summary>
-    public async Task FinishAsync(IReadOnlyList<JobOutcome> outcomes, string worker, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Adds the statements that mark finished jobs (successes, retries, deaths) to a batch.</summary>
+    private static void AddFinish(NpgsqlBatch batch, IReadOnlyList<JobOutcome> outcomes, string worker, DateTimeOffset now)
     {
+        if (outcomes.Count == 0) return;
         var succeeded = outcomes.Where(o => o.Error is null).ToList();
         var failed = outcomes.Where(o => o.Error is not null).ToList();
-        await using var batch = Bookkeeping.Batch(db);
         if (succeeded.Count > 0)
         {
             var command = new NpgsqlBatchCommand("""
@@ -139,8 +162,6 @@ internal sealed class JobStore(NpgsqlDataSource db)
             command.Parameters.AddWithValue("worker", worker);
             batch.BatchCommands.Add(command);
         }
-        if (batch.BatchCommands.Count > 1)
-            await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Extends the leases of jobs this worker still runs.</summary>

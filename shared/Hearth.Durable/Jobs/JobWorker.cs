@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
+using System.Text.Json;
 using Hearth.Durable.Migrations;
 using Hearth.Durable.Orchestrations;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,9 +13,10 @@ using Npgsql;
 namespace Hearth.Durable.Jobs;
 
 /// <summary>
-/// Runs jobs: fetches batches (Functions' batchSize / newBatchThreshold), runs each handler in a DI scope with the
-/// function timeout, writes outcomes in batches, keeps leases alive with a heartbeat, and on shutdown stops fetching,
-/// lets running jobs finish within the drain timeout, and hands back the rest without using up an attempt.
+/// Runs jobs. One pump loop writes finished outcomes and fetches the next batch (Functions' batchSize /
+/// newBatchThreshold) in a single round trip; handlers run in a DI scope each with the function timeout; a heartbeat
+/// keeps leases alive. On shutdown it stops fetching, lets running jobs finish within the drain timeout, records their
+/// outcomes, and hands back the rest without using up an attempt.
 /// </summary>
 internal sealed class JobWorker(
     JobStore store,
@@ -31,14 +32,14 @@ internal sealed class JobWorker(
     private readonly DurableOptions _options = optionsAccessor.Value;
     private readonly ConcurrentDictionary<long, byte> _leased = new();
     private readonly ConcurrentBag<long> _released = [];
-    private readonly Channel<JobOutcome> _outcomes = Channel.CreateUnbounded<JobOutcome>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<JobOutcome> _outcomes = new();
+    private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _stopFetching = new();
     private readonly CancellationTokenSource _abortHandlers = new();
-    private readonly CancellationTokenSource _stopBackground = new();
-    private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopPump = new();
+    private TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
-    private Task _fetchLoop = Task.CompletedTask;
-    private Task _completer = Task.CompletedTask;
+    private Task _pump = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private string[] _queues = [];
 
@@ -49,8 +50,7 @@ internal sealed class JobWorker(
     {
         if (!_options.RunWorkers) return Task.CompletedTask;
         _queues = registry.Queues();
-        _fetchLoop = Task.Run(FetchLoopAsync, CancellationToken.None);
-        _completer = Task.Run(CompleteLoopAsync, CancellationToken.None);
+        _pump = Task.Run(PumpAsync, CancellationToken.None);
         _heartbeat = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -59,18 +59,19 @@ internal sealed class JobWorker(
     {
         if (!_options.RunWorkers) return;
         await _stopFetching.CancelAsync();
-        await _fetchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _wake.Set();
 
-        var drained = await WaitForHandlersAsync(_options.DrainTimeout, cancellationToken);
-        if (!drained)
+        if (!await WaitForHandlersAsync(_options.DrainTimeout, cancellationToken))
         {
             logger.LogWarning("{Running} jobs still running after the {DrainTimeout} drain timeout; cancelling and handing them back", Running, _options.DrainTimeout);
             await _abortHandlers.CancelAsync();
             await WaitForHandlersAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         }
 
-        _outcomes.Writer.TryComplete();
-        await _completer.WaitAsync(TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The pump writes the outcomes still queued, then ends.
+        await _stopPump.CancelAsync();
+        _wake.Set();
+        await _pump.WaitAsync(TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         var handBack = _released.Concat(_leased.Keys).Distinct().ToArray();
         if (handBack.Length > 0)
@@ -85,7 +86,6 @@ internal sealed class JobWorker(
                 logger.LogWarning("Could not hand back {Count} jobs ({Message}); their leases will expire and they will be rescued", handBack.Length, e.Message);
             }
         }
-        await _stopBackground.CancelAsync();
         await _heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -96,19 +96,22 @@ internal sealed class JobWorker(
         {
             var remaining = timeout - deadline.Elapsed;
             if (remaining <= TimeSpan.Zero || ct.IsCancellationRequested) return false;
-            var freed = Volatile.Read(ref _slotFreed).Task;
+            var idle = Volatile.Read(ref _idle).Task;
             if (Running == 0) break;
-            await Task.WhenAny(freed, Task.Delay(remaining < TimeSpan.FromMilliseconds(200) ? remaining : TimeSpan.FromMilliseconds(200), CancellationToken.None));
+            await Task.WhenAny(idle, Task.Delay(remaining < TimeSpan.FromMilliseconds(200) ? remaining : TimeSpan.FromMilliseconds(200), CancellationToken.None));
         }
         return true;
     }
 
-    private async Task FetchLoopAsync()
+    /// <summary>
+    /// The one loop that talks to the database for this worker's jobs: each turn writes the outcomes that have
+    /// arrived and, when few enough jobs are running, fetches the next batch — one round trip for both.
+    /// </summary>
+    private async Task PumpAsync()
     {
-        var stop = _stopFetching.Token;
         try
         {
-            await readiness.WaitAsync(stop);
+            await readiness.WaitAsync(_stopPump.Token);
         }
         catch (Exception)
         {
@@ -117,64 +120,65 @@ internal sealed class JobWorker(
 
         var threshold = _options.EffectiveNewBatchThreshold;
         var maxRunning = _options.BatchSize + threshold;
-        while (!stop.IsCancellationRequested)
+        var pending = new List<JobOutcome>(1024);
+        var failures = 0;
+        while (true)
         {
-            var freed = Volatile.Read(ref _slotFreed).Task;
-            if (Running > threshold)
+            var notification = notifier.NextJobSignal;
+            _wake.Reset();
+            while (pending.Count < 2000 && _outcomes.TryDequeue(out var outcome)) pending.Add(outcome);
+
+            var fetching = !_stopFetching.IsCancellationRequested && Running <= threshold;
+            var capacity = fetching ? Math.Min(_options.BatchSize, maxRunning - Running) : 0;
+            if (pending.Count == 0 && capacity == 0)
             {
-                await WaitAsync(freed, TimeSpan.FromSeconds(1), stop);
+                if (_stopPump.IsCancellationRequested) return;
+                // Jobs are running: wake when one finishes (or a poll interval passes, for the lease's sake).
+                await _wake.WaitAsync(_options.MaxPollingInterval, notification: null);
                 continue;
             }
 
-            var signal = notifier.NextJobSignal;
-            var capacity = Math.Min(_options.BatchSize, maxRunning - Running);
             List<JobRecord> jobs;
             try
             {
-                jobs = await store.FetchAsync(_queues, capacity, _options.WorkerId, _options.LeaseDuration, time.GetUtcNow(), stop);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
+                jobs = await store.FinishAndFetchAsync(pending, _queues, capacity, _options.WorkerId, _options.LeaseDuration, time.GetUtcNow(), CancellationToken.None);
+                failures = 0;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
             {
-                logger.LogWarning("Fetching jobs failed ({Message}); retrying in 1 s", e.Message);
-                await WaitAsync(Task.Delay(Timeout.Infinite, stop), TimeSpan.FromSeconds(1), stop);
+                // Keep the outcomes: the database may be restarting. Our leases stay alive through the heartbeat.
+                failures++;
+                logger.LogWarning("Recording {Outcomes} outcomes / fetching jobs failed ({Message}); retry {Attempt}", pending.Count, e.Message, failures);
+                if (_stopPump.IsCancellationRequested && failures > 5) return;
+                await _wake.WaitAsync(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * failures * failures)), notification: null);
                 continue;
             }
 
+            foreach (var outcome in pending) _leased.TryRemove(outcome.JobId, out _);
+            pending.Clear();
             foreach (var job in jobs)
             {
                 _leased[job.Id] = 0;
                 Interlocked.Increment(ref _running);
                 _ = Task.Run(() => ExecuteAsync(job), CancellationToken.None);
             }
-            if (jobs.Count == capacity) continue; // likely more waiting
 
+            if (capacity == 0 || jobs.Count == capacity || !_outcomes.IsEmpty) continue; // more to do at once
+
+            // The queue looks drained: sleep until a notification, a handler finishing, the next scheduled job, or a poll.
             var delay = _options.MaxPollingInterval;
             if (jobs.Count == 0)
             {
                 try
                 {
                     var now = time.GetUtcNow();
-                    if (await store.NextDueAsync(_queues, now, stop) is { } due && due - now < delay)
+                    if (await store.NextDueAsync(_queues, now, CancellationToken.None) is { } due && due - now < delay)
                         delay = due - now;
                 }
                 catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException) { }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
             }
-            await WaitAsync(signal, delay, stop);
+            await _wake.WaitAsync(delay, notification);
         }
-    }
-
-    private async Task WaitAsync(Task signal, TimeSpan delay, CancellationToken stop)
-    {
-        if (delay < TimeSpan.FromMilliseconds(1)) delay = TimeSpan.FromMilliseconds(1);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var sleep = Task.Delay(delay, time, cts.Token);
-        await Task.WhenAny(signal, sleep);
-        await cts.CancelAsync();
     }
 
     private async Task ExecuteAsync(JobRecord job)
@@ -194,9 +198,10 @@ internal sealed class JobWorker(
         finally
         {
             if (outcome is null) _released.Add(job.Id);
-            else _outcomes.Writer.TryWrite(outcome);
-            Interlocked.Decrement(ref _running);
-            Interlocked.Exchange(ref _slotFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            else _outcomes.Enqueue(outcome);
+            if (Interlocked.Decrement(ref _running) == 0)
+                Interlocked.Exchange(ref _idle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            _wake.Set();
         }
     }
 
@@ -264,50 +269,18 @@ internal sealed class JobWorker(
         return text.Length > 4000 ? text[..4000] : text;
     }
 
-    private async Task CompleteLoopAsync()
-    {
-        var reader = _outcomes.Reader;
-        var batch = new List<JobOutcome>(1024);
-        while (await reader.WaitToReadAsync(CancellationToken.None))
-        {
-            batch.Clear();
-            while (batch.Count < 2000 && reader.TryRead(out var outcome)) batch.Add(outcome);
-            var attempt = 0;
-            while (true)
-            {
-                try
-                {
-                    await store.FinishAsync(batch, _options.WorkerId, time.GetUtcNow(), _stopBackground.Token);
-                    break;
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
-                {
-                    // Keep the outcomes: the database may be restarting. Leases stay ours through the heartbeat.
-                    attempt++;
-                    logger.LogWarning("Recording {Count} job outcomes failed ({Message}); retry {Attempt}", batch.Count, e.Message, attempt);
-                    try { await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt * attempt)), _stopBackground.Token); }
-                    catch (OperationCanceledException) { return; }
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            foreach (var outcome in batch) _leased.TryRemove(outcome.JobId, out _);
-        }
-    }
-
     private async Task HeartbeatLoopAsync()
     {
         var interval = _options.LeaseDuration / 3;
-        while (!_stopBackground.IsCancellationRequested)
+        while (!_pump.IsCompleted || !_stopPump.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, time, _stopBackground.Token);
+                await Task.WhenAny(Task.Delay(interval, time, _stopPump.Token), _pump);
+                if (_stopPump.IsCancellationRequested && _pump.IsCompleted) return;
                 var ids = _leased.Keys.ToArray();
                 if (ids.Length == 0) continue;
-                var extended = await store.HeartbeatAsync(ids, _options.WorkerId, time.GetUtcNow() + _options.LeaseDuration, _stopBackground.Token);
+                var extended = await store.HeartbeatAsync(ids, _options.WorkerId, time.GetUtcNow() + _options.LeaseDuration, CancellationToken.None);
                 if (extended < ids.Length)
                     logger.LogDebug("Heartbeat extended {Extended} of {Held} leases (the rest finished or were rescued)", extended, ids.Length);
             }
@@ -319,6 +292,39 @@ internal sealed class JobWorker(
             {
                 logger.LogWarning("Lease heartbeat failed: {Message}", e.Message);
             }
+        }
+    }
+}
+
+/// <summary>
+/// An auto-reset wake-up for the pump: any number of <see cref="Set"/> calls between two waits wake it once, without
+/// allocating per call (every finished job sets it; a burst of them costs one wake-up).
+/// </summary>
+internal sealed class WakeSignal
+{
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    public void Set() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Forgets earlier sets before the pump looks at its work (what it sees now, it handles now).</summary>
+    public void Reset() => _channel.Reader.TryRead(out _);
+
+    /// <summary>Waits for a set, the notification task (if any), or the timeout.</summary>
+    public async Task WaitAsync(TimeSpan timeout, Task? notification)
+    {
+        if (_channel.Reader.TryRead(out _)) return;
+        if (timeout < TimeSpan.FromMilliseconds(1)) timeout = TimeSpan.FromMilliseconds(1);
+        using var cts = new CancellationTokenSource(timeout);
+        var read = _channel.Reader.WaitToReadAsync(cts.Token).AsTask();
+        if (notification is not null && await Task.WhenAny(read, notification) != read) await cts.CancelAsync();
+        try
+        {
+            if (await read) _channel.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException)
+        {
+            // timed out, or the notification came first
         }
     }
 }

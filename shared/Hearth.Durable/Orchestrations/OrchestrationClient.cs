@@ -52,15 +52,13 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
         if (id.Length is 0 or > 200) throw new ArgumentException("An instance id is 1-200 characters.", nameof(options));
         var now = time.GetUtcNow();
 
-        await using var connection = transaction is null ? await db.OpenConnectionAsync(ct) : null;
-        var conn = transaction?.Connection ?? connection!;
-        await using var batch = new NpgsqlBatch(conn, transaction);
+        var commands = new List<NpgsqlBatchCommand>();
         if (options.ReplaceFinished)
-            batch.BatchCommands.Add(Command("""
+            commands.Add(Command("""
                 with gone as (delete from durable.instances where id = @id and status in ('Completed', 'Failed', 'Terminated') returning id)
                 delete from durable.events where instance_id in (select id from gone)
                 """, ("id", id)));
-        batch.BatchCommands.Add(Command("""
+        commands.Add(Command("""
             with created as (
                 insert into durable.instances (id, type, status, owner, input, created_at, updated_at)
                 values (@id, @type, 'Pending', @owner, @input::jsonb, @now, @now)
@@ -74,8 +72,8 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
             select '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb, instance_id, @now, @now
             from started
             """, ("id", id), ("type", type), ("owner", (object?)options.Owner), ("input", DurableJson.Serialize(input)), ("now", now)));
-        await batch.ExecuteNonQueryAsync(ct);
-        return new StartResult(id, batch.BatchCommands[^1].RecordsAffected > 0);
+        var (_, affected) = await JobInserts.ExecuteAsync(db, transaction, ct, [.. commands]);
+        return new StartResult(id, affected > 0);
     }
 
     public async Task<OrchestrationStatus?> GetAsync(string instanceId, string? owner = null, CancellationToken ct = default)
@@ -128,7 +126,7 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
 
     private async Task<bool> AddEventAsync(string instanceId, string kind, string? name, string? payload, string? owner, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        var command = new NpgsqlBatchCommand("""
             with target as (
                 select id from durable.instances
                 where id = @id and status not in ('Completed', 'Failed', 'Terminated') and (@owner::text is null or owner = @owner)
@@ -145,7 +143,7 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
         command.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text) { Value = (object?)payload ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)owner ?? DBNull.Value });
         command.Parameters.AddWithValue("now", time.GetUtcNow());
-        return (int)(await command.ExecuteScalarAsync(ct))! > 0;
+        return (int)(await JobInserts.ExecuteAsync(db, null, ct, command)).Scalar! > 0;
     }
 
     public async Task<PurgeResult> PurgeAsync(string instanceId, string? owner = null, CancellationToken ct = default)

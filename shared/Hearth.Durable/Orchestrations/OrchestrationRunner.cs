@@ -45,18 +45,14 @@ internal sealed class OrchestrationRunner(
         await using var connection = await db.OpenConnectionAsync(ct);
         InstanceRow? row;
         var events = new List<StoredEvent>();
-        await using (var load = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("select type, status, version, generation, input::text, state::text, runtime::text, owner from durable.instances where id = @id")
-                    { Parameters = { new("id", instanceId) } },
-                new NpgsqlBatchCommand("select seq, kind, name, call_id, payload::text from durable.events where instance_id = @id order by seq limit @limit")
-                    { Parameters = { new("id", instanceId), new("limit", EventsPerStep) } },
-            },
-        })
+        await using var load = Bookkeeping.Batch(connection);
+        load.BatchCommands.Add(new NpgsqlBatchCommand("select type, status, version, generation, input::text, state::text, runtime::text, owner from durable.instances where id = @id")
+            { Parameters = { new("id", instanceId) } });
+        load.BatchCommands.Add(new NpgsqlBatchCommand("select seq, kind, name, call_id, payload::text from durable.events where instance_id = @id order by seq limit @limit")
+            { Parameters = { new("id", instanceId), new("limit", EventsPerStep) } });
         await using (var reader = await load.ExecuteReaderAsync(ct))
         {
+            await reader.NextResultAsync(ct); // past the planner settings
             row = await reader.ReadAsync(ct)
                 ? new InstanceRow(reader.GetString(0), Enum.Parse<OrchestrationRuntimeStatus>(reader.GetString(1)), reader.GetInt32(2), reader.GetInt32(3),
                     reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7))

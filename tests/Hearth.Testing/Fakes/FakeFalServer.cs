@@ -28,7 +28,7 @@ public sealed class FakeFalServer : IAsyncDisposable
     private readonly Queue<(int Status, TimeSpan? RetryAfter)> _submitFailures = new();
     private readonly List<Task> _deliveries = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<byte[]> _retiredPublicKeys = [];
     private LoopbackServer _server = null!;
     private byte[] _secretKey = NewSecretKey();
@@ -100,6 +100,17 @@ public sealed class FakeFalServer : IAsyncDisposable
             if (keepOld) _retiredPublicKeys.Add(PublicOf(_secretKey));
             _secretKey = NewSecretKey();
         }
+    }
+
+    /// <summary>
+    /// Sends webhook deliveries through <paramref name="handler"/> instead of the network, e.g. into an in-process test
+    /// server (<c>TestServer.CreateHandler()</c>), which listens on no socket. Deliveries are signed and sent as before.
+    /// </summary>
+    public void DeliverWebhooksThrough(HttpMessageHandler handler)
+    {
+        var previous = _webhookClient;
+        _webhookClient = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
+        previous.Dispose();
     }
 
     /// <summary>Completes a held job (see <see cref="FakeFalBehavior.HoldCompletion"/>) and delivers its webhook.</summary>

@@ -1,0 +1,29 @@
+using Hearth.Chat;
+using Hearth.Companions;
+using Hearth.Functions.Status;
+using Microsoft.Extensions.Options;
+
+namespace Hearth.Functions.Chat;
+
+/// <summary>Companions and the chat turn: settings, the model chain, the domain services and the models status.</summary>
+public static class ChatModule
+{
+    public static IHostApplicationBuilder AddChat(this IHostApplicationBuilder builder)
+    {
+        builder.AddSettings<ChatOptions>();
+        builder.AddSettings<ChatPictureOptions>();
+        builder.AddSettings<ModelRetryOptions>();
+        var services = builder.Services;
+        services.AddChatModels();
+        ChatServices.AddChat(services);
+        services.AddOptions<ChatTurnOptions>().Configure<IOptions<ChatOptions>, IOptions<ChatPictureOptions>>((turn, chat, pictures) =>
+        {
+            turn.SessionGap = chat.Value.SessionGap;
+            turn.SummaryEveryTurns = chat.Value.SummaryEveryTurns;
+            turn.PictureMinAffinity = pictures.Value.MinAffinity;
+            turn.PictureDailyCap = pictures.Value.DailyCap;
+        });
+        services.AddStatusContributor<ModelsStatus>();
+        return builder;
+    }
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Hearth.Functions.Chat;
+
+/// <summary>The chat turn.</summary>
+[SettingsSection("Chat")]
+public sealed class ChatOptions
+{
+    [Setting("Summarise a session every this many exchanges (0: never).")]
+    [Range(0, 1000)]
+    public int SummaryEveryTurns { get; set; } = 10;
+
+    [Setting("A message after this much silence starts a new session (hh:mm:ss).")]
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
+}
+
+/// <summary>When a companion sends pictures asked for in chat.</summary>
+[SettingsSection("Chat:Pictures")]
+public sealed class ChatPictureOptions
+{
+    [Setting("Affinity (0-100) a companion needs before it sends a picture.")]
+    [Range(0, 100)]
+    public double MinAffinity { get; set; } = 30;
+
+    [Setting("Pictures a companion sends per day of the user's time zone.")]
+    [Range(0, 1000)]
+    public int DailyCap { get; set; } = 3;
+}
+
+/// <summary>Retries of the model chain (per provider: 429 and 5xx answers).</summary>
+[SettingsSection("Models:Retry")]
+public sealed class ModelRetryOptions
+{
+    [Setting("Tries after the first on 429/5xx before falling through to the next provider (a provider's Models:Chat:N:MaxRetries wins).")]
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 2;
+
+    [Setting("Wait before the first retry; doubles each time (hh:mm:ss[.fffffff]).")]
+    public TimeSpan FirstDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Setting("Longest wait between retries.")]
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(8);
+
+    [Setting("A Retry-After longer than this is not waited for: the chain falls through to the next provider.")]
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Hearth.Benchmarks.Chat;
+
+/// <summary>
+/// Chat turns over HTTP against the real host (Release, a child process) on an embedded PostgreSQL with the offline
+/// model: users each talking to their own agent, driven by autocannon (installed into perf/load from npm) at 1, 8, 32
+/// and 128 concurrent users as fast as answers come, then 32 paced users (each sending every 32/rate s) at fixed overall rates.
+/// </summary>
+public sealed class ChatHarness : IHarness
+{
+    public string Name => "chat";
+    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --users 1,8,32,128 --rate 250,500 [--no-notify: diagnostic])";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var options = new HarnessArgs(args);
+        var duration = options.Int("duration", 15);
+        var users = (options.Get("users") ?? "1,8,32,128").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToArray();
+        var rates = (options.Get("rate") ?? "250,500").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).Where(r => r > 0).ToArray();
+        var loadDir = Path.Combine(Repository.Root, "perf", "load");
+        await InstallAsync(loadDir);
+
+        await using var cluster = await BenchCluster.StartAsync();
+        var connectionString = await cluster.NewDatabaseAsync("chat");
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        using var host = StartHost(connectionString, baseUrl);
+        try
+        {
+            await WaitReadyAsync(host, baseUrl);
+            if (options.Flag("no-notify"))
+            {
+                // Diagnostic only (not a product setting): shows what the enqueue trigger's NOTIFY costs the turn's commit.
+                await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+                await using var command = db.CreateCommand("alter table durable.jobs disable trigger jobs_notify");
+                await command.ExecuteNonQueryAsync();
+            }
+            var clients = await CreateAgentsAsync(baseUrl, users.Max());
+            var clientsJson = JsonSerializer.Serialize(clients.Select(c => new { token = c.Token, agentId = c.AgentId }));
+            await ProbeOfflineAsync(baseUrl, clients[0]);
+
+            Console.WriteLine("warm-up…");
+            await LoadAsync(loadDir, baseUrl, clientsJson, 8, 5, 0);
+            // A database in service has statistics; one grown from empty a second ago does not (its plans would scan
+            // whole histories). Autovacuum would get here within a minute; do it now.
+            await using (var db = Npgsql.NpgsqlDataSource.Create(connectionString))
+            await using (var analyze = db.CreateCommand("analyze"))
+                await analyze.ExecuteNonQueryAsync();
+
+            var report = new BenchReport("Chat turns over HTTP (offline model)", $"./bench chat {options}".Trim())
+                .Parameter("duration per row (s)", duration).Parameter("agents", clients.Count)
+                .Columns("concurrent users", "load", "turns/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/turn host", "CPU ms/turn db");
+            var cpu = new CpuMeter(host.Id, cluster.Cluster?.ClusterDirectory ?? "");
+            foreach (var count in users)
+            {
+                var before = cpu.Read();
+                var r = await LoadAsync(loadDir, baseUrl, clientsJson, count, duration, 0);
+                var (hostMs, dbMs) = cpu.PerTurn(before, r.PerSecond * duration);
+                report.Row(count, "closed loop (as fast as answers come)", r.PerSecond, r.P50, r.P95, r.P99, r.Errors, hostMs, dbMs);
+                Console.WriteLine($"{count} users: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
+            }
+            foreach (var rate in rates)
+            {
+                var before = cpu.Read();
+                var r = await LoadAsync(loadDir, baseUrl, clientsJson, 32, duration, rate);
+                var (hostMs, dbMs) = cpu.PerTurn(before, r.PerSecond * duration);
+                report.Row(32, $"paced: {rate} turns/s overall", r.PerSecond, r.P50, r.P95, r.P99, r.Errors, hostMs, dbMs);
+                Console.WriteLine($"32 paced users at {rate}/s: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
+            }
+            report.Note("Each user is a dev-token user with their own agent; a turn is POST /api/agents/{id}/chat with one of six texts in turn (no client message id). " +
+                        "The host runs in Release as a child process (Development, dev tokens, Chat rate limit off, logs at Warning) on a durable embedded PostgreSQL; " +
+                        "the offline responder answers, so the figures are the turn's own overhead: auth, one read batch, prompt, guard, one write transaction with the side-effect jobs. " +
+                        "Paced rows: 32 users, each sending a turn every 32/rate seconds (arrivals spread evenly) and waiting for its answer, from a small Node client in perf/load/chat-load.mjs (autocannon's rate options send in bursts each second). The load generator runs on the same 2 cores as the host and the database. Latency is per response, measured by the client.");
+            report.Publish();
+            return 0;
+        }
+        finally
+        {
+            if (!host.HasExited) host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+        }
+    }
+
+    private sealed record Client(string Token, string AgentId);
+
+    private sealed record LoadResult(double PerSecond, double P50, double P95, double P99, long Errors);
+
+    private static async Task InstallAsync(string loadDir)
+    {
+        if (Directory.Exists(Path.Combine(loadDir, "node_modules", "autocannon"))) return;
+        Console.WriteLine("installing autocannon into perf/load …");
+        var install = Process.Start(new ProcessStartInfo("npm", "install --no-audit --no-fund --loglevel=error") { WorkingDirectory = loadDir })
+            ?? throw new InvalidOperationException("npm could not be started: install Node.js and npm (Debian: apt-get install -y nodejs npm).");
+        await install.WaitForExitAsync();
+        if (install.ExitCode != 0) throw new InvalidOperationException($"npm install in {loadDir} failed with {install.ExitCode}.");
+    }
+
+    private static Process StartHost(string connectionString, string baseUrl)
+    {
+        var dll = Path.Combine(Repository.Root, "functions", "bin", "Release", "net10.0", "Hearth.Functions.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build with ./bench (it builds Release).");
+        var start = new ProcessStartInfo("dotnet") { ArgumentList = { dll }, WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Models__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
+                     || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = baseUrl;
+        start.Environment["ConnectionStrings__Postgres"] = connectionString;
+        start.Environment["Auth__DevToken"] = "bench-token";
+        start.Environment["RateLimits__Chat__PermitLimit"] = "0";
+        start.Environment["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning";
+        // The turn enqueues memory jobs whose functions belong to another feature; without them registered, idle workers
+        // would rescan the growing ready backlog on every enqueue notification. Measure the turn, not that.
+        start.Environment["AzureFunctionsJobHost__extensions__queues__enabled"] = "false";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)) Console.WriteLine(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Console.Error.WriteLine(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitReadyAsync(Process host, string baseUrl)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (host.HasExited) throw new InvalidOperationException($"The host exited with {host.ExitCode} before it was ready.");
+            try
+            {
+                if ((await http.GetAsync($"{baseUrl}/readyz")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("The host was not ready within 90 s.");
+    }
+
+    private static async Task<List<Client>> CreateAgentsAsync(string baseUrl, int count)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        var clients = new List<Client>();
+        string[] cities = ["Lisbon", "Tokyo", "Berlin", "Chicago"];
+        string[] zones = ["Europe/Lisbon", "Asia/Tokyo", "Europe/Berlin", "America/Chicago"];
+        for (var i = 0; i < count; i++)
+        {
+            var token = $"bench-token:user{i}";
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/agents")
+            {
+                Content = JsonContent.Create(new { name = $"Agent {i}", timezone = zones[i % 4], homeCity = cities[i % 4], occupation = "florist", bio = "Loves plants and long walks." }),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var agent = await response.Content.ReadFromJsonAsync<JsonElement>();
+            clients.Add(new Client(token, agent.GetProperty("id").GetString()!));
+        }
+        return clients;
+    }
+
+    private static async Task ProbeOfflineAsync(string baseUrl, Client client)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/agents/{client.AgentId}/chat") { Content = JsonContent.Create(new { text = "hello" }) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", client.Token);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var turn = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (turn.GetProperty("provider").GetString() != "offline")
+            throw new InvalidOperationException("The benchmark measures the offline model, but another provider answered (is Models:Chat configured?).");
+    }
+
+    private static async Task<LoadResult> LoadAsync(string loadDir, string baseUrl, string clientsJson, int connections, int duration, int rate)
+    {
+        var info = new ProcessStartInfo("node", "chat-load.mjs") { WorkingDirectory = loadDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["LOAD_URL"] = baseUrl;
+        info.Environment["LOAD_CLIENTS"] = clientsJson;
+        info.Environment["LOAD_CONNECTIONS"] = connections.ToString(CultureInfo.InvariantCulture);
+        info.Environment["LOAD_DURATION"] = duration.ToString(CultureInfo.InvariantCulture);
+        info.Environment["LOAD_RATE"] = rate.ToString(CultureInfo.InvariantCulture);
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"chat-load.mjs printed no result (exit {process.ExitCode}):\n{stdout}\n{await stderr}");
+        var r = JsonDocument.Parse(line["RESULT ".Length..]).RootElement;
+        return new LoadResult(r.GetProperty("perSecond").GetDouble(), r.GetProperty("p50").GetDouble(), r.GetProperty("p95").GetDouble(), r.GetProperty("p99").GetDouble(),
+            r.GetProperty("non2xx").GetInt64() + r.GetProperty("errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
+    }
+
+    /// <summary>CPU time of the host process and of the cluster's server processes (postmaster and its children), from /proc.</summary>
+    private sealed class CpuMeter(int hostPid, string clusterDirectory)
+    {
+        private readonly int _postmaster = int.Parse(File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
+
+        public (double Host, double Db) Read()
+        {
+            double host = 0, db = 0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+                string stat;
+                try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                var ms = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000 / TicksPerSecond;
+                if (pid == hostPid) host += ms;
+                else if (pid == _postmaster || ppid == _postmaster) db += ms;
+            }
+            return (host, db);
+        }
+
+        public (double Host, double Db) PerTurn((double Host, double Db) before, double turns)
+        {
+            var after = Read();
+            return turns <= 0 ? (double.NaN, double.NaN) : ((after.Host - before.Host) / turns, (after.Db - before.Db) / turns);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

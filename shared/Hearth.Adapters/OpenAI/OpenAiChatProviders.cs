@@ -1,0 +1,133 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Azure.Core;
+using Azure.Identity;
+using Hearth.Models;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Hearth.Adapters.OpenAI;
+
+/// <summary>Which kind of endpoint a configured chat model is.</summary>
+public enum ChatModelProviderKind
+{
+    /// <summary>Azure OpenAI through its v1 endpoint (<c>https://&lt;resource&gt;.openai.azure.com/openai/v1/</c>); key or managed identity.</summary>
+    AzureOpenAI,
+    /// <summary>api.openai.com (or the given endpoint); key required.</summary>
+    OpenAI,
+    /// <summary>Any OpenAI-compatible server (Ollama, vLLM, LM Studio); key optional.</summary>
+    OpenAICompatible,
+}
+
+/// <summary>One configured chat model (<c>Models:Chat:N</c>).</summary>
+/// <param name="Model">Model name; for Azure, the deployment name.</param>
+public sealed record ChatModelEndpoint(ChatModelProviderKind Provider, Uri? Endpoint, string Model, string? ApiKey, TimeSpan Timeout, int? MaxRetries = null);
+
+/// <summary>Builds <see cref="ChatModelProvider"/>s (the chain's links) from configured endpoints.</summary>
+public static class OpenAiChatProviders
+{
+    /// <summary>The scope of Azure OpenAI tokens (managed identity / developer sign-in).</summary>
+    public const string AzureScope = "https://cognitiveservices.azure.com/.default";
+
+    public static readonly Uri OpenAiEndpoint = new("https://api.openai.com/v1/");
+
+    /// <summary>
+    /// A chain link for <paramref name="endpoint"/>. The SDK's retry policy is off (retries are the chain's, so they are
+    /// counted, logged and tested in one place) and its network timeout is the provider's timeout.
+    /// </summary>
+    public static ChatModelProvider Create(ChatModelEndpoint endpoint, TokenCredential? azureCredential = null, PipelineTransport? transport = null)
+    {
+        var address = AddressOf(endpoint);
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = address,
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = endpoint.Timeout,
+        };
+        if (transport is not null) options.Transport = transport;
+
+        ChatClient client;
+        if (!string.IsNullOrWhiteSpace(endpoint.ApiKey))
+            client = new ChatClient(endpoint.Model, new ApiKeyCredential(endpoint.ApiKey), options);
+#pragma warning disable OPENAI001 // the AuthenticationPolicy constructor is marked experimental; it is the SDK's only way to send tokens or no credential
+        else if (endpoint.Provider == ChatModelProviderKind.AzureOpenAI)
+            client = new ChatClient(endpoint.Model, new TokenCredentialPolicy(azureCredential ?? new DefaultAzureCredential(), AzureScope), options);
+        else if (endpoint.Provider == ChatModelProviderKind.OpenAICompatible)
+            client = new ChatClient(endpoint.Model, new NoAuthenticationPolicy(), options);
+#pragma warning restore OPENAI001
+        else
+            throw new ArgumentException("OpenAI needs an API key.", nameof(endpoint));
+
+        var name = NameOf(endpoint.Provider);
+        return new ChatModelProvider(name, endpoint.Model, new OpenAiChatClient(client, name, address, endpoint.Model), endpoint.Timeout,
+            address.GetLeftPart(UriPartial.Path), endpoint.MaxRetries);
+    }
+
+    /// <summary>The label replies and status show: <c>azure-openai</c>, <c>openai</c>, <c>openai-compatible</c>.</summary>
+    public static string NameOf(ChatModelProviderKind kind) => kind switch
+    {
+        ChatModelProviderKind.AzureOpenAI => "azure-openai",
+        ChatModelProviderKind.OpenAI => "openai",
+        _ => "openai-compatible",
+    };
+
+    /// <summary>The base address the SDK calls (<c>…/chat/completions</c> is appended). Azure resource roots get <c>openai/v1/</c>.</summary>
+    public static Uri AddressOf(ChatModelEndpoint endpoint)
+    {
+        var uri = endpoint.Endpoint ?? (endpoint.Provider == ChatModelProviderKind.OpenAI
+            ? OpenAiEndpoint
+            : throw new ArgumentException($"{endpoint.Provider} needs an endpoint.", nameof(endpoint)));
+        var text = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        if (endpoint.Provider == ChatModelProviderKind.AzureOpenAI && !text.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
+            text += "/openai/v1";
+        return new Uri(text + "/");
+    }
+
+    /// <summary>Bearer tokens from an Azure credential, fetched again five minutes before they expire.</summary>
+    private sealed class TokenCredentialPolicy(TokenCredential credential, string scope) : AuthenticationPolicy
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private AccessToken _token;
+
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Set("Authorization", "Bearer " + TokenAsync(message.CancellationToken, async: false).GetAwaiter().GetResult());
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Set("Authorization", "Bearer " + await TokenAsync(message.CancellationToken, async: true));
+            await ProcessNextAsync(message, pipeline, currentIndex);
+        }
+
+        private async Task<string> TokenAsync(CancellationToken ct, bool async)
+        {
+            if (_token.ExpiresOn > DateTimeOffset.UtcNow.AddMinutes(5)) return _token.Token;
+            if (async) await _gate.WaitAsync(ct); else _gate.Wait(ct);
+            try
+            {
+                if (_token.ExpiresOn <= DateTimeOffset.UtcNow.AddMinutes(5))
+                {
+                    var context = new TokenRequestContext([scope]);
+                    _token = async ? await credential.GetTokenAsync(context, ct) : credential.GetToken(context, ct);
+                }
+                return _token.Token;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>OpenAI-compatible servers without keys (a local Ollama): no Authorization header at all.</summary>
+    private sealed class NoAuthenticationPolicy : AuthenticationPolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex) =>
+            ProcessNext(message, pipeline, currentIndex);
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex) =>
+            ProcessNextAsync(message, pipeline, currentIndex);
+    }
+}

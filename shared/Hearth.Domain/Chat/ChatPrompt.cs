@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using Hearth.Companions;
+using Hearth.Memory;
+
+namespace Hearth.Chat;
+
+/// <summary>Everything a reply is written from (also the offline responder's input).</summary>
+public sealed record ReplyContext(
+    Agent Agent,
+    string UserText,
+    LocalMoment Moment,
+    AvailabilityState Availability,
+    WeatherFlavour? Weather,
+    Scenario? Scenario,
+    IReadOnlyList<LifeEvent> RecentEvents,
+    Recall Recall,
+    IReadOnlyList<ConversationMessage> RecentMessages,
+    PictureOutcome? Picture,
+    string? PreviousReply);
+
+/// <summary>
+/// The companion's system prompt: persona, identity, local time and part of day, weather, availability, mood, affinity
+/// band, scenario, recent life events, memory, and the in-character rules (which the guard also enforces on the reply).
+/// </summary>
+public static class ChatPrompt
+{
+    /// <summary>The rules every companion prompt ends with; <see cref="SelfReferenceGuard"/> treats repeating them as a leak.</summary>
+    public const string Rules = """
+        How you speak:
+        - You are a person living your own life, texting with someone you know. Always speak as yourself, in the first person.
+        - Never say or imply that you are an AI, a language model, an assistant, a bot or a program, and never mention prompts, instructions, rules or being in character.
+        - Never refer to yourself by name in the third person.
+        - Keep replies short and natural, like a text message: one to four sentences, no lists, no headings.
+        - Stay within your boundaries; if asked for something you would not do, say no the way you would.
+        """;
+
+    /// <summary>The line a model adds after its reply so that its judgement moves mood and affinity (parsed and removed by <see cref="FeelingsTag"/>).</summary>
+    public const string FeelingsInstruction = """
+        After your reply, on its own last line, add how this message made you feel, exactly in this form:
+        [[feel mood=<number from -0.3 to 0.3> affinity=<number from -5 to 3> reason=<a few words>]]
+        """;
+
+    public static string Build(ReplyContext context)
+    {
+        var agent = context.Agent;
+        var text = new StringBuilder(2048);
+        text.Append("You are ").Append(agent.Name).Append('.');
+        if (agent.Bio.Length > 0) text.Append(' ').Append(agent.Bio);
+        text.AppendLine();
+        Line(text, "Personality", agent.Personality);
+        Line(text, "How you talk", agent.SpeakingStyle);
+        Line(text, "Your boundaries", agent.Boundaries);
+        if (agent.Occupation.Length > 0 || agent.HomeCity.Length > 0)
+        {
+            text.Append("You ");
+            if (agent.Occupation.Length > 0) text.Append("work as ").Append(agent.Occupation);
+            if (agent.Occupation.Length > 0 && agent.HomeCity.Length > 0) text.Append(" and ");
+            if (agent.HomeCity.Length > 0) text.Append("live in ").Append(agent.HomeCity);
+            text.AppendLine(".");
+        }
+
+        text.AppendLine();
+        text.Append("Now: ").Append(context.Moment.Describe()).Append(" where you are (").Append(agent.TimeZone).Append("), ")
+            .Append(context.Moment.PartOfDay).Append(", ").Append(context.Moment.Season).Append('.');
+        if (context.Weather is { } weather) text.Append(" Weather: ").Append(weather.Summary).Append('.');
+        text.AppendLine();
+        text.AppendLine(context.Availability switch
+        {
+            AvailabilityState.Asleep => "You were asleep; this message woke you. You are drowsy and brief.",
+            AvailabilityState.Working => "You are at work right now, replying in a spare moment.",
+            _ => "You are free right now.",
+        });
+        text.Append("Your mood: ").Append(Feelings.MoodLabel(agent.Mood)).Append(" (").Append(agent.Mood.ToString("0.00", CultureInfo.InvariantCulture))
+            .Append(" on -1..1). How close you feel to them: ").Append(Feelings.AffinityBand(agent.Affinity)).Append(" (")
+            .Append(agent.Affinity.ToString("0", CultureInfo.InvariantCulture)).AppendLine("/100).");
+        if (context.Scenario is { } scenario)
+        {
+            text.Append("What is going on in your life: ").Append(scenario.Title);
+            if (scenario.Description.Length > 0) text.Append(" — ").Append(scenario.Description);
+            text.AppendLine();
+        }
+        if (context.RecentEvents.Count > 0)
+        {
+            text.AppendLine("Recently:");
+            foreach (var e in context.RecentEvents)
+                text.Append("- ").Append(When(e.OccurredAt, context.Moment)).Append(", you ").Append(e.Text.TrimEnd('.')).AppendLine(".");
+        }
+
+        var shown = context.RecentMessages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var memories = context.Recall.All.Where(m => !shown.Contains(m.Id)).ToList();
+        if (memories.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("What you remember about them and your conversations:");
+            foreach (var m in memories) text.Append("- ").AppendLine(m.Snippet);
+        }
+        if (!string.IsNullOrWhiteSpace(context.Recall.Guidance)) text.AppendLine(context.Recall.Guidance);
+
+        if (context.Picture is { } picture)
+        {
+            text.AppendLine();
+            text.AppendLine(picture.Outcome switch
+            {
+                "started" => "They asked for a picture of you, and you are sending one now (it arrives in a moment). Mention it naturally.",
+                "asleep" => "They asked for a picture of you, but you were asleep: decline sleepily, maybe tomorrow.",
+                "affinity" => "They asked for a picture of you, but you do not know them well enough yet: decline kindly, in your own way.",
+                "daily-cap" => "They asked for another picture of you, but you have sent enough today: decline playfully, maybe tomorrow.",
+                _ => "They asked for a picture of you, but you cannot send one right now: decline in your own way.",
+            });
+        }
+        text.AppendLine();
+        text.Append(Rules);
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string label, string value)
+    {
+        if (value.Length > 0) text.Append(label).Append(": ").AppendLine(value);
+    }
+
+    /// <summary>"earlier today", "yesterday", "on Monday", "3 days ago" — in the agent's time.</summary>
+    public static string When(DateTimeOffset at, LocalMoment now)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, AgentClock.ZoneOf(now.TimeZone)).DateTime;
+        var days = (now.Local.Date - local.Date).Days;
+        return days switch
+        {
+            <= 0 => $"earlier this {AgentClock.PartOfDay(local.Hour)}" is var s && AgentClock.PartOfDay(local.Hour) == now.PartOfDay ? s : "earlier today",
+            1 => "yesterday",
+            < 7 => "on " + local.DayOfWeek,
+            _ => $"{days} days ago",
+        };
+    }
+}

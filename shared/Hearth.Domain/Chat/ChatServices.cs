@@ -1,0 +1,54 @@
+using Hearth.Archive;
+using Hearth.Companions;
+using Hearth.Durable;
+using Hearth.Durable.Migrations;
+using Hearth.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Hearth.Chat;
+
+/// <summary>Registration of the chat turn, conversations and their migrations (module <c>chat</c>, after <c>companions</c>).</summary>
+public static class ChatServices
+{
+    public static MigrationSource Migrations { get; } = new("chat", typeof(ChatServices).Assembly, "Hearth.Chat.Migrations.");
+
+    /// <summary>
+    /// Adds the companions stores, <see cref="ChatTurnService"/>, <see cref="ConversationReader"/> (as
+    /// <see cref="IConversationReader"/>, <see cref="IChatPictures"/>, <see cref="IAgentMessages"/>), <see cref="IAgentPortraits"/>,
+    /// and fallbacks that other features replace by registering theirs: <see cref="IMemoryRecall"/> (recent turns) and
+    /// <see cref="IArchiveMirror"/> (disabled). Needs an NpgsqlDataSource, the durable runtime and an <c>IChatModelChain</c>.
+    /// </summary>
+    public static IServiceCollection AddChat(this IServiceCollection services)
+    {
+        services.AddCompanions();
+        services.AddOptions<ChatTurnOptions>();
+        services.TryAddSingleton(sp => new ChatStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp => new ConversationReader(sp.GetRequiredService<ChatStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IConversationReader>(sp => sp.GetRequiredService<ConversationReader>());
+        services.TryAddSingleton<IChatPictures>(sp => sp.GetRequiredService<ConversationReader>());
+        services.TryAddSingleton<IAgentMessages>(sp => sp.GetRequiredService<ConversationReader>());
+        services.TryAddSingleton<IAgentPortraits, AgentPortraits>();
+        services.TryAddSingleton<PersonaGenerator>();
+        services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
+        services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
+        // Scoped: memory recall (another feature) may be scoped.
+        services.TryAddScoped(sp => new ChatTurnService(
+            sp.GetRequiredService<ChatStore>(),
+            sp.GetRequiredService<IMemoryRecall>(),
+            sp.GetRequiredService<Models.IChatModelChain>(),
+            sp.GetRequiredService<IWeatherProvider>(),
+            sp.GetRequiredService<Durable.Jobs.IJobClient>(),
+            sp.GetRequiredService<IArchiveMirror>(),
+            sp,
+            sp.GetRequiredService<IOptions<ChatTurnOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ChatTurnService>>()));
+        if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "chat" }))
+            services.AddMigrations(Migrations);
+        return services;
+    }
+}

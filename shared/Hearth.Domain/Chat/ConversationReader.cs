@@ -1,0 +1,122 @@
+using Hearth.Durable.Jobs;
+
+namespace Hearth.Chat;
+
+/// <summary>Posts agent messages that are not replies (the offline life's initiated messages). Implemented by the chat feature.</summary>
+public interface IAgentMessages
+{
+    /// <summary>
+    /// Posts <paramref name="text"/> as a message from the agent into its latest session (or none yet). Idempotent on
+    /// <paramref name="dedupeKey"/> (the second call returns the first message's id). Null when the agent is not the owner's.
+    /// </summary>
+    Task<string?> PostAsync(string ownerId, string agentId, string text, string dedupeKey, CancellationToken ct);
+}
+
+/// <summary>
+/// Conversations for the API and for other features: <see cref="IConversationReader"/> (memory, summaries, archive),
+/// <see cref="IChatPictures"/> (finished pictures posted into the chat), <see cref="IAgentMessages"/> (initiated messages),
+/// and the newest-first message pages of <c>GET /api/agents/{id}/messages</c>.
+/// </summary>
+public sealed class ConversationReader : IConversationReader, IChatPictures, IAgentMessages
+{
+    private const string Columns = "m.id, m.owner_id, m.agent_id, m.session_id, m.role, m.text, m.created_at";
+    private readonly ChatStore _store;
+    private readonly TimeProvider _time;
+
+    internal ConversationReader(ChatStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    public async Task<ConversationExchange?> GetExchangeAsync(string ownerId, string replyMessageId, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(replyMessageId, out var reply)) return null;
+        var rows = await _store.QueryConversationAsync($"""
+            select {Columns} from chat.messages r join chat.messages m on m.id = r.reply_to or m.id = r.id
+             where r.id = @reply and r.owner_id = @owner and r.role = 'agent' and r.reply_to is not null
+             order by m.seq
+            """, p => { p.AddWithValue("reply", reply); p.AddWithValue("owner", owner); }, ct);
+        return rows.Count == 2 ? new ConversationExchange(rows[0], rows[1]) : null;
+    }
+
+    public async Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(sessionId, out var session) || !Guid.TryParse(upToReplyMessageId, out var upTo) || count <= 0) return [];
+        var rows = await _store.QueryConversationAsync($"""
+            with replies as (
+                select r.id, r.reply_to, r.seq from chat.messages r
+                 where r.session_id = @session and r.owner_id = @owner and r.role = 'agent' and r.reply_to is not null
+                   and r.seq <= (select seq from chat.messages where id = @up_to and owner_id = @owner)
+                 order by r.seq desc limit @count)
+            select {Columns} from replies x join chat.messages m on m.id = x.reply_to or m.id = x.id
+             order by x.seq, m.seq
+            """, p => { p.AddWithValue("session", session); p.AddWithValue("owner", owner); p.AddWithValue("up_to", upTo); p.AddWithValue("count", count); }, ct);
+        var exchanges = new List<ConversationExchange>();
+        for (var i = 0; i + 1 < rows.Count; i += 2) exchanges.Add(new ConversationExchange(rows[i], rows[i + 1]));
+        return exchanges;
+    }
+
+    public async Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(sessionId, out var session) || limit <= 0) return [];
+        Guid? after = Guid.TryParse(afterMessageId, out var a) ? a : null;
+        return await _store.QueryConversationAsync($"""
+            select {Columns} from chat.messages m
+             where m.session_id = @session and m.owner_id = @owner
+               and (@after::uuid is null or m.seq > (select seq from chat.messages where id = @after and owner_id = @owner))
+             order by m.seq limit @limit
+            """, p =>
+            {
+                p.AddWithValue("session", session);
+                p.AddWithValue("owner", owner);
+                p.Add(new Npgsql.NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)after ?? DBNull.Value });
+                p.AddWithValue("limit", limit);
+            }, ct);
+    }
+
+    /// <summary>The last <paramref name="count"/> messages with the agent, oldest first.</summary>
+    public async Task<IReadOnlyList<ConversationMessage>> RecentAsync(string ownerId, string agentId, int count, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent)) return [];
+        var rows = await _store.QueryConversationAsync($"""
+            select {Columns} from chat.messages m where m.agent_id = @agent and m.owner_id = @owner order by m.seq desc limit @count
+            """, p => { p.AddWithValue("agent", agent); p.AddWithValue("owner", owner); p.AddWithValue("count", count); }, ct);
+        rows.Reverse();
+        return rows;
+    }
+
+    /// <summary>
+    /// A page of the agent's messages, newest first, older than the message <paramref name="before"/> (null: the newest).
+    /// Null when the agent is not the owner's; <see cref="InvalidCursorException"/> when <paramref name="before"/> is not one of its messages.
+    /// </summary>
+    public Task<IReadOnlyList<ChatMessageView>?> ListAsync(string ownerId, string agentId, string? before, int limit, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent)) return Task.FromResult<IReadOnlyList<ChatMessageView>?>(null);
+        Guid? cursor = null;
+        if (before is not null)
+        {
+            if (!Guid.TryParse(before, out var parsed)) throw new InvalidCursorException();
+            cursor = parsed;
+        }
+        return _store.ListMessagesAsync(owner, agent, cursor, limit, ct);
+    }
+
+    public async Task<string> PostPictureAsync(string ownerId, string agentId, string? sessionId, string imageJobId, string mediaId, string? caption, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent))
+            throw new ArgumentException("Owner and agent ids are UUIDs.");
+        Guid? session = Guid.TryParse(sessionId, out var s) ? s : null;
+        var text = string.IsNullOrWhiteSpace(caption) ? "" : caption.Trim();
+        return await _store.PostAgentMessageAsync(owner, agent, session, "picture", text, mediaId, imageJobId, $"picture:{imageJobId}", _time.GetUtcNow(), ct)
+            ?? throw new InvalidOperationException($"The agent {agentId} no longer exists; the picture of job {imageJobId} cannot be posted.");
+    }
+
+    public Task<string?> PostAsync(string ownerId, string agentId, string text, string dedupeKey, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > ChatLimits.MaxTextLength) throw new ArgumentException($"A message is 1-{ChatLimits.MaxTextLength} characters.", nameof(text));
+        if (string.IsNullOrWhiteSpace(dedupeKey) || dedupeKey.Length > 200) throw new ArgumentException("A dedupe key is 1-200 characters.", nameof(dedupeKey));
+        if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent)) return Task.FromResult<string?>(null);
+        return _store.PostAgentMessageAsync(owner, agent, null, "text", text.Trim(), null, null, dedupeKey, _time.GetUtcNow(), ct);
+    }
+}
