@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Hearth.Durable;
 using Hearth.Durable.Orchestrations;
 using Hearth.Functions.Memory;
 using Hearth.Memory;
@@ -68,9 +69,8 @@ public static class DocumentsApi
         }
 
         var importId = "imp_" + Guid.CreateVersion7().ToString("N");
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var (count, problems) = await imports.StageAsync(tx, importId, input, MaxProblems, ct);
+        await using var tx = await db.BeginDurableAsync(ct);
+        var (count, problems) = await imports.StageAsync(tx.Transaction, importId, input, MaxProblems, ct);
         if (problems.Count > 0)
         {
             await tx.RollbackAsync(ct);
@@ -83,7 +83,7 @@ public static class DocumentsApi
         }
         await orchestrations.StartAsync(DocumentImportOrchestration.Name,
             new DocumentImportInput(importId, user.Id, count, options.ImportBatchSize, options.ImportParallelism),
-            new StartOptions { InstanceId = importId, Owner = user.Id }, tx, ct);
+            new StartOptions { InstanceId = importId, Owner = user.Id }, tx.Transaction, ct);
         await tx.CommitAsync(ct);
         var url = $"/api/documents/imports/{importId}";
         return TypedResults.Accepted(url, new AcceptedResponse(importId, url));

@@ -4,6 +4,7 @@ using Hearth.Functions.Documents;
 using Hearth.Functions.Status;
 using Hearth.Memory;
 using Hearth.Search;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Memory;
@@ -23,6 +24,8 @@ public static class MemoryModule
         // Built from the final configuration when first needed; the settings check has named any bad key by then (exit 78).
         builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemorySettings>>().Value.ToOptions(
             sp.GetRequiredService<IConfiguration>().GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
+        // Summaries and suggestions use the chat's model chain when a provider is configured (rules otherwise).
+        builder.Services.TryAddSingleton<IMemoryModel>(sp => new ChainMemoryModel(sp.GetRequiredService<Hearth.Models.IChatModelChain>()));
         builder.Services.AddDurable()
             .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
             .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)
@@ -35,15 +38,19 @@ public static class MemoryModule
 }
 
 /// <summary>How memory is set up (no user data): whether summaries and suggestions use a model, the collections.</summary>
-internal sealed class MemoryStatusProvider(MemoryModelAccess models, MemoryOptions options) : IStatusContributor
+internal sealed class MemoryStatusProvider(IServiceProvider services, MemoryOptions options) : IStatusContributor
 {
     public string Name => "memory";
 
     public Task<object?> DescribeAsync(CancellationToken ct) => Task.FromResult<object?>(new
     {
-        summaries = models.Model is null ? "rules" : "model",
-        suggestions = models.Model is null ? "rules" : "model",
+        // "model" when the chat's chain has a provider; the rules otherwise (and whenever the model does not answer).
+        summaries = UsesModel ? "model" : "rules",
+        suggestions = UsesModel ? "model" : "rules",
         domains = options.Domains.Select(d => new { d.Name, d.Collection }).ToList(),
         documentsCollection = options.DocumentsCollection,
     });
+
+    private bool UsesModel => services.GetService<IMemoryModel>() is not ChainMemoryModel
+        || services.GetService<Hearth.Models.IChatModelChain>() is { Providers.Count: > 0 };
 }

@@ -1,4 +1,5 @@
 using Hearth.Chat;
+using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Search;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,11 +35,10 @@ public sealed class SessionSummarizer(
         if (last.Count == 0) return null;
         var message = last[0];
         var request = new SessionSummaryRequested(ownerId, message.AgentId, sessionId, message.Id, message.CreatedAt);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var id = await store.RequestAsync(ownerId, message.AgentId, sessionId, message.Id, tx, ct);
+        await using var tx = await db.BeginDurableAsync(ct);
+        var id = await store.RequestAsync(ownerId, message.AgentId, sessionId, message.Id, tx.Transaction, ct);
         await jobs.EnqueueAsync(ChatQueues.SummariseSession, request,
-            new EnqueueOptions { Owner = ownerId, UniqueKey = $"{sessionId}:{message.Id}" }, tx, ct);
+            new EnqueueOptions { Owner = ownerId, UniqueKey = $"{sessionId}:{message.Id}" }, tx.Transaction, ct);
         await tx.CommitAsync(ct);
         return id;
     }
