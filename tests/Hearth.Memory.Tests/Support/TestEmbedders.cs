@@ -4,10 +4,11 @@ using Microsoft.Extensions.AI;
 namespace Hearth.Memory.Tests.Support;
 
 /// <summary>
-/// The hashing embedder behind a gate: texts containing <see cref="Marker"/> wait until <see cref="Release"/> (a
-/// deliberately slow embedder); <see cref="Entered"/> completes when one is waiting. Everything else embeds at once.
+/// The hashing embedder behind a gate: texts containing <see cref="Marker"/> (and matching <paramref name="blocks"/>, when
+/// given) wait until <see cref="Release"/> (a deliberately slow embedder); <see cref="Entered"/> completes when one is
+/// waiting. Everything else embeds at once.
 /// </summary>
-public sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class GatedEmbedder(Func<string, bool>? blocks = null) : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string Marker = "slowmarker";
     private readonly HashingEmbeddingGenerator _inner = new();
@@ -23,7 +24,7 @@ public sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = values.ToList();
-        if (list.Any(v => v.Contains(Marker, StringComparison.OrdinalIgnoreCase)))
+        if (list.Any(v => v.Contains(Marker, StringComparison.OrdinalIgnoreCase) && (blocks is null || blocks(v))))
         {
             _entered.TrySetResult();
             await _gate.Task.WaitAsync(cancellationToken);
