@@ -95,6 +95,31 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Hybrid_beats_each_of_its_halves_at_recall_5_on_the_shipped_dataset()
+    {
+        var dataset = ShippedDataset();
+        var (code, output, error) = await RunAsync(new EvalCommand(), "eval", "retrieval", "--dataset", dataset, "--mode", "all", "--json",
+            "--connection", await TestPostgres.CreateDatabaseAsync());
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        double RecallAt5(string mode) => json.RootElement.GetProperty(mode).GetProperty("overall").GetProperty("recall@5").GetDouble();
+        Assert.True(json.RootElement.GetProperty("hybrid").GetProperty("overall").GetProperty("questions").GetInt32() >= 30);
+        Assert.True(RecallAt5("hybrid") > RecallAt5("bm25"), $"hybrid {RecallAt5("hybrid")} vs bm25 {RecallAt5("bm25")}");
+        Assert.True(RecallAt5("hybrid") > RecallAt5("vector"), $"hybrid {RecallAt5("hybrid")} vs vector {RecallAt5("vector")}");
+    }
+
+    /// <summary>eval/hearth-memory-eval.json of this checkout (the dataset the README's scores are for).</summary>
+    private static string ShippedDataset()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "eval", "hearth-memory-eval.json");
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException("eval/hearth-memory-eval.json not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public async Task Eval_retrieval_refuses_a_file_that_is_not_longmemeval_with_exit_code_2()
     {
         var path = Path.Combine(Path.GetTempPath(), $"hearth-eval-bad-{Guid.NewGuid():N}.json");
