@@ -25,7 +25,7 @@ public static class MemoryModule
         builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemorySettings>>().Value.ToOptions(
             sp.GetRequiredService<IConfiguration>().GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
         // Summaries and suggestions use the chat's model chain when a provider is configured (rules otherwise).
-        builder.Services.TryAddSingleton<IMemoryModel>(sp => new ChainMemoryModel(sp.GetRequiredService<Hearth.Models.IChatModelChain>()));
+        builder.Services.TryAddSingleton<IMemoryModel>(sp => new ChainMemoryModel(sp.GetService<Hearth.Models.IChatModelChain>()));
         builder.Services.AddDurable()
             .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
             .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)
@@ -51,6 +51,10 @@ internal sealed class MemoryStatusProvider(IServiceProvider services, MemoryOpti
         documentsCollection = options.DocumentsCollection,
     });
 
-    private bool UsesModel => services.GetService<IMemoryModel>() is not ChainMemoryModel
-        || services.GetService<Hearth.Models.IChatModelChain>() is { Providers.Count: > 0 };
+    private bool UsesModel => services.GetService<IMemoryModel>() switch
+    {
+        null => false,
+        ChainMemoryModel chain => chain.HasModel,
+        _ => true,
+    };
 }

@@ -84,6 +84,18 @@ public sealed class ExtractionTests
     }
 
     [Fact]
+    public async Task Without_the_chat_or_a_configured_provider_the_chain_model_answers_nothing_and_the_rules_decide()
+    {
+        var withoutChat = new ChainMemoryModel(null);
+        Assert.False(withoutChat.HasModel);
+        Assert.Null(await withoutChat.CompleteAsync(ModelSuggestionExtractor.Purpose, "system", "I live in Oslo.", CancellationToken.None));
+
+        var (candidates, origin) = await new ModelSuggestionExtractor(withoutChat, new RuleSuggestionExtractor(), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelSuggestionExtractor>.Instance)
+            .ExtractAsync(Exchange("I live in Oslo.", "Nice city."), CancellationToken.None);
+        Assert.Equal(("rules", "Lives in Oslo"), (origin, Assert.Single(candidates).Text));
+    }
+
+    [Fact]
     public void The_rule_summary_names_topics_decisions_and_action_items()
     {
         var messages = new[]
