@@ -1,5 +1,6 @@
 using Hearth.Functions.Chat;
 using Hearth.Functions.Management;
+using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
 using Hearth.Functions.Skills;
@@ -15,6 +16,7 @@ builder.AddSearch();          // search engine and embedder shared by memory and
 builder.AddSkills();          // skill library: versions, bulk ingest, search, compose, checkout, archive mirror
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
+builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -25,6 +27,7 @@ app.MapManagementApi();
 app.MapSkillsApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
+app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
