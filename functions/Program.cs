@@ -1,5 +1,6 @@
 using Hearth.Functions.Chat;
 using Hearth.Functions.Management;
+using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
 using Hearth.Functions.Skills;
@@ -17,6 +18,7 @@ builder.AddSkills();          // skill library: versions, bulk ingest, search, c
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddWeb();             // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
+builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.MapSkillsApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.MapWeb();                 // /, /admin, /web/config.json and the static files
+app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
