@@ -122,6 +122,16 @@ public sealed class SecretsInLogsTests : IAsyncLifetime
                     new StringContent("{}", Encoding.UTF8, "application/json"));
                 Assert.Equal(HttpStatusCode.Unauthorized, webhook.StatusCode);
             }
+            // A chunked body (no Content-Length) over the limit is cut off while read, on the real server: 413, nothing stored.
+            using (var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes($$"""{"name":"{{new string('x', 2 * 1024 * 1024)}}","timezone":"UTC"}"""))))
+            {
+                chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/agents") { Content = chunked };
+                request.Headers.TransferEncodingChunked = true;
+                using var tooLarge = await alice.SendAsync(request);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+                Assert.Equal(1, (await alice.GetFromJsonAsync<JsonElement>("/api/agents")).GetProperty("items").GetArrayLength());
+            }
             using var admin = Client(baseUrl, DevToken);
             Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/status")).StatusCode);
             var status = await admin.GetStringAsync("/api/status");
