@@ -154,6 +154,42 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task Malformed_or_mistyped_bodies_on_every_route_that_takes_one_are_4xx_never_500()
+    {
+        var alice = await host.AliceAsync();
+        var operations = await host.OperationsAsync();
+        var random = new Random(20261121);
+        var bytes = new byte[512];
+        random.NextBytes(bytes);
+        (string Body, string ContentType)[] bodies =
+        [
+            ("{", "application/json"), ("[]", "application/json"), ("null", "application/json"), ("\"text\"", "application/json"),
+            ("123", "application/json"), ("""{"name":{},"text":[],"timezone":1,"prompt":{"a":1},"availability":"x"}""", "application/json"),
+            ("""{"text":"hi","text":"twice"}""", "application/json"), (new string('[', 5000), "application/json"),
+            ("{\"text\":\"\uD800\"}", "application/json"), (System.Text.Encoding.Latin1.GetString(bytes), "application/json"),
+            ("text=hi", "application/x-www-form-urlencoded"), ("hi", "text/plain"),
+        ];
+        var failures = new List<string>();
+        var checkedRoutes = 0;
+
+        foreach (var operation in operations.Where(o => o.RequiresToken && o.Method is "POST" or "PUT" or "PATCH"))
+        {
+            var client = operation.AdminOnly ? host.Admin : host.Alice;
+            var path = operation.Fill(name => RealValue(operation, name, alice));
+            checkedRoutes++;
+            foreach (var (body, contentType) in bodies)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(operation.Method), path) { Content = new StringContent(body, System.Text.Encoding.UTF8, contentType) };
+                using var response = await client.SendAsync(request);
+                if ((int)response.StatusCode >= 500) failures.Add($"{operation} with {Show(body)} as {contentType}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(40)));
+        Assert.True(checkedRoutes >= 10, $"only {checkedRoutes} routes take a body");
+    }
+
     private static string RealValue(ApiOperation operation, string name, AliceWorld alice) => (operation.Path, name) switch
     {
         (_, "agentId") => alice.AgentId,
