@@ -197,6 +197,9 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         (_, "jobId") => alice.PictureJobId,
         (var p, "id") when p.StartsWith("/api/orchestrations/", StringComparison.Ordinal) => alice.PictureJobId,
         (var p, "id") when p.StartsWith("/media/", StringComparison.Ordinal) => alice.MediaId,
+        (var p, "id") when p.StartsWith("/api/skills/files/", StringComparison.Ordinal) => alice.SkillFileId ?? "x",
+        (var p, "id") when p.StartsWith("/api/skills/sections/", StringComparison.Ordinal) => alice.SkillSectionId ?? "x",
+        (var p, "id") when p.StartsWith("/api/skills/runs/", StringComparison.Ordinal) => alice.SkillRunId ?? "x",
         _ => "x",
     };
 

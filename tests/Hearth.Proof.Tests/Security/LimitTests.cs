@@ -25,6 +25,7 @@ public sealed class LimitedHost : ProofHost
             settings["RateLimits:Chat:Window"] = "00:10:00";
             settings["RateLimits:Pictures:PermitLimit"] = Permits.ToString();
             settings["RateLimits:Pictures:Window"] = "00:10:00";
+            settings["Skills:MaxUploadBytes"] = "2097152"; // the body-limit test builds a body one byte over each limit
             return settings;
         }
     }

@@ -34,6 +34,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["RequestPicture"] = """{"prompt":"a stolen selfie"}""",
         ["UpdateMe"] = """{"displayName":"Bob"}""",
         ["TerminateOrchestration"] = """{"reason":"not yours"}""",
+        ["ReplaceSkillSection"] = "# Replaced by someone else\n",
     };
 
     private static string Key(ApiOperation operation) => $"{operation.Method} {operation.Path}";
@@ -48,6 +49,9 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         (var p, "name") when p.StartsWith("/api/orchestrations/", StringComparison.Ordinal) => "proof-event",
         (var p, "id") when p.StartsWith("/api/admin/jobs/", StringComparison.Ordinal) => "1",
         (var p, "id") when p.StartsWith("/media/", StringComparison.Ordinal) => alice.MediaId,
+        (var p, "id") when p.StartsWith("/api/skills/files/", StringComparison.Ordinal) => alice.SkillFileId,
+        (var p, "id") when p.StartsWith("/api/skills/sections/", StringComparison.Ordinal) => alice.SkillSectionId,
+        (var p, "id") when p.StartsWith("/api/skills/runs/", StringComparison.Ordinal) => alice.SkillRunId,
         _ => null,
     };
 
@@ -155,7 +159,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
     public async Task Lists_and_reads_without_ids_never_show_another_users_things()
     {
         var (alice, operations) = await SetupAsync();
-        string[] secrets = [alice.UserId, alice.AgentId, alice.PictureJobId, alice.MediaId, alice.ReplyId, "Alma", "Moving house"];
+        var secrets = alice.Secrets.ToList();
         var failures = new List<string>();
 
         foreach (var operation in operations.Where(o => o.Method == "GET" && o.RequiresToken && !o.AdminOnly && !o.PathParameters.Any()))

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Durable.Orchestrations;
@@ -6,7 +7,22 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Hearth.Proof.Tests.Security;
 
 /// <summary>What alice owns, for bob to try to reach.</summary>
-public sealed record AliceWorld(string UserId, string AgentId, string PictureJobId, string MediaId, string ReplyId);
+public sealed record AliceWorld(string UserId, string AgentId, string PictureJobId, string MediaId, string ReplyId)
+{
+    /// <summary>Alice's skill file, one of its sections and an ingest run (null while the host has no skills routes).</summary>
+    public string? SkillFileId { get; init; }
+
+    public string? SkillSectionId { get; init; }
+
+    public string? SkillRunId { get; init; }
+
+    /// <summary>Strings only alice's data contains.</summary>
+    public IEnumerable<string> Secrets =>
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof" }
+            .Where(s => s is not null)!;
+
+    public const string SkillPath = "alice/secret-notes.md";
+}
 
 /// <summary>The proof host with alice's things made once for the class.</summary>
 public sealed class SecurityHost : ProofHost
@@ -40,11 +56,29 @@ public sealed class SecurityHost : ProofHost
             var picture = await alice.GetFromJsonAsync<JsonElement>($"/api/images/{job}");
             Assert.Equal("succeeded", picture.GetProperty("status").GetString());
             var media = picture.GetProperty("images")[0].GetProperty("mediaId").GetString()!;
-            return _alice = new AliceWorld(userId, agent, job, media, turn.GetProperty("reply").GetProperty("id").GetString()!);
+            var world = new AliceWorld(userId, agent, job, media, turn.GetProperty("reply").GetProperty("id").GetString()!);
+            if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
+            return _alice = world;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>A skill file of alice's (two sections) and a finished bulk ingest run.</summary>
+    private static async Task<AliceWorld> WithSkillsAsync(HttpClient alice, AliceWorld world)
+    {
+        using var content = new ByteArrayContent("# Bees of the north roof\n\nWhere the hives are.\n\n## Winter\n\nFeed them sugar.\n"u8.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var stored = await alice.PostAsync($"/api/skills/files?path={Uri.EscapeDataString(AliceWorld.SkillPath)}", content);
+        Assert.True(stored.IsSuccessStatusCode, $"alice's skill file: {(int)stored.StatusCode} {await stored.Content.ReadAsStringAsync()}");
+        var fileId = (await stored.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("file").GetProperty("id").GetString()!;
+        var tree = await alice.GetFromJsonAsync<JsonElement>($"/api/skills/files/{fileId}/tree");
+        var sectionId = tree.GetProperty("sections")[0].GetProperty("id").GetString()!;
+        using var ingest = await alice.PostAsJsonAsync("/api/skills/ingest", new { files = new[] { new { path = "alice/ingested.md", content = "# Ingested\n\nText.\n" } } });
+        Assert.True(ingest.StatusCode == System.Net.HttpStatusCode.Accepted, $"alice's ingest: {(int)ingest.StatusCode} {await ingest.Content.ReadAsStringAsync()}");
+        var runId = (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return world with { SkillFileId = fileId, SkillSectionId = sectionId, SkillRunId = runId };
     }
 }
