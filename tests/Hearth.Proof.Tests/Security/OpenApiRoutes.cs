@@ -22,10 +22,10 @@ public sealed record ApiOperation(string Method, string Path, string OperationId
     }
 
     /// <summary>A request for this operation, with a JSON body when the operation takes one.</summary>
-    public HttpRequestMessage Request(string path, string? body = null)
+    public HttpRequestMessage Request(string path, string? body = null, string contentType = "application/json")
     {
         var request = new HttpRequestMessage(new HttpMethod(Method), path);
-        if (body is not null || HasBody) request.Content = new StringContent(body ?? "{}", Encoding.UTF8, "application/json");
+        if (body is not null || HasBody) request.Content = new StringContent(body ?? "{}", Encoding.UTF8, contentType);
         return request;
     }
 }
