@@ -19,6 +19,7 @@ public class ProofHost : DevelopmentHost, IAsyncLifetime
         ["Media:Root"] = MediaRoot,
         ["RateLimits:Chat:PermitLimit"] = "0",
         ["RateLimits:Pictures:PermitLimit"] = "0",
+        ["RateLimits:Imports:PermitLimit"] = "0",
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.050",
         ["AzureFunctionsJobHost:extensions:queues:maxRetryInterval"] = "00:00:00.200",
         ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2",

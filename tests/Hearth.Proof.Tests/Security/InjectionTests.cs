@@ -200,6 +200,11 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         (var p, "id") when p.StartsWith("/api/skills/files/", StringComparison.Ordinal) => alice.SkillFileId ?? "x",
         (var p, "id") when p.StartsWith("/api/skills/sections/", StringComparison.Ordinal) => alice.SkillSectionId ?? "x",
         (var p, "id") when p.StartsWith("/api/skills/runs/", StringComparison.Ordinal) => alice.SkillRunId ?? "x",
+        (_, "sessionId") => alice.SessionId ?? "x",
+        (var p, "id") when p.StartsWith("/api/sessions/", StringComparison.Ordinal) => alice.SummaryId ?? "x",
+        (var p, "id") when p.StartsWith("/api/memory/", StringComparison.Ordinal) => alice.MemoryId ?? "x",
+        (var p, "id") when p.StartsWith("/api/documents/imports/", StringComparison.Ordinal) => alice.ImportId ?? "x",
+        (var p, "id") when p.StartsWith("/api/documents/", StringComparison.Ordinal) => AliceWorld.DocumentId,
         _ => "x",
     };
 

@@ -25,7 +25,10 @@ public sealed class LimitedHost : ProofHost
             settings["RateLimits:Chat:Window"] = "00:10:00";
             settings["RateLimits:Pictures:PermitLimit"] = Permits.ToString();
             settings["RateLimits:Pictures:Window"] = "00:10:00";
+            settings["RateLimits:Imports:PermitLimit"] = Permits.ToString();
+            settings["RateLimits:Imports:Window"] = "00:10:00";
             settings["Skills:MaxUploadBytes"] = "2097152"; // the body-limit test builds a body one byte over each limit
+            settings["Memory:ImportMaxBytes"] = "2097152";
             return settings;
         }
     }
@@ -52,7 +55,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         var operations = await OpenApiRoutes.ReadAsync(host.Anonymous);
         var limited = operations.Where(o => EndpointOf(o)?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null).ToList();
         Assert.Empty(MustBeLimited.Except(limited.Select(o => o.OperationId)));
-        var bodies = new Dictionary<string, string> { ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}" };
+        var bodies = new Dictionary<string, string> { ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}", ["ImportDocuments"] = """{"text":"A note to import."}""" };
 
         foreach (var operation in limited)
         {
@@ -60,7 +63,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             var user = host.User(name);
             var agent = await ProofHost.CreateAgentAsync(user);
             async Task<HttpResponseMessage> CallAsync(HttpClient client, string agentId) =>
-                await client.SendAsync(operation.Request(operation.Fill(_ => agentId), bodies.GetValueOrDefault(operation.OperationId)));
+                await client.SendAsync(operation.Request(operation.Fill(_ => agentId), bodies.GetValueOrDefault(operation.OperationId),
+                    operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json"));
 
             for (var i = 0; i < LimitedHost.Permits; i++)
             {

@@ -23,6 +23,15 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["HEAD /media/{id}"] = "as GET /media/{id}",
     };
 
+    /// <summary>
+    /// Routes that answer another user's resource with an empty 200 rather than 404 (checked to show nothing of alice's);
+    /// reported to their owners, listed here so that the matrix still fails on any new one.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownDeviations = new Dictionary<string, string>
+    {
+        ["GET /api/sessions/{sessionId}/summaries"] = "lists the caller's summaries of that session id: another user's session gives an empty list",
+    };
+
     /// <summary>Bodies valid enough that ownership, not validation, decides the answer (operations not listed get {}).</summary>
     private static readonly IReadOnlyDictionary<string, string> SampleBodies = new Dictionary<string, string>
     {
@@ -35,6 +44,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["UpdateMe"] = """{"displayName":"Bob"}""",
         ["TerminateOrchestration"] = """{"reason":"not yours"}""",
         ["ReplaceSkillSection"] = "# Replaced by someone else\n",
+        ["UpdateMemory"] = """{"text":"changed by someone else"}""",
     };
 
     private static string Key(ApiOperation operation) => $"{operation.Method} {operation.Path}";
@@ -52,6 +62,11 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         (var p, "id") when p.StartsWith("/api/skills/files/", StringComparison.Ordinal) => alice.SkillFileId,
         (var p, "id") when p.StartsWith("/api/skills/sections/", StringComparison.Ordinal) => alice.SkillSectionId,
         (var p, "id") when p.StartsWith("/api/skills/runs/", StringComparison.Ordinal) => alice.SkillRunId,
+        (_, "sessionId") => alice.SessionId,
+        (var p, "id") when p.StartsWith("/api/sessions/", StringComparison.Ordinal) => alice.SummaryId,
+        (var p, "id") when p.StartsWith("/api/memory/", StringComparison.Ordinal) => alice.MemoryId,
+        (var p, "id") when p.StartsWith("/api/documents/imports/", StringComparison.Ordinal) => alice.ImportId,
+        (var p, "id") when p.StartsWith("/api/documents/", StringComparison.Ordinal) => AliceWorld.DocumentId,
         _ => null,
     };
 
@@ -137,6 +152,12 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         {
             checkedRoutes++;
             using var response = await CallAsync(host.Bob, operation, alice);
+            if (KnownDeviations.ContainsKey(Key(operation)) && response.StatusCode == HttpStatusCode.OK)
+            {
+                var body = await response.Content.ReadAsStringAsync();
+                failures.AddRange(alice.Secrets.Where(s => body.Contains(s, StringComparison.Ordinal)).Select(s => $"{operation} as bob shows alice's '{s}'"));
+                continue;
+            }
             if (response.StatusCode != HttpStatusCode.NotFound)
                 failures.Add($"{operation} as bob: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             else if (!await IsProblemAsync(response, ProblemTypes.NotFound))

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Durable.Orchestrations;
+using Hearth.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Proof.Tests.Security;
@@ -16,9 +17,21 @@ public sealed record AliceWorld(string UserId, string AgentId, string PictureJob
 
     public string? SkillRunId { get; init; }
 
+    /// <summary>Alice's chat session, a written summary of it and a memory (null while the host has no memory routes).</summary>
+    public string? SessionId { get; init; }
+
+    public string? SummaryId { get; init; }
+
+    public string? MemoryId { get; init; }
+
+    /// <summary>Alice's document import and the document it imported (null while the host has no document routes).</summary>
+    public string? ImportId { get; init; }
+
+    public const string DocumentId = "alice-doc-1";
+
     /// <summary>Strings only alice's data contains.</summary>
     public IEnumerable<string> Secrets =>
-        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof" }
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary" }
             .Where(s => s is not null)!;
 
     public const string SkillPath = "alice/secret-notes.md";
@@ -57,13 +70,43 @@ public sealed class SecurityHost : ProofHost
             Assert.Equal("succeeded", picture.GetProperty("status").GetString());
             var media = picture.GetProperty("images")[0].GetProperty("mediaId").GetString()!;
             var world = new AliceWorld(userId, agent, job, media, turn.GetProperty("reply").GetProperty("id").GetString()!);
+            world = world with { SessionId = turn.GetProperty("sessionId").GetString() };
             if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
+            if ((await OperationsAsync()).Any(o => o.Path == "/api/memory")) world = await WithMemoryAsync(alice, world);
+            if ((await OperationsAsync()).Any(o => o.Path == "/api/documents/import")) world = await WithDocumentAsync(alice, world);
             return _alice = world;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>A memory of alice's and a written summary of her session.</summary>
+    private static async Task<AliceWorld> WithMemoryAsync(HttpClient alice, AliceWorld world)
+    {
+        using var created = await alice.PostAsJsonAsync("/api/memory", new { kind = "fact", text = "Alice keeps a red kayak in the garage." });
+        Assert.True(created.IsSuccessStatusCode, $"alice's memory: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var memoryId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var asked = await alice.PostAsync($"/api/sessions/{world.SessionId}/summary", null);
+        Assert.True(asked.StatusCode == System.Net.HttpStatusCode.Accepted, $"alice's summary: {(int)asked.StatusCode} {await asked.Content.ReadAsStringAsync()}");
+        var summaryId = (await asked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await Eventually.ValueAsync(() => alice.GetFromJsonAsync<JsonElement>($"/api/sessions/{world.SessionId}/summaries/{summaryId}"),
+            s => s.GetProperty("status").GetString() is "done" or "failed", TimeSpan.FromSeconds(60), "alice's session summary");
+        return world with { MemoryId = memoryId, SummaryId = summaryId };
+    }
+
+    /// <summary>A document alice imported (JSON lines), once the import has finished.</summary>
+    private static async Task<AliceWorld> WithDocumentAsync(HttpClient alice, AliceWorld world)
+    {
+        using var content = new StringContent($$"""{"id":"{{AliceWorld.DocumentId}}","title":"Diary","text":"The lighthouse keeper diary, page one."}""" + "\n",
+            System.Text.Encoding.UTF8, "application/x-ndjson");
+        using var imported = await alice.PostAsync("/api/documents/import", content);
+        Assert.True(imported.StatusCode == System.Net.HttpStatusCode.Accepted, $"alice's import: {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
+        var importId = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await Eventually.ValueAsync(() => alice.GetFromJsonAsync<JsonElement>($"/api/documents/imports/{importId}"),
+            i => i.GetProperty("status").GetString() is not ("running" or "queued" or "pending"), TimeSpan.FromSeconds(60), "alice's import");
+        return world with { ImportId = importId };
     }
 
     /// <summary>A skill file of alice's (two sections) and a finished bulk ingest run.</summary>
