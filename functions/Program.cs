@@ -1,4 +1,5 @@
 using Hearth.Functions.Chat;
+using Hearth.Functions.Life;
 using Hearth.Functions.Management;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
@@ -13,6 +14,7 @@ builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
+builder.AddLife();            // offline life: life events, mood drift, initiated messages, notifications
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ app.MapStatusApi();
 app.MapManagementApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
+app.MapLifeApi();             // /api/agents/{id}/life|initiations|mute, PATCH scenarios, /api/notifications
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
