@@ -74,7 +74,7 @@ public sealed class LifeStore
                    title = coalesce(@title, title),
                    description = coalesce(@description, description),
                    starts_at = coalesce(@starts_at, starts_at),
-                   ends_at = case when @end then greatest(@now, coalesce(starts_at, @now) + interval '1 second') else coalesce(@ends_at, ends_at) end
+                   ends_at = case when @end then greatest(@now, coalesce(starts_at + interval '1 second', @now)) else coalesce(@ends_at, ends_at) end
              where id = @id and agent_id = @agent and owner_id = @owner
                and (coalesce(@ends_at, ends_at) is null or coalesce(@starts_at, starts_at) is null or coalesce(@ends_at, ends_at) > coalesce(@starts_at, starts_at) or @end)
             returning id, agent_id, title, description, starts_at, ends_at, created_at
