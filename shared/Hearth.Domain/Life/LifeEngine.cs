@@ -79,8 +79,7 @@ public sealed class LifeEngine
         var mood = await DriftAsync(agent, slot.At, ct);
         var random = new Random(Seed(agent.Id, slot.Slot));
         var facts = await LoadFactsAsync(agent, slot.At, ct);
-        var scenarios = (await _agents.ListScenariosAsync(agent.OwnerId, agent.Id, ct) ?? []).Where(s => s.IsActiveAt(slot.At)).ToList();
-        var scenario = scenarios.FirstOrDefault();
+        var scenario = facts.Scenario;
         var local = AgentClock.At(slot.At, agent.TimeZone);
         var state = agent.Availability.StateAt(local.Local);
 
@@ -93,7 +92,7 @@ public sealed class LifeEngine
             if (random.NextDouble() < chance && PickEvent(random, agent, scenario, state, local.PartOfDay, facts.RecentEventTopics) is { } template)
                 happened = await WriteEventAsync(agent, slot, scenario, local, state, template, ct);
         }
-        mood = happened is null ? mood : (await _agents.FindAsync(agent.OwnerId, agent.Id, ct))?.Mood ?? mood;
+        if (happened is not null) mood = Math.Clamp(mood + happened.MoodDelta, -1, 1);
 
         var (initiation, note) = await PlanAsync(agent, slot, facts, happened, local, random, ct);
         return new SlotResult(true, happened?.Id, happened?.Text, mood, initiation?.Id, initiation?.SendAt, note);
@@ -196,35 +195,45 @@ public sealed class LifeEngine
         return mood;
     }
 
-    private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics);
+    private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario);
 
-    /// <summary>Everything the rules and the choices need, in one round trip. Caps and gaps count sent initiations only.</summary>
+    /// <summary>
+    /// Everything the rules and the choices need, in one round trip. Caps and gaps count sent initiations only; the daily
+    /// cap counts the user's local calendar day (PostgreSQL knows the same IANA zones).
+    /// </summary>
     private async Task<Facts> LoadFactsAsync(Agent agent, DateTimeOffset at, CancellationToken ct, string? topic = null, string? excludeInitiation = null)
     {
-        var settings = await _store.GetSettingsAsync(agent.OwnerId, agent.Id, ct) ?? InitiationSettings.Default;
         var owner = Guid.Parse(agent.OwnerId);
         var id = Guid.Parse(agent.Id);
         await using var batch = _store.DataSource.CreateBatch();
-        var user = new NpgsqlBatchCommand("select time_zone from identity.users where id = @owner");
-        user.Parameters.AddWithValue("owner", owner);
-        var timeZone = "UTC";
-        batch.BatchCommands.Add(user);
-        var lastUser = new NpgsqlBatchCommand("select max(created_at) from chat.messages where agent_id = @agent and owner_id = @owner and role = 'user' and created_at <= @at");
-        Add(lastUser);
-        var sent = new NpgsqlBatchCommand("""
-            select max(sent_at), count(*) filter (where sent_at > @at - interval '7 days'), bool_or(status = 'planned' and id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid))
-              from life.initiations where agent_id = @agent and owner_id = @owner and (status = 'planned' or (status = 'sent' and sent_at <= @at))
+        Add("""
+            select s.enabled, s.muted, s.daily_cap, s.weekly_cap, s.quiet_from, s.quiet_to, s.min_gap_minutes, s.agent_id is not null,
+                   coalesce(u.time_zone, 'UTC')
+              from (select 1) one
+              left join life.initiation_settings s on s.agent_id = @agent and s.owner_id = @owner
+              left join identity.users u on u.id = @owner
             """);
-        Add(sent);
-        var events = new NpgsqlBatchCommand("select max(occurred_at), array_remove(array_agg(distinct topic), null) from companions.life_events where agent_id = @agent and owner_id = @owner and occurred_at > @at - @repeat and occurred_at <= @at");
-        events.Parameters.AddWithValue("repeat", TimeSpan.FromDays(_options.TemplateRepeatDays));
-        Add(events);
-        var topics = new NpgsqlBatchCommand("select array_agg(distinct topic) from life.initiations where agent_id = @agent and owner_id = @owner and status <> 'skipped' and planned_at > @at - @topic_days and id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)");
-        topics.Parameters.AddWithValue("topic_days", TimeSpan.FromDays(_options.TopicRepeatDays));
-        Add(topics);
+        Add("select max(created_at) from chat.messages where agent_id = @agent and owner_id = @owner and role = 'user' and created_at <= @at");
+        Add("""
+            select max(i.sent_at),
+                   count(*) filter (where i.sent_at > @at - interval '7 days'),
+                   count(*) filter (where i.sent_at >= ((@at at time zone z.tz)::date::timestamp at time zone z.tz)),
+                   coalesce(bool_or(i.status = 'planned' and i.id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)), false)
+              from life.initiations i, (select coalesce((select time_zone from identity.users where id = @owner), 'UTC') as tz) z
+             where i.agent_id = @agent and i.owner_id = @owner and (i.status = 'planned' or (i.status = 'sent' and i.sent_at <= @at))
+            """);
+        Add("select max(occurred_at), array_remove(array_agg(distinct topic), null) from companions.life_events where agent_id = @agent and owner_id = @owner and occurred_at > @at - @repeat and occurred_at <= @at");
+        Add("select array_agg(distinct topic) from life.initiations where agent_id = @agent and owner_id = @owner and status <> 'skipped' and planned_at > @at - @topic_days and id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)");
+        Add("""
+            select id, agent_id, title, description, starts_at, ends_at, created_at from companions.scenarios
+             where agent_id = @agent and owner_id = @owner and (starts_at is null or starts_at <= @at) and (ends_at is null or ends_at > @at)
+             order by created_at desc limit 1
+            """);
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct) && !reader.IsDBNull(0)) timeZone = reader.GetString(0);
+        await reader.ReadAsync(ct);
+        var settings = reader.GetBoolean(7) ? LifeStore.ReadSettings(reader, 0) : InitiationSettings.Default;
+        var timeZone = reader.GetString(8);
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         DateTimeOffset? lastUserAt = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
@@ -232,7 +241,8 @@ public sealed class LifeEngine
         await reader.ReadAsync(ct);
         DateTimeOffset? lastSent = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
         var week = (int)reader.GetInt64(1);
-        var planned = !reader.IsDBNull(2) && reader.GetBoolean(2);
+        var today = (int)reader.GetInt64(2);
+        var planned = reader.GetBoolean(3);
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         DateTimeOffset? lastEvent = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
@@ -240,26 +250,25 @@ public sealed class LifeEngine
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var used = reader.IsDBNull(0) ? [] : new HashSet<string>(reader.GetFieldValue<string[]>(0), StringComparer.Ordinal);
-        await reader.DisposeAsync();
+        await reader.NextResultAsync(ct);
+        Scenario? scenario = await reader.ReadAsync(ct)
+            ? new Scenario(reader.GetGuid(0).ToString(), reader.GetGuid(1).ToString(), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.GetFieldValue<DateTimeOffset>(6))
+            : null;
 
-        // The daily cap counts the user's local calendar day.
-        var dayStart = AgentClock.StartOfLocalDay(at, timeZone);
-        await using var today = _store.DataSource.CreateCommand("select count(*)::int from life.initiations where agent_id = @agent and owner_id = @owner and status = 'sent' and sent_at >= @start and sent_at <= @at");
-        today.Parameters.AddWithValue("agent", id);
-        today.Parameters.AddWithValue("owner", owner);
-        today.Parameters.AddWithValue("start", dayStart);
-        today.Parameters.AddWithValue("at", at);
-        var sentToday = (int)(await today.ExecuteScalarAsync(ct))!;
-
-        var rules = new InitiationFacts(settings, timeZone, agent.TimeZone, agent.Availability, sentToday, week, lastUserAt, lastSent,
+        var rules = new InitiationFacts(settings, timeZone, agent.TimeZone, agent.Availability, today, week, lastUserAt, lastSent,
             topic is not null && used.Contains(topic));
-        return new Facts(rules, planned, lastEvent, eventTopics, used);
+        return new Facts(rules, planned, lastEvent, eventTopics, used, scenario);
 
-        void Add(NpgsqlBatchCommand command)
+        void Add(string sql)
         {
+            var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue("agent", id);
             command.Parameters.AddWithValue("owner", owner);
             command.Parameters.AddWithValue("at", at);
+            command.Parameters.AddWithValue("repeat", TimeSpan.FromDays(_options.TemplateRepeatDays));
+            command.Parameters.AddWithValue("topic_days", TimeSpan.FromDays(_options.TopicRepeatDays));
             command.Parameters.Add(new NpgsqlParameter("exclude", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excludeInitiation is null ? DBNull.Value : Guid.Parse(excludeInitiation) });
             batch.BatchCommands.Add(command);
         }
