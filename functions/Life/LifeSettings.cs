@@ -4,7 +4,7 @@ namespace Hearth.Functions.Life;
 
 /// <summary>The offline life: mood drift, life events and initiated messages. The tick's schedule is host.json's <c>extensions.timers.schedules.life.tick</c>.</summary>
 [SettingsSection("Life")]
-public sealed class LifeSettings
+public sealed class LifeSettings : IValidatableSettings
 {
     [Setting("Time for the distance between mood and its baseline to halve (hh:mm:ss or d.hh:mm:ss).")]
     public TimeSpan MoodHalfLife { get; set; } = TimeSpan.FromHours(6);
@@ -24,4 +24,10 @@ public sealed class LifeSettings
     [Setting("Chance (0-1) that the agent plans to write first after something happened (otherwise a fifth of it).")]
     [Range(0.0, 1.0)]
     public double InitiationChance { get; set; } = 0.5;
+
+    public IEnumerable<SettingProblem> Validate(SettingsContext context)
+    {
+        if (MoodHalfLife < TimeSpan.FromMinutes(1) || MoodHalfLife > TimeSpan.FromDays(30))
+            yield return SettingProblem.Invalid(context.KeyOf(nameof(MoodHalfLife)), "must be between 00:01:00 and 30.00:00:00");
+    }
 }
