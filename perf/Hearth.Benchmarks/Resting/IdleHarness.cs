@@ -11,14 +11,14 @@ namespace Hearth.Benchmarks.Resting;
 public sealed class IdleHarness : IHarness
 {
     public string Name => "idle";
-    public string Description => "host RSS when idle and time to ready (--settle 20 --runs 3 --env NAME=value,...)";
+    public string Description => "host RSS when idle and time to ready (--settle 20 --runs 3 --env NAME=value,... --dll PATH)";
 
     public async Task<int> RunAsync(string[] args)
     {
         var options = new HarnessArgs(args);
         var settle = options.Int("settle", 20);
         var runs = options.Int("runs", 3);
-        var dll = Path.Combine(Repository.Root, "functions", "bin", "Release", "net10.0", "Hearth.Functions.dll");
+        var dll = options.Get("dll") ?? Path.Combine(Repository.Root, "functions", "bin", "Release", "net10.0", "Hearth.Functions.dll");
         if (!File.Exists(dll))
         {
             var build = Process.Start("dotnet", ["build", Path.Combine(Repository.Root, "functions"), "-c", "Release", "-nologo", "-v", "quiet"])!;
@@ -27,6 +27,8 @@ public sealed class IdleHarness : IHarness
 
         await using var cluster = await BenchCluster.StartAsync();
         var rss = new List<double>();
+        var anonymous = new List<double>();
+        var fileBacked = new List<double>();
         var ready = new List<double>();
         for (var r = 0; r < runs; r++)
         {
@@ -60,8 +62,10 @@ public sealed class IdleHarness : IHarness
             // A little use, as a person would: status, the OpenAPI document, the agents list.
             foreach (var path in new[] { "/api/status", "/openapi/v1.json", "/api/agents", "/api/me" }) await http.GetAsync(path);
             await Task.Delay(TimeSpan.FromSeconds(settle));
-            rss.Add(ResidentMegabytes(host.Id));
-            Console.WriteLine($"run {r + 1}: ready in {ready[^1]:0.00} s, idle RSS {rss[^1]:0} MB");
+            rss.Add(Megabytes(host.Id, "VmRSS:"));
+            anonymous.Add(Megabytes(host.Id, "RssAnon:"));
+            fileBacked.Add(Megabytes(host.Id, "RssFile:"));
+            Console.WriteLine($"run {r + 1}: ready in {ready[^1]:0.00} s, idle RSS {rss[^1]:0} MB ({anonymous[^1]:0} anonymous, {fileBacked[^1]:0} file-backed)");
             host.Kill(entireProcessTree: true);
             await host.WaitForExitAsync();
         }
@@ -70,15 +74,17 @@ public sealed class IdleHarness : IHarness
             .Parameter("settle (s)", settle).Parameter("runs", runs)
             .Columns("measure", "median", "runs")
             .Row("idle RSS (MB), after a few requests", BenchReport.Median(rss), string.Join(" / ", rss.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
+            .Row("of which anonymous (heaps, JIT code)", BenchReport.Median(anonymous), string.Join(" / ", anonymous.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
+            .Row("of which file-backed (mapped assemblies and libraries)", BenchReport.Median(fileBacked), string.Join(" / ", fileBacked.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
             .Row("start to ready (s), migrations on a fresh database included", BenchReport.Median(ready), string.Join(" / ", ready.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))))
             .Note("The host is the Release build started with `dotnet`, Development environment, every feature module registered, its own database on an embedded PostgreSQL. RSS is VmRSS from /proc after the settle time.")
             .Publish();
         return 0;
     }
 
-    private static double ResidentMegabytes(int pid)
+    private static double Megabytes(int pid, string field)
     {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
