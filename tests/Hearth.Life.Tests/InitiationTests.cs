@@ -126,6 +126,26 @@ public sealed class InitiationTests
         Assert.DoesNotContain("secret", shown);
     }
 
+    [Fact]
+    public async Task A_plan_never_delivered_expires_an_hour_after_its_moment_and_stops_blocking_new_plans()
+    {
+        var clock = new ManualTime(LifeTestKit.Start.AddDays(20));
+        await using var host = await LifeTestKit.CreateHostAsync(clock, Eager);
+        var owner = await host.SetUpUserAsync("eve", "UTC");
+        var agent = await host.CreateAgentAsync("eve", new { name = "Oz", timezone = "UTC" });
+        await host.EnableInitiationsAsync("eve", agent);
+
+        // Nobody delivers (as if the orchestration had failed): the first plan blocks others until it expires.
+        var sim = new Simulator(host, clock);
+        await sim.RunAsync([(owner, agent)], LifeTestKit.Start.AddDays(20).AddHours(9), TimeSpan.FromHours(10), deliver: false);
+        var rows = await host.QueryAsync("select status, reason, send_at from life.initiations where agent_id = @agent order by planned_at",
+            r => (Status: r.GetString(0), Reason: r.IsDBNull(1) ? null : r.GetString(1), SendAt: r.GetFieldValue<DateTimeOffset>(2)), ("agent", Guid.Parse(agent)));
+        Assert.True(rows.Count >= 2, $"{rows.Count} plans");
+        Assert.Equal("not delivered within an hour of its moment", rows[0].Reason);
+        Assert.Equal(1, rows.Count(r => r.Status == "planned"));
+        for (var i = 1; i < rows.Count; i++) Assert.True(rows[i].SendAt > rows[i - 1].SendAt + TimeSpan.FromHours(1));
+    }
+
     private static Task<long> InitiationsAsync(HearthFactory host, string agent) =>
         host.ScalarAsync("select count(*) from life.initiations where agent_id = @agent", ("agent", Guid.Parse(agent)));
 }

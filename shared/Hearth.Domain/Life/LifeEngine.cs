@@ -77,6 +77,7 @@ public sealed class LifeEngine
     {
         if (await _agents.FindAsync(slot.OwnerId, slot.AgentId, ct) is not { } agent) return new SlotResult(false, null, null, null, null, null, "the agent no longer exists");
         var mood = await DriftAsync(agent, slot.At, ct);
+        await ExpireStalePlansAsync(agent, slot.At, ct);
         var random = new Random(Seed(agent.Id, slot.Slot));
         var facts = await LoadFactsAsync(agent, slot.At, ct);
         var scenario = facts.Scenario;
@@ -158,6 +159,21 @@ public sealed class LifeEngine
         await tx.CommitAsync(ct);
         _logger.LogInformation("Initiation {InitiationId} of agent {AgentId} sent as message {MessageId}", initiationId, agent.Id, messageId);
         return new DeliveryResult(true, messageId, notification.Id, null);
+    }
+
+    /// <summary>
+    /// A plan whose moment passed an hour ago was never delivered (its orchestration failed or was purged): it is skipped,
+    /// so that it does not block the agent's next plan forever.
+    /// </summary>
+    private async Task ExpireStalePlansAsync(Agent agent, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var command = _store.DataSource.CreateCommand("""
+            update life.initiations set status = 'skipped', reason = 'not delivered within an hour of its moment'
+             where agent_id = @agent and status = 'planned' and send_at < @at - interval '1 hour'
+            """);
+        command.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
+        command.Parameters.AddWithValue("at", at);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Moves mood toward the baseline by the share the half-life gives for the time since the last drift.</summary>
