@@ -48,7 +48,8 @@ public sealed class InitiationTests
         // Unmuted: the agent plans; muting between plan and moment skips the delivery with the reason.
         await client.DeleteAsync($"/api/agents/{agent}/mute");
         await sim.RunAsync([(owner, agent)], LifeTestKit.Start.AddDays(2).AddHours(8), TimeSpan.FromHours(3), deliver: false);
-        var planned = Assert.Single(sim.Pending);
+        Assert.NotEmpty(sim.Pending);
+        var planned = sim.Pending[^1];   // earlier undelivered plans expired; one is planned at a time
         await client.PostAsync($"/api/agents/{agent}/mute", null);
         clock.Now = planned.At;
         var skipped = await host.Services.GetRequiredService<LifeEngine>().DeliverAsync(owner, planned.Id, CancellationToken.None);
@@ -103,7 +104,8 @@ public sealed class InitiationTests
         await host.EnableInitiationsAsync("leo", agent);
         var sim = new Simulator(host, clock);
         await sim.RunAsync([(owner, agent)], LifeTestKit.Start.AddDays(10).AddHours(9), TimeSpan.FromHours(3), deliver: false);
-        var planned = Assert.Single(sim.Pending);
+        Assert.NotEmpty(sim.Pending);
+        var planned = sim.Pending[^1];   // earlier undelivered plans expired; one is planned at a time
 
         clock.Now = planned.At.AddMinutes(-1);
         var reply = await host.User("leo").PostAsJsonAsync($"/api/agents/{agent}/chat", new { text = "hey, how are you?" });
@@ -113,8 +115,9 @@ public sealed class InitiationTests
         Assert.False(result.Sent);
         Assert.StartsWith("the user wrote less than 4 h ago", result.Reason);
         var listed = await host.User("leo").GetFromJsonAsync<JsonElement>($"/api/agents/{agent}/initiations");
-        var item = Assert.Single(listed.GetProperty("items").EnumerateArray());
+        var item = Assert.Single(listed.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetString() == planned.Id);
         Assert.Equal("skipped", item.GetProperty("status").GetString());
+        Assert.Equal(result.Reason, item.GetProperty("reason").GetString());
 
         var bad = await host.User("leo").PutAsJsonAsync("/api/notifications/webhook", new { url = "ftp://example.com/x" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

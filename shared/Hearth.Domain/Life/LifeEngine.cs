@@ -79,13 +79,14 @@ public sealed class LifeEngine
         var mood = await DriftAsync(agent, slot.At, ct);
         await ExpireStalePlansAsync(agent, slot.At, ct);
         var random = new Random(Seed(agent.Id, slot.Slot));
-        var facts = await LoadFactsAsync(agent, slot.At, ct);
+        var facts = await LoadFactsAsync(agent, slot.At, ct, slot: slot.Slot);
         var scenario = facts.Scenario;
         var local = AgentClock.At(slot.At, agent.TimeZone);
         var state = agent.Availability.StateAt(local.Local);
 
-        LifeEvent? happened = null;
-        if (state != AvailabilityState.Asleep)
+        // A retried slot finds the event it already wrote (and does not draw again).
+        var happened = facts.SlotEvent;
+        if (happened is null && state != AvailabilityState.Asleep)
         {
             var chance = _options.EventChance * (state == AvailabilityState.Working ? 2.0 / 3 : 1);
             if (facts.LastEventAt is { } last && slot.At - last < TimeSpan.FromMinutes(90)) chance *= 0.3;
@@ -93,7 +94,7 @@ public sealed class LifeEngine
             if (random.NextDouble() < chance && PickEvent(random, agent, scenario, state, local.PartOfDay, facts.RecentEventTopics) is { } template)
                 happened = await WriteEventAsync(agent, slot, scenario, local, state, template, ct);
         }
-        if (happened is not null) mood = Math.Clamp(mood + happened.MoodDelta, -1, 1);
+        if (happened is not null && facts.SlotEvent is null) mood = Math.Clamp(mood + happened.MoodDelta, -1, 1);
 
         var (initiation, note) = await PlanAsync(agent, slot, facts, happened, local, random, ct);
         return new SlotResult(true, happened?.Id, happened?.Text, mood, initiation?.Id, initiation?.SendAt, note);
@@ -211,13 +212,13 @@ public sealed class LifeEngine
         return mood;
     }
 
-    private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario);
+    private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario, LifeEvent? SlotEvent);
 
     /// <summary>
     /// Everything the rules and the choices need, in one round trip. Caps and gaps count sent initiations only; the daily
     /// cap counts the user's local calendar day (PostgreSQL knows the same IANA zones).
     /// </summary>
-    private async Task<Facts> LoadFactsAsync(Agent agent, DateTimeOffset at, CancellationToken ct, string? topic = null, string? excludeInitiation = null)
+    private async Task<Facts> LoadFactsAsync(Agent agent, DateTimeOffset at, CancellationToken ct, string? topic = null, string? excludeInitiation = null, string? slot = null)
     {
         var owner = Guid.Parse(agent.OwnerId);
         var id = Guid.Parse(agent.Id);
@@ -240,6 +241,7 @@ public sealed class LifeEngine
             """);
         Add("select max(occurred_at), array_remove(array_agg(distinct topic), null) from companions.life_events where agent_id = @agent and owner_id = @owner and occurred_at > @at - @repeat and occurred_at <= @at");
         Add("select array_agg(distinct topic) from life.initiations where agent_id = @agent and owner_id = @owner and status <> 'skipped' and planned_at > @at - @topic_days and id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)");
+        Add("select id, agent_id, occurred_at, kind, text, mood_delta, topic, created_at from companions.life_events where agent_id = @agent and owner_id = @owner and dedupe_key = @slot_key");
         Add("""
             select id, agent_id, title, description, starts_at, ends_at, created_at from companions.scenarios
              where agent_id = @agent and owner_id = @owner and (starts_at is null or starts_at <= @at) and (ends_at is null or ends_at > @at)
@@ -267,6 +269,8 @@ public sealed class LifeEngine
         await reader.ReadAsync(ct);
         var used = reader.IsDBNull(0) ? [] : new HashSet<string>(reader.GetFieldValue<string[]>(0), StringComparer.Ordinal);
         await reader.NextResultAsync(ct);
+        var slotEvent = await reader.ReadAsync(ct) ? LifeEventStore.Read(reader) : null;
+        await reader.NextResultAsync(ct);
         Scenario? scenario = await reader.ReadAsync(ct)
             ? new Scenario(reader.GetGuid(0).ToString(), reader.GetGuid(1).ToString(), reader.GetString(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
@@ -275,7 +279,7 @@ public sealed class LifeEngine
 
         var rules = new InitiationFacts(settings, timeZone, agent.TimeZone, agent.Availability, today, week, lastUserAt, lastSent,
             topic is not null && used.Contains(topic));
-        return new Facts(rules, planned, lastEvent, eventTopics, used, scenario);
+        return new Facts(rules, planned, lastEvent, eventTopics, used, scenario, slotEvent);
 
         void Add(string sql)
         {
@@ -285,6 +289,7 @@ public sealed class LifeEngine
             command.Parameters.AddWithValue("at", at);
             command.Parameters.AddWithValue("repeat", TimeSpan.FromDays(_options.TemplateRepeatDays));
             command.Parameters.AddWithValue("topic_days", TimeSpan.FromDays(_options.TopicRepeatDays));
+            command.Parameters.AddWithValue("slot_key", $"slot:{slot ?? ""}");
             command.Parameters.Add(new NpgsqlParameter("exclude", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excludeInitiation is null ? DBNull.Value : Guid.Parse(excludeInitiation) });
             batch.BatchCommands.Add(command);
         }
