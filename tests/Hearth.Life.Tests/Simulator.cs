@@ -37,6 +37,17 @@ public sealed class Simulator(HearthFactory host, ManualTime clock)
         clock.Now = end;
     }
 
+    /// <summary>Lives slots from <paramref name="from"/> until the agent plans a message (at most a day); returns the plan, undelivered.</summary>
+    public async Task<(DateTimeOffset At, string Owner, string Id)> PlanOneAsync(string owner, string agent, DateTimeOffset from)
+    {
+        for (var at = from; at < from + TimeSpan.FromDays(1); at += TimeSpan.FromMinutes(15))
+        {
+            await RunAsync([(owner, agent)], at, TimeSpan.FromMinutes(15), deliver: false);
+            if (_pending.Count > 0) return _pending[^1];
+        }
+        throw new InvalidOperationException("The agent planned nothing in a day.");
+    }
+
     /// <summary>The initiations planned but not yet delivered.</summary>
     public IReadOnlyList<(DateTimeOffset At, string Owner, string Id)> Pending => _pending;
 
