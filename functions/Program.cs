@@ -1,8 +1,10 @@
 using Hearth.Functions.Chat;
 using Hearth.Functions.Life;
 using Hearth.Functions.Management;
+using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
+using Hearth.Functions.Skills;
 using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
 
@@ -12,8 +14,10 @@ builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers
 builder.AddManagement();      // orchestrations and admin jobs
 builder.AddSearch();          // search engine and embedder shared by memory and skills
+builder.AddSkills();          // skill library: versions, bulk ingest, search, compose, checkout, archive mirror
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
+builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
 builder.AddLife();            // offline life: life events, mood drift, initiated messages, notifications
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
@@ -22,8 +26,10 @@ app.UseHearthHost();          // request ids, errors, body limits, auth, rate li
 app.MapIdentityApi();
 app.MapStatusApi();
 app.MapManagementApi();
+app.MapSkillsApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
+app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
 app.MapLifeApi();             // /api/agents/{id}/life|initiations|mute, PATCH scenarios, /api/notifications
 app.Run();
 

@@ -39,8 +39,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
     public async Task Two_host_processes_on_one_database_drain_10000_jobs_every_one_completes()
     {
         await using var hosts = await ProbeHosts.CreateAsync();
-        await hosts.StartAsync("host-a");
-        await hosts.StartAsync("host-b");
+        // Nothing is killed here: a production-length lease, so a host starved of CPU on a busy machine is not
+        // mistaken for a dead one (the kill tests use 2 s leases on purpose).
+        var lease = ("PROBE_LEASE_MS", "30000");
+        await hosts.StartAsync("host-a", lease);
+        await hosts.StartAsync("host-b", lease);
         await using var client = await ClientAsync(hosts);
 
         const int total = 10_000;
@@ -101,8 +104,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
     {
         await using var hosts = await ProbeHosts.CreateAsync();
         var tick = ("PROBE_TICK", "* * * * * *");
-        var a = await hosts.StartAsync("host-a", tick);
-        var b = await hosts.StartAsync("host-b", tick);
+        // A host more than the past-due threshold late collapses missed occurrences into one catch-up run, by design;
+        // 4 s keeps a CPU-starved host on a busy machine "on time", and the downtime below is well past it.
+        var threshold = ("PROBE_PAST_DUE_MS", "4000");
+        var a = await hosts.StartAsync("host-a", tick, threshold);
+        var b = await hosts.StartAsync("host-b", tick, threshold);
         await Eventually.TrueAsync(async () => await hosts.CountAsync("select count(distinct occurrence) from probe.ticks") >= 10, Wait, "ten occurrences");
 
         a.Terminate();
@@ -118,11 +124,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
         Assert.Equal(span, runs); // no occurrence skipped between the first and the last
         Assert.Equal(0, await hosts.CountAsync("select count(*) from probe.ticks where past_due"));
 
-        // Downtime well past the 1.5 s past-due threshold: several occurrences are missed.
+        // Downtime well past the 4 s past-due threshold: several occurrences are missed.
         var lastBefore = await hosts.CountAsync("select count(*) from probe.ticks");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(7));
         var restart = DateTimeOffset.UtcNow;
-        await hosts.StartAsync("host-c", tick);
+        await hosts.StartAsync("host-c", tick, threshold);
         await Eventually.TrueAsync(async () => await hosts.CountAsync("select count(*) from probe.ticks where past_due") >= 1, Wait, "a past-due run");
         await Eventually.TrueAsync(async () => await hosts.CountAsync("select count(*) from probe.ticks where not past_due and worker = 'host-c'") >= 2, Wait, "normal runs to resume");
 

@@ -8,7 +8,7 @@ namespace Hearth.Benchmarks.Search;
 /// <summary>
 /// The in-process half of a local query, without PostgreSQL: BM25 over the inverted index and the int8 vector scan,
 /// at 20k (skill-library size) and 100k chunks. Shows what the engine costs apart from the two database round trips:
-/// <c>dotnet run -c Release --project bench/Hearth.Benchmarks -- --filter '*InMemoryEngineBenchmarks*'</c>.
+/// <c>./bench micro --filter '*InMemoryEngineBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(PercentileConfig))]

@@ -8,7 +8,7 @@ namespace Hearth.Benchmarks.Search;
 /// <summary>
 /// BenchmarkDotNet latency of one local search (catch-up round trip, in-memory scoring, hit fetch) at 10k and 100k
 /// chunks in each mode. In-process, so each size is indexed once and shared by the three modes:
-/// <c>dotnet run -c Release --project bench/Hearth.Benchmarks -- --filter '*LocalSearchQueryBenchmarks*'</c>.
+/// <c>./bench micro --filter '*LocalSearchQueryBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(InProcessConfig))]

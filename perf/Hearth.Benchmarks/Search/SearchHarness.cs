@@ -12,7 +12,7 @@ namespace Hearth.Benchmarks.Search;
 /// The search load harness: indexes N synthetic chunks through the real path, then times single queries one by one
 /// (true per-query p50/p95/p99, which BenchmarkDotNet's iteration statistics are not) in each mode, and reports the
 /// host's RSS. BenchmarkDotNet only launches it, one process per size, so each RSS figure stands alone:
-/// <c>dotnet run -c Release --project bench/Hearth.Benchmarks -- --filter '*SearchLoadHarness*'</c>.
+/// <c>./bench micro --filter '*SearchLoadHarness*'</c>.
 /// The report is printed and written to <c>BenchmarkDotNet.Artifacts/search-harness-N.md</c>.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]

@@ -9,7 +9,7 @@ namespace Hearth.Benchmarks.Skills;
 /// The splitter's speed target: split and recompose a 50 KB markdown file in at most 0.2 ms (skill-split: 0.67 ms for
 /// the split alone). Split includes the file's SHA-256 (section hashes are computed on first use; one benchmark reads
 /// them all); recompose includes the SHA-256 check.
-/// Run: dotnet run -c Release --project bench/Hearth.Benchmarks -- --filter '*SkillSplitterBenchmarks*'
+/// Run: ./bench micro --filter '*SkillSplitterBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
 public class SkillSplitterBenchmarks

@@ -6,7 +6,7 @@ public sealed record SkillFileDetection(SkillFileType Type, SkillFileFormat Form
 /// <summary>
 /// Decides a file's <see cref="SkillFileType"/> and <see cref="SkillFileFormat"/> from its path inside the library and
 /// its content. Path rules first (first match wins), then content (shebang, frontmatter fields, what a JSON object
-/// holds). The table is in docs/skills-splitting.md.
+/// holds). The table is in docs/skills.md.
 /// </summary>
 public static class SkillFileDetector
 {

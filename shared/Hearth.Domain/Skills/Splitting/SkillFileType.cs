@@ -1,6 +1,6 @@
 namespace Hearth.Skills.Splitting;
 
-/// <summary>What a file in a skill library is, as decided by <see cref="SkillFileDetector"/> (the rules are in docs/skills-splitting.md).</summary>
+/// <summary>What a file in a skill library is, as decided by <see cref="SkillFileDetector"/> (the rules are in docs/skills.md).</summary>
 public enum SkillFileType
 {
     Skill,

@@ -7,7 +7,7 @@ namespace Hearth.Skills.Splitting;
 /// </summary>
 /// <remarks>
 /// A class rather than a record because <see cref="Sha256"/> is computed on first use and cached: storing needs it,
-/// showing and recomposing do not, and hashing every section costs more than the whole split (see docs/skills-splitting.md).
+/// showing and recomposing do not, and hashing every section costs more than the whole split (see docs/skills.md).
 /// </remarks>
 public sealed class SkillSection(
     int index,
@@ -28,7 +28,7 @@ public sealed class SkillSection(
     /// <summary>Position in the file's section list (0-based); parents always come before their children.</summary>
     public int Index { get; } = index;
 
-    /// <summary>Stable path within the file (e.g. <c>h:Usage/h:Options~2</c>), unique per file; see docs/skills-splitting.md.</summary>
+    /// <summary>Stable path within the file (e.g. <c>h:Usage/h:Options~2</c>), unique per file; see docs/skills.md.</summary>
     public string Key { get; } = key;
 
     /// <summary>Index of the parent section, or null for a top-level section.</summary>

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hearth.Postgres;
+using Hearth.Search;
+using Spectre.Console;
+
+namespace Hearth.Cli.Eval;
+
+/// <summary>
+/// <c>hearth eval retrieval --dataset FILE [--mode bm25|vector|hybrid|all] [--k 10] [--json]</c>: LongMemEval-format
+/// retrieval evaluation of memory, in process, against a throwaway embedded PostgreSQL (or <c>--connection</c>).
+/// Exit codes: 0 done, 2 bad arguments or dataset, 69 PostgreSQL binaries missing, 1 anything else.
+/// </summary>
+public sealed class EvalCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var dataset = new Option<FileInfo>("--dataset") { Description = "LongMemEval-format JSON (e.g. eval/hearth-memory-eval.json).", Required = true };
+        var mode = new Option<string>("--mode") { Description = "bm25, vector, hybrid (default) or all.", DefaultValueFactory = _ => "hybrid" };
+        mode.AcceptOnlyFromAmong("bm25", "vector", "hybrid", "all");
+        var k = new Option<int>("--k") { Description = "Passages retrieved per question (MRR is counted within them).", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10, mrr }, byType, abstention } (with --mode all, one per mode)." };
+        var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
+        var details = new Option<bool>("--details") { Description = "With --json: each question's scores too." };
+
+        var retrieval = new Command("retrieval", "Recall@1/5/10 and MRR per question type of memory retrieval on a LongMemEval-format dataset.")
+        {
+            dataset, mode, k, json, connection, details,
+        };
+        retrieval.SetAction(async (result, ct) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            var kValue = result.GetValue(k);
+            if (kValue is < 1 or > 100)
+            {
+                await error.WriteLineAsync("--k must be between 1 and 100.");
+                return 2;
+            }
+            IReadOnlyList<EvalQuestion> questions;
+            try
+            {
+                questions = LongMemEvalDataset.Load(result.GetValue(dataset)!.FullName);
+            }
+            catch (FormatException e)
+            {
+                await error.WriteLineAsync($"Invalid dataset: {e.Message}");
+                return 2;
+            }
+            var selected = result.GetValue(mode) switch
+            {
+                "bm25" => [SearchMode.Bm25],
+                "vector" => [SearchMode.Vector],
+                "all" => new[] { SearchMode.Bm25, SearchMode.Vector, SearchMode.Hybrid },
+                _ => [SearchMode.Hybrid],
+            };
+            try
+            {
+                var reports = await RunAsync(questions, selected, kValue, result.GetValue(connection), ct);
+                if (result.GetValue(json)) await output.WriteLineAsync(ToJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                else Render(reports, questions.Count, output);
+                return 0;
+            }
+            catch (PostgresNotFoundException e)
+            {
+                await error.WriteLineAsync(e.Message);
+                return 69;
+            }
+        });
+        return new Command("eval", "Evaluations that run Hearth's code in process.") { retrieval };
+    }
+
+    private static async Task<IReadOnlyList<ModeReport>> RunAsync(IReadOnlyList<EvalQuestion> questions, SearchMode[] modes, int k, string? connection, CancellationToken ct)
+    {
+        if (connection is not null) return await RetrievalEvaluation.RunAsync(questions, modes, k, connection, ct);
+        var folder = Path.Combine(Path.GetTempPath(), "hearth-eval", $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            await using var cluster = await EmbeddedCluster.StartAsync(new ClusterOptions { DataDirectory = folder, Database = "hearth_eval", Durable = false }, ct: ct);
+            return await RetrievalEvaluation.RunAsync(questions, modes, k, cluster.ConnectionString, ct);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The JSON report: one mode's object, or an object keyed by mode when several ran.</summary>
+    public static JsonNode ToJson(IReadOnlyList<ModeReport> reports, bool details = false)
+    {
+        static JsonObject Metrics(RetrievalMetrics m) => new()
+        {
+            ["questions"] = m.Questions,
+            ["recall@1"] = Math.Round(m.RecallAt1, 4),
+            ["recall@5"] = Math.Round(m.RecallAt5, 4),
+            ["recall@10"] = Math.Round(m.RecallAt10, 4),
+            ["mrr"] = Math.Round(m.Mrr, 4),
+        };
+        JsonObject One(ModeReport r)
+        {
+            var byType = new JsonObject();
+            foreach (var (type, metrics) in r.ByType) byType[type] = Metrics(metrics);
+            var one = new JsonObject
+            {
+                ["mode"] = r.Mode,
+                ["k"] = r.K,
+                ["overall"] = Metrics(r.Overall),
+                ["byType"] = byType,
+                ["abstention"] = new JsonObject
+                {
+                    ["questions"] = r.Abstention.Questions,
+                    ["abstained"] = r.Abstention.Abstained,
+                    ["rate"] = Math.Round(r.Abstention.Rate, 4),
+                    ["answerableWithNothingRelevant"] = r.Abstention.AnswerableWithNothingRelevant,
+                },
+            };
+            if (details)
+                one["questions"] = new JsonArray(r.Questions.Select(q => (JsonNode)new JsonObject
+                {
+                    ["id"] = q.Id, ["type"] = q.Type, ["evidence"] = q.Evidence, ["recall@1"] = q.RecallAt1, ["recall@5"] = q.RecallAt5,
+                    ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant,
+                }).ToArray());
+            return one;
+        }
+        if (reports.Count == 1) return One(reports[0]);
+        var all = new JsonObject();
+        foreach (var report in reports) all[report.Mode] = One(report);
+        return all;
+    }
+
+    private static void Render(IReadOnlyList<ModeReport> reports, int questions, TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = output == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 120;
+        var table = new Table().Title($"Memory retrieval, {questions} questions, k = {reports[0].K}");
+        table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR");
+        foreach (var report in reports)
+        {
+            foreach (var (type, m) in report.ByType) table.AddRow(report.Mode, type, Cell(m.Questions), Cell(m.RecallAt1), Cell(m.RecallAt5), Cell(m.RecallAt10), Cell(m.Mrr));
+            var o = report.Overall;
+            table.AddRow($"[bold]{report.Mode}[/]", "[bold]overall[/]", Cell(o.Questions), $"[bold]{Cell(o.RecallAt1)}[/]", $"[bold]{Cell(o.RecallAt5)}[/]",
+                $"[bold]{Cell(o.RecallAt10)}[/]", $"[bold]{Cell(o.Mrr)}[/]");
+            var a = report.Abstention;
+            table.AddRow(report.Mode, "abstention (_abs)", Cell(a.Questions), $"abstained {a.Abstained}/{a.Questions}", "", "", "");
+            if (report != reports[^1]) table.AddEmptyRow();
+        }
+        console.Write(table);
+        foreach (var report in reports)
+            console.MarkupLine(Markup.Escape($"{report.Mode}: {report.Abstention.AnswerableWithNothingRelevant} of {report.Abstention.AnswerableQuestions} answerable questions found nothing above the relevance floor."));
+    }
+
+    private static string Cell(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string Cell(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,96 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace Hearth.Cli.Skills;
+
+/// <summary>One file of a local library folder: its library path, full path, size and SHA-256.</summary>
+public sealed record LocalFile(string Path, string FullPath, long Size, string Sha256);
+
+/// <summary>Walks a local library folder and packs files for upload.</summary>
+public static class LocalLibrary
+{
+    /// <summary>Folders never pushed (version control, dependencies, caches).</summary>
+    public static readonly IReadOnlySet<string> SkippedFolders = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".pytest_cache",
+    };
+
+    private static readonly IReadOnlySet<string> SkippedFiles = new HashSet<string>(StringComparer.Ordinal) { ".DS_Store", "Thumbs.db" };
+
+    /// <summary>The files under <paramref name="root"/> (links are skipped and reported), with library paths under <paramref name="prefix"/>.</summary>
+    public static (List<LocalFile> Files, List<string> Skipped) Scan(string root, string? prefix)
+    {
+        var files = new List<LocalFile>();
+        var skipped = new List<string>();
+        var folder = new DirectoryInfo(root);
+        if (!folder.Exists) throw new DirectoryNotFoundException($"{root} is not a folder.");
+        var pre = string.IsNullOrWhiteSpace(prefix) ? "" : prefix.Trim('/') + "/";
+        Walk(folder, "");
+        return (files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), skipped);
+
+        void Walk(DirectoryInfo directory, string relative)
+        {
+            foreach (var entry in directory.EnumerateFileSystemInfos())
+            {
+                var path = relative + entry.Name;
+                if (entry.LinkTarget is not null)
+                {
+                    skipped.Add($"{path} (a link)");
+                    continue;
+                }
+                if (entry is DirectoryInfo sub)
+                {
+                    if (!SkippedFolders.Contains(entry.Name)) Walk(sub, path + "/");
+                    continue;
+                }
+                if (SkippedFiles.Contains(entry.Name)) continue;
+                var file = (FileInfo)entry;
+                files.Add(new LocalFile(pre + path, file.FullName, file.Length, Hash(file.FullName)));
+            }
+        }
+    }
+
+    private static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Groups files into upload batches of at most <paramref name="maxFiles"/> files and about <paramref name="maxBytes"/> bytes.</summary>
+    public static List<List<LocalFile>> Batches(IEnumerable<LocalFile> files, int maxFiles, long maxBytes)
+    {
+        var batches = new List<List<LocalFile>>();
+        var current = new List<LocalFile>();
+        long bytes = 0;
+        foreach (var file in files)
+        {
+            if (current.Count > 0 && (current.Count >= maxFiles || bytes + file.Size > maxBytes))
+            {
+                batches.Add(current);
+                current = [];
+                bytes = 0;
+            }
+            current.Add(file);
+            bytes += file.Size;
+        }
+        if (current.Count > 0) batches.Add(current);
+        return batches;
+    }
+
+    /// <summary>A gzip-compressed tar of the files under their library paths, read from disk byte for byte.</summary>
+    public static async Task<byte[]> TarGzAsync(IReadOnlyList<LocalFile> files, CancellationToken ct)
+    {
+        using var output = new MemoryStream();
+        await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var file in files)
+            {
+                await using var data = File.OpenRead(file.FullPath);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path) { DataStream = data }, ct);
+            }
+        }
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,50 @@
+using Hearth.Memory;
+using Hearth.Search;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Hearth.Functions.Memory;
+
+/// <summary><c>GET /api/search</c>: the caller's own memory — conversations, summaries and imported documents — searched as recall searches it.</summary>
+public static class SearchApi
+{
+    public const int MaxK = 100;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/search").WithTags("Memory")
+            .MapGet("/", SearchAsync).WithName("SearchMemory")
+            .WithSummary("Hybrid (default), bm25 or vector search over the caller's conversations, summaries and documents, routed by domain.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>One hit: <c>source</c> is where it came from (a message, a file, a URL).</summary>
+    public sealed record SearchItem(string Id, string Text, double Score, string Kind, string? Source, string? Domain, string? AgentId, string? SessionId, DateTimeOffset CreatedAt);
+
+    /// <summary>Hits, best first, and the domains that were searched.</summary>
+    public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains);
+
+    public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
+        CurrentUser user, MemoryRetriever retriever, string? q, string? domain, int? k, string? mode, string? agentId, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        if (string.IsNullOrWhiteSpace(q)) errors.Add(("q", "must not be empty"));
+        else if (q.Length > 2000) errors.Add(("q", "must be at most 2000 characters"));
+        var take = k ?? 10;
+        if (take is < 1 or > MaxK) errors.Add(("k", $"must be between 1 and {MaxK}"));
+        var searchMode = SearchMode.Hybrid;
+        if (mode is not null && !Enum.TryParse(mode, ignoreCase: true, out searchMode)) errors.Add(("mode", "must be hybrid, bm25 or vector"));
+        if (domain is not null && !retriever.KnownDomains.Contains(domain)) errors.Add(("domain", $"must be one of {string.Join(", ", retriever.KnownDomains)}"));
+        if (errors.Count > 0) return Problems.Validation([.. errors]);
+        try
+        {
+            var result = await retriever.SearchAsync(new RetrievalQuery(user.Id, q!, searchMode, take) { Domain = domain, AgentId = agentId }, ct);
+            return TypedResults.Ok(new SearchResponse(
+                result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt)).ToList(),
+                result.Domains));
+        }
+        catch (EmbeddingMismatchException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+    }
+}

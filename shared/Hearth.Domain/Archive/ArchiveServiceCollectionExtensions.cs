@@ -1,0 +1,25 @@
+using Hearth.Chat;
+using Hearth.Durable;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hearth.Archive;
+
+/// <summary>Registration of the archive mirror.</summary>
+public static class ArchiveServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IArchiveMirror"/> (enabled when <paramref name="connectionString"/> gives a connection string
+    /// once configuration is complete, disabled otherwise — producers ask it before they enqueue), the archive's
+    /// migrations (applied at start when enabled) and the <c>archive.mirror-turn</c> function that copies chat turns.
+    /// </summary>
+    public static IServiceCollection AddArchive(this IServiceCollection services, Func<IServiceProvider, string?> connectionString)
+    {
+        services.AddSingleton(sp => new ArchiveDatabase(connectionString(sp)));
+        services.AddSingleton<IArchiveMirror>(sp => sp.GetRequiredService<ArchiveDatabase>());
+        services.AddSingleton<ArchiveStore>();
+        services.AddHostedService<ArchiveMigrationService>();
+        services.AddDurable().AddFunction<MirrorTurnFunction, TurnCommitted>(ChatQueues.MirrorTurn,
+            new RetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(5)));
+        return services;
+    }
+}

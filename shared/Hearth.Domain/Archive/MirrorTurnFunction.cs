@@ -1,0 +1,29 @@
+using Hearth.Chat;
+using Hearth.Durable.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Archive;
+
+/// <summary>
+/// <c>archive.mirror-turn</c>: copies a committed turn's two messages (the user's and the reply) to the archive. The
+/// chat turn enqueues it (<see cref="ChatQueues.MirrorTurn"/>) only when <see cref="IArchiveMirror.IsEnabled"/>;
+/// messages are read through <see cref="IConversationReader"/>, which the chat feature provides. Idempotent.
+/// </summary>
+public sealed class MirrorTurnFunction(ArchiveStore archive, IServiceProvider services, ILogger<MirrorTurnFunction> logger) : IQueueFunction<TurnCommitted>
+{
+    public async Task RunAsync(TurnCommitted turn, JobContext context, CancellationToken ct)
+    {
+        var reader = services.GetService<IConversationReader>()
+            ?? throw new InvalidOperationException("No IConversationReader is registered (the chat feature provides it), so the turn cannot be read for the archive.");
+        var exchange = await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
+        if (exchange is null)
+        {
+            // The reply no longer exists for this owner: nothing left to archive.
+            logger.LogWarning("Turn {ReplyMessageId} of session {SessionId} was not found; nothing archived", turn.ReplyMessageId, turn.SessionId);
+            return;
+        }
+        var added = await archive.AppendMessagesAsync([exchange.User, exchange.Reply], ct);
+        logger.LogDebug("Archived {Added} messages of turn {TurnNumber} in session {SessionId}", added, turn.TurnNumber, turn.SessionId);
+    }
+}

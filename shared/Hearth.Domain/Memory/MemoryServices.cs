@@ -1,0 +1,54 @@
+using Hearth.Durable;
+using Hearth.Durable.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Hearth.Memory;
+
+/// <summary>Registration of memory (module <c>memory</c>): indexing, recall, structured memory, summaries, suggestions and imports.</summary>
+public static class MemoryServices
+{
+    public static MigrationSource Migrations { get; } = new("memory", typeof(MemoryServices).Assembly, "Hearth.Memory.Migrations.");
+
+    /// <summary>
+    /// Adds memory's services and migrations and registers <see cref="MemoryRecall"/> as the <see cref="IMemoryRecall"/>
+    /// (replacing the chat's fallback). Needs an NpgsqlDataSource, the search engine (<c>AddHearthSearch</c>) and,
+    /// for the functions that read conversations, the chat's <c>IConversationReader</c>.
+    /// </summary>
+    public static IServiceCollection AddHearthMemory(this IServiceCollection services, MemoryOptions options)
+    {
+        options.Validate();
+        return services.AddHearthMemory(_ => options);
+    }
+
+    /// <inheritdoc cref="AddHearthMemory(IServiceCollection, MemoryOptions)"/>
+    /// <param name="options">Builds the options when first needed (from the final configuration); validated then.</param>
+    public static IServiceCollection AddHearthMemory(this IServiceCollection services, Func<IServiceProvider, MemoryOptions> options)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var built = options(sp);
+            built.Validate();
+            return built;
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConversationAccess>();
+        services.TryAddSingleton<MemoryModelAccess>();
+        services.TryAddSingleton<MemoryItemStore>();
+        services.TryAddSingleton<IAgentSelfDescriptions>(sp => sp.GetRequiredService<MemoryItemStore>());
+        services.TryAddSingleton<SummaryStore>();
+        services.TryAddSingleton<RuleSummaryWriter>();
+        services.TryAddSingleton<RuleSuggestionExtractor>();
+        services.TryAddSingleton<TurnIndexer>();
+        services.TryAddSingleton<MemoryRetriever>();
+        services.TryAddSingleton<SessionSummarizer>();
+        services.TryAddSingleton<SuggestionService>();
+        services.TryAddSingleton<DocumentImports>();
+        services.TryAddSingleton<MemoryRecall>();
+        // A plain registration: the chat adds its recent-turns fallback with TryAdd, and the last registration wins.
+        services.AddSingleton<IMemoryRecall>(sp => sp.GetRequiredService<MemoryRecall>());
+        if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "memory" }))
+            services.AddMigrations(Migrations);
+        return services;
+    }
+}

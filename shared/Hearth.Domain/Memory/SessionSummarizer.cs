@@ -1,0 +1,106 @@
+using Hearth.Chat;
+using Hearth.Durable;
+using Hearth.Durable.Jobs;
+using Hearth.Search;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Hearth.Memory;
+
+/// <summary>
+/// Session summaries (warm memory): written by the <c>memory.summarise-session</c> function every N turns (the chat
+/// enqueues it) or on demand (<see cref="RequestAsync"/>), from the session's messages up to the requested one — by the
+/// model when one is wired (<see cref="IMemoryModel"/>), else by the rules. Stored in <c>memory.summaries</c> and
+/// indexed (kind <c>summary</c>) so that search finds them too.
+/// </summary>
+public sealed class SessionSummarizer(
+    SummaryStore store,
+    ConversationAccess conversations,
+    MemoryModelAccess models,
+    IServiceProvider services,
+    SearchService search,
+    DomainRouter router,
+    NpgsqlDataSource db,
+    IJobClient jobs,
+    MemoryOptions options,
+    ILogger<SessionSummarizer> logger)
+{
+    public const string Kind = "summary";
+
+    /// <summary>Asks for a summary of the session up to its last message; null when the session has no messages for this owner.</summary>
+    public async Task<string?> RequestAsync(string ownerId, string sessionId, CancellationToken ct)
+    {
+        var last = await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct);
+        if (last.Count == 0) return null;
+        var message = last[0];
+        var request = new SessionSummaryRequested(ownerId, message.AgentId, sessionId, message.Id, message.CreatedAt);
+        await using var tx = await db.BeginDurableAsync(ct);
+        var id = await store.RequestAsync(ownerId, message.AgentId, sessionId, message.Id, tx.Transaction, ct);
+        await jobs.EnqueueAsync(ChatQueues.SummariseSession, request,
+            new EnqueueOptions { Owner = ownerId, UniqueKey = $"{sessionId}:{message.Id}" }, tx.Transaction, ct);
+        await tx.CommitAsync(ct);
+        return id;
+    }
+
+    /// <summary>Writes, stores and indexes the summary. Idempotent: the same request writes the same row and document.</summary>
+    public async Task<SessionSummary?> SummariseAsync(SessionSummaryRequested request, CancellationToken ct)
+    {
+        var messages = await SessionMessages.ReadAsync(conversations.Reader, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
+        if (messages.Count == 0)
+        {
+            await store.FailAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, "The session has no messages.", ct);
+            logger.LogWarning("Session {SessionId} has no messages to summarise", request.SessionId);
+            return null;
+        }
+        var writer = models.Model is { } model
+            ? (ISessionSummaryWriter)ActivatorUtilities.CreateInstance<ModelSummaryWriter>(services, model)
+            : services.GetRequiredService<RuleSummaryWriter>();
+        var draft = await writer.WriteAsync(messages, ct);
+        var summary = await store.CompleteAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, draft,
+            messages.Count, messages[0].CreatedAt, messages[^1].CreatedAt, ct);
+
+        var text = SearchText(summary);
+        var domain = router.Tag(text);
+        await search.IndexAsync(router.Fallback.Collection, [new SearchDocument(summary.Id, request.OwnerId, text)
+        {
+            Agent = request.AgentId, Session = request.SessionId, Domain = domain.Name, Kind = Kind, Source = $"message:{request.UpToMessageId}",
+            CreatedAt = messages[^1].CreatedAt,
+        }], ct);
+        logger.LogInformation("Summarised session {SessionId} up to {MessageId}: {Messages} messages ({Origin})", request.SessionId, request.UpToMessageId, messages.Count, draft.Origin);
+        return summary;
+    }
+
+    /// <summary>The text a summary is searched and recalled by.</summary>
+    public static string SearchText(SessionSummary summary)
+    {
+        var parts = new List<string> { summary.Text ?? "" };
+        if (summary.Decisions.Count > 0) parts.Add("Decisions: " + string.Join(" ", summary.Decisions));
+        if (summary.ActionItems.Count > 0) parts.Add("Action items: " + string.Join(" ", summary.ActionItems));
+        return string.Join("\n", parts.Where(p => p.Length > 0));
+    }
+}
+
+/// <summary>
+/// Memory suggestions (the <c>memory.extract-suggestions</c> function): reads the turn's exchange, lets the extractor
+/// (the model when wired, else the rules) find candidates in the user's message and applies them to
+/// <see cref="MemoryItemStore"/> with the message as provenance.
+/// </summary>
+public sealed class SuggestionService(
+    MemoryItemStore items, ConversationAccess conversations, MemoryModelAccess models, IServiceProvider services, ILogger<SuggestionService> logger)
+{
+    public async Task<IReadOnlyList<CandidateResult>> ExtractAsync(TurnCommitted turn, CancellationToken ct)
+    {
+        var exchange = await conversations.Reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
+        if (exchange is null) return [];
+        var extractor = models.Model is { } model
+            ? (ISuggestionExtractor)ActivatorUtilities.CreateInstance<ModelSuggestionExtractor>(services, model)
+            : services.GetRequiredService<RuleSuggestionExtractor>();
+        var (candidates, origin) = await extractor.ExtractAsync(exchange, ct);
+        var source = new CandidateSource(turn.OwnerId, turn.AgentId, turn.SessionId, exchange.User.Id, exchange.User.CreatedAt, origin);
+        var results = await items.ApplyAsync(source, candidates, ct);
+        foreach (var result in results.Where(r => r.Outcome is CandidateOutcome.Added or CandidateOutcome.Updated))
+            logger.LogInformation("Memory suggestion {Outcome}: {Kind} {Subject} ({ItemId})", result.Outcome, result.Candidate.Kind, result.Candidate.Subject, result.ItemId);
+        return results;
+    }
+}

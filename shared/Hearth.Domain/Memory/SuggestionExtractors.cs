@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Hearth.Chat;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Memory;
+
+/// <summary>Finds what is worth remembering in one exchange.</summary>
+public interface ISuggestionExtractor
+{
+    /// <summary>Candidates and who found them (<c>rules</c> or <c>model</c>).</summary>
+    Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct);
+}
+
+/// <summary>
+/// The offline extractor: patterns over the user's own sentences (what the agent says is not evidence about the user).
+/// Facts: name, home, origin, work, occupation; preferences: likes and dislikes (one subject per thing, so a change of
+/// taste updates it), favourites, "I prefer"; projects ("I'm working on / building …"); tools ("I use …"); people
+/// ("my sister Anna", "my boss is Tom": one subject per relation for relations one has once, per relation and name
+/// otherwise); dates ("my birthday is …", "I have an interview on …"). Objects that are pronouns are ignored.
+/// </summary>
+public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
+{
+    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
+    private const string Object = @"(?<o>[^.,;!?\n]{2,80}?)";
+    private const string End = @"\s*(?:[.,;!?\n]|$|\b(?:and|but|because|since|so|which|who|where|with|for|now|these\s+days|anymore|any\s+more|nowadays|too|as\s+well|though|lately|recently)\b)";
+
+    private static readonly HashSet<string> Pronouns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "it", "that", "this", "them", "you", "him", "her", "those", "these", "one", "some", "something", "anything", "everything", "what", "how", "the idea",
+        "to", "a lot", "lots", "so", "yours", "your", "the way", "when", "doing", "being", "having", "me", "us", "myself", "there", "here",
+    };
+
+    private static readonly HashSet<string> SingleRelations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "wife", "husband", "partner", "boyfriend", "girlfriend", "fiance", "fiancee", "fiancé", "fiancée", "mother", "mom", "mum", "father", "dad",
+        "boss", "manager", "therapist", "doctor", "landlord",
+    };
+
+    private static readonly (string Pattern, Func<Match, MemoryCandidate?> Build)[] Rules =
+    [
+        (@"\bmy\s+name\s+is\s+(?<o>[\p{L}][\p{L}'-]+(?:\s+(?-i:\p{Lu})[\p{L}'-]+)?)", m => new(MemoryKinds.Fact, "name", $"Name: {Cap(m)}")),
+        (@"\b(?:please\s+)?call\s+me\s+(?<o>[\p{L}][\p{L}'-]+)", m => new(MemoryKinds.Fact, "name", $"Name: {Cap(m)}")),
+        (@"\bI\s+(?:now\s+|currently\s+|still\s+)?live\s+in\s+" + Object + End, m => new(MemoryKinds.Fact, "home", $"Lives in {O(m)}")),
+        (@"\bI(?:'ve|\s+have)?\s+(?:just\s+)?moved\s+to\s+" + Object + End, m => new(MemoryKinds.Fact, "home", $"Lives in {O(m)}")),
+        (@"\bI(?:'m|\s+am)\s+(?:originally\s+)?from\s+" + Object + End, m => new(MemoryKinds.Fact, "origin", $"Is from {O(m)}")),
+        (@"\bI\s+(?:now\s+|currently\s+)?work\s+(?:at|for)\s+" + Object + End, m => new(MemoryKinds.Fact, "work", $"Works at {O(m)}")),
+        (@"\bI\s+work\s+as\s+(?:an?\s+)?" + Object + End, m => new(MemoryKinds.Fact, "occupation", $"Works as {Article(O(m))}")),
+        (@"\bmy\s+job\s+is\s+(?:an?\s+)?" + Object + End, m => new(MemoryKinds.Fact, "occupation", $"Works as {Article(O(m))}")),
+        (@"\bmy\s+fav(?:ou?rite)\s+(?<c>[\p{L}]+(?:\s+[\p{L}]+)?)\s+is\s+" + Object + End,
+            m => new(MemoryKinds.Preference, "favourite:" + MemoryText.Key(m.Groups["c"].Value, 2), $"Favourite {m.Groups["c"].Value.ToLowerInvariant()}: {O(m)}")),
+        (@"\bI\s+(?:really\s+|absolutely\s+|just\s+)?(?:do\s+not|don't|dont|never)\s+(?:really\s+)?(?:like|enjoy)\s+" + Object + End,
+            m => new(MemoryKinds.Preference, "taste:" + MemoryText.Key(O(m), 3), $"Dislikes {O(m)}")),
+        (@"\bI\s+(?:really\s+|absolutely\s+|just\s+)?(?:hate|can't\s+stand|cannot\s+stand|dislike|detest)\s+" + Object + End,
+            m => new(MemoryKinds.Preference, "taste:" + MemoryText.Key(O(m), 3), $"Dislikes {O(m)}")),
+        (@"\bI\s+(?:really\s+|absolutely\s+|just\s+|also\s+)?(?:like|love|enjoy|adore)\s+" + Object + End,
+            m => new(MemoryKinds.Preference, "taste:" + MemoryText.Key(O(m), 3), $"Likes {O(m)}")),
+        (@"\bI\s+(?:much\s+|really\s+)?prefer\s+" + Object + End, m => new(MemoryKinds.Preference, "prefers:" + MemoryText.Key(O(m), 2), $"Prefers {O(m)}")),
+        (@"\bI(?:'m|\s+am)\s+(?:currently\s+|still\s+|now\s+)?(?:working\s+on|building|writing|developing|making|creating)\s+" + Object + End,
+            m => new(MemoryKinds.Project, "project:" + MemoryText.Key(O(m), 4), $"Working on {O(m)}")),
+        (@"\bmy\s+(?:side\s+|new\s+|current\s+)?project\s+(?:is\s+)?(?:called\s+|named\s+)?" + Object + End,
+            m => new(MemoryKinds.Project, "project:" + MemoryText.Key(O(m), 4), $"Project: {O(m)}")),
+        (@"\bI(?:'m|\s+am)?\s+(?:use|using|now\s+use|switched\s+to)\s+(?<o>[\p{L}\d][\p{L}\d.+#-]*(?:\s+(?-i:[\p{Lu}\d])[\p{L}\d.+#-]*)?)(?:\s+for\s+(?<f>[^.,;!?\n]{2,60}))?",
+            m => new(MemoryKinds.Tool, "tool:" + MemoryText.Key(O(m), 3), m.Groups["f"].Success ? $"Uses {O(m)} for {m.Groups["f"].Value.Trim()}" : $"Uses {O(m)}")),
+        (@"\bmy\s+(?<r>best\s+friend|friend|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|mother|mom|mum|father|dad|sister|brother|son|daughter|boss|manager|cousin|colleague|coworker|roommate|flatmate|neighbou?r|dog|cat|therapist|doctor|landlord|grandmother|grandfather|grandma|grandpa|aunt|uncle)(?:'s\s+name\s+is|\s+is\s+called|\s+is\s+named|\s+is|,|\s+named|\s+called)?\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)",
+            m => Person(m.Groups["r"].Value, m.Groups["n"].Value)),
+        (@"\bmy\s+(?<e>birthday|anniversary|wedding|exam|interview|appointment|deadline|flight|trip|vacation|holiday|surgery|graduation|party|concert|move|moving\s+day)\s+is\s+(?:on\s+|in\s+|at\s+)?" + Object + End,
+            m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
+        (@"\bI(?:\s+have|'ve\s+got|\s+have\s+got)\s+(?:an?|my)\s+(?<e>[\p{L}]+(?:\s+[\p{L}]+)?)\s+on\s+" + Object + End,
+            m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
+    ];
+
+    private static readonly Regex[] Compiled = Rules.Select(r => new Regex(r.Pattern, Options | RegexOptions.Compiled)).ToArray();
+
+    public Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct) =>
+        Task.FromResult<(IReadOnlyList<MemoryCandidate>, string)>((Extract(exchange.User.Text), "rules"));
+
+    /// <summary>The candidates in a user's message, one per subject (the last statement of a subject wins).</summary>
+    public static IReadOnlyList<MemoryCandidate> Extract(string text)
+    {
+        var found = new List<MemoryCandidate>();
+        foreach (var sentence in Sentences().Split(text))
+        {
+            for (var i = 0; i < Rules.Length; i++)
+            {
+                foreach (Match match in Compiled[i].Matches(sentence))
+                {
+                    if (match.Groups["o"].Success && IsPronoun(match.Groups["o"].Value)) continue;
+                    if (Rules[i].Build(match) is { } candidate) found.Add(candidate);
+                }
+            }
+        }
+        // Later statements win ("I live in Berlin. Actually, I moved to Munich.").
+        return found.GroupBy(c => (c.Kind, c.Subject)).Select(g => g.Last()).ToList();
+    }
+
+    private static MemoryCandidate? Person(string relation, string name)
+    {
+        relation = relation.ToLowerInvariant();
+        if (IsPronoun(name) || name.Length < 2) return null;
+        var subject = SingleRelations.Contains(relation) ? $"person:{MemoryText.Key(relation, 2)}" : $"person:{MemoryText.Key(relation, 2)}:{name.ToLowerInvariant()}";
+        return new MemoryCandidate(MemoryKinds.Person, subject, $"{Cap(relation)}: {name}");
+    }
+
+    private static bool IsPronoun(string value)
+    {
+        var trimmed = value.Trim();
+        if (Pronouns.Contains(trimmed)) return true;
+        var first = trimmed.Split(' ', 2)[0];
+        return first.Length > 0 && Pronouns.Contains(first) && first is not ("the" or "a");
+    }
+
+    private static string O(Match m) => m.Groups["o"].Value.Trim().TrimEnd('\'', '"');
+
+    private static string Cap(Match m) => Cap(O(m));
+
+    private static string Cap(string text) => text.Length == 0 ? text : char.ToUpper(text[0], CultureInfo.InvariantCulture) + text[1..];
+
+    private static string Article(string occupation) =>
+        occupation.StartsWith("a ", StringComparison.OrdinalIgnoreCase) || occupation.StartsWith("an ", StringComparison.OrdinalIgnoreCase)
+            ? occupation
+            : ("aeiou".Contains(char.ToLowerInvariant(occupation[0])) ? "an " : "a ") + occupation;
+
+    [GeneratedRegex(@"(?<=[.!?;])\s+|\n+")]
+    private static partial Regex Sentences();
+}
+
+/// <summary>
+/// The model extractor: asks the model for JSON (<c>{"memories":[{"kind","subject","text"}]}</c>) about the user's
+/// message, keeps only known kinds, and falls back to the rules when no model answers or the answer is not that JSON.
+/// </summary>
+public sealed class ModelSuggestionExtractor(IMemoryModel model, RuleSuggestionExtractor rules, ILogger<ModelSuggestionExtractor> logger) : ISuggestionExtractor
+{
+    public const string Purpose = "memory.suggestions";
+
+    private const string SystemPrompt = """
+        You extract durable facts a user states about themselves, for a personal assistant's memory.
+        Kinds: fact (name, home, work, occupation, origin), preference (likes, dislikes, favourites), project, tool, person (people and pets in the user's life), date (birthdays, appointments, deadlines).
+        Only what the user says about themselves and their life; nothing about the assistant; nothing hypothetical; nothing from questions.
+        subject is a short stable key that stays the same when the value changes: "home", "work", "occupation", "name", "taste:<thing>", "favourite:<category>", "project:<name>", "tool:<name>", "person:<relation>" (add ":<name>" for relations one can have several of), "date:<event>".
+        text is a short third-person statement, e.g. "Lives in Munich", "Likes jazz", "Sister: Anna".
+        Answer with JSON only: {"memories":[{"kind":"...","subject":"...","text":"..."}]} — an empty list when there is nothing.
+        """;
+
+    public async Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct)
+    {
+        var answer = await ModelJson.AskAsync(model, Purpose, SystemPrompt, exchange.User.Text, logger, ct);
+        if (answer is not null && Parse(answer) is { } candidates) return (candidates, "model");
+        if (answer is not null) logger.LogWarning("The model's memory suggestions were not the expected JSON; using the rules");
+        return await rules.ExtractAsync(exchange, ct);
+    }
+
+    /// <summary>The candidates in a model answer, or null when it is not the expected JSON.</summary>
+    public static IReadOnlyList<MemoryCandidate>? Parse(string answer)
+    {
+        var json = ModelJson.Extract(answer);
+        if (json is null) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (!document.RootElement.TryGetProperty("memories", out var list) || list.ValueKind != JsonValueKind.Array) return null;
+            var candidates = new List<MemoryCandidate>();
+            foreach (var entry in list.EnumerateArray())
+            {
+                if (entry.ValueKind != JsonValueKind.Object) continue;
+                var kind = ModelJson.String(entry, "kind")?.Trim().ToLowerInvariant();
+                var text = ModelJson.String(entry, "text")?.Trim();
+                var subject = ModelJson.String(entry, "subject")?.Trim().ToLowerInvariant();
+                if (kind is null || !MemoryKinds.Suggested.Contains(kind) || string.IsNullOrWhiteSpace(text)) continue;
+                if (string.IsNullOrWhiteSpace(subject)) subject = kind + ":" + MemoryText.Key(text, 3);
+                candidates.Add(new MemoryCandidate(kind, MemoryText.Clip(subject, 120), MemoryText.Clip(text, 300)));
+            }
+            return candidates;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Reading JSON out of a model's answer (which may wrap it in a code fence or prose).</summary>
+internal static class ModelJson
+{
+    /// <summary>The model's answer; null when it failed (the caller falls back to its rules).</summary>
+    public static async Task<string?> AskAsync(IMemoryModel model, string purpose, string system, string user, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            return await model.CompleteAsync(purpose, system, user, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "The model failed for {Purpose}; using the rules", purpose);
+            return null;
+        }
+    }
+
+    public static string? Extract(string answer)
+    {
+        var start = answer.IndexOf('{');
+        var end = answer.LastIndexOf('}');
+        return start >= 0 && end > start ? answer[start..(end + 1)] : null;
+    }
+
+    public static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    public static IReadOnlyList<string> Strings(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!.Trim()).Where(v => v.Length > 0).ToList()
+            : [];
+}

@@ -1,0 +1,44 @@
+namespace Hearth.Skills.Ingest;
+
+/// <summary>
+/// A seam for tests of the bulk ingest: called at the start of every attempt of a file's activity, it may fail the
+/// attempt (throw) or slow it down. The default does nothing; the host registers a configured one only when a
+/// <c>Testing:Skills</c> setting asks for it, and those settings are refused outside Development.
+/// </summary>
+public interface ISkillIngestFaults
+{
+    ValueTask BeforeIngestAsync(string runId, string path, int attempt, CancellationToken ct);
+}
+
+/// <summary>No faults: production.</summary>
+public sealed class NoSkillIngestFaults : ISkillIngestFaults
+{
+    public ValueTask BeforeIngestAsync(string runId, string path, int attempt, CancellationToken ct) => ValueTask.CompletedTask;
+}
+
+/// <summary>The attempt failed because a test asked for it.</summary>
+public sealed class InjectedIngestFaultException(string message) : Exception(message);
+
+/// <summary>
+/// Test faults: fails the first attempt of a deterministic <paramref name="failFirstAttempts"/> fraction of paths (the
+/// same paths every run, chosen by a hash of the path, so a test can count them), and delays every attempt by
+/// <paramref name="delay"/> (so a test can kill the host in the middle of a run).
+/// </summary>
+public sealed class ConfiguredSkillIngestFaults(double failFirstAttempts, TimeSpan delay) : ISkillIngestFaults
+{
+    public async ValueTask BeforeIngestAsync(string runId, string path, int attempt, CancellationToken ct)
+    {
+        if (delay > TimeSpan.Zero) await Task.Delay(delay, ct);
+        if (attempt == 1 && FailsFirstAttempt(path, failFirstAttempts))
+            throw new InjectedIngestFaultException($"Injected failure of the first attempt for '{path}' (Testing:Skills:FailFirstAttempts).");
+    }
+
+    /// <summary>Whether a path is one whose first attempt fails, for a given fraction.</summary>
+    public static bool FailsFirstAttempt(string path, double fraction)
+    {
+        if (fraction <= 0) return false;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path));
+        var sample = BitConverter.ToUInt32(hash, 0) / (double)uint.MaxValue;
+        return sample < fraction;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Hearth.Durable;
+using Hearth.Durable.Orchestrations;
+using Hearth.Skills.Splitting;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Hearth.Skills.Ingest;
+
+/// <summary>How bulk ingest runs behave (bound from the host's <c>Skills</c> settings).</summary>
+/// <param name="Parallelism">File activities in flight at once per run.</param>
+/// <param name="IndexBatch">Files per search-indexing activity.</param>
+/// <param name="FileRetry">Retry policy of each file's activity.</param>
+public sealed record SkillIngestOptions(int Parallelism, int IndexBatch, RetryPolicy FileRetry);
+
+/// <summary>
+/// Starts bulk ingest runs and reports on them. A run's uploaded bytes are stored as blobs in the request (content
+/// addressed, so they are the very rows the versions will point to), with one row per file in <c>skills.run_files</c>,
+/// and its orchestration is started in the same transaction: a run exists, with its files, if and only if the request
+/// succeeded. Activities then split and store each file, a slice of the run is indexed per activity, and the last
+/// activity writes the report.
+/// </summary>
+public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient orchestrations, SkillIngestOptions options, TimeProvider time)
+{
+    /// <summary>Stores the files' bytes and starts the run; returns its id.</summary>
+    public async Task<string> StartAsync(string owner, IReadOnlyList<UploadedFile> files, string source, CancellationToken ct)
+    {
+        if (files.Count == 0) throw new ArgumentException("A run needs at least one file.", nameof(files));
+        var runId = Guid.CreateVersion7().ToString("N");
+        var now = time.GetUtcNow();
+        var hashes = files.Select(f => SkillSplitter.Sha256Hex(f.Content)).ToArray();
+        var blobs = files.Select((f, i) => (Sha: hashes[i], f.Content)).DistinctBy(b => b.Sha).ToList();
+
+        await using var tx = await db.BeginDurableAsync(ct);
+        await using (var batch = new NpgsqlBatch(tx.Connection, tx.Transaction))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                insert into skills.runs (id, owner, status, total, source, created_at) values ($1, $2, 'running', $3, $4, $5)
+                """) { Parameters = { new() { Value = runId }, new() { Value = owner }, new() { Value = files.Count }, new() { Value = source }, new() { Value = now } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                insert into skills.blobs (owner, sha256, length, content)
+                select $1, b.sha256, octet_length(b.content), b.content from unnest($2::text[], $3::bytea[]) as b(sha256, content)
+                on conflict (owner, sha256) do nothing
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = owner },
+                    new() { Value = blobs.Select(b => b.Sha).ToArray() },
+                    new() { Value = blobs.Select(b => b.Content).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                },
+            });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                insert into skills.run_files (run_id, ord, owner, path, sha256, length)
+                select $1, f.ord, $2, f.path, f.sha256, f.length from unnest($3::int[], $4::text[], $5::text[], $6::int[]) as f(ord, path, sha256, length)
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = runId },
+                    new() { Value = owner },
+                    new() { Value = Enumerable.Range(0, files.Count).ToArray() },
+                    new() { Value = files.Select(f => f.Path).ToArray() },
+                    new() { Value = hashes },
+                    new() { Value = files.Select(f => f.Content.Length).ToArray() },
+                },
+            });
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        await orchestrations.StartAsync<SkillIngestOrchestration, IngestRunInput>(
+            new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch, options.FileRetry),
+            new StartOptions { InstanceId = runId, Owner = owner }, tx.Transaction, ct);
+        await tx.CommitAsync(ct);
+        return runId;
+    }
+
+    /// <summary>A run's status for its owner (null when there is no such run for them); <paramref name="withFiles"/> lists every file.</summary>
+    public async Task<IngestRunStatus?> GetAsync(string owner, string runId, bool withFiles, CancellationToken ct)
+    {
+        if (runId.Length is 0 or > 64) return null;
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select status, total, source, created_at, finished_at, report::text from skills.runs where id = $1 and owner = $2")
+            { Parameters = { new() { Value = runId }, new() { Value = owner } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select status, count(*)::int, coalesce(sum(sections), 0)::int from skills.run_files where run_id = $1 and owner = $2 group by status")
+            { Parameters = { new() { Value = runId }, new() { Value = owner } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            select ord, path, status, file_id, version, sections, attempts, error from skills.run_files
+            where run_id = $1 and owner = $2 {(withFiles ? "" : "and status = 'failed'")} order by ord
+            """) { Parameters = { new() { Value = runId }, new() { Value = owner } } });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var (runStatus, total, source, createdAt) = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3));
+        var finishedAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(4);
+        var report = reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<IngestReport>(reader.GetString(5), DurableJson.Options);
+
+        await reader.NextResultAsync(ct);
+        var counts = new Dictionary<string, (int Files, int Sections)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2));
+        int Count(string status) => counts.TryGetValue(status, out var c) ? c.Files : 0;
+
+        await reader.NextResultAsync(ct);
+        var files = new List<IngestRunFile>();
+        while (await reader.ReadAsync(ct))
+            files.Add(new IngestRunFile(reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+        await reader.CloseAsync();
+
+        var instance = await orchestrations.GetAsync(runId, owner, ct);
+        var phase = runStatus == "completed" ? IngestPhases.Done
+            : instance?.CustomStatus is { } custom && custom.TryGetProperty("phase", out var p) ? p.GetString() ?? IngestPhases.Ingesting
+            : IngestPhases.Ingesting;
+        string? error = null;
+        if (runStatus != "completed" && instance?.Status is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+        {
+            runStatus = "failed";
+            error = instance.Error ?? $"The run was {instance.Status.ToString().ToLowerInvariant()}.";
+        }
+
+        var sections = counts.Where(c => c.Key is "created" or "updated" or "unchanged").Sum(c => c.Value.Sections);
+        var failures = files.Where(f => f.Status == "failed").Select(f => new IngestFileFailure(f.Path, f.Error ?? "failed", f.Attempts)).ToList();
+        return new IngestRunStatus(runId, runStatus, phase, source, total,
+            Count("created") + Count("updated") + Count("unchanged"), Count("failed"), Count("pending"),
+            Count("created"), Count("updated"), Count("unchanged"), sections, createdAt, finishedAt, failures,
+            withFiles ? files : null, report, error);
+    }
+
+    /// <summary>The owner's most recent runs, newest first (without file lists).</summary>
+    public async Task<IReadOnlyList<IngestRunStatus>> RecentAsync(string owner, int limit, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        await using (var command = db.CreateCommand("select id from skills.runs where owner = $1 order by created_at desc limit $2"))
+        {
+            command.Parameters.Add(new() { Value = owner });
+            command.Parameters.Add(new() { Value = limit });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        }
+        var runs = new List<IngestRunStatus>();
+        foreach (var id in ids)
+            if (await GetAsync(owner, id, withFiles: false, ct) is { } run) runs.Add(run);
+        return runs;
+    }
+}

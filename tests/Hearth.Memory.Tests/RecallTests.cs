@@ -1,0 +1,120 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hearth.Chat;
+using Hearth.Memory.Tests.Support;
+using Hearth.Testing;
+
+namespace Hearth.Memory.Tests;
+
+/// <summary>IMemoryRecall in the host: hot + warm + cold, de-duplicated; intents pull structured memory; unknown says so.</summary>
+public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
+{
+    private IMemoryRecall Recall => host.Get<IMemoryRecall>();
+
+    private static RecallRequest Ask(string owner, string session, string text) => new(owner, "agent-1", session, text, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task Memory_recall_is_the_memory_feature_not_the_chat_fallback()
+    {
+        Assert.IsType<MemoryRecall>(Recall);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Recent_turns_are_hot_older_relevant_ones_cold_and_nothing_is_given_twice()
+    {
+        var owner = await host.UserIdAsync("recall-union");
+        var old = Guid.NewGuid().ToString();
+        var oldTurn = await host.TurnAsync(owner, "agent-1", old, "My grandmother's lasagne recipe uses nutmeg in the bechamel.", "Nutmeg in bechamel is classic.");
+        var now = Guid.NewGuid().ToString();
+        var recent = new List<TurnCommitted>();
+        for (var i = 0; i < 4; i++)
+            recent.Add(await host.TurnAsync(owner, "agent-1", now, $"Lasagne question {i}: how long should lasagne rest?", "About fifteen minutes."));
+        foreach (var turn in recent.Append(oldTurn)) await host.WaitIndexedAsync(turn);
+        host.Conversations.AddUserMessage(owner, "agent-1", now, "What spice goes in my grandmother's lasagne bechamel?");
+
+        var recall = await Recall.RecallAsync(Ask(owner, now, "What spice goes in my grandmother's lasagne bechamel?"), CancellationToken.None);
+
+        Assert.Equal(recent.Skip(1).Select(t => t.ReplyMessageId), recall.Hot.Select(h => h.Id));
+        Assert.All(recall.Hot, h => Assert.Equal("hot", h.Tier));
+        var cold = Assert.Single(recall.Cold, c => c.Snippet.Contains("nutmeg", StringComparison.Ordinal));
+        Assert.Equal("window", cold.Kind);
+        Assert.Equal("cold", cold.Tier);
+        // The window of the last turn holds only exchanges already given as hot memory: it is not given again.
+        Assert.DoesNotContain(recall.Cold, c => c.Id == TurnDocuments.WindowId(recent[3].ReplyMessageId));
+        Assert.Equal(recall.All.Count(), recall.All.Select(m => m.Id).Distinct().Count());
+        Assert.Equal("question", recall.Intent);
+        Assert.Null(recall.Guidance);
+    }
+
+    [Fact]
+    public async Task A_question_about_something_never_said_gets_do_not_know_guidance()
+    {
+        var owner = await host.UserIdAsync("recall-unknown");
+        var session = Guid.NewGuid().ToString();
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", session, "I bought new running shoes.", "Enjoy the runs!"));
+        var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "What is my sister's favourite flower?"), CancellationToken.None);
+        Assert.Equal(MemoryRecall.UnknownIntent, recall.Intent);
+        Assert.Contains("do not know", recall.Guidance);
+        Assert.Empty(recall.Cold);
+
+        var known = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Which running shoes did I buy?"), CancellationToken.None);
+        Assert.Equal("question", known.Intent);
+        Assert.NotEmpty(known.Cold);
+    }
+
+    [Fact]
+    public async Task Who_are_you_recalls_the_agents_self_description_or_the_configured_one()
+    {
+        var owner = await host.UserIdAsync("recall-self");
+        var generic = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Who are you?"), CancellationToken.None);
+        Assert.Equal("self", generic.Intent);
+        Assert.Contains(generic.Warm, w => w.Kind == "self" && w.Snippet.StartsWith("I am Hearth", StringComparison.Ordinal));
+
+        await host.Get<IAgentSelfDescriptions>().SetAsync(owner, "agent-1", "I am Ada, a marine biologist who loves puns.", CancellationToken.None);
+        var own = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "tell me about yourself"), CancellationToken.None);
+        Assert.Equal("I am Ada, a marine biologist who loves puns.", Assert.Single(own.Warm, w => w.Kind == "self").Snippet);
+        Assert.Contains("self-description", own.Guidance);
+    }
+
+    [Fact]
+    public async Task Decisions_next_steps_and_where_was_i_come_from_summaries_and_say_so_when_missing()
+    {
+        var owner = await host.UserIdAsync("recall-warm");
+        var none = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Why did we choose Postgres?"), CancellationToken.None);
+        Assert.Equal("decisions", none.Intent);
+        Assert.Contains("do not know why", none.Guidance);
+        Assert.Contains("No open action items", (await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "What's next?"), CancellationToken.None)).Guidance);
+        Assert.Contains("do not remember", (await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Where was I?"), CancellationToken.None)).Guidance);
+
+        var session = Guid.NewGuid().ToString();
+        host.Conversations.AddTurn(owner, "agent-1", session, "For the app we decided to use Postgres because it does jobs and search.", "Good choice.");
+        var last = host.Conversations.AddTurn(owner, "agent-1", session, "I need to write the migration scripts next.", "Start with the users table.");
+        await host.EnqueueAsync(ChatQueues.SummariseSession, new SessionSummaryRequested(owner, "agent-1", session, last.ReplyMessageId, last.At));
+        await Eventually.TrueAsync(async () => await host.ScalarAsync<long>("select count(*) from memory.summaries where owner_id = @p and status = 'done'", owner) == 1,
+            TimeSpan.FromSeconds(20), "the summary is written");
+
+        var why = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Why did we choose Postgres?"), CancellationToken.None);
+        Assert.Contains(why.Warm, w => w.Kind == "decision" && w.Snippet.Contains("decided to use Postgres", StringComparison.Ordinal));
+        Assert.Contains("decisions in memory", why.Guidance);
+        var next = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "what should I work on next?"), CancellationToken.None);
+        Assert.Equal("next-steps", next.Intent);
+        Assert.Contains(next.Warm, w => w.Kind == "action" && w.Snippet.Contains("migration scripts", StringComparison.Ordinal));
+        var where = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "where were we?"), CancellationToken.None);
+        Assert.Equal("where-was-i", where.Intent);
+        Assert.Contains(where.Warm, w => w.Kind == "summary" && w.Id.StartsWith("sum_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Accepted_facts_that_share_words_with_the_message_are_warm()
+    {
+        var user = host.User("recall-facts");
+        var owner = await host.UserIdAsync("recall-facts");
+        var fact = await (await user.PostAsJsonAsync("/api/memory", new { kind = "person", text = "Sister: Anna, a nurse in Leeds" })).Content.ReadFromJsonAsync<JsonElement>();
+        await user.PostAsJsonAsync("/api/memory", new { kind = "tool", text = "Uses Obsidian for notes" });
+        var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Can you suggest a birthday gift for my sister?"), CancellationToken.None);
+        var warm = Assert.Single(recall.Warm);
+        Assert.Equal(fact.GetProperty("id").GetString(), warm.Id);
+        Assert.Equal("person", warm.Kind);
+    }
+}
