@@ -1,4 +1,5 @@
 using Hearth.Functions.Chat;
+using Hearth.Functions.Life;
 using Hearth.Functions.Management;
 using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
@@ -17,6 +18,7 @@ builder.AddSkills();          // skill library: versions, bulk ingest, search, c
 builder.AddChat();            // companions and the chat turn: agents, model chain, sessions, messages
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
+builder.AddLife();            // offline life: life events, mood drift, initiated messages, notifications
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.MapSkillsApi();
 app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, /api/webhooks/fal, /media/{id}
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
+app.MapLifeApi();             // /api/agents/{id}/life|initiations|mute, PATCH scenarios, /api/notifications
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
