@@ -1,4 +1,5 @@
 using Hearth.Functions.Chat;
+using Hearth.Functions.Life;
 using Hearth.Functions.Management;
 using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
@@ -19,6 +20,7 @@ builder.AddChat();            // companions and the chat turn: agents, model cha
 builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhook, media store
 builder.AddWeb();             // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
 builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
+builder.AddLife();            // offline life: life events, mood drift, initiated messages, notifications
 builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, 
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.MapWeb();                 // /, /admin, /web/config.json and the static files
 app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
+app.MapLifeApi();             // /api/agents/{id}/life|initiations|mute, PATCH scenarios, /api/notifications
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -14,7 +14,8 @@ public static class SessionSummaryApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapGet("/summary", LatestAsync).WithName("GetSessionSummary").WithSummary("The session's latest written summary.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        sessions.MapGet("/summaries", ListAsync).WithName("ListSessionSummaries").WithSummary("The session's summaries, newest request first.");
+        sessions.MapGet("/summaries", ListAsync).WithName("ListSessionSummaries").WithSummary("The session's summaries, newest request first.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapGet("/summaries/{id}", GetAsync).WithName("GetSessionSummaryById")
             .WithSummary("One summary: pending, done (topics, decisions, action items, text) or failed (error).")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -45,8 +46,14 @@ public static class SessionSummaryApi
         return latest is null ? Problems.NotFound("summary") : TypedResults.Ok(SummaryResponse.From(latest));
     }
 
-    public static async Task<Ok<ListResponse<SummaryResponse>>> ListAsync(string sessionId, CurrentUser user, SummaryStore store, CancellationToken ct) =>
-        TypedResults.Ok(new ListResponse<SummaryResponse>((await store.ListAsync(user.Id, sessionId, 100, ct)).Select(SummaryResponse.From).ToList(), null));
+    public static async Task<Results<Ok<ListResponse<SummaryResponse>>, ProblemHttpResult>> ListAsync(
+        string sessionId, CurrentUser user, SummaryStore store, SessionSummarizer summarizer, CancellationToken ct)
+    {
+        var summaries = await store.ListAsync(user.Id, sessionId, 100, ct);
+        // No summaries yet: an own session lists nothing, an unknown or someone else's session is not found.
+        if (summaries.Count == 0 && !await summarizer.IsOwnSessionAsync(user.Id, sessionId, ct)) return Problems.NotFound("session");
+        return TypedResults.Ok(new ListResponse<SummaryResponse>(summaries.Select(SummaryResponse.From).ToList(), null));
+    }
 
     public static async Task<Results<Ok<SummaryResponse>, ProblemHttpResult>> GetAsync(string sessionId, string id, CurrentUser user, SummaryStore store, CancellationToken ct) =>
         await store.GetAsync(user.Id, id, ct) is { } summary && summary.SessionId == sessionId

@@ -50,6 +50,7 @@ public sealed class BenchReport(string title, string command)
         text.AppendLine();
         text.AppendLine($"Command: `{command}`  ");
         text.AppendLine($"Machine: {Machine()}  ");
+        text.AppendLine($"Load (1-minute average) when published: {LoadAverage()} on {Environment.ProcessorCount} cores (above the core count, other work shared the CPU)  ");
         if (_parameters.Count > 0) text.AppendLine($"Parameters: {string.Join(", ", _parameters)}");
         text.AppendLine();
         text.AppendLine("| " + string.Join(" | ", _header) + " |");
@@ -74,6 +75,19 @@ public sealed class BenchReport(string title, string command)
         if (!File.Exists(file))
             File.WriteAllText(file, "# Benchmarks\n\nEvery table below was appended by `./bench`; the newest of each kind is the current figure. Timings on this 2-core shared machine are noisy: compare ratios within one table.\n\n");
         File.AppendAllText(file, markdown + "\n");
+    }
+
+    /// <summary>The 1-minute load average (Linux), so a reader can tell a quiet run from a crowded one; "?" elsewhere.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
     }
 
     public static string Machine()

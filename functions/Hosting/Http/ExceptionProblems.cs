@@ -57,6 +57,8 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
             (401, ProblemTypes.Unauthorized, "Send Authorization: Bearer <token>.", null),
         SigningKeysUnavailableException =>
             (503, ProblemTypes.Unavailable, "The token signing keys cannot be fetched right now.", null),
+        PostgresException { SqlState: "22021" or "22P05" } =>
+            (400, ProblemTypes.Validation, "The request contains characters that cannot be stored (such as U+0000).", null),
         _ when IsDatabaseDown(exception) =>
             (503, ProblemTypes.Unavailable, "The database is unavailable; try again shortly.", null),
         _ => (500, ProblemTypes.Internal, "An unexpected error occurred. Quote the request id when you report it.", null),

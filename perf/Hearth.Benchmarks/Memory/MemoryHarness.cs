@@ -47,7 +47,7 @@ public sealed class MemoryHarness : IHarness
         var batch = options.Int("batch", 100);
         var parallel = options.Int("parallel", 4);
 
-        var loadBefore = SearchIndexHarness.LoadAverage();
+        var loadBefore = BenchReport.LoadAverage();
         await using var cluster = await BenchCluster.StartAsync();
         var report = new BenchReport("Memory (host level)", $"./bench memory {options}".Trim())
             .Parameter("chunks", chunks).Parameter("queries per mode", queries).Parameter("burst turns", turns).Parameter("paced turns", paced)
@@ -56,8 +56,8 @@ public sealed class MemoryHarness : IHarness
 
         var import = await ImportAndSearchAsync(await cluster.NewDatabaseAsync("memory_import"), chunks, queries, batch, parallel, report);
         var turnFigures = await IndexTurnsAsync(await cluster.NewDatabaseAsync("memory_turns"), turns, paced, report);
-        report.Row("load average (1 min) at start / end", SearchIndexHarness.LoadAverage(),
-            $"{loadBefore} / {SearchIndexHarness.LoadAverage()} on {Environment.ProcessorCount} cores: above the core count, other work shares the CPU and the timings are inflated");
+        report.Row("load average (1 min) at start / end", BenchReport.LoadAverage(),
+            $"{loadBefore} / {BenchReport.LoadAverage()} on {Environment.ProcessorCount} cores: above the core count, other work shares the CPU and the timings are inflated");
         report.Note("Import: synthetic chat-like texts (40-120 words, one chunk each) as JSON lines in one request; the clock runs from the POST to the import reading Completed. " +
                     "Search: one query at a time over HTTP with a bearer token, k = 10, one owner holding every chunk (nothing filtered away); the query's embedding is included. " +
                     "RSS: the host process (/proc VmRSS and VmHWM), PostgreSQL runs in its own processes. " +

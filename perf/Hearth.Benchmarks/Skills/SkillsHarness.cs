@@ -39,7 +39,7 @@ public sealed partial class SkillsHarness : IHarness
         var packMs = packClock.Elapsed.TotalMilliseconds;
         Console.WriteLine($"corpus: {files:N0} files, {corpus.TotalBytes / 1e6:F1} MB, {sections:N0} sections; tar.gz {body.Length / 1e6:F1} MB packed in {packMs:F0} ms");
 
-        var loadBefore = LoadAverage();
+        var loadBefore = BenchReport.LoadAverage();
         await using var cluster = await BenchCluster.StartAsync();
         await using var host = await HostUnderTest.StartAsync(await cluster.NewDatabaseAsync("skills"));
 
@@ -95,7 +95,7 @@ public sealed partial class SkillsHarness : IHarness
             baseline[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
         Array.Sort(baseline);
-        var loadAfter = LoadAverage();
+        var loadAfter = BenchReport.LoadAverage();
 
         new BenchReport("Skill library", $"./bench skills {options}".Trim())
             .Parameter("files", files).Parameter("sections", sections).Parameter("bytes", corpus.TotalBytes).Parameter("tar.gz bytes", body.Length)
@@ -144,23 +144,6 @@ public sealed partial class SkillsHarness : IHarness
     private static List<string> Words(SkillCorpus corpus) =>
         corpus.Files.Take(200).SelectMany(f => WordPattern().Matches(System.Text.Encoding.UTF8.GetString(f.Content)).Select(m => m.Value.ToLowerInvariant()))
             .Where(w => w.Length >= 4).Distinct().Order(StringComparer.Ordinal).ToList();
-
-    /// <summary>The 1-minute load average (Linux), so a reader can tell a quiet run from a crowded one.</summary>
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "unknown";
-        }
-    }
 
     private static string Join(IEnumerable<double> values, string format) =>
         string.Join(" / ", values.Select(v => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));

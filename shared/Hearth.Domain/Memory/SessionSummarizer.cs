@@ -29,6 +29,10 @@ public sealed class SessionSummarizer(
     public const string Kind = "summary";
 
     /// <summary>Asks for a summary of the session up to its last message; null when the session has no messages for this owner.</summary>
+    /// <summary>Whether the session exists and is the owner's (someone else's session does not exist for them).</summary>
+    public async Task<bool> IsOwnSessionAsync(string ownerId, string sessionId, CancellationToken ct) =>
+        (await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct)).Count > 0;
+
     public async Task<string?> RequestAsync(string ownerId, string sessionId, CancellationToken ct)
     {
         var last = await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct);

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Hearth.Functions.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hearth.Proof.Tests.Security;
+
+/// <summary>The proof host with tight per-user limits: two chat turns and two pictures a minute.</summary>
+public sealed class LimitedHost : ProofHost
+{
+    public const int Permits = 2;
+
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["RateLimits:Chat:PermitLimit"] = Permits.ToString();
+            settings["RateLimits:Chat:Window"] = "00:10:00";
+            settings["RateLimits:Pictures:PermitLimit"] = Permits.ToString();
+            settings["RateLimits:Pictures:Window"] = "00:10:00";
+            settings["RateLimits:Imports:PermitLimit"] = Permits.ToString();
+            settings["RateLimits:Imports:Window"] = "00:10:00";
+            settings["Skills:MaxUploadBytes"] = "2097152"; // the body-limit test builds a body one byte over each limit
+            settings["Memory:ImportMaxBytes"] = "2097152";
+            return settings;
+        }
+    }
+}
+
+/// <summary>Per-user rate limits on every rate-limited route, and body size limits on every route that takes a body.</summary>
+public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
+{
+    /// <summary>The routes that must carry a limit (more may: they are all tested).</summary>
+    private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait"];
+
+    private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
+
+    private IReadOnlyList<RouteEndpoint> Endpoints() =>
+        host.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+    private RouteEndpoint? EndpointOf(ApiOperation operation) => Endpoints().FirstOrDefault(e =>
+        Normalise(e.RoutePattern.RawText) == Normalise(operation.Path)
+        && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(operation.Method) == true);
+
+    [Fact]
+    public async Task Every_rate_limited_route_answers_429_with_retry_after_per_user()
+    {
+        var operations = await OpenApiRoutes.ReadAsync(host.Anonymous);
+        var limited = operations.Where(o => EndpointOf(o)?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null).ToList();
+        Assert.Empty(MustBeLimited.Except(limited.Select(o => o.OperationId)));
+        var bodies = new Dictionary<string, string> { ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}", ["ImportDocuments"] = """{"text":"A note to import."}""" };
+
+        foreach (var operation in limited)
+        {
+            var name = "rl" + Guid.NewGuid().ToString("N")[..8];
+            var user = host.User(name);
+            var agent = await ProofHost.CreateAgentAsync(user);
+            async Task<HttpResponseMessage> CallAsync(HttpClient client, string agentId) =>
+                await client.SendAsync(operation.Request(operation.Fill(_ => agentId), bodies.GetValueOrDefault(operation.OperationId),
+                    operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json"));
+
+            for (var i = 0; i < LimitedHost.Permits; i++)
+            {
+                using var allowed = await CallAsync(user, agent);
+                Assert.True(allowed.IsSuccessStatusCode, $"{operation} call {i + 1}: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+                await allowed.Content.ReadAsStringAsync(); // a stream ends before the next call
+            }
+            using var refused = await CallAsync(user, agent);
+            Assert.True(refused.StatusCode == HttpStatusCode.TooManyRequests, $"{operation}: call {LimitedHost.Permits + 1} answered {(int)refused.StatusCode}");
+            Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"{operation}: 429 without Retry-After");
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(ProblemTypes.RateLimited, problem.GetProperty("type").GetString());
+
+            var other = host.User(name + "-other"); // another user has a budget of their own
+            using var othersCall = await CallAsync(other, await ProofHost.CreateAgentAsync(other));
+            Assert.True(othersCall.IsSuccessStatusCode, $"{operation} for another user: {(int)othersCall.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task Every_route_that_takes_a_body_refuses_one_over_its_limit_with_413_and_writes_nothing()
+    {
+        var operations = await OpenApiRoutes.ReadAsync(host.Anonymous);
+        var agent = await ProofHost.CreateAgentAsync(host.User("big"));
+        var agentsBefore = await host.ScalarAsync<long>("select count(*) from companions.agents");
+        var defaultLimit = host.Factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpOptions>>().Value.MaxRequestBodyBytes;
+        var checkedRoutes = 0;
+
+        foreach (var operation in operations.Where(o => o.Method is "POST" or "PUT" or "PATCH"))
+        {
+            var limit = EndpointOf(operation)?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? defaultLimit;
+            var padding = new string('x', (int)limit + 1 - 11);
+            var body = $$"""{"text":"{{padding}}"}""";
+            Assert.True(Encoding.UTF8.GetByteCount(body) > limit);
+            using var request = operation.Request(operation.Fill(name => name == "name" ? "e" : agent), body);
+            using var response = await host.User("big").SendAsync(request);
+
+            Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{operation} with {limit + 1} bytes: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(ProblemTypes.PayloadTooLarge, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+            checkedRoutes++;
+        }
+
+        Assert.True(checkedRoutes >= 10, $"only {checkedRoutes} routes take a body");
+        Assert.Equal(agentsBefore, await host.ScalarAsync<long>("select count(*) from companions.agents"));
+    }
+}
