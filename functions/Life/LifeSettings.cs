@@ -6,6 +6,9 @@ namespace Hearth.Functions.Life;
 [SettingsSection("Life")]
 public sealed class LifeSettings : IValidatableSettings
 {
+    [Setting("Whether the life tick runs (off: no offline life events, mood drift or initiations from the timer; a manual tick still runs).")]
+    public bool Enabled { get; set; } = true;
+
     [Setting("Time for the distance between mood and its baseline to halve (hh:mm:ss or d.hh:mm:ss).")]
     public TimeSpan MoodHalfLife { get; set; } = TimeSpan.FromHours(6);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Hearth.Companions;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
@@ -10,13 +11,19 @@ namespace Hearth.Functions.Life;
 /// The life tick: per agent, starts the slot's singleton orchestration (instance id from agent and slot). The slot is the
 /// timer occurrence; a catch-up run (the timer was missed, e.g. every host was down) is one slot lived at the current time.
 /// </summary>
-public sealed class LifeTimer(IAgentStore agents, IOrchestrationClient orchestrations, TimeProvider time, ILogger<LifeTimer> logger) : ITimerFunction
+public sealed class LifeTimer(
+    IAgentStore agents, IOrchestrationClient orchestrations, IOptions<LifeSettings> settings, TimeProvider time, ILogger<LifeTimer> logger) : ITimerFunction
 {
     public const string Name = "life.tick";
     public const string DefaultSchedule = "0 */15 * * * *";
 
     public async Task RunAsync(TimerInfo timer, JobContext context, CancellationToken ct)
     {
+        if (!settings.Value.Enabled)
+        {
+            logger.LogDebug("Life is off (Life:Enabled): slot {Occurrence:o} skipped", timer.ScheduledTime);
+            return;
+        }
         var slot = LifeSlot.KeyOf(timer.ScheduledTime);
         var at = timer.IsPastDue ? time.GetUtcNow() : timer.ScheduledTime;
         int started = 0, total = 0;

@@ -22,6 +22,7 @@ public static class LifeTestKit
             ["Auth:DevToken"] = DevToken,
             ["RateLimits:Chat:PermitLimit"] = "0",
             ["Chat:SummaryEveryTurns"] = "0",
+            ["Life:Enabled"] = "true",
         };
         if (connectionString is not null) settings["ConnectionStrings:Postgres"] = connectionString;
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;

@@ -33,6 +33,9 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["ConnectionStrings:Postgres"] = await TestPostgres.CreateDatabaseAsync(),
+            // The life tick on the wall clock would move moods and write events in the middle of other areas' tests
+            // when it crosses a quarter hour; the life tests turn it on.
+            ["Life:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         return new HearthFactory(environment, all, services);
