@@ -142,7 +142,7 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         foreach (var value in Hostile)
         {
             using var created = await host.Alice.PostAsJsonAsync("/api/agents", new { name = value.Length > 80 ? value[..80] : value, timezone = "UTC", bio = value });
-            if ((int)created.StatusCode >= 500) failures.Add($"create agent '{Show(value)}': {(int)created.StatusCode}");
+            if ((int)created.StatusCode >= 500) failures.Add($"create agent '{Show(value)}': {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
             using var chat = await host.Alice.PostAsJsonAsync($"/api/agents/{alice.AgentId}/chat", new { text = value, clientMessageId = value.Length > 200 ? value[..200] : value });
             if ((int)chat.StatusCode >= 500) failures.Add($"chat '{Show(value)}': {(int)chat.StatusCode} {await chat.Content.ReadAsStringAsync()}");
             else if (chat.IsSuccessStatusCode && !string.IsNullOrWhiteSpace(value))

@@ -52,6 +52,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
     private static string? AliceValue(ApiOperation operation, string parameter, AliceWorld alice) => (operation.Path, parameter) switch
     {
         (_, "agentId") => alice.AgentId,
+        (_, "scenarioId") => alice.ScenarioId,
         (var p, "id") when p.StartsWith("/api/agents/", StringComparison.Ordinal) => alice.AgentId,
         (_, "jobId") => alice.PictureJobId,
         (var p, "id") when p.StartsWith("/api/orchestrations/", StringComparison.Ordinal) => alice.PictureJobId, // a picture job is its orchestration

@@ -10,6 +10,9 @@ namespace Hearth.Proof.Tests.Security;
 /// <summary>What alice owns, for bob to try to reach.</summary>
 public sealed record AliceWorld(string UserId, string AgentId, string PictureJobId, string MediaId, string ReplyId)
 {
+    /// <summary>The scenario alice gave her agent.</summary>
+    public string? ScenarioId { get; init; }
+
     /// <summary>Alice's skill file, one of its sections and an ingest run (null while the host has no skills routes).</summary>
     public string? SkillFileId { get; init; }
 
@@ -31,7 +34,7 @@ public sealed record AliceWorld(string UserId, string AgentId, string PictureJob
 
     /// <summary>Strings only alice's data contains.</summary>
     public IEnumerable<string> Secrets =>
-        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary" }
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary" }
             .Where(s => s is not null)!;
 
     public const string SkillPath = "alice/secret-notes.md";
@@ -60,7 +63,8 @@ public sealed class SecurityHost : ProofHost
             var alice = Alice;
             var userId = await UserIdAsync("alice");
             var agent = await CreateAgentAsync(alice, "Alma");
-            (await alice.PostAsJsonAsync($"/api/agents/{agent}/scenarios", new { title = "Moving house", description = "Boxes everywhere." })).EnsureSuccessStatusCode();
+            var scenario = await (await alice.PostAsJsonAsync($"/api/agents/{agent}/scenarios", new { title = "Moving house", description = "Boxes everywhere." }))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
             var turn = await (await alice.PostAsJsonAsync($"/api/agents/{agent}/chat", new { text = "Hi Alma, how was your day?", clientMessageId = "alice-1" }))
                 .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
             var job = await RequestPictureAsync(alice, agent);
@@ -70,7 +74,7 @@ public sealed class SecurityHost : ProofHost
             Assert.Equal("succeeded", picture.GetProperty("status").GetString());
             var media = picture.GetProperty("images")[0].GetProperty("mediaId").GetString()!;
             var world = new AliceWorld(userId, agent, job, media, turn.GetProperty("reply").GetProperty("id").GetString()!);
-            world = world with { SessionId = turn.GetProperty("sessionId").GetString() };
+            world = world with { SessionId = turn.GetProperty("sessionId").GetString(), ScenarioId = scenario.GetProperty("id").GetString() };
             if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/memory")) world = await WithMemoryAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/documents/import")) world = await WithDocumentAsync(alice, world);
