@@ -73,6 +73,11 @@ public static class HearthHost
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // U+0000 in the path or query never reaches the database (see HearthJson for bodies).
+        app.Use((context, next) =>
+            context.Request.Path.Value?.Contains('\0') == true || Uri.UnescapeDataString(context.Request.QueryString.Value ?? "").Contains('\0')
+                ? throw new UnstorableTextException()
+                : next(context));
         app.UseRouting();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();

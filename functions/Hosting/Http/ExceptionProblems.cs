@@ -45,6 +45,8 @@ internal sealed class ExceptionProblems(IProblemDetailsService problems, ILogger
             (413, ProblemTypes.PayloadTooLarge, "The request body is larger than this endpoint accepts.", null),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } e =>
             (415, ProblemTypes.UnsupportedMediaType, e.Message, null),
+        BadHttpRequestException { InnerException: UnstorableTextException } or UnstorableTextException =>
+            (400, ProblemTypes.Validation, UnstorableTextException.Detail, null),
         BadHttpRequestException e when e.InnerException is JsonException json =>
             (400, ProblemTypes.MalformedJson, JsonDetail(json), null),
         BadHttpRequestException e =>
