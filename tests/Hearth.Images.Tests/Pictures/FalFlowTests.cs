@@ -196,17 +196,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
     public async Task Fal_reporting_an_error_fails_the_job_with_Fals_reason()
     {
         var (client, _, agent) = await host.UserWithAgentAsync();
-        Fal.Behavior.Outcome = FakeFalOutcome.Error;
-        string jobId;
-        try
-        {
-            jobId = await PicturesHost.PostAsync(client, $"/api/agents/{agent}/portrait");
-            await Eventually.TrueAsync(() => Task.FromResult(Fal.Jobs.Any(j => j.WebhookUrl?.Query.Contains(jobId) == true)), TimeSpan.FromSeconds(30), "the submission");
-        }
-        finally
-        {
-            Fal.Behavior.Outcome = FakeFalOutcome.Success;
-        }
+        var jobId = await PortraitSubmittedWithAsync(FakeFalOutcome.Error, client, agent);
         var job = await host.FinishedJobAsync(client, jobId);
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
@@ -222,17 +212,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
     public async Task A_webhook_with_a_payload_error_makes_the_job_read_the_result_from_Fal()
     {
         var (client, owner, agent) = await host.UserWithAgentAsync();
-        Fal.Behavior.Outcome = FakeFalOutcome.PayloadError;
-        string jobId;
-        try
-        {
-            jobId = await PicturesHost.PostAsync(client, $"/api/agents/{agent}/portrait");
-            await Eventually.TrueAsync(() => Task.FromResult(Fal.Jobs.Any(j => j.WebhookUrl?.Query.Contains(jobId) == true)), TimeSpan.FromSeconds(30), "the submission");
-        }
-        finally
-        {
-            Fal.Behavior.Outcome = FakeFalOutcome.Success;
-        }
+        var jobId = await PortraitSubmittedWithAsync(FakeFalOutcome.PayloadError, client, agent);
         var job = await host.FinishedJobAsync(client, jobId);
 
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
@@ -309,4 +289,20 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
     }
 
     private int SubmissionsSoFar() => Fal.Requests.Count(r => r.Method == "POST" && r.Path.StartsWith("/fal-ai/", StringComparison.Ordinal));
+
+    /// <summary>Asks for a base portrait while Fal answers with <paramref name="outcome"/>; returns once Fal has the submission.</summary>
+    private async Task<string> PortraitSubmittedWithAsync(FakeFalOutcome outcome, HttpClient client, string agent)
+    {
+        Fal.Behavior.Outcome = outcome;
+        try
+        {
+            var jobId = await PicturesHost.PostAsync(client, $"/api/agents/{agent}/portrait");
+            await Eventually.TrueAsync(() => Task.FromResult(Fal.Jobs.Any(j => j.WebhookUrl?.Query.Contains(jobId) == true)), TimeSpan.FromSeconds(30), "the submission");
+            return jobId;
+        }
+        finally
+        {
+            Fal.Behavior.Outcome = FakeFalOutcome.Success;
+        }
+    }
 }
