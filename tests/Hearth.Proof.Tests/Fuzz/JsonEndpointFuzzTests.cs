@@ -46,7 +46,7 @@ public sealed class JsonEndpointFuzzTests(SecurityHost host, ITestOutputHelper o
         var alice = await host.AliceAsync();
         var json = await JsonBodiedAsync();
         var operations = (await host.OperationsAsync())
-            .Where(o => o.HasBody && o.RequiresToken && json.Contains(Key(o)) && !SecurityMatrix.RawBodies.Contains(o.OperationId))
+            .Where(o => o.HasBody && o.RequiresToken && json.Contains(Key(o)) && !RouteMatrixTests.RawBodies.Contains(o.OperationId))
             .ToList();
         var errors = HostErrors.Attach(host.Factory.Services);
         var seed = FuzzSettings.Seed;
@@ -65,8 +65,8 @@ public sealed class JsonEndpointFuzzTests(SecurityHost host, ITestOutputHelper o
         {
             var operation = operations[o];
             var client = operation.AdminOnly ? host.Admin : host.Alice;
-            var path = SecurityMatrix.Fill(operation, alice);
-            var sample = SecurityMatrix.SampleBodies.GetValueOrDefault(operation.OperationId) ?? ExtraSample(operation, alice);
+            var path = RouteMatrixTests.Fill(operation, alice);
+            var sample = RouteMatrixTests.SampleBodies.GetValueOrDefault(operation.OperationId) ?? ExtraSample(operation, alice);
             var seen = new SortedDictionary<int, int>();
             for (var i = 0; i < perOperation; i++)
             {

@@ -32,7 +32,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
     };
 
     /// <summary>Bodies valid enough that ownership, not validation, decides the answer (operations not listed get {}).</summary>
-    private static readonly IReadOnlyDictionary<string, string> SampleBodies = new Dictionary<string, string>
+    internal static readonly IReadOnlyDictionary<string, string> SampleBodies = new Dictionary<string, string>
     {
         ["CreateAgent"] = """{"name":"Eve","timezone":"UTC"}""",
         ["UpdateAgent"] = """{"bio":"changed by someone else"}""",
@@ -72,7 +72,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
 
     private async Task<(AliceWorld Alice, IReadOnlyList<ApiOperation> Operations)> SetupAsync() => (await host.AliceAsync(), await host.OperationsAsync());
 
-    private static string Fill(ApiOperation operation, AliceWorld alice) =>
+    internal static string Fill(ApiOperation operation, AliceWorld alice) =>
         operation.Fill(name => AliceValue(operation, name, alice) ?? throw new Xunit.Sdk.XunitException(
             $"{operation}: the security matrix does not know whose '{name}' this is; add it to RouteMatrixTests.AliceValue."));
 
@@ -81,7 +81,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
             RawBodies.Contains(operation.OperationId) ? "application/octet-stream" : "application/json"));
 
     /// <summary>Operations whose body is the raw file, not JSON.</summary>
-    private static readonly HashSet<string> RawBodies = ["ReplaceSkillSection", "PutSkillFile"];
+    internal static readonly HashSet<string> RawBodies = ["ReplaceSkillSection", "PutSkillFile"];
 
     [Fact]
     public async Task Every_route_needs_a_token_or_is_public_by_design_and_admin_routes_are_marked()
