@@ -157,6 +157,9 @@ public sealed class ModelChatHost : OfflineChatHost, IAsyncLifetime
     {
         base.ConfigureServices(services);
         services.AddSingleton<IMemoryRecall>(Memory);
+        // Memory's suggestion and summary jobs stay on their rules here: they would otherwise ask these fakes after a
+        // turn and could take a reply a test queued for the chat.
+        services.Replace(ServiceDescriptor.Singleton<IMemoryModel>(new ChainMemoryModel(null)));
     }
 
     /// <summary>Both fakes answer with their defaults and forget nothing; call at the start of each test.</summary>
