@@ -100,7 +100,9 @@ public abstract class PicturesHost : DevelopmentHost, IAsyncLifetime
     /// <summary>Waits until the job's orchestration has finished (bounded), then reads the job over HTTP.</summary>
     public async Task<JsonElement> FinishedJobAsync(HttpClient client, string jobId, TimeSpan? bound = null)
     {
-        var status = await Service<IOrchestrationClient>().WaitForCompletionAsync(jobId, bound ?? TimeSpan.FromSeconds(30));
+        // A deadline, not a timing claim: past the webhook hosts' 30 s webhook timeout, so a webhook delayed on a loaded
+        // machine still ends in the polling fallback rather than in a failed wait.
+        var status = await Service<IOrchestrationClient>().WaitForCompletionAsync(jobId, bound ?? TimeSpan.FromSeconds(90));
         Assert.True(status is { IsFinished: true }, $"The orchestration of {jobId} did not finish: {status?.Status} {status?.CustomStatus}");
         return await JobAsync(client, jobId);
     }
