@@ -48,7 +48,7 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
         Assert.True(code == 0, output);
         Assert.Contains("120 files: 120 new, 0 modified, 0 unchanged.", output);
         Assert.Contains("Uploading 120 files in 3 batches", output);
-        Assert.Contains("skipped link.md (a link)", output);
+        Assert.Contains("left out link.md (a link)", output);
         Assert.Contains("100 % in sync", output);
         var expectedSections = corpus.Files.Sum(f => Hearth.Skills.Splitting.SkillSplitter.Split(f.Path, f.Content).Sections.Count);
         Assert.Contains(expectedSections.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), output);
