@@ -221,6 +221,7 @@ public sealed class RealWorldSplittingTests
     [InlineData("plugins/guard/hooks/check.sh", SkillFileType.Hook)]
     [InlineData("plugins/guard/hooks/src/index.ts", SkillFileType.Hook)]
     [InlineData("plugins/guard/hooks/hooks.json", SkillFileType.Hook)]
+    [InlineData("hooks/package.json", SkillFileType.Config)]
     [InlineData("marketplace.json", SkillFileType.Plugin)]
     [InlineData("plugins/marketplace.json", SkillFileType.Plugin)]
     [InlineData(".claude-plugin/marketplace.json", SkillFileType.Plugin)]

@@ -47,9 +47,10 @@ public static class SkillFileDetector
             return new(SkillFileType.Plugin, format, "JSON in a .claude-plugin/ folder");
         if (lowerName == "hooks.json")
             return new(SkillFileType.Hook, format, "file name hooks.json");
-        // A hooks/ folder holds hook scripts and hook JSON; its README or notes are documentation like any other.
-        if (folders.Contains("hooks") && (isScript || format == SkillFileFormat.Json))
-            return new(SkillFileType.Hook, format, "script or JSON inside a hooks/ folder");
+        // A hooks/ folder holds hook scripts; its README, package.json or tsconfig are what they are anywhere else
+        // (JSON that holds hooks is a hook by its content, below).
+        if (folders.Contains("hooks") && isScript)
+            return new(SkillFileType.Hook, format, "script inside a hooks/ folder");
         if (format == SkillFileFormat.Markdown && folders.Contains("commands"))
             return new(SkillFileType.Command, format, "markdown in a commands/ folder");
         if (format == SkillFileFormat.Markdown && folders.Contains("agents"))
