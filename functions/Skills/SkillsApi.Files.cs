@@ -29,14 +29,16 @@ public static partial class SkillsApi
     }
 
     public static async Task<Results<Ok<ListResponse<SkillFile>>, ProblemHttpResult>> ListFilesAsync(
-        string? path, string? type, string? cursor, int? limit, CurrentUser user, SkillLibrary library, CancellationToken ct)
+        string? path, string? type, string? q, bool? problems, string? cursor, int? limit, CurrentUser user, SkillLibrary library, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var size, out var error)) return Problems.Validation(error);
         if (type is not null && !Hearth.Skills.Splitting.SkillSplittingNames.TryParseType(type, out _))
-            return Problems.Validation(("type", "must be skill, command, reference, agent, plugin, hook, output_style, documentation, config or script"));
+            return Problems.Validation(("type", "must be skill, command, reference, agent, plugin, hook, output_style, documentation, config, script or asset"));
+        if (q is { Length: > 200 }) return Problems.Validation(("q", "at most 200 characters"));
         try
         {
-            var page = await library.ListAsync(user.Id, string.IsNullOrWhiteSpace(path) ? null : path, type, cursor, size, ct);
+            var page = await library.ListAsync(user.Id, string.IsNullOrWhiteSpace(path) ? null : path, type, cursor, size, ct,
+                string.IsNullOrWhiteSpace(q) ? null : q.Trim(), problems ?? false);
             return TypedResults.Ok(new ListResponse<SkillFile>(page.Items, page.NextCursor));
         }
         catch (Exception e) when (IsClientError(e))

@@ -76,9 +76,12 @@ public sealed class SkillLibrary(
 
     /// <summary>
     /// Files, ordered by path. <paramref name="path"/> matches that file and everything under it as a folder
-    /// (<c>skills/pdf</c> → <c>skills/pdf</c> and <c>skills/pdf/…</c>); <paramref name="type"/> narrows by file type.
+    /// (<c>skills/pdf</c> → <c>skills/pdf</c> and <c>skills/pdf/…</c>); <paramref name="type"/> narrows by file type;
+    /// <paramref name="contains"/> keeps paths holding that text (any case); <paramref name="problems"/> keeps text files
+    /// that are not searchable.
     /// </summary>
-    public async Task<Page<SkillFile>> ListAsync(string owner, string? path, string? type, string? cursor, int limit, CancellationToken ct)
+    public async Task<Page<SkillFile>> ListAsync(string owner, string? path, string? type, string? cursor, int limit, CancellationToken ct,
+        string? contains = null, bool problems = false)
     {
         var folder = path is null ? null : SkillPath.Normalize(path);
         var after = DecodeCursor(cursor);
@@ -86,6 +89,8 @@ public sealed class SkillLibrary(
              where f.owner = @owner
                and (@path::text is null or f.path = @path or starts_with(f.path, @path || '/'))
                and (@type::text is null or f.type = @type)
+               and (@contains::text is null or strpos(lower(f.path), lower(@contains)) > 0)
+               and (not @problems or (f.format <> 'binary' and f.indexed_version is distinct from f.version))
                and (@after::text is null or f.path > @after collate "C")
              order by f.path collate "C"
              limit @limit
@@ -93,6 +98,8 @@ public sealed class SkillLibrary(
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.Add(new NpgsqlParameter("path", NpgsqlDbType.Text) { Value = (object?)folder ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("type", NpgsqlDbType.Text) { Value = (object?)type ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("contains", NpgsqlDbType.Text) { Value = (object?)contains ?? DBNull.Value });
+        command.Parameters.AddWithValue("problems", problems);
         command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = (object?)after ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<SkillFile>();
