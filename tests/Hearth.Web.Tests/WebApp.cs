@@ -31,6 +31,8 @@ public sealed class WebApp : IAsyncLifetime
             // Any companion may send a picture: the picture test should not have to court it first.
             ["Chat:Pictures:MinAffinity"] = "0",
             ["RateLimits:Chat:PermitLimit"] = "0",
+            // The skills tab shows a run's problems: indexing fails for files with this in their path.
+            ["Testing:Skills:FailIndexing"] = "unsearchable-in-browser",
         }, services => services.AddDurable().AddFunction<FlakyJob>(FlakyJob.Queue, FlakyJob.RunAsync));
         Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Factory.StartServer();

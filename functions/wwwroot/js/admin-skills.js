@@ -40,11 +40,17 @@ export function initSkills(me) {
     return [];
   }
 
+  let loading = 0;
+
   async function loadFiles() {
+    // Filters change faster than answers come: only the answer to the latest request is shown.
+    const request = ++loading;
     let page;
     try {
       page = await api(`/api/skills/files?${fileQuery()}`);
+      if (request !== loading) return;
     } catch (error) {
+      if (request !== loading) return;
       if (error.status === 404 || error.status === 405) {
         unavailable = true;
         $('skill-files').replaceChildren(h('li', { class: 'muted' }, 'This server has no skills library.'));
