@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Durable.Orchestrations;
-using Hearth.Models;
 using Hearth.Testing.Fakes;
-using Microsoft.Extensions.AI;
+using Hearth.Testing.Host;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,27 +29,9 @@ public sealed class FaultHost : ProofHost, IAsyncLifetime
         Model = await LoopbackServer.StartAsync(AnswerAsync);
         await InitializeAsync();
         Fal.DeliverWebhooksThrough(Factory.Server.CreateHandler());
-        await WarmUpModelAsync();
-    }
-
-    /// <summary>
-    /// One good exchange before the first case. The first call through the OpenAI client compiles its code and opens the
-    /// connection; on a loaded machine that alone outlasted the case's timeout, so whichever case ran first (xunit's
-    /// order put EmptyChoices there) timed out before its request left the process and "the model was not even asked".
-    /// </summary>
-    private async Task WarmUpModelAsync()
-    {
+        // xunit's order put EmptyChoices first: its cold first call outlasted the timeout and "the model was not even asked".
         Fault = ModelFault.None;
-        var chain = Factory.Services.GetRequiredService<IChatModelChain>();
-        // Without an offline answer the chain throws when the fake does not answer.
-        await chain.CompleteAsync(new ModelRequest("test.warm-up", "Say hello.", [new ChatMessage(ChatRole.User, "Hello")]), CancellationToken.None);
-    }
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await Fal.DisposeAsync();
-        await Model.DisposeAsync();
+        await ModelWarmUp.RunAsync(Factory.Services);
     }
 
     private async Task AnswerAsync(HttpContext http)
