@@ -162,6 +162,24 @@ public sealed class ModelChatTests(ModelChatHost host) : IClassFixture<ModelChat
     }
 
     [Fact]
+    public async Task A_persona_draft_that_is_not_json_is_asked_for_again_and_machine_talk_never_reaches_it()
+    {
+        host.Reset();
+        var client = host.User("m-persona");
+        host.First.Enqueue(
+            FakeChatReply.Text("Sure! Here is a lovely persona for you: a lighthouse keeper who plays chess."),
+            FakeChatReply.Text("""{"name":"Gunnar","bio":"Gunnar kept the Reykjavik lighthouse for thirty years. He is an AI companion created to chat. [[feel mood=0.1]]","personality":"grumpy but fair","speakingStyle":"short and dry","boundaries":"no cruelty","homeCity":"Reykjavik","occupation":"retired lighthouse keeper","timezone":"Atlantic/Reykjavik","appearancePrompt":"weathered man in a wool sweater"}"""));
+        var response = await client.PostAsJsonAsync("/api/agents/generate", new { hints = "a grumpy retired lighthouse keeper from Reykjavik who loves chess" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("openai-compatible", body.GetProperty("provider").GetString());
+        var draft = body.GetProperty("draft");
+        Assert.Equal("Gunnar kept the Reykjavik lighthouse for thirty years.", draft.GetProperty("bio").GetString());
+        Assert.Equal("Atlantic/Reykjavik", draft.GetProperty("timezone").GetString());
+        Assert.Contains("not a valid persona", host.First.Requests[^1].System);
+    }
+
+    [Fact]
     public async Task Status_lists_the_providers_in_order_without_keys()
     {
         var body = await host.Admin.GetStringAsync("/api/status");

@@ -66,7 +66,7 @@ public sealed class ChatTurnService
         this.logger = logger;
     }
 
-    private static readonly SelfReferenceGuard Guard = new(ChatPrompt.Rules);
+    private static SelfReferenceGuard Guard => ModelOutput.Guard;
 
     internal ChatStore Store => store;
 
@@ -245,7 +245,7 @@ public sealed class ChatTurnService
             logger.LogWarning("The regenerated reply broke character too ({Violations}); the offline responder answers", string.Join(", ", againViolations));
             reply = again;
         }
-        var fallback = Guard.Check(offline(), agent.Name).Text;
+        var fallback = ModelOutput.InCharacter(offline(), agent.Name).Text;
         if (observer is not null) await observer.OnTextAsync(fallback, ct);
         return new Written(fallback, new ModelReply(fallback, ModelReply.OfflineProvider, ModelReply.OfflineModel, null, reply.Attempts), null, usage);
     }
@@ -253,7 +253,7 @@ public sealed class ChatTurnService
     private (string Text, FeelingChange? Judgement, bool Usable, IReadOnlyList<string> Violations) Check(string raw, string name)
     {
         var (text, judgement) = FeelingsTag.Extract(raw);
-        var verdict = Guard.Check(text, name);
+        var verdict = ModelOutput.InCharacter(text, name);
         return (verdict.Text, judgement, verdict.Usable, verdict.Violations);
     }
 
