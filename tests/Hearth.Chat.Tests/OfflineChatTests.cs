@@ -39,6 +39,26 @@ public sealed class OfflineChatTests(OfflineChatHost host) : IClassFixture<Offli
     }
 
     [Fact]
+    public async Task The_offline_companion_answers_from_its_clock_and_what_it_was_told_and_admits_what_it_was_not()
+    {
+        var client = host.User("offline-direct");
+        var id = (await host.CreateAgentAsync(client, new { name = "Mia", timezone = "Asia/Tokyo", homeCity = "Tokyo", occupation = "florist" })).GetProperty("id").GetString()!;
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+
+        var time = await host.ChatAsync(client, id, "What time is it where you live?");
+        Assert.Equal("offline", time.GetProperty("provider").GetString());
+        Assert.Contains(TimeZoneInfo.ConvertTime(host.Clock.GetUtcNow(), tokyo).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+            time.GetProperty("reply").GetProperty("text").GetString());
+
+        await host.ChatAsync(client, id, "My cat is called Quibblesworth, she is a tabby.");
+        var pet = await host.ChatAsync(client, id, "Do you remember what my cat is called?");
+        Assert.Contains("your cat is called Quibblesworth", pet.GetProperty("reply").GetProperty("text").GetString());
+
+        var unknown = await host.ChatAsync(client, id, "What is my grandmother's maiden name?");
+        Assert.Matches("(?i)don't know|never told me", unknown.GetProperty("reply").GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Bad_input_and_other_peoples_agents_are_problems()
     {
         var alice = host.User("val-alice");
