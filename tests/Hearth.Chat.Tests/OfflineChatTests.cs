@@ -59,6 +59,28 @@ public sealed class OfflineChatTests(OfflineChatHost host) : IClassFixture<Offli
     }
 
     [Fact]
+    public async Task Kind_words_warm_with_diminishing_returns_and_every_change_is_stored_rounded()
+    {
+        var client = host.User("offline-feelings");
+        var id = (await host.CreateAgentAsync(client, new { name = "Mia", timezone = "UTC" })).GetProperty("id").GetString()!;
+        JsonElement turn = default;
+        for (var i = 0; i < 20; i++) turn = await host.ChatAsync(client, id, $"You are amazing and wonderful, I love talking to you! ({i})");
+
+        var mood = turn.GetProperty("mood").GetProperty("value").GetDouble();
+        var affinity = turn.GetProperty("affinity").GetProperty("value").GetDouble();
+        Assert.InRange(mood, 0.2, 0.2 + Feelings.MaxMoodGainPerHour + 1e-9);      // twenty lines in an hour: warmer, not elated
+        Assert.NotEqual("elated", turn.GetProperty("mood").GetProperty("label").GetString());
+        Assert.InRange(affinity, 10, 10 + Feelings.MaxAffinityGainPerHour + 1e-9);
+        var state = await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/state");
+        foreach (var change in state.GetProperty("recentChanges").EnumerateArray())
+        {
+            var delta = change.GetProperty("delta").GetDouble();
+            Assert.Equal(Math.Round(delta, 4), delta);   // no float noise such as 14.420000000000002
+        }
+        Assert.Equal(Math.Round(affinity, 2), affinity);
+    }
+
+    [Fact]
     public async Task Bad_input_and_other_peoples_agents_are_problems()
     {
         var alice = host.User("val-alice");

@@ -199,7 +199,7 @@ public sealed class LifeEngine
             var elapsed = at - since;
             var fraction = 1 - Math.Pow(2, -elapsed / _options.MoodHalfLife);
             var after = await _feelings.DriftMoodAsync(agent.OwnerId, agent.Id, fraction,
-                $"drift toward baseline over {elapsed.TotalMinutes:0} min (half-life {_options.MoodHalfLife.TotalHours:0.##} h)", tx, ct);
+                $"drifted toward its usual mood ({agent.MoodBaseline.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}) over {Span(elapsed)} (half-life {Span(_options.MoodHalfLife)})", tx, ct);
             mood = after?.Mood ?? mood;
         }
         if (drifted is null || at > drifted)
@@ -216,6 +216,15 @@ public sealed class LifeEngine
         await tx.CommitAsync(ct);
         return mood;
     }
+
+    /// <summary>"45 s", "12 min", "2 h 5 min", "3 days": how long, in words a person reads.</summary>
+    internal static string Span(TimeSpan span) => span switch
+    {
+        { TotalMinutes: < 1 } => $"{Math.Max(1, (int)Math.Round(span.TotalSeconds))} s",
+        { TotalHours: < 1 } => $"{(int)Math.Round(span.TotalMinutes)} min",
+        { TotalDays: < 2 } => span.Minutes == 0 ? $"{(int)span.TotalHours} h" : $"{(int)span.TotalHours} h {span.Minutes} min",
+        _ => $"{(int)Math.Round(span.TotalDays)} days",
+    };
 
     private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario, LifeEvent? SlotEvent);
 
