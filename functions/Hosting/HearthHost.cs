@@ -40,6 +40,7 @@ public static class HearthHost
             options.SingleLine = true;
             options.TimestampFormat = "HH:mm:ss ";
         });
+        builder.AddHearthTelemetry();
         // host.json's logging.logLevel, after appsettings' Logging, so it has the last word (as in Functions).
         builder.Logging.AddConfiguration(builder.Configuration.GetSection($"{HostJsonConfigurationSource.Section}:logging"));
 
