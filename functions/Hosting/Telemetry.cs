@@ -17,10 +17,17 @@ public static class Telemetry
 {
     public const string ServiceName = "hearth";
 
+    public const string ApplicationInsightsKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
     public static void AddHearthTelemetry(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var azureMonitor = !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        // A malformed connection string would stop the host deep inside the exporter; name the key instead.
+        builder.Services.AddSettingsCheck((settings, _) =>
+            settings[ApplicationInsightsKey] is { Length: > 0 } value && !value.Contains("InstrumentationKey=", StringComparison.OrdinalIgnoreCase)
+                ? [SettingProblem.Invalid(ApplicationInsightsKey, "is not an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…)")]
+                : []);
+        var azureMonitor = !string.IsNullOrWhiteSpace(configuration[ApplicationInsightsKey]);
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         if (!azureMonitor && !otlp) return;
 

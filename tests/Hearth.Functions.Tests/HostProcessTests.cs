@@ -145,6 +145,21 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_malformed_Application_Insights_connection_string_stops_the_start_naming_the_key()
+    {
+        var (code, output) = await RunToExitAsync(new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=x;Database=x",
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "not-a-connection-string",
+        });
+
+        Assert.Equal(78, code);
+        Assert.Contains("Invalid setting 'APPLICATIONINSIGHTS_CONNECTION_STRING'", output);
+        Assert.DoesNotContain("not-a-connection-string", output);
+    }
+
+    [Fact]
     public async Task Development_prints_where_to_open_the_app_and_how_to_sign_in_then_logs_text_lines()
     {
         var port = HostProcess.FreePort();

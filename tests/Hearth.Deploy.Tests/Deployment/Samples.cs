@@ -14,6 +14,8 @@ public static class Samples
         // Addresses are strings in the options classes, but the host checks them as absolute URLs.
         if (key.EndsWith("Endpoint", StringComparison.Ordinal) || key.EndsWith("Url", StringComparison.Ordinal))
             return "https://sample.example/";
+        if (key == Telemetry.ApplicationInsightsKey)
+            return "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://sample.example/";
         var setting = SettingsCatalog.All.FirstOrDefault(s => SettingKeys.Same(s.Key, key));
         if (setting is null) return "sample";
         if (setting.Default is { Length: > 0 } fallback) return fallback;

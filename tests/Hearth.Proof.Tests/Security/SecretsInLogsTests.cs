@@ -59,6 +59,7 @@ public sealed class SecretsInLogsTests : IAsyncLifetime
             ["ASPNETCORE_URLS"] = baseUrl.ToString(),
             ["ConnectionStrings__Postgres"] = _database,
             ["Auth__DevToken"] = DevToken,
+            ["Logging__Console__FormatterName"] = "json", // as in production, where log lines are collected
             ["Auth__Jwt__Issuer"] = "https://issuer.proof.test",
             ["Auth__Jwt__Audience"] = "hearth",
             ["Auth__Jwt__Secret"] = JwtSecret,
