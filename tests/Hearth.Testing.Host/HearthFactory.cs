@@ -36,6 +36,9 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
             // The life tick on the wall clock would move moods and write events in the middle of other areas' tests
             // when it crosses a quarter hour; the life tests turn it on.
             ["Life:Enabled"] = "false",
+            // The real embedding model costs ~400 MB and a second to load per host, and dozens of hosts run in the suite:
+            // hosts embed by hashing unless a test asks for the model (Models:Embeddings:Provider = Local).
+            ["Models:Embeddings:Provider"] = "Hashing",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         return new HearthFactory(environment, all, services);

@@ -44,13 +44,12 @@ public static class RetrievalEvaluation
     private const string Agent = "eval-agent";
 
     public static async Task<IReadOnlyList<ModeReport>> RunAsync(
-        IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString, CancellationToken ct)
+        IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString, CancellationToken ct,
+        IReadOnlyDictionary<string, string?>? embedder = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Search:Provider"] = "Local",
-            ["Models:Embeddings:Provider"] = "Hashing",
-        }).Build();
+        var settings = new Dictionary<string, string?> { ["Search:Provider"] = "Local" };
+        foreach (var (key, value) in embedder ?? EmbedderSettings("arctic")) settings[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
@@ -76,6 +75,19 @@ public static class RetrievalEvaluation
         }
         return modes.Select(m => Report(m, k, scores[m])).ToList();
     }
+
+    /// <summary>The <c>Models:Embeddings</c> settings for <c>--embedder</c>: arctic (the default model), minilm or hashing.</summary>
+    public static IReadOnlyDictionary<string, string?> EmbedderSettings(string embedder, bool queryInstruction = true) => embedder switch
+    {
+        "hashing" => new Dictionary<string, string?> { ["Models:Embeddings:Provider"] = "Hashing" },
+        "minilm" => new Dictionary<string, string?> { ["Models:Embeddings:Provider"] = "Local", ["Models:Embeddings:Model"] = "all-minilm-l6-v2" },
+        _ => new Dictionary<string, string?>
+        {
+            ["Models:Embeddings:Provider"] = "Local",
+            ["Models:Embeddings:Model"] = "snowflake-arctic-embed-xs",
+            ["Models:Embeddings:QueryInstruction"] = queryInstruction ? "true" : "false",
+        },
+    };
 
     /// <summary>The exchanges to index (rolling windows as in a live session) and the evidence units (sets of reply ids).</summary>
     public static (IReadOnlyList<TurnToIndex> Turns, IReadOnlyList<HashSet<string>> Evidence) Haystack(string owner, EvalQuestion question, int windowTurns)

