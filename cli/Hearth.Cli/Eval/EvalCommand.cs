@@ -125,7 +125,7 @@ public sealed class EvalCommand : ICliCommand
                 one["questions"] = new JsonArray(r.Questions.Select(q => (JsonNode)new JsonObject
                 {
                     ["id"] = q.Id, ["type"] = q.Type, ["evidence"] = q.Evidence, ["recall@1"] = q.RecallAt1, ["recall@5"] = q.RecallAt5,
-                    ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant,
+                    ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant, ["topSimilarity"] = q.TopSimilarity is { } t ? Math.Round(t, 4) : null, ["foundByWords"] = q.FoundByWords,
                 }).ToArray());
             return one;
         }

@@ -26,7 +26,8 @@ public sealed record RetrievalMetrics(int Questions, double RecallAt1, double Re
 public sealed record AbstentionMetrics(int Questions, int Abstained, double Rate, int AnswerableQuestions, int AnswerableWithNothingRelevant);
 
 /// <summary>One question's scores; <see cref="FoundRelevant"/> is whether any retrieved passage passed the relevance floor.</summary>
-public sealed record QuestionScore(string Id, string Type, bool IsAbstention, int Evidence, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, bool FoundRelevant);
+public sealed record QuestionScore(string Id, string Type, bool IsAbstention, int Evidence, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, bool FoundRelevant,
+    double? TopSimilarity = null, bool FoundByWords = false);
 
 /// <summary>The evaluation of one mode.</summary>
 public sealed record ModeReport(string Mode, int K, RetrievalMetrics Overall, IReadOnlyDictionary<string, RetrievalMetrics> ByType, AbstentionMetrics Abstention, IReadOnlyList<QuestionScore> Questions);
@@ -70,7 +71,7 @@ public static class RetrievalEvaluation
             foreach (var mode in modes)
             {
                 var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(owner, Agent, question.Question, Math.Max(k, 10), mode), ct);
-                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor));
+                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever));
             }
         }
         return modes.Select(m => Report(m, k, scores[m])).ToList();
@@ -126,7 +127,8 @@ public static class RetrievalEvaluation
     }
 
     /// <summary>Scores one question's ranked passages against its evidence.</summary>
-    public static QuestionScore Score(EvalQuestion question, IReadOnlyList<HashSet<string>> evidence, IReadOnlyList<MemoryHit> hits, int k, IReadOnlyList<string> contentTerms, double floor)
+    public static QuestionScore Score(EvalQuestion question, IReadOnlyList<HashSet<string>> evidence, IReadOnlyList<MemoryHit> hits, int k, IReadOnlyList<string> contentTerms, double floor,
+        MemoryRetriever? retriever = null)
     {
         double RecallAt(int n)
         {
@@ -143,9 +145,14 @@ public static class RetrievalEvaluation
                 break;
             }
         }
-        // As recall decides "nothing relevant is known": the passages holding a content word, together, against the floor.
-        var relevant = IntentDetector.Covers(contentTerms, hits.Take(k).Where(h => h.Coverage > 0).Select(h => h.Text), floor);
-        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant);
+        // As recall decides "nothing relevant is known": a passage as similar as the model's floor, or the passages
+        // holding a content word, together, against the coverage floor.
+        var top = hits.Take(k).ToList();
+        var relevant = retriever is not null
+            ? retriever.Answers(contentTerms, top.Where(h => h.IsRelevant(retriever.SimilarityFloor)), [], floor)
+            : IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor);
+        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant,
+            top.Max(h => h.Similarity), IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor));
     }
 
     private static ModeReport Report(SearchMode mode, int k, List<QuestionScore> scores)

@@ -48,7 +48,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         for (var round = 0; round < MaxRounds && pending.Count > 0; round++)
         {
             var (documents, versions, stale) = await ReadAsync(owner, pending, ct);
-            if (documents.Count > 0) await search.IndexAsync(Collection, documents, ct);
+            if (documents.Count > 0) await search.IndexAsync(Collection, SectionEmbeddingText.Apply(documents), ct);
             if (stale.Count > 0) await search.DeleteAsync(Collection, owner, stale, ct);
             written += documents.Count;
             // A writer that committed a newer version may have indexed it before our upsert landed: index those again.
