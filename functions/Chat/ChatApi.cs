@@ -31,7 +31,11 @@ public static class ChatApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").WithSummary("Changes persona, identity, look (a new appearance prompt starts a new base portrait), availability or mood baseline.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        agents.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent").WithSummary("Deletes the companion with its scenarios, events, sessions and messages.")
+        agents.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent")
+            .WithSummary("Deletes the companion and everything it owns: at once its messages, events, plans and notifications; then, in a durable job, its memories, index entries, summaries, pictures and running orchestrations. 202 with the deletion's statusUrl.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/api/deletions/{id}", GetDeletionAsync).WithName("GetDeletion").WithTags("Agents")
+            .WithSummary("A companion's deletion: running until every feature has erased it, then done.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapGet("/{id}/scenarios", ListScenariosAsync).WithName("ListScenarios").WithSummary("The companion's scenarios, newest first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -113,8 +117,15 @@ public static class ChatApi
         return TypedResults.Ok(AgentResponse.From(agent, portraitJob));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, CurrentUser user, IAgentStore agents, CancellationToken ct) =>
-        await agents.DeleteAsync(user.Id, id, ct) ? TypedResults.NoContent() : Problems.NotFound("agent");
+    public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> DeleteAsync(string id, CurrentUser user, CompanionDeletion deletion, CancellationToken ct)
+    {
+        if (await deletion.RequestAsync(user.Id, id, ct) is not { } started) return Problems.NotFound("agent");
+        var url = $"/api/deletions/{started.Id}";
+        return TypedResults.Accepted(url, new AcceptedResponse(started.Id, url));
+    }
+
+    public static async Task<Results<Ok<CompanionDeletionStatus>, ProblemHttpResult>> GetDeletionAsync(string id, CurrentUser user, CompanionDeletion deletion, CancellationToken ct) =>
+        await deletion.GetAsync(user.Id, id, ct) is { } status ? TypedResults.Ok(status) : Problems.NotFound("deletion");
 
     public static async Task<Results<Ok<ListResponse<ScenarioResponse>>, ProblemHttpResult>> ListScenariosAsync(
         string id, CurrentUser user, IAgentStore agents, TimeProvider time, CancellationToken ct)

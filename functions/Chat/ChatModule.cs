@@ -1,5 +1,6 @@
 using Hearth.Chat;
 using Hearth.Companions;
+using Hearth.Durable;
 using Hearth.Functions.Status;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,9 @@ public static class ChatModule
             turn.PictureDailyCap = pictures.Value.DailyCap;
         });
         services.AddStatusContributor<ModelsStatus>();
+        services.AddDurable().AddFunction<CompanionErasure>(CompanionDeletion.Queue,
+            (erasure, context, ct) => context.Services.GetRequiredService<CompanionDeletion>().EraseAsync(erasure, ct),
+            new RetryPolicy(10, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(10)));
         return builder;
     }
 }

@@ -8,9 +8,6 @@ namespace Hearth.Functions.Memory;
 [SettingsSection("Memory")]
 public sealed class MemorySettings : IValidatableSettings
 {
-    [Setting("What the assistant says about itself when asked who it is (agents' own self-descriptions win).")]
-    public string SelfDescription { get; set; } = new MemoryOptions().SelfDescription;
-
     [Setting("Exchanges of the current session recalled as hot memory.")]
     [Range(0, 20)]
     public int HotTurns { get; set; } = 3;
@@ -51,7 +48,6 @@ public sealed class MemorySettings : IValidatableSettings
     /// <summary>The domain's options, with the routing domains of <c>Memory:Domains</c>.</summary>
     public MemoryOptions ToOptions(IReadOnlyList<DomainDefinition> domains) => new()
     {
-        SelfDescription = SelfDescription,
         HotTurns = HotTurns,
         WindowTurns = WindowTurns,
         MaxWarmItems = MaxWarmItems,
@@ -74,7 +70,5 @@ public sealed class MemorySettings : IValidatableSettings
         if (collection is not null) yield return SettingProblem.Invalid(context.KeyOf(nameof(DocumentsCollection)), collection);
         if (RecallEmbedTimeout <= TimeSpan.Zero || RecallEmbedTimeout > TimeSpan.FromMinutes(1))
             yield return SettingProblem.Invalid(context.KeyOf(nameof(RecallEmbedTimeout)), "must be between 00:00:00 (exclusive) and 00:01:00");
-        if (string.IsNullOrWhiteSpace(SelfDescription))
-            yield return SettingProblem.Invalid(context.KeyOf(nameof(SelfDescription)), "must not be empty");
     }
 }

@@ -4,6 +4,7 @@ using Hearth.Functions.Status;
 using Hearth.Images;
 using Hearth.Images.Jobs;
 using Hearth.Media;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hearth.Functions.Pictures;
 
@@ -27,6 +28,7 @@ public static class PicturesModule
         services.AddImageGeneration(builder.Configuration);
         services.AddPictureJobStore();
         services.AddSingleton<IPictureJobs, PictureJobs>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hearth.Companions.ICompanionEraser, PictureCompanionEraser>());
         services.AddTransient<ImageGenerators>();
         services.AddSingleton<PictureReferences>();
         services.AddDurable()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hearth.Skills;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,14 +29,16 @@ public static partial class SkillsApi
     }
 
     public static async Task<Results<Ok<ListResponse<SkillFile>>, ProblemHttpResult>> ListFilesAsync(
-        string? path, string? type, string? cursor, int? limit, CurrentUser user, SkillLibrary library, CancellationToken ct)
+        string? path, string? type, string? q, bool? problems, string? cursor, int? limit, CurrentUser user, SkillLibrary library, CancellationToken ct)
     {
         if (!Paging.TryLimit(limit, out var size, out var error)) return Problems.Validation(error);
         if (type is not null && !Hearth.Skills.Splitting.SkillSplittingNames.TryParseType(type, out _))
-            return Problems.Validation(("type", "must be skill, command, reference, agent, plugin, hook, output_style, documentation, config or script"));
+            return Problems.Validation(("type", "must be skill, command, reference, agent, plugin, hook, output_style, documentation, config, script or asset"));
+        if (q is { Length: > 200 }) return Problems.Validation(("q", "at most 200 characters"));
         try
         {
-            var page = await library.ListAsync(user.Id, string.IsNullOrWhiteSpace(path) ? null : path, type, cursor, size, ct);
+            var page = await library.ListAsync(user.Id, string.IsNullOrWhiteSpace(path) ? null : path, type, cursor, size, ct,
+                string.IsNullOrWhiteSpace(q) ? null : q.Trim(), problems ?? false);
             return TypedResults.Ok(new ListResponse<SkillFile>(page.Items, page.NextCursor));
         }
         catch (Exception e) when (IsClientError(e))
@@ -44,13 +47,22 @@ public static partial class SkillsApi
         }
     }
 
-    public static async Task<Results<Ok<CompareResult>, ProblemHttpResult>> CompareAsync(CompareRequest request, CurrentUser user, SkillLibrary library, CancellationToken ct)
+    public static async Task<Results<Ok<CompareResult>, ProblemHttpResult>> CompareAsync(
+        CompareRequest request, CurrentUser user, SkillLibrary library, IOptions<SkillsOptions> options, CancellationToken ct)
     {
-        if (request.Files is null) return Problems.Validation(("files", "send { \"files\": [ { \"path\", \"sha256\" } ] }"));
+        if (request.Files is null) return Problems.Validation(("files", "send { \"files\": [ { \"path\", \"sha256\", \"size\"? } ] }"));
         if (request.Files.Count > 100_000) return Problems.Validation(("files", "at most 100,000 files per call"));
         if (request.Files.Any(f => f is null || f.Path is null || f.Sha256 is null))
             return Problems.Validation(("files", "every entry needs a path and a sha256"));
-        return TypedResults.Ok(await library.CompareAsync(user.Id, request.Files, ct));
+        // A file over the limit would make its whole upload fail: say so now, so a push leaves it out and reports why.
+        var max = options.Value.MaxFileBytes;
+        var tooLarge = request.Files.Where(f => f.Size > max).ToList();
+        var result = await library.CompareAsync(user.Id, tooLarge.Count == 0 ? request.Files : request.Files.Except(tooLarge).ToList(), ct);
+        return TypedResults.Ok(tooLarge.Count == 0 ? result : result with
+        {
+            Invalid = [.. result.Invalid, .. tooLarge.Select(f => new InvalidPath(f.Path,
+                string.Create(CultureInfo.InvariantCulture, $"too large: {f.Size:N0} bytes, the library takes at most {max:N0} (Skills:MaxFileBytes)")))],
+        });
     }
 
     public static async Task<Results<Ok<SkillFile>, ProblemHttpResult>> GetFileAsync(string id, CurrentUser user, SkillLibrary library, CancellationToken ct) =>

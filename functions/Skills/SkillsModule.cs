@@ -37,7 +37,7 @@ public static class SkillsModule
         {
             var testing = sp.GetRequiredService<IOptions<SkillsTestingOptions>>().Value;
             return testing.Enabled && sp.GetRequiredService<IHostEnvironment>().IsDevelopment()
-                ? new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay)
+                ? new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay, testing.FailIndexing)
                 : new NoSkillIngestFaults();
         }));
         builder.Services.AddStatusContributor<SkillsStatus>();

@@ -61,11 +61,15 @@ public sealed class SkillsTestingOptions : IValidatableSettings
     [Setting("Test only: delay before every file attempt of a bulk ingest (lets a test kill the host mid-run). Refused outside Development.")]
     public TimeSpan IngestDelay { get; set; }
 
-    public bool Enabled => FailFirstAttempts > 0 || IngestDelay > TimeSpan.Zero;
+    [Setting("Test only: indexing fails for every file whose path contains this text (the others stay searchable). Refused outside Development.")]
+    public string? FailIndexing { get; set; }
+
+    public bool Enabled => FailFirstAttempts > 0 || IngestDelay > TimeSpan.Zero || !string.IsNullOrEmpty(FailIndexing);
 
     public IEnumerable<SettingProblem> Validate(SettingsContext context)
     {
         if (Enabled && !context.IsDevelopment)
-            yield return SettingProblem.Invalid(context.KeyOf(FailFirstAttempts > 0 ? nameof(FailFirstAttempts) : nameof(IngestDelay)), "test-only; not allowed outside Development");
+            yield return SettingProblem.Invalid(context.KeyOf(FailFirstAttempts > 0 ? nameof(FailFirstAttempts) : IngestDelay > TimeSpan.Zero ? nameof(IngestDelay) : nameof(FailIndexing)),
+                "test-only; not allowed outside Development");
     }
 }

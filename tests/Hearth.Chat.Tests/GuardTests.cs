@@ -77,6 +77,20 @@ public sealed class GuardTests
         Assert.True(Guard.Check("Hey! As an AI I can't. Anyway, how are you?", "Mia").Usable);
     }
 
+    [Theory]
+    [InlineData("See you soon! [[feel mood=+0.05 affinity=+1 reason=nice]]", "See you soon!")]
+    [InlineData("Hi [[mood: happy]] there.", "Hi there.")]
+    [InlineData("Cut off [[feel mood=", "Cut off")]
+    public void Every_control_tag_is_removed_wherever_it_is(string raw, string expected) => Assert.Equal(expected, ModelOutput.StripTags(raw));
+
+    [Fact]
+    public void Texts_about_someone_lose_machine_talk_but_keep_the_third_person()
+    {
+        Assert.Equal("The user moved to Lisbon.", ModelOutput.Narration("The user moved to Lisbon. As an AI language model, I cannot know more. [[feel mood=0.1]]"));
+        Assert.Equal("Mia runs a flower shop.", ModelOutput.Narration("Mia runs a flower shop. She is an AI assistant created to chat."));
+        Assert.Null(ModelOutput.Narration("I'm just a language model."));
+    }
+
     [Fact]
     public void Offline_replies_never_break_character()
     {

@@ -26,7 +26,8 @@ public sealed class ModelChainTests : IAsyncLifetime
         await _b.DisposeAsync();
     }
 
-    private ChatModelChain Chain(int timeoutSeconds = 2, int maxRetries = 2) => new(
+    // No test here is about a timeout: a long one keeps the first (cold) call of a loaded machine from falling through.
+    private ChatModelChain Chain(int timeoutSeconds = 15, int maxRetries = 2) => new(
     [
         OpenAiChatProviders.Create(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _a.V1, "model-a", "key-a-0123456789", TimeSpan.FromSeconds(timeoutSeconds))),
         OpenAiChatProviders.Create(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _b.V1, "model-b", null, TimeSpan.FromSeconds(timeoutSeconds))),

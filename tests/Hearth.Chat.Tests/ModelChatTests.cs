@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Memory;
 using Hearth.Testing.Fakes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Chat.Tests;
 
@@ -118,8 +119,9 @@ public sealed class ModelChatTests(ModelChatHost host) : IClassFixture<ModelChat
         host.First.Enqueue(FakeChatReply.Text("Aww, you made my day!\n[[feel mood=0.9 affinity=2 reason=a sweet compliment]]"));
         var turn = await host.ChatAsync(client, id, "you are lovely");
         Assert.Equal("Aww, you made my day!", turn.GetProperty("reply").GetProperty("text").GetString());
-        Assert.Equal(0.3, turn.GetProperty("mood").GetProperty("delta").GetDouble(), 6);     // clamped from 0.9
-        Assert.Equal(2, turn.GetProperty("affinity").GetProperty("delta").GetDouble(), 6);
+        // Clamped from 0.9 to the 0.3 step, which shrinks with the distance left to the top (from 0.2: 0.3 × 0.8); affinity 2 × (100 − 10) / 100.
+        Assert.Equal(0.24, turn.GetProperty("mood").GetProperty("delta").GetDouble(), 6);
+        Assert.Equal(1.8, turn.GetProperty("affinity").GetProperty("delta").GetDouble(), 6);
         var state = await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/state");
         Assert.Contains(state.GetProperty("recentChanges").EnumerateArray(), c => c.GetProperty("what").GetString() == "affinity"
             && c.GetProperty("reason").GetString() == "model: a sweet compliment");
@@ -159,6 +161,45 @@ public sealed class ModelChatTests(ModelChatHost host) : IClassFixture<ModelChat
         Assert.True(lastReset >= 0, "what was shown before the rewrite is void");
         Assert.Equal("Tired but happy. The tulips came in today!",
             string.Concat(events.Skip(lastReset + 1).Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
+    }
+
+    [Fact]
+    public async Task A_persona_draft_that_is_not_json_is_asked_for_again_and_machine_talk_never_reaches_it()
+    {
+        host.Reset();
+        var client = host.User("m-persona");
+        host.First.Enqueue(
+            FakeChatReply.Text("Sure! Here is a lovely persona for you: a lighthouse keeper who plays chess."),
+            FakeChatReply.Text("""{"name":"Gunnar","bio":"Gunnar kept the Reykjavik lighthouse for thirty years. He is an AI companion created to chat. [[feel mood=0.1]]","personality":"grumpy but fair","speakingStyle":"short and dry","boundaries":"no cruelty","homeCity":"Reykjavik","occupation":"retired lighthouse keeper","timezone":"Atlantic/Reykjavik","appearancePrompt":"weathered man in a wool sweater"}"""));
+        var response = await client.PostAsJsonAsync("/api/agents/generate", new { hints = "a grumpy retired lighthouse keeper from Reykjavik who loves chess" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("openai-compatible", body.GetProperty("provider").GetString());
+        var draft = body.GetProperty("draft");
+        Assert.Equal("Gunnar kept the Reykjavik lighthouse for thirty years.", draft.GetProperty("bio").GetString());
+        Assert.Equal("Atlantic/Reykjavik", draft.GetProperty("timezone").GetString());
+        Assert.Contains("not a valid persona", host.First.Requests[^1].System);
+    }
+
+    [Fact]
+    public async Task The_history_sent_to_the_model_starts_with_the_user_and_never_holds_a_run_of_the_companions_own_lines()
+    {
+        var (client, id) = await AgentAsync("m-history");
+        var owner = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+        var messages = host.Factory.Services.GetRequiredService<IAgentMessages>();
+        await messages.PostAsync(owner, id, "Morning! The tulips came in.", "test:1", default);
+        await messages.PostAsync(owner, id, "Also, I burnt the toast.", "test:2", default);
+        await host.ChatAsync(client, id, "Ha, poor you.");
+        await messages.PostAsync(owner, id, "Are you around later?", "test:3", default);
+        await messages.PostAsync(owner, id, "I'll be at the shop till six.", "test:4", default);
+        await host.ChatAsync(client, id, "Sure, after six works.");
+
+        var history = host.First.Requests[^1].Messages.Where(m => m.Role != "system").ToList();
+        Assert.Equal("user", history[0].Role);
+        Assert.Equal("Ha, poor you.", history[0].Content);
+        for (var i = 1; i < history.Count; i++) Assert.False(history[i].Role == "assistant" && history[i - 1].Role == "assistant", $"two companion lines in a row at {i}");
+        Assert.Contains(history, m => m.Role == "assistant" && m.Content.Contains("Are you around later?", StringComparison.Ordinal) && m.Content.Contains("till six", StringComparison.Ordinal));
+        Assert.Equal("Sure, after six works.", history[^1].Content);
     }
 
     [Fact]

@@ -39,6 +39,48 @@ public sealed class OfflineChatTests(OfflineChatHost host) : IClassFixture<Offli
     }
 
     [Fact]
+    public async Task The_offline_companion_answers_from_its_clock_and_what_it_was_told_and_admits_what_it_was_not()
+    {
+        var client = host.User("offline-direct");
+        var id = (await host.CreateAgentAsync(client, new { name = "Mia", timezone = "Asia/Tokyo", homeCity = "Tokyo", occupation = "florist" })).GetProperty("id").GetString()!;
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+
+        var time = await host.ChatAsync(client, id, "What time is it where you live?");
+        Assert.Equal("offline", time.GetProperty("provider").GetString());
+        Assert.Contains(TimeZoneInfo.ConvertTime(host.Clock.GetUtcNow(), tokyo).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+            time.GetProperty("reply").GetProperty("text").GetString());
+
+        await host.ChatAsync(client, id, "My cat is called Quibblesworth, she is a tabby.");
+        var pet = await host.ChatAsync(client, id, "Do you remember what my cat is called?");
+        Assert.Contains("your cat is called Quibblesworth", pet.GetProperty("reply").GetProperty("text").GetString());
+
+        var unknown = await host.ChatAsync(client, id, "What is my grandmother's maiden name?");
+        Assert.Matches("(?i)don't know|never told me", unknown.GetProperty("reply").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Kind_words_warm_with_diminishing_returns_and_every_change_is_stored_rounded()
+    {
+        var client = host.User("offline-feelings");
+        var id = (await host.CreateAgentAsync(client, new { name = "Mia", timezone = "UTC" })).GetProperty("id").GetString()!;
+        JsonElement turn = default;
+        for (var i = 0; i < 20; i++) turn = await host.ChatAsync(client, id, $"You are amazing and wonderful, I love talking to you! ({i})");
+
+        var mood = turn.GetProperty("mood").GetProperty("value").GetDouble();
+        var affinity = turn.GetProperty("affinity").GetProperty("value").GetDouble();
+        Assert.InRange(mood, 0.2, 0.2 + Feelings.MaxMoodGainPerHour + 1e-9);      // twenty lines in an hour: warmer, not elated
+        Assert.NotEqual("elated", turn.GetProperty("mood").GetProperty("label").GetString());
+        Assert.InRange(affinity, 10, 10 + Feelings.MaxAffinityGainPerHour + 1e-9);
+        var state = await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/state");
+        foreach (var change in state.GetProperty("recentChanges").EnumerateArray())
+        {
+            var delta = change.GetProperty("delta").GetDouble();
+            Assert.Equal(Math.Round(delta, 4), delta);   // no float noise such as 14.420000000000002
+        }
+        Assert.Equal(Math.Round(affinity, 2), affinity);
+    }
+
+    [Fact]
     public async Task Bad_input_and_other_peoples_agents_are_problems()
     {
         var alice = host.User("val-alice");
@@ -193,7 +235,7 @@ public sealed class OfflineChatTests(OfflineChatHost host) : IClassFixture<Offli
 
         var list = await alice.GetFromJsonAsync<JsonElement>("/api/agents");
         Assert.Contains(list.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetString() == id);
-        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/agents/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await alice.DeleteAsync($"/api/agents/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/agents/{id}")).StatusCode);
     }
 

@@ -110,7 +110,7 @@ public class OfflineChatHost : DevelopmentHost
 
 /// <summary>
 /// The host with a model chain of two fake OpenAI-compatible servers: the first with an API key, the second without,
-/// 1 s timeouts and quick retries; scripted memory.
+/// short timeouts (3 s, then 10 s), quick retries, warmed up before the first test; scripted memory.
 /// </summary>
 public sealed class ModelChatHost : OfflineChatHost, IAsyncLifetime
 {
@@ -124,6 +124,8 @@ public sealed class ModelChatHost : OfflineChatHost, IAsyncLifetime
         First = await FakeOpenAiServer.StartAsync(FirstKey);
         Second = await FakeOpenAiServer.StartAsync();
         await InitializeAsync();
+        Reset();
+        await ModelWarmUp.RunAsync(Factory.Services);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -142,11 +144,11 @@ public sealed class ModelChatHost : OfflineChatHost, IAsyncLifetime
             settings["Models:Chat:0:Endpoint"] = First.V1.ToString();
             settings["Models:Chat:0:Model"] = "first-model";
             settings["Models:Chat:0:ApiKey"] = FirstKey;
-            settings["Models:Chat:0:TimeoutSeconds"] = "1";
+            settings["Models:Chat:0:TimeoutSeconds"] = "3";
             settings["Models:Chat:1:Provider"] = "OpenAICompatible";
             settings["Models:Chat:1:Endpoint"] = Second.V1.ToString();
             settings["Models:Chat:1:Model"] = "second-model";
-            settings["Models:Chat:1:TimeoutSeconds"] = "5";
+            settings["Models:Chat:1:TimeoutSeconds"] = "10";
             settings["Models:Retry:MaxRetries"] = "2";
             settings["Models:Retry:FirstDelay"] = "00:00:00.0100000";
             return settings;

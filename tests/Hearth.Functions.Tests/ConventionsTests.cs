@@ -18,6 +18,7 @@ namespace Hearth.Functions.Tests;
 /// <summary>The conventions features build on (rate limits, per-endpoint body limits, problems), on endpoints of a small app wired like the host.</summary>
 public sealed class ConventionsTests : IAsyncLifetime
 {
+    private readonly Hearth.Testing.Host.ManualTime _clock = new(new DateTimeOffset(2025, 3, 4, 12, 0, 0, TimeSpan.Zero));
     private WebApplication _app = null!;
     private HttpClient _client = null!;
 
@@ -33,6 +34,7 @@ public sealed class ConventionsTests : IAsyncLifetime
             ["RateLimits:Pictures:PermitLimit"] = "0",
             ["Http:MaxRequestBodyBytes"] = "1024",
         });
+        builder.Services.AddSingleton<TimeProvider>(_clock);
         builder.Services.AddSettings<HttpOptions>();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddExceptionHandler<ExceptionProblems>();
@@ -94,6 +96,33 @@ public sealed class ConventionsTests : IAsyncLifetime
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.Equal(ProblemTypes.RateLimited, (await limited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.OK, (await PostAsUser("/chat", "u2")).StatusCode); // another user has their own budget
+    }
+
+    [Fact]
+    public async Task Retry_after_is_the_true_wait_until_a_permit_frees_up()
+    {
+        var start = _clock.GetUtcNow();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsUser("/chat", "w1")).StatusCode);
+        _clock.Now = start.AddSeconds(20);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsUser("/chat", "w1")).StatusCode);
+
+        _clock.Now = start.AddSeconds(30);
+        var limited = await PostAsUser("/chat", "w1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(30), limited.Headers.RetryAfter?.Delta);   // the first permit leaves the minute at 60 s
+        var problem = await limited.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(30, problem.GetProperty("retryAfterSeconds").GetInt32());
+        Assert.Contains("30 s", problem.GetProperty("detail").GetString());
+
+        // Retrying before then is still refused, with the remaining wait; at the moment it said, the request goes through.
+        _clock.Now = start.AddSeconds(59.5);
+        var again = await PostAsUser("/chat", "w1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, again.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), again.Headers.RetryAfter?.Delta);
+        _clock.Now = start.AddSeconds(60);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsUser("/chat", "w1")).StatusCode);
+        var next = await PostAsUser("/chat", "w1");
+        Assert.Equal(TimeSpan.FromSeconds(20), next.Headers.RetryAfter?.Delta);   // now the permit of 20 s is the oldest
     }
 
     [Fact]

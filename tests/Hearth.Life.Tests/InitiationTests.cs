@@ -75,7 +75,10 @@ public sealed class InitiationTests
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await sink.WaitForAsync(sent.Count, cts.Token);
+        // Once each, though the simulated days move the runtime's clock past the push jobs' leases (they are rescued
+        // and run again while the first run may still be sending).
         Assert.Equal(sent.Count, sink.Received.Count);
+        Assert.Equal(sent.Count, sink.Received.Select(p => p.Header("X-Hearth-Delivery")).Distinct().Count());
         foreach (var push in sink.Received)
         {
             var timestamp = long.Parse(push.Header(WebhookSignature.TimestampHeader)!, CultureInfo.InvariantCulture);
@@ -144,6 +147,49 @@ public sealed class InitiationTests
         Assert.InRange(rows.Count(r => r.Status == "planned"), 0, 1);
         Assert.All(rows.SkipLast(1), r => Assert.Equal("not delivered within an hour of its moment", r.Reason));
         for (var i = 1; i < rows.Count; i++) Assert.True(rows[i].SendAt > rows[i - 1].SendAt + TimeSpan.FromHours(1));
+    }
+
+    [Fact]
+    public async Task A_push_whose_job_runs_again_reaches_the_webhook_once_and_a_failed_push_is_sent_again()
+    {
+        var clock = new ManualTime(LifeTestKit.Start.AddDays(30));
+        await using var sink = await WebhookSink.StartAsync();
+        await using var host = await LifeTestKit.CreateHostAsync(clock, Eager);
+        var owner = await host.SetUpUserAsync("ada", "UTC");
+        var agent = await host.CreateAgentAsync("ada", new { name = "Noa", timezone = "UTC", availability = Array.Empty<object>() });
+        await host.EnableInitiationsAsync("ada", agent, new { enabled = true, quietFrom = "00:00", quietTo = "00:00", minGapMinutes = 0 });
+
+        // Delivered before the webhook exists (so no push job runs on its own); the test runs the push job's work itself.
+        var initiation = Guid.CreateVersion7();
+        await using (var db = Npgsql.NpgsqlDataSource.Create(host.ConnectionString))
+        await using (var insert = db.CreateCommand("""
+            insert into life.initiations (id, owner_id, agent_id, slot, topic, text, planned_at, send_at, status)
+            values (@id, @owner, @agent, 'push-test', 'tea', 'The kettle sings: tea?', @now, @now, 'planned')
+            """))
+        {
+            insert.Parameters.AddWithValue("id", initiation);
+            insert.Parameters.AddWithValue("owner", Guid.Parse(owner));
+            insert.Parameters.AddWithValue("agent", Guid.Parse(agent));
+            insert.Parameters.AddWithValue("now", clock.GetUtcNow());
+            await insert.ExecuteNonQueryAsync();
+        }
+        var delivered = await host.Services.GetRequiredService<LifeEngine>().DeliverAsync(owner, initiation.ToString(), CancellationToken.None);
+        Assert.True(delivered.Sent, delivered.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await host.User("ada").PutAsJsonAsync("/api/notifications/webhook", new { url = sink.UrlFor("/push").ToString(), secret = Secret })).StatusCode);
+        var push = new WebhookPush(owner, delivered.NotificationId!);
+        var sender = host.Services.GetRequiredService<WebhookSender>();
+
+        // The webhook fails: the push is not counted as sent.
+        sink.ResponseStatus = 500;
+        await Assert.ThrowsAsync<HttpRequestException>(() => sender.SendAsync(push, CancellationToken.None));
+
+        // Two runs at once (a rescued lease beside the slow first run), then a third (a retry after a lost acknowledgement).
+        sink.ResponseStatus = 200;
+        await Task.WhenAll(sender.SendAsync(push, CancellationToken.None), sender.SendAsync(push, CancellationToken.None));
+        await sender.SendAsync(push, CancellationToken.None);
+
+        Assert.Equal(2, sink.Received.Count);   // the failed one, and one that arrived
+        Assert.All(sink.Received, p => Assert.Equal(delivered.NotificationId, p.Header("X-Hearth-Delivery")));
     }
 
     private static Task<long> InitiationsAsync(HearthFactory host, string agent) =>

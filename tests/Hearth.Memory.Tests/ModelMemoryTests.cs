@@ -98,6 +98,34 @@ public sealed class ModelMemoryTests(ModelMemoryHost host) : IClassFixture<Model
         Assert.Contains("User: Liner it is.", request.LastUser, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Machine_talk_and_tags_a_model_writes_never_reach_a_summary_or_a_suggestion()
+    {
+        var owner = await host.UserIdAsync("model-misbehaves");
+        var user = host.User("model-misbehaves");
+        host.Model.Responder = request =>
+            request.System.Contains("durable facts", StringComparison.Ordinal) && request.LastUser.Contains("Oslo", StringComparison.Ordinal)
+                ? FakeChatReply.Text("""{"memories":[{"kind":"fact","subject":"home","text":"Lives in Oslo [[feel mood=0.1]]"},{"kind":"fact","subject":"self","text":"As an AI language model, I cannot remember."}]}""")
+            : request.System.Contains("summarise a conversation", StringComparison.Ordinal)
+                ? FakeChatReply.Text("""{"topics":["moving","[[feel mood=1]]"],"decisions":["As an AI language model, I cannot decide."],"actionItems":["Book the van on Friday. I am an assistant created to help."],"summary":"The user is moving to Oslo. As an AI language model, I have no home. [[feel mood=0.2 affinity=1 reason=kind]]"}""")
+            : FakeChatReply.Text("Hello.");
+
+        await SayAsync(owner, "We are moving to Oslo next month.");
+        var item = Assert.Single(await MemoriesAsync(user));
+        Assert.Equal("Lives in Oslo", item.GetProperty("text").GetString());
+
+        var session = Guid.NewGuid().ToString();
+        host.Conversations.AddTurn(owner, "agent-1", session, "We are moving to Oslo. I'll book the van on Friday.", "Exciting!");
+        var response = await user.PostAsync($"/api/sessions/{session}/summary", null);
+        var statusUrl = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!;
+        var summary = await Eventually.ValueAsync(() => user.GetFromJsonAsync<JsonElement>(statusUrl), s => s.GetProperty("status").GetString() == "done",
+            TimeSpan.FromSeconds(20), "the summary is written");
+        Assert.Equal("The user is moving to Oslo.", summary.GetProperty("text").GetString());
+        Assert.Equal(["moving"], summary.GetProperty("topics").EnumerateArray().Select(d => d.GetString()));
+        Assert.Empty(summary.GetProperty("decisions").EnumerateArray());
+        Assert.Equal(["Book the van on Friday."], summary.GetProperty("actionItems").EnumerateArray().Select(d => d.GetString()));
+    }
+
     private async Task SayAsync(string owner, string text)
     {
         var turn = host.Conversations.AddTurn(owner, "agent-1", Guid.NewGuid().ToString(), text, "Noted.");

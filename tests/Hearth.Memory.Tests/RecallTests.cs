@@ -64,17 +64,19 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
     }
 
     [Fact]
-    public async Task Who_are_you_recalls_the_agents_self_description_or_the_configured_one()
+    public async Task Who_are_you_recalls_the_agents_own_self_description_and_never_the_assistants()
     {
         var owner = await host.UserIdAsync("recall-self");
         var generic = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Who are you?"), CancellationToken.None);
         Assert.Equal("self", generic.Intent);
-        Assert.Contains(generic.Warm, w => w.Kind == "self" && w.Snippet.StartsWith("I am Hearth", StringComparison.Ordinal));
+        Assert.DoesNotContain(generic.Warm, w => w.Kind == "self");
+        Assert.DoesNotContain(generic.All, w => w.Snippet.Contains("assistant", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("your persona", generic.Guidance);
 
         await host.Get<IAgentSelfDescriptions>().SetAsync(owner, "agent-1", "I am Ada, a marine biologist who loves puns.", CancellationToken.None);
         var own = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "tell me about yourself"), CancellationToken.None);
         Assert.Equal("I am Ada, a marine biologist who loves puns.", Assert.Single(own.Warm, w => w.Kind == "self").Snippet);
-        Assert.Contains("self-description", own.Guidance);
+        Assert.Contains("answer as yourself", own.Guidance);
     }
 
     [Fact]

@@ -7,6 +7,12 @@ namespace Hearth.Cli.Skills;
 /// <summary>One file of a local library folder: its library path, full path, size and SHA-256.</summary>
 public sealed record LocalFile(string Path, string FullPath, long Size, string Sha256);
 
+/// <summary>A file a push did not upload, and why (unreadable, too large, refused by the API).</summary>
+public sealed record SkippedFile(string Path, string Reason);
+
+/// <summary>What a scan found: the files to push, the files it could not read, and what it left out by design (links).</summary>
+public sealed record LocalScan(List<LocalFile> Files, List<SkippedFile> Skipped, List<string> LeftOut);
+
 /// <summary>Walks a local library folder and packs files for upload.</summary>
 public static class LocalLibrary
 {
@@ -18,25 +24,39 @@ public static class LocalLibrary
 
     private static readonly IReadOnlySet<string> SkippedFiles = new HashSet<string>(StringComparer.Ordinal) { ".DS_Store", "Thumbs.db" };
 
-    /// <summary>The files under <paramref name="root"/> (links are skipped and reported), with library paths under <paramref name="prefix"/>.</summary>
-    public static (List<LocalFile> Files, List<string> Skipped) Scan(string root, string? prefix)
+    /// <summary>
+    /// The files under <paramref name="root"/>, with library paths under <paramref name="prefix"/>. Links are left out
+    /// (never followed); a file that cannot be read is skipped with the reason, and the scan goes on.
+    /// </summary>
+    public static LocalScan Scan(string root, string? prefix)
     {
         var files = new List<LocalFile>();
-        var skipped = new List<string>();
+        var skipped = new List<SkippedFile>();
+        var leftOut = new List<string>();
         var folder = new DirectoryInfo(root);
         if (!folder.Exists) throw new DirectoryNotFoundException($"{root} is not a folder.");
         var pre = string.IsNullOrWhiteSpace(prefix) ? "" : prefix.Trim('/') + "/";
         Walk(folder, "");
-        return (files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), skipped);
+        return new LocalScan(files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), skipped, leftOut);
 
         void Walk(DirectoryInfo directory, string relative)
         {
-            foreach (var entry in directory.EnumerateFileSystemInfos())
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = directory.EnumerateFileSystemInfos().ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                skipped.Add(new SkippedFile(pre + relative.TrimEnd('/'), $"unreadable folder: {e.Message}"));
+                return;
+            }
+            foreach (var entry in entries)
             {
                 var path = relative + entry.Name;
                 if (entry.LinkTarget is not null)
                 {
-                    skipped.Add($"{path} (a link)");
+                    leftOut.Add($"{path} (a link)");
                     continue;
                 }
                 if (entry is DirectoryInfo sub)
@@ -46,7 +66,14 @@ public static class LocalLibrary
                 }
                 if (SkippedFiles.Contains(entry.Name)) continue;
                 var file = (FileInfo)entry;
-                files.Add(new LocalFile(pre + path, file.FullName, file.Length, Hash(file.FullName)));
+                try
+                {
+                    files.Add(new LocalFile(pre + path, file.FullName, file.Length, Hash(file.FullName)));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    skipped.Add(new SkippedFile(pre + path, $"unreadable: {e.Message}"));
+                }
             }
         }
     }
@@ -78,19 +105,34 @@ public static class LocalLibrary
         return batches;
     }
 
-    /// <summary>A gzip-compressed tar of the files under their library paths, read from disk byte for byte.</summary>
-    public static async Task<byte[]> TarGzAsync(IReadOnlyList<LocalFile> files, CancellationToken ct)
+    /// <summary>
+    /// A gzip-compressed tar of the files under their library paths, read from disk byte for byte. A file that can no
+    /// longer be read (removed or locked since the scan) is left out and added to <paramref name="skipped"/>.
+    /// </summary>
+    public static async Task<(byte[] Body, List<LocalFile> Packed)> TarGzAsync(IReadOnlyList<LocalFile> files, List<SkippedFile> skipped, CancellationToken ct)
     {
         using var output = new MemoryStream();
+        var packed = new List<LocalFile>(files.Count);
         await using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
         await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (var file in files)
             {
-                await using var data = File.OpenRead(file.FullPath);
+                byte[] bytes;
+                try
+                {
+                    bytes = await File.ReadAllBytesAsync(file.FullPath, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    skipped.Add(new SkippedFile(file.Path, $"unreadable: {e.Message}"));
+                    continue;
+                }
+                using var data = new MemoryStream(bytes, writable: false);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path) { DataStream = data }, ct);
+                packed.Add(file);
             }
         }
-        return output.ToArray();
+        return (output.ToArray(), packed);
     }
 }

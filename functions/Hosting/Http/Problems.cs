@@ -53,10 +53,11 @@ public static class Problems
     }
 
     /// <summary>Writes a problem outside an endpoint (middleware, authentication, rate limiter).</summary>
-    public static async Task WriteAsync(HttpContext context, int status, string type, string? detail = null)
+    public static async Task WriteAsync(HttpContext context, int status, string type, string? detail = null, IDictionary<string, object?>? extensions = null)
     {
         context.Response.StatusCode = status;
         var problem = new ProblemDetails { Status = status, Type = type, Title = ProblemTypes.TitleOf(type), Detail = detail };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>()) problem.Extensions[key] = value;
         var writer = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         await writer.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }

@@ -6,9 +6,9 @@ namespace Hearth.Functions.Hosting;
 
 /// <summary>
 /// Named per-user rate limits. Attach one to an endpoint or group with <c>.RequireRateLimiting(RateLimits.Chat)</c>.
-/// Each is a sliding window per signed-in user (per client address when anonymous), configurable as
-/// <c>RateLimits:&lt;Name&gt;:PermitLimit</c> (0 turns it off) and <c>RateLimits:&lt;Name&gt;:Window</c> ("hh:mm:ss").
-/// Over the limit the caller gets 429 rate-limited with Retry-After.
+/// Each is a sliding log per signed-in user (per client address when anonymous): at most PermitLimit requests in any
+/// Window, configurable as <c>RateLimits:&lt;Name&gt;:PermitLimit</c> (0 turns it off) and <c>RateLimits:&lt;Name&gt;:Window</c>
+/// ("hh:mm:ss"). Over the limit the caller gets 429 rate-limited with the true wait in Retry-After and in the problem.
 /// </summary>
 public static class RateLimits
 {
@@ -32,14 +32,8 @@ public static class RateLimits
             var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
             Read(configuration, name, permitLimit, window, out var limit);
             if (limit.PermitLimit == 0) return RateLimitPartition.GetNoLimiter("off");
-            return RateLimitPartition.GetSlidingWindowLimiter(PartitionKey(context), _ => new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = limit.PermitLimit,
-                Window = limit.Window,
-                SegmentsPerWindow = limit.Window >= TimeSpan.FromSeconds(6) ? 6 : 1,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+            return RateLimitPartition.Get(PartitionKey(context), _ => new SlidingLogRateLimiter(limit.PermitLimit, limit.Window, time));
         }));
         return services;
     }
@@ -55,7 +49,7 @@ public static class RateLimits
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited,
-                    $"Too many requests; try again in {seconds} s.");
+                    $"Too many requests; try again in {seconds} s.", new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
             };
         });
         services.AddRateLimit(Chat, 30, TimeSpan.FromMinutes(1));

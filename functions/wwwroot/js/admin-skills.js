@@ -1,34 +1,73 @@
-// The skills library: files by folder, a file's outline, a section's content (with its subsections and the next one),
-// ranked search, and bulk ingest runs with live progress.
+// The skills library: files by folder a page at a time (filtered by kind, path and problems), a file's outline, a
+// section's content (with its subsections and the next one), ranked search, and bulk ingest runs with live progress
+// and their problems.
 import { api } from './api.js';
 import { h, toast, formatTime, attempt } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
+const PageSize = 50;
+
+const statusText = (status) => (status === 'completed_with_problems' ? 'completed with problems' : status);
+
 export function initSkills(me) {
-  let filesCursor = null;
+  // Paging: the cursors of the pages before this one, so Previous works without counting.
+  const pages = [];
+  let pageCursor = null;
+  let nextCursor = null;
   let currentSection = null;
   let unavailable = false;
   const following = new Set();
 
-  async function loadFiles(more = false) {
-    const query = new URLSearchParams({ limit: '200' });
-    if (more && filesCursor) query.set('cursor', filesCursor);
+  function fileQuery() {
+    const query = new URLSearchParams({ limit: String(PageSize) });
+    const type = $('skill-file-type').value;
+    const path = $('skill-file-path').value.trim();
+    if (type) query.set('type', type);
+    if (path) query.set('q', path);
+    if ($('skill-file-problems').checked) query.set('problems', 'true');
+    if (pageCursor) query.set('cursor', pageCursor);
+    return query;
+  }
+
+  function filtered() {
+    return Boolean($('skill-file-type').value || $('skill-file-path').value.trim() || $('skill-file-problems').checked);
+  }
+
+  function badges(file) {
+    if (file.binary) return [h('span', { class: 'badge', title: 'Stored exactly; not searchable as text' }, 'binary')];
+    if (!file.searchable) return [h('span', { class: 'badge error', title: file.indexError ?? 'Not indexed yet' }, 'not searchable')];
+    return [];
+  }
+
+  let loading = 0;
+
+  async function loadFiles() {
+    // Filters change faster than answers come: only the answer to the latest request is shown.
+    const request = ++loading;
     let page;
     try {
-      page = await api(`/api/skills/files?${query}`);
+      page = await api(`/api/skills/files?${fileQuery()}`);
+      if (request !== loading) return;
     } catch (error) {
+      if (request !== loading) return;
       if (error.status === 404 || error.status === 405) {
         unavailable = true;
         $('skill-files').replaceChildren(h('li', { class: 'muted' }, 'This server has no skills library.'));
       } else toast(error.message);
       return;
     }
-    filesCursor = page.nextCursor;
-    $('more-files').hidden = !filesCursor;
+    nextCursor = page.nextCursor;
+    $('more-files').hidden = !nextCursor;
+    $('prev-files').hidden = pages.length === 0;
     const items = page.items;
-    if (!more && items.length === 0) { $('skill-files').replaceChildren(h('li', { class: 'muted' }, 'The library is empty: ingest an archive below.')); return; }
-    // Group by folder: the tree a person expects, without a request per folder.
+    const first = pages.length * PageSize + 1;
+    $('skill-files-page').textContent = items.length ? `Files ${first}–${first + items.length - 1}${nextCursor ? ' (more on the next page)' : ''}` : '';
+    if (items.length === 0) {
+      $('skill-files').replaceChildren(h('li', { class: 'muted' }, filtered() ? 'No files match.' : 'The library is empty: ingest an archive below.'));
+      return;
+    }
+    // Group the page by folder: the tree a person expects, without a request per folder.
     const folders = new Map();
     for (const file of items) {
       const slash = file.path.lastIndexOf('/');
@@ -37,12 +76,27 @@ export function initSkills(me) {
       folders.get(folder).push(file);
     }
     const nodes = [...folders.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([folder, files]) => h('li', {},
-      h('details', { open: true }, h('summary', {}, folder || '(top level)'),
+      h('details', { open: true }, h('summary', {}, `${folder || '(top level)'} (${files.length})`),
         h('ul', {}, ...files.map((file) => h('li', {},
           h('button', { type: 'button', class: 'link', onclick: () => openFile(file) }, file.path.slice(folder ? folder.length + 1 : 0)),
-          h('span', { class: 'muted small' }, ` · ${file.type} · v${file.version} · ${file.sections} sections`)))))));
-    if (more) $('skill-files').append(...nodes); else $('skill-files').replaceChildren(...nodes);
+          h('span', { class: 'muted small' }, ` · ${file.type} · v${file.version} · ${file.sections} sections `),
+          ...badges(file)))))));
+    $('skill-files').replaceChildren(...nodes);
   }
+
+  function firstPage() {
+    pages.length = 0;
+    pageCursor = null;
+    loadFiles();
+  }
+
+  let typing = null;
+  $('skill-file-filter').addEventListener('submit', (event) => { event.preventDefault(); firstPage(); });
+  $('skill-file-type').addEventListener('change', firstPage);
+  $('skill-file-problems').addEventListener('change', firstPage);
+  $('skill-file-path').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(firstPage, 250); });
+  $('prev-files').addEventListener('click', () => { pageCursor = pages.pop() ?? null; loadFiles(); });
+  $('more-files').addEventListener('click', () => { pages.push(pageCursor); pageCursor = nextCursor; loadFiles(); });
 
   async function openFile(file) {
     const tree = await attempt(() => api(`/api/skills/files/${file.id}/tree`));
@@ -123,16 +177,23 @@ export function initSkills(me) {
 
   function runItem(run) {
     const finished = run.status !== 'running';
+    const problems = run.problems ?? [];
+    const binary = run.report?.binary?.length ?? 0;
     return h('li', { class: 'card', dataset: { runId: run.id } },
       h('div', { class: 'row' },
         h('strong', {}, `Run ${formatTime(run.createdAt, me.timeZone)}`),
-        h('span', { class: 'badge' }, run.status), h('span', { class: 'muted small' }, run.phase ?? '')),
+        h('span', { class: run.status === 'completed_with_problems' || run.status === 'failed' ? 'badge error' : 'badge' }, statusText(run.status)),
+        h('span', { class: 'muted small' }, run.phase ?? '')),
       h('progress', { class: 'progress', max: String(Math.max(run.total, 1)), value: String(run.done + run.failed), 'aria-label': `Files done: ${run.done + run.failed} of ${run.total}` }),
       h('p', { class: 'small', style: 'margin:.25rem 0' },
         `${run.done + run.failed}/${run.total} files · ${run.created} new, ${run.updated} updated, ${run.unchanged} unchanged, ${run.failed} failed · ${run.sections} sections`),
       run.failures?.length ? h('ul', { class: 'small' }, ...run.failures.map((f) => h('li', { class: 'error' }, `${f.path}: ${f.error} (${f.attempts} attempts)`))) : null,
+      problems.length ? h('ul', { class: 'small', 'aria-label': 'Problems' }, ...problems.slice(0, 20).map((p) => h('li', { class: 'error' },
+        `${p.path}: ${p.problem === 'not_stored' ? 'not stored' : 'not searchable'} — ${p.reason}`)),
+        problems.length > 20 ? h('li', { class: 'muted' }, `… and ${problems.length - 20} more`) : null) : null,
       run.error ? h('p', { class: 'error small' }, run.error) : null,
-      finished && run.report ? h('p', { class: 'muted small' }, `Finished in ${Number(run.report.seconds ?? 0).toFixed(1)} s.`) : null);
+      finished && run.report ? h('p', { class: 'muted small' },
+        `Finished in ${Number(run.report.seconds ?? 0).toFixed(1)} s.${binary ? ` ${binary} binary file${binary === 1 ? '' : 's'} stored and flagged.` : ''}`) : null);
   }
 
   async function loadRuns() {
@@ -152,7 +213,12 @@ export function initSkills(me) {
         const existing = $('skill-runs').querySelector(`[data-run-id="${id}"]`);
         const item = runItem(run);
         if (existing) existing.replaceWith(item); else $('skill-runs').prepend(item);
-        if (run.status !== 'running') { if (run.status === 'completed') toast('Ingest finished.', 'info'); loadFiles(); return; }
+        if (run.status !== 'running') {
+          if (run.status === 'completed') toast('Ingest finished.', 'info');
+          else if (run.status === 'completed_with_problems') toast(`Ingest finished with problems: ${run.problems.length} file${run.problems.length === 1 ? '' : 's'} not searchable or not stored.`);
+          firstPage();
+          return;
+        }
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     } catch (error) {
@@ -165,6 +231,5 @@ export function initSkills(me) {
   $('skill-search').addEventListener('submit', search);
   $('skill-ingest').addEventListener('submit', ingest);
   $('skill-next').addEventListener('click', next);
-  $('more-files').addEventListener('click', () => loadFiles(true));
   loadFiles().then(loadRuns);
 }

@@ -85,6 +85,14 @@ public static partial class ChatOfflineResponder
         if (!asleep && Greeting().IsMatch(user))
             parts.Add(Pick(random, Greet(part), "Hey you!", "Oh hi!", "There you are!", "Hello hello!"));
 
+        // A question its state can answer gets the answer (time, weather, home, work, what it is doing, who it is, what the
+        // user told it), or an honest "you never told me".
+        if (!HowAreYou().IsMatch(user) && OfflineAnswers.Answer(context, random) is { } answer)
+        {
+            parts.Add(answer);
+            return Join(parts);
+        }
+
         if (HowAreYou().IsMatch(user))
         {
             parts.Add($"I'm {MoodPhrase(agent.Mood, random)}{Doing(context, random)}.");
@@ -114,11 +122,9 @@ public static partial class ChatOfflineResponder
         }
         else if (Question().IsMatch(user))
         {
+            // A question nothing it knows answers: it says so rather than pretend.
             parts.Add(Pick(random, "Hmm, good question.", "Honestly? Let me think.", "Ooh, tricky one.", "That's a fun one to think about."));
-            if (agent.Occupation.Length > 0 && random.NextDouble() < 0.5)
-                parts.Add(Pick(random, $"Spending my days as a {agent.Occupation} has taught me that it usually depends.", $"My {agent.Occupation} brain says: it depends."));
-            else
-                parts.Add(Pick(random, "I think I'd go with my gut on that.", "I'd probably say yes, but ask me again tomorrow.", "I don't think there's one right answer."));
+            parts.Add(Pick(random, "I don't really have an answer to that one.", "I'm honestly not sure.", "I couldn't tell you, to be honest."));
             parts.Add(Pick(random, "What do you think?", "What made you wonder?", "Where do you land on it?"));
         }
         else
@@ -163,11 +169,11 @@ public static partial class ChatOfflineResponder
         if (context.RecentEvents.Count > 0 && random.NextDouble() < 0.6)
         {
             var e = context.RecentEvents[0];
-            return $"Not much right now — {ChatPrompt.When(e.OccurredAt, context.Moment)} I {Lower(e.Text.TrimEnd('.'))}.";
+            return $"Not much right now — {ChatPrompt.When(e.OccurredAt, context.Moment)} {OfflineAnswers.EventSentence(e.Text)}";
         }
         return context.Availability switch
         {
-            AvailabilityState.Working when agent.Occupation.Length > 0 => Pick(random, $"Working — the {agent.Occupation} life never stops.", $"Still at work. Being a {agent.Occupation} keeps me busy."),
+            AvailabilityState.Working when agent.Occupation.Length > 0 => Pick(random, $"Working — the {agent.Occupation} life never stops.", $"Still at work. Being {OfflineAnswers.Article(agent.Occupation)} {agent.Occupation} keeps me busy."),
             AvailabilityState.Working => Pick(random, "Still at work, sadly.", "Working, but happy for the distraction."),
             _ => context.Moment.PartOfDay switch
             {
@@ -188,27 +194,23 @@ public static partial class ChatOfflineResponder
         if (context.RecentEvents.Count > 0)
         {
             var e = context.RecentEvents[random.Next(context.RecentEvents.Count)];
-            options.Add($"{Capital(ChatPrompt.When(e.OccurredAt, context.Moment))} I {Lower(e.Text.TrimEnd('.'))}.");
+            options.Add($"{Capital(ChatPrompt.When(e.OccurredAt, context.Moment))} {OfflineAnswers.EventSentence(e.Text)}");
         }
         if (context.Weather is { } weather && context.Agent.HomeCity.Length > 0)
             options.Add($"It's {weather.Summary} here in {context.Agent.HomeCity}.");
         if (options.Count > 0) parts.Add(options[random.Next(options.Count)]);
     }
 
-    /// <summary>Brings up something remembered (a fact first, else an earlier thing they said), with the given chance.</summary>
+    /// <summary>
+    /// Brings up a remembered fact (a structured memory, said back in its own words), with the given chance. Never quotes the
+    /// user's messages back at them: an echo reads as a parrot, not a friend.
+    /// </summary>
     private static bool MaybeMemory(ReplyContext context, Random random, List<string> parts, double chance)
     {
         if (random.NextDouble() >= chance) return false;
-        var fact = context.Recall.Warm.Concat(context.Recall.Cold).FirstOrDefault();
-        if (fact is not null)
-        {
-            parts.Add($"I remember: {Lower(Clip(fact.Snippet, 90).TrimEnd('.'))}.");
-            return true;
-        }
-        var earlier = context.RecentMessages.Where(m => m.Role == "user" && !string.Equals(m.Text.Trim(), context.UserText.Trim(), StringComparison.OrdinalIgnoreCase))
-            .Select(m => m.Text.Trim()).LastOrDefault(t => t.Length is > 12 and < 200);
-        if (earlier is null) return false;
-        parts.Add($"Still thinking about when you said “{Clip(earlier, 60)}”.");
+        var fact = context.Recall.Warm.FirstOrDefault(m => m.Kind != Memory.MemoryKinds.Self && m.Snippet.Length <= 160);
+        if (fact is null) return false;
+        parts.Add($"I remember you told me {OfflineAnswers.SecondPerson(fact.Snippet)}.");
         return true;
     }
 
@@ -233,14 +235,6 @@ public static partial class ChatOfflineResponder
         }
         return builder.ToString();
     }
-
-    private static string Clip(string text, int max)
-    {
-        var single = Regex.Replace(text, @"\s+", " ");
-        return single.Length <= max ? single : single[..(max - 1)].TrimEnd() + "…";
-    }
-
-    private static string Lower(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 
     private static string Capital(string text) => text.Length > 0 ? char.ToUpperInvariant(text[0]) + text[1..] : text;
 }

@@ -54,7 +54,7 @@ public static class ChatPrompt
         if (agent.Occupation.Length > 0 || agent.HomeCity.Length > 0)
         {
             text.Append("You ");
-            if (agent.Occupation.Length > 0) text.Append("work as ").Append(agent.Occupation);
+            if (agent.Occupation.Length > 0) text.Append("work as ").Append(OfflineAnswers.Article(agent.Occupation)).Append(' ').Append(agent.Occupation);
             if (agent.Occupation.Length > 0 && agent.HomeCity.Length > 0) text.Append(" and ");
             if (agent.HomeCity.Length > 0) text.Append("live in ").Append(agent.HomeCity);
             text.AppendLine(".");
@@ -82,9 +82,9 @@ public static class ChatPrompt
         }
         if (context.RecentEvents.Count > 0)
         {
-            text.AppendLine("Recently:");
+            text.AppendLine("Recently, in your own words:");
             foreach (var e in context.RecentEvents)
-                text.Append("- ").Append(When(e.OccurredAt, context.Moment)).Append(", you ").Append(e.Text.TrimEnd('.')).AppendLine(".");
+                text.Append("- ").Append(When(e.OccurredAt, context.Moment)).Append(": ").AppendLine(OfflineAnswers.EventSentence(e.Text));
         }
 
         var shown = context.RecentMessages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);

@@ -33,6 +33,7 @@ public static class ChatServices
         services.TryAddSingleton<IAgentMessages>(sp => sp.GetRequiredService<ConversationReader>());
         services.TryAddSingleton<IAgentPortraits, AgentPortraits>();
         services.TryAddSingleton<PersonaGenerator>();
+        services.TryAddSingleton<CompanionWriter>();
         services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
         services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.

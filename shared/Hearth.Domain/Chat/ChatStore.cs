@@ -161,30 +161,40 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 returning id
             ), old as (
                 select a.id, a.owner_id, a.mood, a.affinity from companions.agents a, u where a.id = @agent and a.owner_id = @owner for update of a
+            ), gained as (
+                -- What chat already raised in the last hour: a rise takes what is left of the hour's allowance.
+                select coalesce((select sum(delta) from companions.mood_changes where agent_id = @agent and source = 'chat' and delta > 0 and created_at > @at - interval '1 hour'), 0) as mood,
+                       coalesce((select sum(delta) from companions.affinity_deltas where agent_id = @agent and source = 'chat' and delta > 0 and created_at > @at - interval '1 hour'), 0) as affinity
             ), upd as (
+                -- Diminishing returns: a step shrinks with the distance left to the bound it moves toward; values are stored rounded.
                 update companions.agents a
-                   set mood = least(1, greatest(-1, old.mood + @mood_delta)),
-                       affinity = least(100, greatest(0, old.affinity + @affinity_delta)),
+                   set mood = round(least(1, greatest(-1, old.mood + case
+                                when @mood_delta > 0 then least(@mood_delta * (1 - old.mood), greatest(0, @mood_hour - gained.mood))
+                                else @mood_delta * (1 + old.mood) end))::numeric, 4)::double precision,
+                       affinity = round(least(100, greatest(0, old.affinity + case
+                                when @affinity_delta > 0 then least(@affinity_delta * (100 - old.affinity) / 100, greatest(0, @affinity_hour - gained.affinity))
+                                else @affinity_delta end))::numeric, 2)::double precision,
                        updated_at = @at
-                  from old where a.id = old.id
-                returning a.id, a.owner_id, a.mood, a.affinity, old.mood as mood_before, old.affinity as affinity_before
+                  from old, gained where a.id = old.id
+                returning a.id, a.owner_id, a.mood, a.affinity, old.mood as mood_before, old.affinity as affinity_before,
+                          round((a.mood - old.mood)::numeric, 4)::double precision as mood_step, round((a.affinity - old.affinity)::numeric, 2)::double precision as affinity_step
             ), m as (
                 insert into companions.mood_changes (owner_id, agent_id, message_id, delta, value_after, reason, source, created_at)
-                select owner_id, id, @reply, mood - mood_before, mood, @mood_reason, 'chat', @at from upd where mood <> mood_before
+                select owner_id, id, @reply, mood_step, mood, @mood_reason, 'chat', @at from upd where mood_step <> 0
             ), f as (
                 insert into companions.affinity_deltas (owner_id, agent_id, message_id, delta, value_after, reason, source, created_at)
-                select owner_id, id, @reply, affinity - affinity_before, affinity, @affinity_reason, 'chat', @at from upd where affinity <> affinity_before
+                select owner_id, id, @reply, affinity_step, affinity, @affinity_reason, 'chat', @at from upd where affinity_step <> 0
             ), r as (
                 insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, reply_to, provider, model,
                                            input_tokens, output_tokens, total_tokens, outcome, created_at)
                 select @reply, @owner, @agent, @session, 'agent', 'text', @text, @user, @provider, @model,
                        @input_tokens, @output_tokens, @total_tokens,
-                       @outcome::jsonb || jsonb_build_object('mood', upd.mood, 'moodDelta', upd.mood - upd.mood_before,
-                                                            'affinity', upd.affinity, 'affinityDelta', upd.affinity - upd.affinity_before),
+                       @outcome::jsonb || jsonb_build_object('mood', upd.mood, 'moodDelta', upd.mood_step,
+                                                            'affinity', upd.affinity, 'affinityDelta', upd.affinity_step),
                        @at
                   from upd
             )
-            select (select count(*) from u), (select turns from s), upd.mood, upd.mood - upd.mood_before, upd.affinity, upd.affinity - upd.affinity_before
+            select (select count(*) from u), (select turns from s), upd.mood, upd.mood_step, upd.affinity, upd.affinity_step
               from (select 1) one left join upd on true
             """, tx.Connection, tx);
         var p = command.Parameters;
@@ -207,6 +217,8 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         p.AddWithValue("mood_reason", w.Feelings.MoodReason);
         p.AddWithValue("affinity_delta", w.Feelings.AffinityDelta);
         p.AddWithValue("affinity_reason", w.Feelings.AffinityReason);
+        p.AddWithValue("mood_hour", Feelings.MaxMoodGainPerHour);
+        p.AddWithValue("affinity_hour", Feelings.MaxAffinityGainPerHour);
         p.AddWithValue("at", w.ReplyAt);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

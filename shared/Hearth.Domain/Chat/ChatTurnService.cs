@@ -66,7 +66,7 @@ public sealed class ChatTurnService
         this.logger = logger;
     }
 
-    private static readonly SelfReferenceGuard Guard = new(ChatPrompt.Rules);
+    private static SelfReferenceGuard Guard => ModelOutput.Guard;
 
     internal ChatStore Store => store;
 
@@ -182,8 +182,7 @@ public sealed class ChatTurnService
     {
         var agent = context.Agent;
         var offline = () => ChatOfflineResponder.Reply(context, seed);
-        var messages = new List<ChatMessage>(context.RecentMessages.Count + 1);
-        foreach (var m in context.RecentMessages) messages.Add(new ChatMessage(m.Role == "user" ? ChatRole.User : ChatRole.Assistant, m.Text));
+        var messages = History(context.RecentMessages);
         messages.Add(new ChatMessage(ChatRole.User, context.UserText));
         var request = new ModelRequest("chat.reply", ChatPrompt.Build(context) + "\n" + ChatPrompt.FeelingsInstruction, messages)
         {
@@ -245,15 +244,34 @@ public sealed class ChatTurnService
             logger.LogWarning("The regenerated reply broke character too ({Violations}); the offline responder answers", string.Join(", ", againViolations));
             reply = again;
         }
-        var fallback = Guard.Check(offline(), agent.Name).Text;
+        var fallback = ModelOutput.InCharacter(offline(), agent.Name).Text;
         if (observer is not null) await observer.OnTextAsync(fallback, ct);
         return new Written(fallback, new ModelReply(fallback, ModelReply.OfflineProvider, ModelReply.OfflineModel, null, reply.Attempts), null, usage);
+    }
+
+    /// <summary>
+    /// The conversation as the model reads it: it starts with the user (the companion's own opening lines go), and the
+    /// companion's consecutive messages (first messages, pictures' captions, a reply after them) are one message, so a
+    /// model never sees a run of its own lines and answers itself.
+    /// </summary>
+    internal static List<ChatMessage> History(IReadOnlyList<ConversationMessage> recent)
+    {
+        var messages = new List<ChatMessage>(recent.Count + 1);
+        foreach (var m in recent.SkipWhile(m => m.Role != "user"))
+        {
+            if (string.IsNullOrWhiteSpace(m.Text)) continue;
+            var role = m.Role == "user" ? ChatRole.User : ChatRole.Assistant;
+            if (role == ChatRole.Assistant && messages.Count > 0 && messages[^1].Role == ChatRole.Assistant)
+                messages[^1] = new ChatMessage(ChatRole.Assistant, messages[^1].Text + "\n" + m.Text);
+            else messages.Add(new ChatMessage(role, m.Text));
+        }
+        return messages;
     }
 
     private (string Text, FeelingChange? Judgement, bool Usable, IReadOnlyList<string> Violations) Check(string raw, string name)
     {
         var (text, judgement) = FeelingsTag.Extract(raw);
-        var verdict = Guard.Check(text, name);
+        var verdict = ModelOutput.InCharacter(text, name);
         return (verdict.Text, judgement, verdict.Usable, verdict.Violations);
     }
 

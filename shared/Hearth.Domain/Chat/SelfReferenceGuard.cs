@@ -31,6 +31,9 @@ public sealed partial class SelfReferenceGuard
     [GeneratedRegex(@"\b(?:i am|i'm|i’m|im|i was)\s+(?:just |only |merely |simply |not |actually |really |basically )*(?:an? |the )?(?:ai\b|a\.i\.|artificial intelligence|(?:large )?language model|llm\b|chat ?bot|bot\b|virtual (?:assistant|companion|being)|digital (?:assistant|companion|being)|ai (?:assistant|model|companion)|computer program|program\b|machine\b|software\b|assistant\b(?! (?:manager|editor|professor|coach|director|teacher|chef|principal)))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex IAmAnAi();
 
+    [GeneratedRegex(@"\b(?:is|was|are|were)\s+(?:just |only |merely |simply |actually |really |basically |not )*(?:an? |the )?(?:ai\b|a\.i\.|artificial intelligence|(?:large )?language model|llm\b|chat ?bot|bot\b|virtual (?:assistant|companion|being)|digital (?:assistant|companion|being)|ai (?:assistant|model|companion|character)|computer program)|\b(?:assistant|ai|a\.i\.|bot|chatbot|language model)s? (?:created|built|designed|made|developed|programmed|trained)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DescribedAsMachine();
+
     [GeneratedRegex(@"\b(?:language model|neural network|machine learning model|openai|chatgpt|gpt-?\d|knowledge cutoff|training data)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ModelWords();
 
@@ -71,8 +74,7 @@ public sealed partial class SelfReferenceGuard
     public (string? Sentence, IReadOnlyList<string> Violations) CheckSentence(string sentence, string agentName)
     {
         var violations = new List<string>();
-        if (AsAnAi().IsMatch(sentence) || IAmAnAi().IsMatch(sentence) || ModelWords().IsMatch(sentence) || MachineConfessions().IsMatch(sentence))
-            violations.Add("ai-identity");
+        if (TalksLikeAMachine(sentence)) violations.Add("ai-identity");
         if (InstructionTalk().IsMatch(sentence) || LeaksRules(sentence))
             violations.Add("instructions");
         if (violations.Count > 0) return (null, violations);
@@ -81,6 +83,12 @@ public sealed partial class SelfReferenceGuard
         if (!ReferenceEquals(firstPerson, sentence) && firstPerson != sentence) violations.Add("third-person");
         return (firstPerson, violations);
     }
+
+    /// <summary>Whether a sentence says it (or someone) is an AI, a model or an assistant, or talks about instructions: what no person's text holds.</summary>
+    public bool BreaksCharacter(string sentence) => TalksLikeAMachine(sentence) || InstructionTalk().IsMatch(sentence) || LeaksRules(sentence);
+
+    private static bool TalksLikeAMachine(string sentence) =>
+        AsAnAi().IsMatch(sentence) || IAmAnAi().IsMatch(sentence) || ModelWords().IsMatch(sentence) || MachineConfessions().IsMatch(sentence) || DescribedAsMachine().IsMatch(sentence);
 
     private bool LeaksRules(string sentence)
     {

@@ -15,19 +15,20 @@ internal sealed class AgentFeelingsStore(NpgsqlDataSource db, TimeProvider time)
             select id, owner_id, mood, affinity, mood_baseline from companions.agents where id = @agent and owner_id = @owner for update
         ), upd as (
             update companions.agents a
-               set mood = least(1, greatest(-1, old.mood + coalesce(@mood_delta, (old.mood_baseline - old.mood) * @drift))),
-                   affinity = least(100, greatest(0, old.affinity + @affinity_delta)),
+               set mood = round(least(1, greatest(-1, old.mood + coalesce(@mood_delta, (old.mood_baseline - old.mood) * @drift)))::numeric, 4)::double precision,
+                   affinity = round(least(100, greatest(0, old.affinity + @affinity_delta))::numeric, 2)::double precision,
                    updated_at = @now
               from old where a.id = old.id
-            returning a.id, a.owner_id, a.mood, a.affinity, old.mood as mood_before, old.affinity as affinity_before
+            returning a.id, a.owner_id, a.mood, a.affinity,
+                      round((a.mood - old.mood)::numeric, 4)::double precision as mood_step, round((a.affinity - old.affinity)::numeric, 2)::double precision as affinity_step
         ), m as (
             insert into companions.mood_changes (owner_id, agent_id, message_id, delta, value_after, reason, source, created_at)
-            select owner_id, id, @message, mood - mood_before, mood, @mood_reason, @source, @now from upd where mood <> mood_before
+            select owner_id, id, @message, mood_step, mood, @mood_reason, @source, @now from upd where mood_step <> 0
         ), f as (
             insert into companions.affinity_deltas (owner_id, agent_id, message_id, delta, value_after, reason, source, created_at)
-            select owner_id, id, @message, affinity - affinity_before, affinity, @affinity_reason, @source, @now from upd where affinity <> affinity_before
+            select owner_id, id, @message, affinity_step, affinity, @affinity_reason, @source, @now from upd where affinity_step <> 0
         )
-        select mood, mood - mood_before, affinity, affinity - affinity_before from upd
+        select mood, mood_step, affinity, affinity_step from upd
         """;
 
     public Task<FeelingsAfter?> ChangeAsync(string ownerId, string agentId, double moodDelta, string moodReason, double affinityDelta, string affinityReason,

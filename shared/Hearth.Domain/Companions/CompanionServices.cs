@@ -18,6 +18,7 @@ public static class CompanionServices
         services.TryAddSingleton<IAgentFeelings, AgentFeelingsStore>();
         services.TryAddSingleton<ILifeEvents, LifeEventStore>();
         services.TryAddSingleton<IWeatherProvider, SeasonalWeather>();
+        services.TryAddSingleton<CompanionDeletion>();
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "companions" }))
             services.AddMigrations(Migrations);
         return services;

@@ -19,6 +19,12 @@ public static class Feelings
     /// <summary>…and lowers it at most this much (hurtful words cost more than kind ones earn).</summary>
     public const double MaxAffinityLoss = 5;
 
+    /// <summary>Chat raises mood at most this much in any hour (kind words keep warming, but no one is elated after ten lines)…</summary>
+    public const double MaxMoodGainPerHour = 0.3;
+
+    /// <summary>…and affinity at most this much.</summary>
+    public const double MaxAffinityGainPerHour = 10;
+
     public static double ClampMood(double value) => Math.Clamp(value, MinMood, MaxMood);
 
     public static double ClampAffinity(double value) => Math.Clamp(value, MinAffinity, MaxAffinity);

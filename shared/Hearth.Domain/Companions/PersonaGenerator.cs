@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hearth.Models;
+using Hearth.Chat;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Hearth.Companions;
 
@@ -15,7 +17,7 @@ public sealed record PersonaDraft(AgentDraft Draft, string Provider, string Mode
 /// Drafts a persona with the model chain (JSON in, validated and trimmed out). Offline — or when the model's JSON is
 /// unusable — a deterministic draft from the hints: the same hints give the same persona.
 /// </summary>
-public sealed partial class PersonaGenerator(IChatModelChain models)
+public sealed partial class PersonaGenerator(IChatModelChain models, ILogger<PersonaGenerator> logger)
 {
     private static readonly (string City, string Zone)[] Cities =
     [
@@ -58,16 +60,26 @@ public sealed partial class PersonaGenerator(IChatModelChain models)
         };
         var reply = await models.CompleteAsync(request, ct);
         if (reply.IsOffline) return new PersonaDraft(offline, reply.Provider, reply.Model);
-        var parsed = Parse(reply.Text, hints);
-        return parsed is not null && AgentRules.Validate(parsed).Count == 0
-            ? new PersonaDraft(parsed, reply.Provider, reply.Model)
-            : new PersonaDraft(offline, ModelReply.OfflineProvider, ModelReply.OfflineModel);
+        if (Usable(reply.Text, hints) is { } parsed) return new PersonaDraft(parsed, reply.Provider, reply.Model);
+
+        // Not the JSON asked for (or a field empty after the output gate): one stricter try, then the offline draft.
+        logger.LogWarning("Persona draft from {Provider}/{Model} was not a usable JSON persona; asking once more", reply.Provider, reply.Model);
+        var again = await models.CompleteAsync(request with
+        {
+            SystemPrompt = request.SystemPrompt + "\nYour previous answer was not a valid persona. Answer with the JSON object only; every field filled; the persona is a human being, never an AI or an assistant.",
+        }, ct);
+        if (!again.IsOffline && Usable(again.Text, hints) is { } second) return new PersonaDraft(second, again.Provider, again.Model);
+        logger.LogWarning("The second persona draft was unusable too; the offline draft from the hints is used");
+        return new PersonaDraft(offline, ModelReply.OfflineProvider, ModelReply.OfflineModel);
     }
+
+    private static AgentDraft? Usable(string text, PersonaHints hints) =>
+        Parse(text, hints) is { } parsed && AgentRules.Validate(parsed).Count == 0 && parsed.Bio is not null && parsed.Personality is not null ? parsed : null;
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     private sealed record Wire(string? Name, string? Bio, string? Personality, string? SpeakingStyle, string? Boundaries, string? HomeCity,
-        string? Occupation, string? Timezone, string? TimeZone, string? AppearancePrompt);
+        string? Occupation, string? Timezone, string? AppearancePrompt);   // one zone field: case-insensitive names read "timezone" and "timeZone" alike
 
     private static AgentDraft? Parse(string text, PersonaHints hints)
     {
@@ -77,18 +89,18 @@ public sealed partial class PersonaGenerator(IChatModelChain models)
         {
             var wire = JsonSerializer.Deserialize<Wire>(match.Value, JsonOptions);
             if (wire is null) return null;
-            var zone = hints.TimeZone ?? wire.Timezone ?? wire.TimeZone;
+            var zone = hints.TimeZone ?? wire.Timezone;
             if (!Identity.TimeZones.IsKnown(zone)) zone = "UTC";
             return new AgentDraft(
-                Clip(hints.Name ?? wire.Name, AgentRules.MaxName) ?? "",
+                Clip(hints.Name ?? ModelOutput.Narration(wire.Name), AgentRules.MaxName) ?? "",
                 zone!,
-                Clip(wire.Bio, AgentRules.MaxLongText),
-                Clip(wire.Personality, AgentRules.MaxLongText),
-                Clip(wire.SpeakingStyle, AgentRules.MaxLongText),
-                Clip(wire.Boundaries, AgentRules.MaxLongText),
-                Clip(wire.HomeCity, AgentRules.MaxShortText),
-                Clip(wire.Occupation, AgentRules.MaxShortText),
-                Clip(hints.AppearancePrompt ?? wire.AppearancePrompt, AgentRules.MaxLongText));
+                Clip(ModelOutput.Narration(wire.Bio), AgentRules.MaxLongText),
+                Clip(ModelOutput.Narration(wire.Personality), AgentRules.MaxLongText),
+                Clip(ModelOutput.Narration(wire.SpeakingStyle), AgentRules.MaxLongText),
+                Clip(ModelOutput.Narration(wire.Boundaries), AgentRules.MaxLongText),
+                Clip(ModelOutput.Narration(wire.HomeCity), AgentRules.MaxShortText),
+                Clip(ModelOutput.Narration(wire.Occupation), AgentRules.MaxShortText),
+                Clip(hints.AppearancePrompt ?? ModelOutput.Narration(wire.AppearancePrompt), AgentRules.MaxLongText));
         }
         catch (JsonException)
         {

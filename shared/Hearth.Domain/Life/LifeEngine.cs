@@ -50,21 +50,21 @@ public sealed class LifeEngine
     private readonly IAgentStore _agents;
     private readonly ILifeEvents _events;
     private readonly IAgentFeelings _feelings;
-    private readonly IChatModelChain _models;
+    private readonly CompanionWriter _writer;
     private readonly IAgentMessages _messages;
     private readonly IEnumerable<INotificationChannel> _channels;
     private readonly LifeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<LifeEngine> _logger;
 
-    internal LifeEngine(LifeStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, IChatModelChain models, IAgentMessages messages,
+    internal LifeEngine(LifeStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, CompanionWriter writer, IAgentMessages messages,
         IEnumerable<INotificationChannel> channels, IOptions<LifeOptions> options, TimeProvider time, ILogger<LifeEngine> logger)
     {
         _store = store;
         _agents = agents;
         _events = events;
         _feelings = feelings;
-        _models = models;
+        _writer = writer;
         _messages = messages;
         _channels = channels;
         _options = options.Value;
@@ -119,7 +119,11 @@ public sealed class LifeEngine
         if (await _agents.FindAsync(ownerId, initiation.AgentId, ct) is not { } agent) return new DeliveryResult(false, null, null, "the agent no longer exists");
 
         var facts = await LoadFactsAsync(agent, now, ct, initiation.Topic, initiation.Id);
-        if (InitiationRules.Check(facts.Rules, now) is { } reason)
+        // The text was checked when it was planned; a plan stored before that check existed is checked here, so nothing
+        // out of character reaches the chat, the notification or the webhook.
+        var checkedText = ModelOutput.InCharacter(initiation.Text, agent.Name);
+        var reason = InitiationRules.Check(facts.Rules, now) ?? (checkedText.Usable ? null : "the message broke character");
+        if (reason is not null)
         {
             await using var skip = db.CreateCommand("update life.initiations set status = 'skipped', reason = @reason where id = @id and status = 'planned'");
             skip.Parameters.AddWithValue("id", id);
@@ -130,6 +134,7 @@ public sealed class LifeEngine
         }
 
         // The chat message first (idempotent on the initiation), then the bookkeeping and the channels in one transaction.
+        initiation = initiation with { Text = checkedText.Text };
         var messageId = await _messages.PostAsync(ownerId, agent.Id, initiation.Text, $"initiation:{initiation.Id}", ct)
             ?? throw new InvalidOperationException($"The agent {agent.Id} no longer exists.");
         await using var tx = await db.BeginDurableAsync(ct);
@@ -194,7 +199,7 @@ public sealed class LifeEngine
             var elapsed = at - since;
             var fraction = 1 - Math.Pow(2, -elapsed / _options.MoodHalfLife);
             var after = await _feelings.DriftMoodAsync(agent.OwnerId, agent.Id, fraction,
-                $"drift toward baseline over {elapsed.TotalMinutes:0} min (half-life {_options.MoodHalfLife.TotalHours:0.##} h)", tx, ct);
+                $"drifted toward its usual mood ({agent.MoodBaseline.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}) over {Span(elapsed)} (half-life {Span(_options.MoodHalfLife)})", tx, ct);
             mood = after?.Mood ?? mood;
         }
         if (drifted is null || at > drifted)
@@ -211,6 +216,15 @@ public sealed class LifeEngine
         await tx.CommitAsync(ct);
         return mood;
     }
+
+    /// <summary>"45 s", "12 min", "2 h 5 min", "3 days": how long, in words a person reads.</summary>
+    internal static string Span(TimeSpan span) => span switch
+    {
+        { TotalMinutes: < 1 } => $"{Math.Max(1, (int)Math.Round(span.TotalSeconds))} s",
+        { TotalHours: < 1 } => $"{(int)Math.Round(span.TotalMinutes)} min",
+        { TotalDays: < 2 } => span.Minutes == 0 ? $"{(int)span.TotalHours} h" : $"{(int)span.TotalHours} h {span.Minutes} min",
+        _ => $"{(int)Math.Round(span.TotalDays)} days",
+    };
 
     private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario, LifeEvent? SlotEvent);
 
@@ -315,7 +329,7 @@ public sealed class LifeEngine
     private async Task<LifeEvent?> WriteEventAsync(Agent agent, LifeSlot slot, Scenario? scenario, LocalMoment local, AvailabilityState state, EventTemplate template, CancellationToken ct)
     {
         var offline = LifeTemplates.Fill(template.Text, agent, scenario);
-        var reply = await _models.CompleteAsync(new ModelRequest("life.event", $"""
+        var written = await _writer.WriteAsync(new ModelRequest("life.event", $"""
             You are {agent.Name}{(agent.Occupation.Length > 0 ? $", a {agent.Occupation}" : "")}{(agent.HomeCity.Length > 0 ? $" in {agent.HomeCity}" : "")}. {agent.Personality}
             Write one short sentence in the first person, past tense, about something that just happened in your day. No greeting, no question, no emoji.
             """,
@@ -325,10 +339,8 @@ public sealed class LifeEngine
             Temperature = 0.9f,
             MaxOutputTokens = 80,
             OfflineAnswer = () => offline,
-        }, ct);
-        var text = reply.Text.Trim();
-        if (text.Length == 0 || text.Length > 400) text = offline;
-        return await _events.AddAsync(new LifeEventDraft(agent.OwnerId, agent.Id, slot.At, template.Kind, text, template.Mood, template.Id, $"slot:{slot.Slot}"), null, ct);
+        }, agent.Name, 400, ct);
+        return await _events.AddAsync(new LifeEventDraft(agent.OwnerId, agent.Id, slot.At, template.Kind, written.Text, template.Mood, template.Id, $"slot:{slot.Slot}"), null, ct);
     }
 
     private async Task<(Initiation? Initiation, string? Note)> PlanAsync(Agent agent, LifeSlot slot, Facts facts, LifeEvent? happened, LocalMoment local, Random random, CancellationToken ct)
@@ -368,7 +380,7 @@ public sealed class LifeEngine
             offline = pick.Text;
         }
 
-        var reply = await _models.CompleteAsync(new ModelRequest("life.initiation", $"""
+        var written = await _writer.WriteAsync(new ModelRequest("life.initiation", $"""
             You are {agent.Name}. {agent.Personality} {agent.SpeakingStyle}
             Write a short text message (one or two sentences) you send first to someone you know, casually, in your own voice. No emoji unless it is your style.
             """, [new ChatMessage(ChatRole.User, $"What it is about: {offline}")])
@@ -376,9 +388,8 @@ public sealed class LifeEngine
             Temperature = 0.9f,
             MaxOutputTokens = 120,
             OfflineAnswer = () => offline,
-        }, ct);
-        var text = reply.Text.Trim();
-        if (text.Length == 0 || text.Length > 1000) text = offline;
+        }, agent.Name, 1000, ct);
+        var text = written.Text;
 
         await using var insert = _store.DataSource.CreateCommand("""
             insert into life.initiations (id, owner_id, agent_id, slot, topic, text, planned_at, send_at, status)

@@ -30,7 +30,7 @@ public static class LifeServices
             sp.GetRequiredService<IAgentStore>(),
             sp.GetRequiredService<ILifeEvents>(),
             sp.GetRequiredService<IAgentFeelings>(),
-            sp.GetRequiredService<Models.IChatModelChain>(),
+            sp.GetRequiredService<Chat.CompanionWriter>(),
             sp.GetRequiredService<Chat.IAgentMessages>(),
             sp.GetServices<INotificationChannel>(),
             sp.GetRequiredService<IOptions<LifeOptions>>(),

@@ -226,6 +226,45 @@ public sealed class LifeStore
         return await reader.ReadAsync(ct) ? (new Uri(reader.GetString(0)), reader.GetString(1)) : null;
     }
 
+    /// <summary>
+    /// Claims the push of a notification: null when it was pushed already. A claim of the same notification by another
+    /// run waits on the first until it commits (then null) or fails (then this one goes ahead). The push counts once
+    /// <see cref="PushClaim.CommitAsync"/> runs; disposing without it gives the claim back.
+    /// </summary>
+    internal async Task<PushClaim?> ClaimPushAsync(Guid notification, DateTimeOffset at, CancellationToken ct)
+    {
+        var connection = await _db.OpenConnectionAsync(ct);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(ct);
+            await using var claim = new NpgsqlCommand(
+                "insert into life.webhook_pushes (notification_id, pushed_at) values (@id, @at) on conflict (notification_id) do nothing", connection, tx);
+            claim.Parameters.AddWithValue("id", notification);
+            claim.Parameters.AddWithValue("at", at);
+            if (await claim.ExecuteNonQueryAsync(ct) == 1) return new PushClaim(connection, tx);
+            await tx.DisposeAsync();
+            await connection.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A claimed webhook push: commit it once the webhook took the push.</summary>
+    internal sealed class PushClaim(NpgsqlConnection connection, NpgsqlTransaction tx) : IAsyncDisposable
+    {
+        public Task CommitAsync(CancellationToken ct) => tx.CommitAsync(ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            await tx.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
     internal async Task<Notification?> FindNotificationAsync(Guid owner, Guid id, CancellationToken ct)
     {
         await using var command = _db.CreateCommand($"select {NotificationColumns} from life.notifications n where n.id = @id and n.owner_id = @owner");

@@ -52,7 +52,11 @@ internal sealed class WebhookNotificationChannel(IJobClient jobs) : INotificatio
     }
 }
 
-/// <summary>POSTs a notification to the user's webhook, signed; a non-2xx answer fails the job so that it is retried.</summary>
+/// <summary>
+/// POSTs a notification to the user's webhook, signed; a non-2xx answer fails the job so that it is retried. Each
+/// notification is pushed once even when its job runs twice (see <see cref="LifeStore.ClaimPushAsync"/>); a process that
+/// dies while sending pushes again on the retry, and <c>X-Hearth-Delivery</c> lets the receiver drop that rare repeat.
+/// </summary>
 public sealed class WebhookSender
 {
     public const string HttpClientName = "life-webhooks";
@@ -73,6 +77,8 @@ public sealed class WebhookSender
             throw new PermanentJobFailureException("A webhook push names an owner and a notification by UUID.");
         if (await _store.FindNotificationAsync(owner, id, ct) is not { } notification) return;  // deleted with its agent
         if (await _store.WebhookSecretAsync(owner, ct) is not { } hook) return;                   // the user removed the webhook
+        await using var claim = await _store.ClaimPushAsync(id, _time.GetUtcNow(), ct);
+        if (claim is null) return;                                                                 // pushed by an earlier run
         var body = JsonSerializer.Serialize(new WebhookPayload("initiation", notification.Id, notification.AgentId, notification.AgentName,
             notification.MessageId, notification.Text, notification.CreatedAt), DurableJson.Options);
         var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -84,5 +90,6 @@ public sealed class WebhookSender
         using var response = await _http.CreateClient(HttpClientName).SendAsync(request, ct);
         // Never the URL's query or the secret in errors: the host is enough to recognise it.
         if (!response.IsSuccessStatusCode) throw new HttpRequestException($"The webhook at {hook.Url.Host} answered {(int)response.StatusCode}.");
+        await claim.CommitAsync(ct);
     }
 }

@@ -3,11 +3,6 @@ namespace Hearth.Memory;
 /// <summary>How memory indexes, recalls and imports (the host binds it from the <c>Memory</c> section).</summary>
 public sealed record MemoryOptions
 {
-    /// <summary>What the assistant says about itself when asked "who are you" and no agent self-description exists.</summary>
-    public string SelfDescription { get; init; } =
-        "I am Hearth, your personal assistant. I remember what you tell me: your conversations, the facts you accept as " +
-        "memories, session summaries and the documents you import. When I do not know something, I say so.";
-
     /// <summary>Exchanges of the current session given as hot memory.</summary>
     public int HotTurns { get; init; } = 3;
 

@@ -47,7 +47,9 @@ public sealed class MemoryRecall(
         {
             case MemoryIntent.Self:
                 warm.AddRange(await SelfAsync(request, ct));
-                guidance = "The user asks about you: answer from your self-description in memory.";
+                // A companion is its persona, never the assistant: who it is, where it lives and works, what it is doing and
+                // what happened to it lately are all in the prompt already; a self-description it was given comes on top.
+                guidance = "The user asks about you: answer as yourself, from who you are — your persona, where you live, your work, what you are doing now and what happened to you lately.";
                 break;
             case MemoryIntent.Decisions:
                 var decisions = await DecisionsAsync(request, terms, ct);
@@ -141,12 +143,9 @@ public sealed class MemoryRecall(
             .ToList();
     }
 
-    private async Task<List<RecalledMemory>> SelfAsync(RecallRequest request, CancellationToken ct)
-    {
-        var own = (await items.AcceptedAsync(request.OwnerId, request.AgentId, [MemoryKinds.Self], options.MaxWarmItems, ct))
+    private async Task<List<RecalledMemory>> SelfAsync(RecallRequest request, CancellationToken ct) =>
+        (await items.AcceptedAsync(request.OwnerId, request.AgentId, [MemoryKinds.Self], options.MaxWarmItems, ct))
             .Where(i => i.AgentId == request.AgentId).Select(i => Item(i, 1.0)).ToList();
-        return own.Count > 0 ? own : [new RecalledMemory("self", MemoryKinds.Self, Warm, options.SelfDescription, 1.0)];
-    }
 
     private async Task<List<RecalledMemory>> DecisionsAsync(RecallRequest request, IReadOnlyList<string> terms, CancellationToken ct)
     {

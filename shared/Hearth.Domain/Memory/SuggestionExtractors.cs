@@ -204,11 +204,12 @@ internal static class ModelJson
         return start >= 0 && end > start ? answer[start..(end + 1)] : null;
     }
 
+    // Every string a model writes into memory passes the one output gate (tags and machine talk go; null when nothing is left).
     public static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? ModelOutput.Narration(value.GetString()) : null;
 
     public static IReadOnlyList<string> Strings(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
-            ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!.Trim()).Where(v => v.Length > 0).ToList()
+            ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => ModelOutput.Narration(v.GetString())).OfType<string>().ToList()
             : [];
 }

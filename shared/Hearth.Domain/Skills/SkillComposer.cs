@@ -168,6 +168,7 @@ public sealed partial class SkillComposer(SkillLibrary library)
         foreach (var source in sources)
         {
             text.Append(CultureInfo.InvariantCulture, $"  - path: {Quote(source.Path)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"    version: {source.Version}\n");
             text.Append(CultureInfo.InvariantCulture, $"    section: {Quote(source.Key)}\n");
             text.Append(CultureInfo.InvariantCulture, $"    sha256: {source.Sha256}\n");
         }

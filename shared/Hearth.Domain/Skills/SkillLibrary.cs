@@ -54,26 +54,34 @@ public sealed class SkillLibrary(
                 await jobs.EnqueueAsync(SkillQueues.Index, new SkillIndexRequested(owner, [outcome.File.Id]), new EnqueueOptions { Owner = owner }, tx.Transaction, ct);
             await tx.CommitAsync(ct);
         }
-        if (outcome.Change != FileChange.Unchanged)
+        var file = outcome.File;
+        // A new version is indexed at once; so is an unchanged file the index does not hold yet (a past failure).
+        if (outcome.Change != FileChange.Unchanged || (!file.Searchable && !file.Binary))
         {
             try
             {
-                await indexer.IndexFilesAsync(owner, [outcome.File.Id], ct);
+                var indexed = await indexer.IndexFilesAsync(owner, [file.Id], ct);
+                var failure = indexed.Failures.FirstOrDefault();
+                file = file with { Searchable = failure is null && !file.Binary, IndexError = failure?.Error };
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Stored and committed; the queued index job will try again.
-                logger.LogWarning(e, "Indexing {Path} inline failed; the index job will retry", outcome.File.Path);
+                logger.LogWarning(e, "Indexing {Path} inline failed; the index job will retry", file.Path);
+                file = file with { Searchable = false, IndexError = $"Indexing failed ({e.Message}); queued to try again." };
             }
         }
-        return new StoredFile(outcome.File, outcome.Change, split.Warnings);
+        return new StoredFile(file, outcome.Change, split.Warnings);
     }
 
     /// <summary>
     /// Files, ordered by path. <paramref name="path"/> matches that file and everything under it as a folder
-    /// (<c>skills/pdf</c> → <c>skills/pdf</c> and <c>skills/pdf/…</c>); <paramref name="type"/> narrows by file type.
+    /// (<c>skills/pdf</c> → <c>skills/pdf</c> and <c>skills/pdf/…</c>); <paramref name="type"/> narrows by file type;
+    /// <paramref name="contains"/> keeps paths holding that text (any case); <paramref name="problems"/> keeps text files
+    /// that are not searchable.
     /// </summary>
-    public async Task<Page<SkillFile>> ListAsync(string owner, string? path, string? type, string? cursor, int limit, CancellationToken ct)
+    public async Task<Page<SkillFile>> ListAsync(string owner, string? path, string? type, string? cursor, int limit, CancellationToken ct,
+        string? contains = null, bool problems = false)
     {
         var folder = path is null ? null : SkillPath.Normalize(path);
         var after = DecodeCursor(cursor);
@@ -81,6 +89,8 @@ public sealed class SkillLibrary(
              where f.owner = @owner
                and (@path::text is null or f.path = @path or starts_with(f.path, @path || '/'))
                and (@type::text is null or f.type = @type)
+               and (@contains::text is null or strpos(lower(f.path), lower(@contains)) > 0)
+               and (not @problems or (f.format <> 'binary' and f.indexed_version is distinct from f.version))
                and (@after::text is null or f.path > @after collate "C")
              order by f.path collate "C"
              limit @limit
@@ -88,6 +98,8 @@ public sealed class SkillLibrary(
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.Add(new NpgsqlParameter("path", NpgsqlDbType.Text) { Value = (object?)folder ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("type", NpgsqlDbType.Text) { Value = (object?)type ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("contains", NpgsqlDbType.Text) { Value = (object?)contains ?? DBNull.Value });
+        command.Parameters.AddWithValue("problems", problems);
         command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = (object?)after ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<SkillFile>();
@@ -314,20 +326,23 @@ public sealed class SkillLibrary(
             if (!SkillPath.TryNormalize(file.Path, out var normalized, out var reason)) invalid.Add(new InvalidPath(file.Path, reason));
             else byPath[normalized] = file;
         }
-        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var command = db.CreateCommand("select path, sha256 from skills.files where owner = @owner and path = any(@paths)"))
+        var stored = new Dictionary<string, (string Sha, bool Indexed)>(StringComparer.Ordinal);
+        await using (var command = db.CreateCommand("""
+            select path, sha256, indexed_version is not distinct from version from skills.files where owner = @owner and path = any(@paths)
+            """))
         {
             command.Parameters.AddWithValue("owner", owner);
             command.Parameters.AddWithValue("paths", byPath.Keys.ToArray());
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) stored[reader.GetString(0)] = reader.GetString(1);
+            while (await reader.ReadAsync(ct)) stored[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2));
         }
         var changed = new List<ChangedPath>();
         var unchanged = 0;
         foreach (var (path, file) in byPath)
         {
-            if (!stored.TryGetValue(path, out var sha)) changed.Add(new ChangedPath(file.Path, "new"));
-            else if (!string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase)) changed.Add(new ChangedPath(file.Path, "modified"));
+            if (!stored.TryGetValue(path, out var known)) changed.Add(new ChangedPath(file.Path, "new"));
+            else if (!string.Equals(known.Sha, file.Sha256, StringComparison.OrdinalIgnoreCase)) changed.Add(new ChangedPath(file.Path, "modified"));
+            else if (!known.Indexed) changed.Add(new ChangedPath(file.Path, "unindexed"));
             else unchanged++;
         }
         return new CompareResult(changed, unchanged, invalid);

@@ -10,6 +10,8 @@ namespace Hearth.Skills;
 /// <param name="Size">Bytes.</param>
 /// <param name="Sections">Sections of the current version.</param>
 /// <param name="Name">The frontmatter's <c>name</c>, if any.</param>
+/// <param name="Searchable">The search index holds this version's sections (always false for binary files).</param>
+/// <param name="IndexError">Why the last attempt to index the file failed, while it is not searchable.</param>
 public sealed record SkillFile(
     string Id,
     string Path,
@@ -21,7 +23,13 @@ public sealed record SkillFile(
     int Sections,
     string? Name,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    bool Searchable = false,
+    string? IndexError = null)
+{
+    /// <summary>A binary file (format <c>binary</c>, type <c>asset</c>): stored exactly, one section, never indexed as text.</summary>
+    public bool Binary => Format == "binary";
+}
 
 /// <summary>One immutable version of a file.</summary>
 /// <param name="Source">How it came: upload, ingest, compose, checkin or section (a section replaced in place).</param>
@@ -89,16 +97,16 @@ public enum FileChange
 /// <summary>The file after a store, what changed, and the splitter's warnings.</summary>
 public sealed record StoredFile(SkillFile File, FileChange Change, IReadOnlyList<string> Warnings);
 
-/// <summary>A local file's path and hash, to ask which files a push must upload.</summary>
-public sealed record PathHash(string Path, string Sha256);
+/// <summary>A local file's path and hash (and size, when known), to ask which files a push must upload.</summary>
+public sealed record PathHash(string Path, string Sha256, long? Size = null);
 
 /// <summary>Which of the given files differ from the library.</summary>
-/// <param name="Changed">Paths (as given) that are new or whose bytes differ.</param>
+/// <param name="Changed">Paths (as given) that are new, whose bytes differ, or whose stored bytes are not searchable yet.</param>
 /// <param name="Unchanged">How many match the library exactly.</param>
-/// <param name="Invalid">Paths that cannot be library paths, with the reason.</param>
+/// <param name="Invalid">Paths that cannot be library paths, or files the library cannot take (too large), with the reason.</param>
 public sealed record CompareResult(IReadOnlyList<ChangedPath> Changed, int Unchanged, IReadOnlyList<InvalidPath> Invalid);
 
-/// <summary>A path a push must upload: <c>new</c> or <c>modified</c>.</summary>
+/// <summary>A path a push must upload: <c>new</c>, <c>modified</c>, or <c>unindexed</c> (the same bytes, which search does not hold yet: uploading them again indexes them).</summary>
 public sealed record ChangedPath(string Path, string Change);
 
 /// <summary>A path refused, and why.</summary>

@@ -6,7 +6,9 @@ namespace Hearth.Skills;
 internal static class SkillSql
 {
     public const string SelectFile = """
-        select f.id, f.path, f.type, f.format, f.version, f.sha256, f.length, f.section_count, f.name, f.created_at, f.updated_at
+        select f.id, f.path, f.type, f.format, f.version, f.sha256, f.length, f.section_count, f.name, f.created_at, f.updated_at,
+               f.format <> 'binary' and f.indexed_version is not distinct from f.version,
+               case when f.indexed_version is distinct from f.version then f.index_error end
         from skills.files f
         """;
 
@@ -21,7 +23,9 @@ internal static class SkillSql
         r.GetInt32(at + 7),
         r.IsDBNull(at + 8) ? null : r.GetString(at + 8),
         r.GetFieldValue<DateTimeOffset>(at + 9),
-        r.GetFieldValue<DateTimeOffset>(at + 10));
+        r.GetFieldValue<DateTimeOffset>(at + 10),
+        r.GetBoolean(at + 11),
+        r.IsDBNull(at + 12) ? null : r.GetString(at + 12));
 
     /// <summary>Section columns (alias <c>s</c>) followed by the file's path (alias <c>f</c>); 19 columns.</summary>
     public const string SectionColumns = """

@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Durable.Orchestrations;
 using Hearth.Testing.Fakes;
+using Hearth.Testing.Host;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Proof.Tests.Faults;
 
-/// <summary>How the fake model answers.</summary>
-public enum ModelFault { Garbage, Error500, Error429, Hang, EmptyChoices }
+/// <summary>How the fake model answers (<see cref="None"/>: a good answer).</summary>
+public enum ModelFault { None, Garbage, Error500, Error429, Hang, EmptyChoices }
 
 /// <summary>The proof host with one model (a loopback server that misbehaves on demand) and Fal pointing at the fake.</summary>
 public sealed class FaultHost : ProofHost, IAsyncLifetime
@@ -28,13 +29,9 @@ public sealed class FaultHost : ProofHost, IAsyncLifetime
         Model = await LoopbackServer.StartAsync(AnswerAsync);
         await InitializeAsync();
         Fal.DeliverWebhooksThrough(Factory.Server.CreateHandler());
-    }
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await Fal.DisposeAsync();
-        await Model.DisposeAsync();
+        // xunit's order put EmptyChoices first: its cold first call outlasted the timeout and "the model was not even asked".
+        Fault = ModelFault.None;
+        await ModelWarmUp.RunAsync(Factory.Services);
     }
 
     private async Task AnswerAsync(HttpContext http)
@@ -58,6 +55,13 @@ public sealed class FaultHost : ProofHost, IAsyncLifetime
             case ModelFault.Hang:
                 await Task.Delay(TimeSpan.FromMinutes(5), http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                 break;
+            case ModelFault.None:
+                await http.Response.WriteAsJsonAsync(new
+                {
+                    id = "ok", @object = "chat.completion", created = 0, model = "m",
+                    choices = new[] { new { index = 0, finish_reason = "stop", message = new { role = "assistant", content = "Hello there." } } },
+                });
+                break;
             case ModelFault.EmptyChoices:
                 await http.Response.WriteAsJsonAsync(new { id = "x", @object = "chat.completion", created = 0, model = "m", choices = Array.Empty<object>() });
                 break;
@@ -73,14 +77,15 @@ public sealed class FaultHost : ProofHost, IAsyncLifetime
             settings["Models:Chat:0:Endpoint"] = new Uri(Model.BaseUrl, "/v1/").ToString();
             settings["Models:Chat:0:Model"] = "faulty-model";
             settings["Models:Chat:0:ApiKey"] = "sk-faulty-0123456789";
-            settings["Models:Chat:0:TimeoutSeconds"] = "1";
+            // Long enough for a request to leave a loaded machine, short enough for the hanging model's case.
+            settings["Models:Chat:0:TimeoutSeconds"] = "3";
             settings["Models:Retry:MaxRetries"] = "1";
             settings["Models:Retry:FirstDelay"] = "00:00:00.010";
             settings["Fal:Key"] = Fal.ApiKey;
             settings["Fal:QueueBaseUrl"] = Fal.BaseUrl.ToString();
             settings["Fal:JwksUrl"] = Fal.JwksUrl.ToString();
             settings["Fal:PublicBaseUrl"] = "http://hearth.test";
-            settings["Fal:RequestTimeout"] = "00:00:01";
+            settings["Fal:RequestTimeout"] = "00:00:03";
             settings["Pictures:SubmitAttempts"] = "2";
             settings["Pictures:SubmitRetryInterval"] = "00:00:00.050";
             return settings;

@@ -48,7 +48,7 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
         Assert.True(code == 0, output);
         Assert.Contains("120 files: 120 new, 0 modified, 0 unchanged.", output);
         Assert.Contains("Uploading 120 files in 3 batches", output);
-        Assert.Contains("skipped link.md (a link)", output);
+        Assert.Contains("left out link.md (a link)", output);
         Assert.Contains("100 % in sync", output);
         var expectedSections = corpus.Files.Sum(f => Hearth.Skills.Splitting.SkillSplitter.Split(f.Path, f.Content).Sections.Count);
         Assert.Contains(expectedSections.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), output);
@@ -71,6 +71,35 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
         Assert.True(code == 0, output);
         Assert.Contains("121 files: 1 new, 1 modified, 119 unchanged.", output);
         Assert.Equal(2, (await client.GetJsonAsync($"/api/skills/files/{id}")).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task Push_sends_what_it_can_and_lists_each_skipped_file_with_why_and_exits_1()
+    {
+        // Issue 16 D6: one file over Skills:MaxFileBytes (4 MiB) and one that cannot be read used to abort the whole push.
+        var corpus = SkillCorpusGenerator.Generate(seed: 16, files: 30);
+        corpus.WriteTo(_folder);
+        var big = new byte[4 * 1024 * 1024 + 1];
+        new Random(16).NextBytes(big);
+        await File.WriteAllBytesAsync(Path.Combine(_folder, "assets-big.bin"), big);
+        // A Unix socket is listed like a file and cannot be opened: an unreadable file even for root.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_folder, "agent.sock")));
+
+        var (code, output) = await HearthAsync("cli-skip", "skills", "push", _folder);
+
+        Assert.True(code == 1, output);
+        Assert.Contains("skipped assets-big.bin: too large: 4,194,305 bytes, the library takes at most 4,194,304 (Skills:MaxFileBytes)", output);
+        Assert.Contains("skipped agent.sock: unreadable", output);
+        Assert.Contains("2 files were not pushed.", output);
+        Assert.Contains("completed: every file stored and searchable.", output);
+        var stats = await host.User("cli-skip").GetJsonAsync("/api/skills/stats");
+        Assert.Equal(30, stats.GetProperty("files").GetInt64());
+
+        // Nothing left to send but the skipped files: still exit 1, and they are listed again.
+        (code, output) = await HearthAsync("cli-skip", "skills", "push", _folder);
+        Assert.True(code == 1, output);
+        Assert.Contains("skipped assets-big.bin: too large", output);
     }
 
     [Fact]

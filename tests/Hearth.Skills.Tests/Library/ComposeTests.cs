@@ -42,7 +42,7 @@ public sealed class ComposeTests(FileApiHost host) : IClassFixture<FileApiHost>
         Assert.Equal(1, file.GetProperty("version").GetInt32());
         Assert.Equal(response.Headers.Location?.ToString(), $"/api/skills/files/{file.GetProperty("id").GetString()}");
 
-        Assert.StartsWith("---\nname: testing-kit\ndescription: \"Composed from 2 sections: Testing (docs/deep.md); clean (tools/clean.py).\"\nsources:\n  - path: \"docs/deep.md\"\n    section: \"h:Deep notes/h:Part/h:Testing\"\n", content);
+        Assert.StartsWith("---\nname: testing-kit\ndescription: \"Composed from 2 sections: Testing (docs/deep.md); clean (tools/clean.py).\"\nsources:\n  - path: \"docs/deep.md\"\n    version: 1\n    section: \"h:Deep notes/h:Part/h:Testing\"\n    sha256: ", content);
         Assert.Contains("\n---\n\n# Testing Kit\n\n## Testing\n\nRun the tests.\n\n### Fixtures\n\nUse fixtures.\n\n## clean\n\n````python\ndef clean(path):", content);
         Assert.EndsWith("    os.remove(path)\n````\n", content);
 
@@ -55,6 +55,10 @@ public sealed class ComposeTests(FileApiHost host) : IClassFixture<FileApiHost>
         Assert.Equal([1, 2, 3, 2], split.Sections.Where(s => s.Kind == SectionKind.Heading).Select(s => s.HeadingLevel));
         Assert.Equal("testing-kit", split.Frontmatter["name"]);
         Assert.Equal(2, composed.GetProperty("sources").GetArrayLength());
+        // Each source in the frontmatter names its path, version, section key and SHA-256 (as docs/skills.md says).
+        foreach (var source in composed.GetProperty("sources").EnumerateArray())
+            Assert.Contains($"  - path: \"{source.GetProperty("path").GetString()}\"\n    version: {source.GetProperty("version").GetInt32()}\n" +
+                $"    section: \"{source.GetProperty("key").GetString()}\"\n    sha256: {source.GetProperty("sha256").GetString()}\n", content);
     }
 
     [Fact]

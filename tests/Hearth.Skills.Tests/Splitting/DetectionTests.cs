@@ -62,7 +62,8 @@ public sealed class DetectionTests
     [InlineData("#!/usr/bin/env node\n", SkillFileFormat.JavaScript)]
     [InlineData("#!/usr/bin/env -S npx tsx\n", SkillFileFormat.TypeScript)]
     [InlineData("{\"a\": 1}", SkillFileFormat.Json)]
-    [InlineData("# Title\ntext", SkillFileFormat.Markdown)]
+    [InlineData("---\ntitle: x\n---\n# Title\ntext", SkillFileFormat.Markdown)]
+    [InlineData("# Title\ntext", SkillFileFormat.Text)]
     [InlineData("plain words", SkillFileFormat.Text)]
     public void Files_without_an_extension_are_read_by_content(string content, SkillFileFormat format)
     {
@@ -82,7 +83,7 @@ public sealed class DetectionTests
     public void Type_names_round_trip_and_match_the_issue()
     {
         Assert.Equal(
-            ["skill", "command", "reference", "agent", "plugin", "hook", "output_style", "documentation", "config", "script"],
+            ["skill", "command", "reference", "agent", "plugin", "hook", "output_style", "documentation", "config", "script", "asset"],
             Enum.GetValues<SkillFileType>().Select(t => t.ToName()));
         foreach (var type in Enum.GetValues<SkillFileType>())
         {

@@ -40,7 +40,7 @@ internal sealed class CorpusBuilder(int seed, double rate)
     {
         SkillMd, Reference, ReferenceNamed, Command, Agent, OutputStyle, Documentation, DocTyped, Plugin, Marketplace,
         Hooks, HookScript, Settings, Mcp, ConfigJson, ConfigYaml, HooksOnlyJson, Python, JavaScript, TypeScript, Shell,
-        ShebangScript,
+        ShebangScript, Asset,
     }
 
     private static readonly (Kind Kind, int Weight)[] Weights =
@@ -76,6 +76,7 @@ internal sealed class CorpusBuilder(int seed, double rate)
         (Kind.JavaScript, TemplateLiterals), (Kind.Shell, ShellBothForms), (Kind.Shell, Heredoc),
         (Kind.Python, CodeAfterLastSymbol), (Kind.Settings, JsonComments), (Kind.Mcp, JsonCompact),
         (Kind.ConfigJson, JsonInvalid), (Kind.ConfigJson, JsonArrayRoot), (Kind.DocTyped, Bom), (Kind.HookScript, Crlf),
+        (Kind.Asset, null),
     ];
 
     public static int CoverageCount => Coverage.Length;
@@ -147,6 +148,12 @@ internal sealed class CorpusBuilder(int seed, double rate)
 
     private CorpusFile Make(Kind kind)
     {
+        if (kind == Kind.Asset)
+        {
+            // A binary file beside a skill's text (an image, a font, a PDF): stored exactly, never split.
+            var extension = _t.Pick(BinaryAssets.Extensions);
+            return new CorpusFile(Unique($"{SkillFolder()}/assets/{Slug()}{extension}"), BinaryAssets.Make(_t.Random, extension), "asset", []);
+        }
         var destructive = true;
         string path, type, text;
         switch (kind)

@@ -20,10 +20,10 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         var indexErrors = new List<string>();
         foreach (var failed in input.IndexFailures)
         {
-            var files = await IndexRunActivity.ChangedFilesAsync(db, input.RunId, input.Owner, failed.From, failed.To, ct);
+            var files = await IndexRunActivity.UnindexedFilesAsync(db, input.RunId, input.Owner, failed.From, failed.To, ct);
             if (files.Count > 0)
                 await jobs.EnqueueAsync(SkillQueues.Index, new SkillIndexRequested(input.Owner, files), new EnqueueOptions { Owner = input.Owner }, ct: ct);
-            indexErrors.Add($"Indexing files {failed.From}-{failed.To - 1} failed ({failed.Error}); queued again.");
+            indexErrors.Add($"Indexing files {failed.From}-{failed.To - 1} failed ({failed.Error}); {files.Count} not searchable yet, queued to try again.");
         }
 
         MirrorReport? mirrorReport = null;
@@ -45,16 +45,17 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         var report = await BuildReportAsync(input, indexErrors, mirrorReport, mirrorError, ct);
         if (report.Created + report.Updated >= AnalyzeAfter) await AnalyzeAsync(ct);
         await using var command = db.CreateCommand("""
-            update skills.runs set status = 'completed', finished_at = coalesce(finished_at, $3), report = $4::jsonb
+            update skills.runs set status = $5, finished_at = coalesce(finished_at, $3), report = $4::jsonb
             where id = $1 and owner = $2
             """);
         command.Parameters.Add(new() { Value = input.RunId });
         command.Parameters.Add(new() { Value = input.Owner });
         command.Parameters.Add(new() { Value = report.FinishedAt });
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(report, DurableJson.Options) });
+        command.Parameters.Add(new() { Value = report.Status });
         await command.ExecuteNonQueryAsync(ct);
-        logger.LogInformation("Skill ingest run {RunId} finished: {Ingested}/{Total} files, {Sections} sections, {Failed} failed in {Seconds:F1} s",
-            input.RunId, report.Ingested, report.Total, report.Sections, report.Failed, report.Seconds);
+        logger.LogInformation("Skill ingest run {RunId} {Status}: {Ingested}/{Total} files, {Sections} sections, {Failed} failed, {Problems} problems in {Seconds:F1} s",
+            input.RunId, report.Status, report.Ingested, report.Total, report.Sections, report.Failed, report.Problems.Count, report.Seconds);
         return report;
     }
 
@@ -101,8 +102,10 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         batch.BatchCommands.Add(new NpgsqlBatchCommand("select created_at, finished_at from skills.runs where id = $1 and owner = $2")
             { Parameters = { new() { Value = input.RunId }, new() { Value = input.Owner } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            select status, path, coalesce(sections, 0), length, attempts, error, warnings::text from skills.run_files
-            where run_id = $1 and owner = $2 order by ord
+            select r.status, r.path, coalesce(r.sections, 0), r.length, r.attempts, r.error, r.warnings::text, r.ord,
+                   f.format, f.indexed_version is not distinct from f.version, f.index_error
+            from skills.run_files r left join skills.files f on f.id = r.file_id
+            where r.run_id = $1 and r.owner = $2 order by r.ord
             """) { Parameters = { new() { Value = input.RunId }, new() { Value = input.Owner } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw new PermanentJobFailureException($"Run {input.RunId} does not exist.");
@@ -114,6 +117,8 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         long bytes = 0;
         var failures = new List<IngestFileFailure>();
         var warnings = new List<IngestFileWarning>();
+        var problems = new List<IngestProblem>();
+        var binary = new List<string>();
         while (await reader.ReadAsync(ct))
         {
             total++;
@@ -129,14 +134,41 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
             if (status != "failed") sections += reader.GetInt32(2);
             bytes += reader.GetInt32(3);
             if (reader.GetInt32(4) > 1) retried++;
-            if (status == "failed") failures.Add(new IngestFileFailure(path, reader.IsDBNull(5) ? "failed" : reader.GetString(5), reader.GetInt32(4)));
+            if (status == "failed")
+            {
+                var error = reader.IsDBNull(5) ? "failed" : reader.GetString(5);
+                failures.Add(new IngestFileFailure(path, error, reader.GetInt32(4)));
+                problems.Add(new IngestProblem(path, IngestProblems.NotStored, error));
+            }
             if (!reader.IsDBNull(6)) warnings.Add(new IngestFileWarning(path, JsonSerializer.Deserialize<string[]>(reader.GetString(6)) ?? []));
+            if (status != "failed" && !reader.IsDBNull(8))
+            {
+                if (reader.GetString(8) == "binary")
+                    binary.Add(path);
+                else if (!reader.GetBoolean(9))
+                    problems.Add(new IngestProblem(path, IngestProblems.NotSearchable, NotSearchableReason(input, reader.GetInt32(7), reader.IsDBNull(10) ? null : reader.GetString(10))));
+            }
         }
         IngestPhaseTimes? phases = input is { StartedAt: { } s, IndexingAt: { } i, FinishingAt: { } f }
             ? new IngestPhaseTimes(Math.Round((i - s).TotalSeconds, 3), Math.Round((f - i).TotalSeconds, 3), Math.Round((finishedAt - f).TotalSeconds, 3))
             : null;
-        return new IngestReport(input.RunId, "completed", total, created + updated + unchanged, created, updated, unchanged, failed,
+        return new IngestReport(input.RunId, problems.Count == 0 ? IngestRunStatuses.Completed : IngestRunStatuses.CompletedWithProblems,
+            total, created + updated + unchanged, created, updated, unchanged, failed,
             sections, bytes, retried, failures, warnings, indexErrors, startedAt, finishedAt,
-            Math.Round((finishedAt - startedAt).TotalSeconds, 3), phases, mirrorReport, mirrorError);
+            Math.Round((finishedAt - startedAt).TotalSeconds, 3), phases, mirrorReport, mirrorError)
+        {
+            Problems = problems,
+            Binary = binary,
+        };
+    }
+
+    /// <summary>Why a stored file is not searchable: the indexer's reason, else its slice's failure, else that indexing did not reach it.</summary>
+    private static string NotSearchableReason(FinishRunInput input, int ord, string? indexError)
+    {
+        if (indexError is not null) return $"Not searchable: {indexError}";
+        var slice = input.IndexFailures.FirstOrDefault(f => ord >= f.From && ord < f.To);
+        return slice is not null
+            ? $"Not searchable yet: indexing its slice failed ({slice.Error}); queued to try again."
+            : "Not searchable: indexing did not reach this version (it changed during the run, or indexing was interrupted); pushing the file again indexes it.";
     }
 }

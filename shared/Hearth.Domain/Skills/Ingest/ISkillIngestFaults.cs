@@ -8,6 +8,9 @@ namespace Hearth.Skills.Ingest;
 public interface ISkillIngestFaults
 {
     ValueTask BeforeIngestAsync(string runId, string path, int attempt, CancellationToken ct);
+
+    /// <summary>Called for each file about to be indexed (by any path: a run, a single upload, the index job); may throw to fail it.</summary>
+    void BeforeIndex(string path) { }
 }
 
 /// <summary>No faults: production.</summary>
@@ -22,10 +25,17 @@ public sealed class InjectedIngestFaultException(string message) : Exception(mes
 /// <summary>
 /// Test faults: fails the first attempt of a deterministic <paramref name="failFirstAttempts"/> fraction of paths (the
 /// same paths every run, chosen by a hash of the path, so a test can count them), and delays every attempt by
-/// <paramref name="delay"/> (so a test can kill the host in the middle of a run).
+/// <paramref name="delay"/> (so a test can kill the host in the middle of a run), and fails indexing of every file whose
+/// path contains <paramref name="failIndexing"/> (so a test can see one unindexable file leave the others searchable).
 /// </summary>
-public sealed class ConfiguredSkillIngestFaults(double failFirstAttempts, TimeSpan delay) : ISkillIngestFaults
+public sealed class ConfiguredSkillIngestFaults(double failFirstAttempts, TimeSpan delay, string? failIndexing = null) : ISkillIngestFaults
 {
+    public void BeforeIndex(string path)
+    {
+        if (!string.IsNullOrEmpty(failIndexing) && path.Contains(failIndexing, StringComparison.Ordinal))
+            throw new InjectedIngestFaultException($"Injected indexing failure for '{path}' (Testing:Skills:FailIndexing).");
+    }
+
     public async ValueTask BeforeIngestAsync(string runId, string path, int attempt, CancellationToken ct)
     {
         if (delay > TimeSpan.Zero) await Task.Delay(delay, ct);

@@ -90,7 +90,39 @@ public sealed record IngestReport(
     double Seconds,
     IngestPhaseTimes? Phases,
     MirrorReport? Mirror,
-    string? MirrorError);
+    string? MirrorError)
+{
+    /// <summary>Every file that is not both stored and searchable, and why; empty exactly when <see cref="Status"/> is <c>completed</c>.</summary>
+    public IReadOnlyList<IngestProblem> Problems { get; init; } = [];
+
+    /// <summary>Paths of the binary files (images, fonts, PDFs, archives...): stored exactly and flagged, not searchable as text, not problems.</summary>
+    public IReadOnlyList<string> Binary { get; init; } = [];
+}
+
+/// <summary>A file a run could not make both stored and searchable: <see cref="Problem"/> is <c>not_stored</c> or <c>not_searchable</c>.</summary>
+public sealed record IngestProblem(string Path, string Problem, string Reason);
+
+/// <summary>The kinds of <see cref="IngestProblem"/>.</summary>
+public static class IngestProblems
+{
+    /// <summary>Every attempt to store the file failed.</summary>
+    public const string NotStored = "not_stored";
+
+    /// <summary>Stored, but the search index does not hold its current version.</summary>
+    public const string NotSearchable = "not_searchable";
+}
+
+/// <summary>A run's status.</summary>
+public static class IngestRunStatuses
+{
+    public const string Running = "running";
+    /// <summary>Every file stored, every text file searchable.</summary>
+    public const string Completed = "completed";
+    /// <summary>Finished, but some files are not stored or not searchable: the report's <c>problems</c> says which and why.</summary>
+    public const string CompletedWithProblems = "completed_with_problems";
+    /// <summary>The run itself failed or was terminated.</summary>
+    public const string Failed = "failed";
+}
 
 /// <summary>A file that could not be ingested, and why.</summary>
 public sealed record IngestFileFailure(string Path, string Error, int Attempts);
@@ -102,7 +134,8 @@ public sealed record IngestFileWarning(string Path, IReadOnlyList<string> Warnin
 public sealed record IngestRunFile(int Ord, string Path, string Status, string? FileId, int? Version, int? Sections, int Attempts, string? Error);
 
 /// <summary>A run as <c>GET /api/skills/runs/{id}</c> shows it: live counts while it runs, the report when it is done.</summary>
-/// <param name="Status">running, completed or failed (the run itself failed or was terminated; files failing do not fail a run).</param>
+/// <param name="Status">running, completed (every file stored and every text file searchable), completed_with_problems (see the report's
+/// problems), or failed (the run itself failed or was terminated; files failing do not fail a run).</param>
 public sealed record IngestRunStatus(
     string Id,
     string Status,
@@ -121,4 +154,8 @@ public sealed record IngestRunStatus(
     IReadOnlyList<IngestFileFailure> Failures,
     IReadOnlyList<IngestRunFile>? Files,
     IngestReport? Report,
-    string? Error);
+    string? Error)
+{
+    /// <summary>Once finished: every file not both stored and searchable now, and why (see <see cref="IngestReport.Problems"/>).</summary>
+    public IReadOnlyList<IngestProblem> Problems { get; init; } = [];
+}

@@ -107,14 +107,27 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         await reader.CloseAsync();
 
         var instance = await orchestrations.GetAsync(runId, owner, ct);
-        var phase = runStatus == "completed" ? IngestPhases.Done
+        var finished = runStatus is IngestRunStatuses.Completed or IngestRunStatuses.CompletedWithProblems;
+        var phase = finished ? IngestPhases.Done
             : instance?.CustomStatus is { } custom && custom.TryGetProperty("phase", out var p) ? p.GetString() ?? IngestPhases.Ingesting
             : IngestPhases.Ingesting;
         string? error = null;
-        if (runStatus != "completed" && instance?.Status is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+        if (!finished && instance?.Status is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
         {
             runStatus = "failed";
             error = instance.Error ?? $"The run was {instance.Status.ToString().ToLowerInvariant()}.";
+        }
+
+        // A file the run could not index may have been indexed since (the queued index job, a later push): the run's
+        // problems are what is still true now.
+        if (report is { Problems.Count: > 0 })
+        {
+            var problems = await StillTrueAsync(owner, report.Problems, ct);
+            if (problems.Count != report.Problems.Count)
+            {
+                report = report with { Status = problems.Count == 0 ? IngestRunStatuses.Completed : report.Status, Problems = problems };
+                if (problems.Count == 0) runStatus = IngestRunStatuses.Completed;
+            }
         }
 
         var sections = counts.Where(c => c.Key is "created" or "updated" or "unchanged").Sum(c => c.Value.Sections);
@@ -122,7 +135,24 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         return new IngestRunStatus(runId, runStatus, phase, source, total,
             Count("created") + Count("updated") + Count("unchanged"), Count("failed"), Count("pending"),
             Count("created"), Count("updated"), Count("unchanged"), sections, createdAt, finishedAt, failures,
-            withFiles ? files : null, report, error);
+            withFiles ? files : null, report, error)
+        {
+            Problems = report?.Problems ?? [],
+        };
+    }
+
+    /// <summary>The problems that still hold: a not-searchable file whose current version is now indexed is no longer one.</summary>
+    private async Task<IReadOnlyList<IngestProblem>> StillTrueAsync(string owner, IReadOnlyList<IngestProblem> problems, CancellationToken ct)
+    {
+        var paths = problems.Where(p => p.Problem == IngestProblems.NotSearchable).Select(p => p.Path).ToArray();
+        if (paths.Length == 0) return problems;
+        await using var command = db.CreateCommand("select path from skills.files where owner = $1 and path = any($2) and indexed_version = version");
+        command.Parameters.Add(new() { Value = owner });
+        command.Parameters.Add(new() { Value = paths });
+        var searchable = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) searchable.Add(reader.GetString(0));
+        return problems.Where(p => p.Problem != IngestProblems.NotSearchable || !searchable.Contains(p.Path)).ToList();
     }
 
     /// <summary>The owner's most recent runs, newest first (without file lists).</summary>

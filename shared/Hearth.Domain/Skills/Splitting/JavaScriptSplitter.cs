@@ -25,6 +25,13 @@ internal sealed class JavaScriptSplitter
         "%"u8.ToArray(), "&"u8.ToArray(), "|"u8.ToArray(), "^"u8.ToArray(),
     ];
 
+    /// <summary>Keywords that start a statement, never a type: a type annotation cannot run past a line that begins with one.</summary>
+    private static readonly byte[][] StatementStarts =
+        ["const"u8.ToArray(), "let"u8.ToArray(), "var"u8.ToArray(), "function"u8.ToArray(), "class"u8.ToArray(), "export"u8.ToArray(),
+         "import"u8.ToArray(), "interface"u8.ToArray(), "enum"u8.ToArray(), "declare"u8.ToArray(), "async"u8.ToArray(), "return"u8.ToArray(),
+         "if"u8.ToArray(), "for"u8.ToArray(), "while"u8.ToArray(), "do"u8.ToArray(), "switch"u8.ToArray(), "try"u8.ToArray(), "throw"u8.ToArray(),
+         "namespace"u8.ToArray(), "abstract"u8.ToArray()];
+
     private static readonly byte[][] MemberModifiers =
     [
         "public"u8.ToArray(), "private"u8.ToArray(), "protected"u8.ToArray(), "static"u8.ToArray(),
@@ -318,6 +325,10 @@ internal sealed class JavaScriptSplitter
         for (var limit = j + 400; j < to && j < limit; j++)
         {
             if (_tokens[j].Depth < depth || (_tokens[j].Depth == depth && (Is(j, "="u8) || Is(j, ";"u8))))
+                return j;
+            // Without a semicolon, a declaration keyword starting a later line ends the annotation (`let root: string`
+            // then `const f = () => 1`): its '=' belongs to the next statement.
+            if (_tokens[j].Depth == depth && _tokenLine[j] != _tokenLine[j - 1] && IsIdentifier(j) && OneOf(Text(j), StatementStarts))
                 return j;
         }
         return j;

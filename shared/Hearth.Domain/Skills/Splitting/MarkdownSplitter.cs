@@ -105,12 +105,20 @@ internal static class MarkdownSplitter
         }
     }
 
-    /// <summary>One pass over the lines, finding heading and tag lines outside fenced code and HTML comments.</summary>
+    /// <summary>
+    /// One pass over the lines, finding heading and tag lines outside fenced code and HTML comments. Fences are
+    /// CommonMark's, including those opened inside block quotes and list items (<c>1. ```sh</c>): such a fence closes
+    /// at its closing line (indented up to 3 columns past the item's content) or when its container ends (a line
+    /// without the quote's <c>&gt;</c>, or less indented than the list item's content).
+    /// </summary>
     private static List<Event> Scan(ReadOnlySpan<byte> s, int start)
     {
         var events = new List<Event>();
         byte fenceChar = 0;
         var fenceLength = 0;
+        var fenceQuotes = 0;
+        var fenceContent = 0;
+        var listContent = -1;
         var inComment = false;
         var next = start;
         while (next < s.Length)
@@ -123,14 +131,55 @@ internal static class MarkdownSplitter
 
             if (fenceChar != 0)
             {
-                if (IsClosingFence(line, fenceChar, fenceLength))
-                    fenceChar = 0;
-                continue;
+                var inner = StripQuotes(line, fenceQuotes, out var quotes);
+                var blank = inner.IndexOfAnyExcept(" \t"u8) < 0;
+                var innerIndent = inner.Length - inner.TrimStart((byte)' ').Length;
+                var containerEnded = !blank && (quotes < fenceQuotes || innerIndent < fenceContent);
+                if (!containerEnded)
+                {
+                    if (IsClosingFence(inner[Math.Min(innerIndent, fenceContent)..], fenceChar, fenceLength))
+                        fenceChar = 0;
+                    continue;
+                }
+                fenceChar = 0; // the quote or list item ended, and the fence with it: read the line as usual
             }
             if (inComment)
             {
                 inComment = line.IndexOf("-->"u8) < 0;
                 continue;
+            }
+
+            // Containers: a fence may open after block-quote markers and list-item markers.
+            var quoted = StripQuotes(line, int.MaxValue, out var quoteCount);
+            var item = StripListMarkers(quoted, out var itemContent);
+            if (quoteCount > 0 || itemContent >= 0)
+            {
+                if (OpensFence(item, ref fenceChar, ref fenceLength))
+                {
+                    (fenceQuotes, fenceContent) = (quoteCount, Math.Max(itemContent, 0));
+                    if (quoteCount == 0) listContent = itemContent;
+                    continue;
+                }
+                if (quoteCount > 0)
+                    continue; // nothing inside a quote is a section boundary
+                listContent = itemContent;
+            }
+            else if (listContent > 0 && line.IndexOfAnyExcept(" \t"u8) >= 0)
+            {
+                var lineIndent = line.Length - line.TrimStart((byte)' ').Length;
+                if (lineIndent >= listContent)
+                {
+                    // A line of the open list item: a fence there is indented relative to the item's content.
+                    if (OpensFence(line[listContent..], ref fenceChar, ref fenceLength))
+                    {
+                        (fenceQuotes, fenceContent) = (0, listContent);
+                        continue;
+                    }
+                }
+                else
+                {
+                    listContent = -1;
+                }
             }
 
             var indent = 0;
@@ -169,7 +218,7 @@ internal static class MarkdownSplitter
         title = "";
         while (level < line.Length && line[level] == (byte)'#')
             level++;
-        if (level > 6 || (level < line.Length && !Lines.IsSpaceOrTab(line[level])))
+        if (level is 0 or > 6 || (level < line.Length && !Lines.IsSpaceOrTab(line[level])))
             return false;
 
         var text = Lines.TrimSpaces(line[level..]);
@@ -180,6 +229,75 @@ internal static class MarkdownSplitter
             text = Lines.TrimSpaces(text[..^hashes]);
         title = SectionBuilder.Decode(text);
         return true;
+    }
+
+    /// <summary>A fence opening on this (container-stripped) line, indented at most 3 spaces.</summary>
+    private static bool OpensFence(ReadOnlySpan<byte> line, ref byte fenceChar, ref int fenceLength)
+    {
+        var indent = line.Length - line.TrimStart((byte)' ').Length;
+        if (indent > 3 || indent >= line.Length || line[indent] is not ((byte)'`' or (byte)'~'))
+            return false;
+        if (!TryOpeningFence(line[indent..], out var c, out var n))
+            return false;
+        (fenceChar, fenceLength) = (c, n);
+        return true;
+    }
+
+    /// <summary>Strips up to <paramref name="max"/> block-quote markers (<c>&gt;</c>, up to 3 spaces before, one optional space after).</summary>
+    private static ReadOnlySpan<byte> StripQuotes(ReadOnlySpan<byte> line, int max, out int count)
+    {
+        count = 0;
+        while (count < max)
+        {
+            var indent = line.Length - line.TrimStart((byte)' ').Length;
+            if (indent > 3 || indent >= line.Length || line[indent] != (byte)'>')
+                break;
+            line = line[(indent + 1)..];
+            if (!line.IsEmpty && line[0] is (byte)' ' or (byte)'\t')
+                line = line[1..];
+            count++;
+        }
+        return line;
+    }
+
+    /// <summary>
+    /// Strips list-item markers (<c>-</c>, <c>*</c>, <c>+</c>, <c>1.</c>, <c>1)</c>, nested ones too) and returns what
+    /// follows; <paramref name="content"/> is the column where the innermost item's content starts, or -1 when the line
+    /// is not a list item.
+    /// </summary>
+    private static ReadOnlySpan<byte> StripListMarkers(ReadOnlySpan<byte> line, out int content)
+    {
+        content = -1;
+        var at = 0;
+        while (true)
+        {
+            var indent = 0;
+            while (at + indent < line.Length && line[at + indent] == (byte)' ')
+                indent++;
+            if (indent > 3 && content < 0)
+                break;
+            var marker = at + indent;
+            var m = marker;
+            if (m < line.Length && line[m] is (byte)'-' or (byte)'*' or (byte)'+')
+                m++;
+            else
+            {
+                while (m < line.Length && m - marker < 9 && char.IsAsciiDigit((char)line[m]))
+                    m++;
+                if (m == marker || m >= line.Length || line[m] is not ((byte)'.' or (byte)')'))
+                    break;
+                m++;
+            }
+            if (m >= line.Length || line[m] is not ((byte)' ' or (byte)'\t'))
+                break;
+            var spaces = 0;
+            while (m + spaces < line.Length && line[m + spaces] == (byte)' ' && spaces < 5)
+                spaces++;
+            // Five or more spaces after the marker: the content starts one space after it (the rest is indented code).
+            at = m + (spaces is 0 or >= 5 ? 1 : spaces);
+            content = at;
+        }
+        return content < 0 ? line : line[at..];
     }
 
     private static bool TryOpeningFence(ReadOnlySpan<byte> line, out byte fenceChar, out int length)

@@ -130,6 +130,7 @@ internal sealed class SectionBuilder(ReadOnlyMemory<byte> content)
         SectionKind.Preamble => ("preamble", false),
         SectionKind.Epilogue => ("epilogue", false),
         SectionKind.Body => ("body", false),
+        SectionKind.Binary => ("binary", false),
         SectionKind.Text => ("text", false),
         SectionKind.Code => ("code", false),
         SectionKind.Heading => ("h:", true),

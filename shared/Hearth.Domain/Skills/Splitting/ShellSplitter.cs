@@ -243,7 +243,11 @@ internal static class ShellSplitter
                     depth = Math.Max(0, depth - 1);
                     i++;
                     break;
-                case (byte)'<' when i + 1 < s.Length && s[i + 1] == (byte)'<' && (i + 2 == s.Length || s[i + 2] != (byte)'<'):
+                case (byte)'<' when i + 2 < s.Length && s[i + 1] == (byte)'<' && s[i + 2] == (byte)'<':
+                    // A here-string (<<<word): the word that follows is ordinary shell, not a here-document's delimiter.
+                    i += 3;
+                    break;
+                case (byte)'<' when i + 1 < s.Length && s[i + 1] == (byte)'<':
                     i = ReadHeredocDelimiter(s, i + 2, heredocs);
                     break;
                 default:

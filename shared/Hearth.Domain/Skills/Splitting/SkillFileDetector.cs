@@ -1,7 +1,7 @@
 namespace Hearth.Skills.Splitting;
 
-/// <summary>The outcome of detection: the file's type, how its bytes are read, and the rule that decided it.</summary>
-public sealed record SkillFileDetection(SkillFileType Type, SkillFileFormat Format, string Rule);
+/// <summary>The outcome of detection: the file's type, how its bytes are read, the rule that decided it, and what the bytes are (text, UTF-16 or binary).</summary>
+public sealed record SkillFileDetection(SkillFileType Type, SkillFileFormat Format, string Rule, ContentEncoding Encoding = ContentEncoding.Text);
 
 /// <summary>
 /// Decides a file's <see cref="SkillFileType"/> and <see cref="SkillFileFormat"/> from its path inside the library and
@@ -23,25 +23,41 @@ public static class SkillFileDetector
         var lowerName = fileName.ToLowerInvariant();
         var folders = segments[..Math.Max(0, segments.Length - 1)].Select(f => f.ToLowerInvariant()).ToHashSet();
         var extension = Path.GetExtension(lowerName);
+        var encoding = ContentSniffer.Sniff(extension, content);
+        if (encoding == ContentEncoding.Binary)
+            return new(SkillFileType.Asset, SkillFileFormat.Binary, "binary content", encoding);
+        var detection = DetectText(lowerName, folders, extension, content, frontmatter);
+        // UTF-16 text keeps the type its path gives it, but its bytes cannot be read by the UTF-8 splitters: one section.
+        return encoding == ContentEncoding.Text ? detection : detection with { Format = SkillFileFormat.Text, Encoding = encoding };
+    }
+
+    private static SkillFileDetection DetectText(
+        string lowerName, HashSet<string> folders, string extension, ReadOnlySpan<byte> content, IReadOnlyDictionary<string, string>? frontmatter)
+    {
         var (format, formatRule) = DetectFormat(extension, content);
+        var isScript = format is SkillFileFormat.Python or SkillFileFormat.JavaScript or SkillFileFormat.TypeScript or SkillFileFormat.Shell;
 
         if (lowerName == "skill.md")
             return new(SkillFileType.Skill, SkillFileFormat.Markdown, "file name SKILL.md");
         if (lowerName == "plugin.json")
             return new(SkillFileType.Plugin, format, "file name plugin.json");
+        if (lowerName == "marketplace.json" && format == SkillFileFormat.Json)
+            return new(SkillFileType.Plugin, format, "file name marketplace.json");
         if (folders.Contains(".claude-plugin") && format == SkillFileFormat.Json)
             return new(SkillFileType.Plugin, format, "JSON in a .claude-plugin/ folder");
         if (lowerName == "hooks.json")
             return new(SkillFileType.Hook, format, "file name hooks.json");
-        if (folders.Contains("hooks"))
-            return new(SkillFileType.Hook, format, "inside a hooks/ folder");
+        // A hooks/ folder holds hook scripts; its README, package.json or tsconfig are what they are anywhere else
+        // (JSON that holds hooks is a hook by its content, below).
+        if (folders.Contains("hooks") && isScript)
+            return new(SkillFileType.Hook, format, "script inside a hooks/ folder");
         if (format == SkillFileFormat.Markdown && folders.Contains("commands"))
             return new(SkillFileType.Command, format, "markdown in a commands/ folder");
         if (format == SkillFileFormat.Markdown && folders.Contains("agents"))
             return new(SkillFileType.Agent, format, "markdown in an agents/ folder");
         if (format == SkillFileFormat.Markdown && (folders.Contains("output-styles") || folders.Contains("output_styles")))
             return new(SkillFileType.OutputStyle, format, "markdown in an output-styles/ folder");
-        if (format is SkillFileFormat.Python or SkillFileFormat.JavaScript or SkillFileFormat.TypeScript or SkillFileFormat.Shell)
+        if (isScript)
             return new(SkillFileType.Script, format, formatRule);
         if (folders.Contains("references") || folders.Contains("reference"))
             return new(SkillFileType.Reference, format, "inside a references/ or reference/ folder");
@@ -96,6 +112,8 @@ public static class SkillFileDetector
                 return (SkillFileFormat.Shell, $"script extension {extension}");
             case ".json" or ".jsonc":
                 return (SkillFileFormat.Json, $"extension {extension}");
+            case ".jsonl" or ".ndjson":
+                return (SkillFileFormat.JsonLines, $"extension {extension}");
             case ".yaml" or ".yml" or ".toml" or ".ini" or ".cfg" or ".conf" or ".env" or ".txt" or ".csv" or ".xml" or ".html" or ".htm":
                 return (SkillFileFormat.Text, $"extension {extension}");
         }
@@ -118,22 +136,10 @@ public static class SkillFileDetector
         var trimmed = body.TrimStart(" \t\r\n"u8);
         if (trimmed.StartsWith("{"u8) && JsonSplitter.TopLevelKeys(content) is not null)
             return (SkillFileFormat.Json, "content is a JSON object");
-        if (Frontmatter.Find(content, out _, out _) > 0 || LooksLikeMarkdown(body))
-            return (SkillFileFormat.Markdown, "content has frontmatter or headings");
-        return (SkillFileFormat.Text, "no known extension or content");
-    }
-
-    /// <summary>An ATX heading at the start of a line within the first 8 KB.</summary>
-    private static bool LooksLikeMarkdown(ReadOnlySpan<byte> s)
-    {
-        s = s[..Math.Min(s.Length, 8192)];
-        for (var p = 0; p < s.Length;)
-        {
-            var next = Lines.Next(s, p, out var end);
-            if (MarkdownSplitter.TryHeading(s[p..end], out _, out var title) && title.Length > 0)
-                return true;
-            p = next;
-        }
-        return false;
+        // Headings alone prove nothing ('#' starts a comment in a Dockerfile, a Makefile, YAML, shell): only a file
+        // without any extension that opens with YAML frontmatter is read as markdown. Everything else is one section.
+        if (extension.Length == 0 && Frontmatter.Find(content, out _, out _) > 0)
+            return (SkillFileFormat.Markdown, "no extension and content opens with frontmatter");
+        return (SkillFileFormat.Text, extension.Length == 0 ? "no extension, no known content" : $"unknown extension {extension}");
     }
 }

@@ -13,6 +13,8 @@ public enum SkillFileType
     Documentation,
     Config,
     Script,
+    /// <summary>A binary file (image, font, PDF, archive...) beside the text: stored exactly, never split or indexed as text.</summary>
+    Asset,
 }
 
 /// <summary>How a file's bytes are read for splitting; independent of its <see cref="SkillFileType"/> (a hook may be JSON or shell).</summary>
@@ -24,8 +26,12 @@ public enum SkillFileFormat
     TypeScript,
     Shell,
     Json,
-    /// <summary>Anything else (YAML, TOML, plain text): kept as one section.</summary>
+    /// <summary>Anything else (YAML, TOML, plain text, unknown text formats): kept as one section.</summary>
     Text,
+    /// <summary>JSON Lines (<c>.jsonl</c>, <c>.ndjson</c>): one record per line, kept as one section and never parsed as one JSON document.</summary>
+    JsonLines,
+    /// <summary>Not text (detected by content): one section, stored exactly, not indexed.</summary>
+    Binary,
 }
 
 /// <summary>What a section is.</summary>
@@ -57,20 +63,22 @@ public enum SectionKind
     Hook,
     /// <summary>The whole file as one section: no structure to split on (plain text, invalid JSON, a JSON array...).</summary>
     Body,
+    /// <summary>The whole of a binary file (see <see cref="SkillFileFormat.Binary"/>).</summary>
+    Binary,
 }
 
 /// <summary>Stable lower-case names for the enums, as stored and shown (snake_case, e.g. <c>output_style</c>).</summary>
 public static class SkillSplittingNames
 {
     private static readonly string[] TypeNames =
-        ["skill", "command", "reference", "agent", "plugin", "hook", "output_style", "documentation", "config", "script"];
+        ["skill", "command", "reference", "agent", "plugin", "hook", "output_style", "documentation", "config", "script", "asset"];
 
-    private static readonly string[] FormatNames = ["markdown", "python", "javascript", "typescript", "shell", "json", "text"];
+    private static readonly string[] FormatNames = ["markdown", "python", "javascript", "typescript", "shell", "json", "text", "jsonl", "binary"];
 
     private static readonly string[] KindNames =
     [
         "frontmatter", "preamble", "heading", "tag", "text", "function", "class", "interface", "type_alias", "enum",
-        "namespace", "code", "epilogue", "json_key", "hook", "body",
+        "namespace", "code", "epilogue", "json_key", "hook", "body", "binary",
     ];
 
     public static string ToName(this SkillFileType type) => TypeNames[(int)type];

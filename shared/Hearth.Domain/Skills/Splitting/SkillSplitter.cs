@@ -22,14 +22,18 @@ public static class SkillSplitter
         var s = content.Span;
         var warnings = new List<string>();
         var valid = Utf8.IsValid(s);
-        if (!valid)
-            warnings.Add($"Not valid UTF-8 (first invalid byte at offset {FirstInvalidUtf8(s)}); the bytes are kept exactly, titles show U+FFFD.");
 
         var frontmatterEnd = Frontmatter.Find(s, out var innerStart, out var innerEnd);
         IReadOnlyDictionary<string, string> fields = frontmatterEnd > 0 ? Frontmatter.ParseFields(s[innerStart..innerEnd]) : new Dictionary<string, string>();
         var detection = SkillFileDetector.Detect(path, s, fields);
         if (detection.Format != SkillFileFormat.Markdown)
             fields = new Dictionary<string, string>();
+        if (detection.Encoding == ContentEncoding.Binary)
+            return Binary(path, detection, content, valid);
+        if (detection.Encoding is ContentEncoding.Utf16LittleEndian or ContentEncoding.Utf16BigEndian)
+            warnings.Add($"UTF-16 text ({(detection.Encoding == ContentEncoding.Utf16LittleEndian ? "little" : "big")}-endian); kept as one section, searchable as decoded text.");
+        else if (!valid)
+            warnings.Add($"Not valid UTF-8 (first invalid byte at offset {FirstInvalidUtf8(s)}); the bytes are kept exactly, titles show U+FFFD.");
 
         var builder = new SectionBuilder(content);
         var whole = SectionKind.Preamble;
@@ -68,6 +72,19 @@ public static class SkillSplitter
 
         return new SplitResult(
             path, detection.Type, detection.Format, detection.Rule, Sha256Hex(s), content, builder.Build(whole), fields, valid, warnings);
+    }
+
+    /// <summary>A binary file: one section titled by its name and size, no warnings (being binary is not a defect), never split.</summary>
+    private static SplitResult Binary(string path, SkillFileDetection detection, ReadOnlyMemory<byte> content, bool valid)
+    {
+        var builder = new SectionBuilder(content);
+        if (!content.IsEmpty)
+        {
+            var name = path.Replace('\\', '/').Split('/')[^1];
+            builder.Add(0, SectionKind.Binary, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} (binary, {content.Length:N0} bytes)"), null);
+        }
+        return new SplitResult(path, detection.Type, detection.Format, detection.Rule, Sha256Hex(content.Span), content,
+            builder.Build(SectionKind.Binary), new Dictionary<string, string>(), valid, []);
     }
 
     /// <summary>Lower-case hex SHA-256, the form used for files and sections.</summary>

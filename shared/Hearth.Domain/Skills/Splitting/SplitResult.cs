@@ -28,4 +28,7 @@ public sealed record SplitResult(
 {
     /// <summary>The file's length in bytes.</summary>
     public int Length => Content.Length;
+
+    /// <summary>True for a binary file (detected by content): stored exactly as one section, never indexed as text.</summary>
+    public bool IsBinary => Format == SkillFileFormat.Binary;
 }
