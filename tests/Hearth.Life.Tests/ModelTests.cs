@@ -18,16 +18,7 @@ public sealed class ModelTests
             : request.System.Contains("you send first", StringComparison.Ordinal) ? FakeChatReply.Text("Guess who has a new cat? Biscuit says hi!")
             : FakeChatReply.Text("Oh, I'm good — busy with the new cat.");
         var clock = new ManualTime(LifeTestKit.Start.AddHours(18));   // Tuesday 18:00 UTC: the agent in UTC is free
-        await using var host = await LifeTestKit.CreateHostAsync(clock, new Dictionary<string, string?>
-        {
-            ["Life:EventChance"] = "1",
-            ["Life:InitiationChance"] = "1",
-            ["AzureFunctionsJobHost:extensions:timers:enabled"] = "false",
-            ["Models:Chat:0:Provider"] = "OpenAICompatible",
-            ["Models:Chat:0:Endpoint"] = model.V1.ToString(),
-            ["Models:Chat:0:Model"] = "life-model",
-            ["Models:Chat:0:ApiKey"] = "sk-life-test-key-0123456789",
-        });
+        await using var host = await EagerHostAsync(clock, model);
         var owner = await host.SetUpUserAsync("zoe", "UTC");
         var agent = await host.CreateAgentAsync("zoe", new { name = "Pip", timezone = "UTC", personality = "warm and curious" });
         await host.EnableInitiationsAsync("zoe", agent, new { enabled = true, quietFrom = "23:00", quietTo = "07:00" });
@@ -71,16 +62,7 @@ public sealed class ModelTests
                 ? FakeChatReply.Text("Guess who has a new cat? Biscuit says hi! [[feel mood=+0.05 affinity=+1 reason=sharing news]]")
             : FakeChatReply.Text("Pip is doing great, thanks for asking! As an AI language model, I love cats. [[feel mood=+0.05 affinity=+1 reason=kind]]");
         var clock = new ManualTime(LifeTestKit.Start.AddHours(18));   // Tuesday 18:00 UTC: the agent in UTC is free
-        await using var host = await LifeTestKit.CreateHostAsync(clock, new Dictionary<string, string?>
-        {
-            ["Life:EventChance"] = "1",
-            ["Life:InitiationChance"] = "1",
-            ["AzureFunctionsJobHost:extensions:timers:enabled"] = "false",
-            ["Models:Chat:0:Provider"] = "OpenAICompatible",
-            ["Models:Chat:0:Endpoint"] = model.V1.ToString(),
-            ["Models:Chat:0:Model"] = "life-model",
-            ["Models:Chat:0:ApiKey"] = "sk-life-test-key-0123456789",
-        });
+        await using var host = await EagerHostAsync(clock, model);
         var owner = await host.SetUpUserAsync("ana", "UTC");
         var agent = await host.CreateAgentAsync("ana", new { name = "Pip", timezone = "UTC", personality = "warm and curious" });
         await host.EnableInitiationsAsync("ana", agent, new { enabled = true, quietFrom = "23:00", quietTo = "07:00" });
@@ -121,4 +103,16 @@ public sealed class ModelTests
         Assert.DoesNotContain("do not have a day", chatRequest.AllText, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("assistant created", chatRequest.AllText, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A host whose every slot has an event and plans a message, asking <paramref name="model"/> for the words.</summary>
+    private static Task<HearthFactory> EagerHostAsync(ManualTime clock, FakeOpenAiServer model) => LifeTestKit.CreateHostAsync(clock, new Dictionary<string, string?>
+    {
+        ["Life:EventChance"] = "1",
+        ["Life:InitiationChance"] = "1",
+        ["AzureFunctionsJobHost:extensions:timers:enabled"] = "false",
+        ["Models:Chat:0:Provider"] = "OpenAICompatible",
+        ["Models:Chat:0:Endpoint"] = model.V1.ToString(),
+        ["Models:Chat:0:Model"] = "life-model",
+        ["Models:Chat:0:ApiKey"] = "sk-life-test-key-0123456789",
+    });
 }

@@ -67,6 +67,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         (var p, "id") when p.StartsWith("/api/memory/", StringComparison.Ordinal) => alice.MemoryId,
         (var p, "id") when p.StartsWith("/api/documents/imports/", StringComparison.Ordinal) => alice.ImportId,
         (var p, "id") when p.StartsWith("/api/documents/", StringComparison.Ordinal) => AliceWorld.DocumentId,
+        (var p, "id") when p.StartsWith("/api/deletions/", StringComparison.Ordinal) => alice.DeletionId,
         _ => null,
     };
 

@@ -30,11 +30,14 @@ public sealed record AliceWorld(string UserId, string AgentId, string PictureJob
     /// <summary>Alice's document import and the document it imported (null while the host has no document routes).</summary>
     public string? ImportId { get; init; }
 
+    /// <summary>The deletion of a second companion alice had (its status route is hers alone).</summary>
+    public string? DeletionId { get; init; }
+
     public const string DocumentId = "alice-doc-1";
 
     /// <summary>Strings only alice's data contains.</summary>
     public IEnumerable<string> Secrets =>
-        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary" }
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary", DeletionId }
             .Where(s => s is not null)!;
 
     public const string SkillPath = "alice/secret-notes.md";
@@ -75,6 +78,11 @@ public sealed class SecurityHost : ProofHost
             var media = picture.GetProperty("images")[0].GetProperty("mediaId").GetString()!;
             var world = new AliceWorld(userId, agent, job, media, turn.GetProperty("reply").GetProperty("id").GetString()!);
             world = world with { SessionId = turn.GetProperty("sessionId").GetString(), ScenarioId = scenario.GetProperty("id").GetString() };
+            using (var deleted = await alice.DeleteAsync($"/api/agents/{await CreateAgentAsync(alice, "Bria")}"))
+            {
+                Assert.True(deleted.StatusCode == System.Net.HttpStatusCode.Accepted, $"alice's deletion: {(int)deleted.StatusCode} {await deleted.Content.ReadAsStringAsync()}");
+                world = world with { DeletionId = (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString() };
+            }
             if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/memory")) world = await WithMemoryAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/documents/import")) world = await WithDocumentAsync(alice, world);
