@@ -22,12 +22,12 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public void Defaults_give_the_local_index_with_the_local_model_not_yet_loaded()
+    public void Defaults_give_the_local_index_with_the_local_model()
     {
         using var provider = Build([]);
         Assert.IsType<PostgresSearchIndex>(provider.GetRequiredService<ISearchIndex>());
         var local = Assert.IsType<LocalEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
-        Assert.False(local.IsLoaded); // registering costs nothing: the host loads it in the background
+        Assert.Equal("snowflake-arctic-embed-xs", local.Model); // loaded by the host in the background (EmbeddingWarmUp), once per process
         Assert.Equal("snowflake-arctic-embed-xs", provider.GetRequiredService<SearchService>().ModelId);
         Assert.Equal("memory", provider.GetRequiredService<DomainRouter>().Fallback.Collection);
         Assert.Empty(provider.GetServices<IHostedService>());

