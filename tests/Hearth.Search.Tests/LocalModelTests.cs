@@ -42,7 +42,10 @@ public sealed class LocalModelTests
     [Fact]
     public async Task Vectors_are_normalised_384_floats_and_a_batch_keeps_its_order_whatever_the_lengths()
     {
-        string[] texts = ["a much longer sentence about databases, migrations and the plan for next quarter's release", "short", "", "medium length text here"];
+        // Short and long texts (a 2,400-character one goes in a run of its own), more than one run's worth.
+        string[] texts = ["a much longer sentence about databases, migrations and the plan for next quarter's release", "short", "", "medium length text here",
+            string.Concat(Enumerable.Repeat("The rollback plan reverts the container app revision and restores the database snapshot. ", 27)),
+            .. Enumerable.Range(0, 20).Select(i => $"note {i}: " + string.Concat(Enumerable.Repeat("water the plants, ", i % 7 * 10)))];
         var batch = await Model.GenerateAsync(texts);
         Assert.Equal(texts.Length, batch.Count);
         for (var i = 0; i < texts.Length; i++)
