@@ -38,5 +38,7 @@ public sealed class SectionEmbeddingTextTests
         var script = Section("tools", "def main", "def main():\n    print('hi')\n");
         var text = Assert.Single(SectionEmbeddingText.Apply([script])).EmbeddingText;
         Assert.Equal("skills/tools/SKILL.md\ndef main\ndef main():\n    print('hi')", text);
+        var shebang = Section("tools", "#!/bin/bash", "#!/bin/bash\n\n");
+        Assert.Equal("", Assert.Single(SectionEmbeddingText.Apply([shebang])).EmbeddingText); // no words: out of vector search
     }
 }

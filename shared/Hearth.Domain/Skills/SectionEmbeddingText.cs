@@ -6,7 +6,8 @@ namespace Hearth.Skills;
 /// <summary>
 /// What the embedder sees of a skill section: the file's path, the section's heading path ("Deploy > Rollback") and its
 /// body. A markdown section that is only its heading line ("## Testing") takes its sub-sections' text instead, so its
-/// vector says what is under it; with nothing under it, it stays out of vector search (BM25 still finds its title).
+/// vector says what is under it; with nothing under it, it stays out of vector search (BM25 still finds its title), as
+/// does a section with no words (a script's preamble that is only its shebang line).
 /// BM25 keeps indexing the section's own text.
 /// </summary>
 public static class SectionEmbeddingText
@@ -37,6 +38,8 @@ public static class SectionEmbeddingText
                         children.Append(sections[j].Title).Append('\n').Append(sections[j].Body.Trim()).Append('\n');
                     body = children.ToString();
                 }
+                // A preamble that is only a shebang ("#!/bin/bash") says nothing: it would be near every query about its file.
+                if (!HasWords(body)) body = "";
                 var heading = path.Count > 0 ? string.Join(" > ", path.Select(h => h.Title)) : title;
                 var text = string.IsNullOrWhiteSpace(body) ? "" : $"{document.Source}\n{heading}\n{body.Trim()}";
                 result.Add(document with { EmbeddingText = text.Length > MaxLength ? text[..MaxLength] : text });
@@ -44,6 +47,9 @@ public static class SectionEmbeddingText
         }
         return result;
     }
+
+    private static bool HasWords(string body) =>
+        body.Split('\n').Any(line => !line.TrimStart().StartsWith("#!", StringComparison.Ordinal) && line.Any(char.IsLetterOrDigit));
 
     private static string FileOf(SearchDocument d) => d.Tags.FirstOrDefault(t => t.StartsWith("file=", StringComparison.Ordinal)) ?? d.Source ?? d.Id;
 
