@@ -24,7 +24,10 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
 
     public string ConnectionString => _settings["ConnectionStrings:Postgres"]!;
 
-    /// <summary>A host on its own database; <paramref name="settings"/> override configuration (highest precedence).</summary>
+    /// <summary>
+    /// A host on its own database; <paramref name="settings"/> override configuration (highest precedence); a null value
+    /// drops this factory's own setting of that key.
+    /// </summary>
     public static async Task<HearthFactory> CreateAsync(
         string environment = "Development",
         IDictionary<string, string?>? settings = null,
@@ -40,7 +43,12 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
             // hosts embed by hashing unless a test asks for the model (Models:Embeddings:Provider = Local).
             ["Models:Embeddings:Provider"] = "Hashing",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        // A null value removes a key this factory sets, so the product's own default applies (e.g. the embedding model).
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is null) all.Remove(key);
+            else all[key] = value;
+        }
         return new HearthFactory(environment, all, services);
     }
 
