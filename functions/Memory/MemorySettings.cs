@@ -23,6 +23,10 @@ public sealed class MemorySettings : IValidatableSettings
     [Setting("Share (0..1) of a question's content words a passage must hold to count as relevant; below it for everything, the reply says it does not know.")]
     public double RelevanceFloor { get; set; } = 0.5;
 
+    [Setting("Cosine similarity (-1..1) from which a passage sharing no word with the question counts as relevant (a paraphrase); default: the embedding model's calibrated value (arctic-embed-xs 0.55; none for hashing).")]
+    [Range(-1.0, 1.0)]
+    public double? SimilarityFloor { get; set; }
+
     [Setting("Longest wait for a question's embedding before a reply; past it recall searches by keywords for 30 s (hh:mm:ss).")]
     public TimeSpan RecallEmbedTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -52,6 +56,7 @@ public sealed class MemorySettings : IValidatableSettings
         WindowTurns = WindowTurns,
         MaxWarmItems = MaxWarmItems,
         RelevanceFloor = RelevanceFloor,
+        SimilarityFloor = SimilarityFloor,
         RecallEmbedTimeout = RecallEmbedTimeout,
         DocumentsCollection = DocumentsCollection,
         ImportBatchSize = ImportBatchSize,

@@ -17,8 +17,13 @@ public static class SearchApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>One hit: <c>source</c> is where it came from (a message, a file, a URL).</summary>
-    public sealed record SearchItem(string Id, string Text, double Score, string Kind, string? Source, string? Domain, string? AgentId, string? SessionId, DateTimeOffset CreatedAt);
+    /// <summary>
+    /// One hit: <c>source</c> is where it came from (a message, a file, a URL). <c>score</c> is the BM25 score, the cosine
+    /// similarity or the fused hybrid score, per mode; the bm25 and vector fields show how each half placed the hit
+    /// (null when that half did not rank it).
+    /// </summary>
+    public sealed record SearchItem(string Id, string Text, double Score, string Kind, string? Source, string? Domain, string? AgentId, string? SessionId, DateTimeOffset CreatedAt,
+        int? Bm25Rank = null, double? Bm25Score = null, int? VectorRank = null, double? VectorScore = null);
 
     /// <summary>Hits, best first, and the domains that were searched.</summary>
     public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains);
@@ -39,7 +44,8 @@ public static class SearchApi
         {
             var result = await retriever.SearchAsync(new RetrievalQuery(user.Id, q!, searchMode, take) { Domain = domain, AgentId = agentId }, ct);
             return TypedResults.Ok(new SearchResponse(
-                result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt)).ToList(),
+                result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt,
+                    h.Ranking?.Bm25Rank, h.Ranking?.Bm25Score, h.Ranking?.VectorRank, h.Ranking?.VectorScore)).ToList(),
                 result.Domains));
         }
         catch (EmbeddingMismatchException e)

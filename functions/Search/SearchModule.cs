@@ -24,6 +24,7 @@ public static class SearchModule
         }
         builder.Services.AddDurable().AddSearchMaintenance();
         builder.Services.AddStatusContributor<SearchStatus>();
+        builder.Services.AddHostedService<EmbeddingWarmUp>();
         return builder;
     }
 }
@@ -36,10 +37,12 @@ internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI
     public Task<object?> DescribeAsync(CancellationToken ct)
     {
         var metadata = embedder.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata;
+        // A local model reports whether it is in memory yet (it loads in the background after the start).
+        bool? loaded = embedder.GetService(typeof(Hearth.Adapters.LocalModels.LocalEmbeddingGenerator)) is Hearth.Adapters.LocalModels.LocalEmbeddingGenerator local ? local.IsLoaded : null;
         return Task.FromResult<object?>(new
         {
             index = search.Provider,
-            embeddings = new { provider = metadata?.ProviderName ?? "hashing", model = metadata?.DefaultModelId, dimensions = metadata?.DefaultModelDimensions },
+            embeddings = new { provider = metadata?.ProviderName ?? "hashing", model = metadata?.DefaultModelId, dimensions = metadata?.DefaultModelDimensions, loaded },
         });
     }
 }

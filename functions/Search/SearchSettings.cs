@@ -45,13 +45,13 @@ public sealed class SearchSettings : IValidatableSettings
 [SettingsSection("Models:Embeddings")]
 public sealed class EmbeddingSettings : IValidatableSettings
 {
-    [Setting("Hashing (offline, the default), AzureOpenAI, OpenAI or OpenAICompatible.")]
-    public string Provider { get; set; } = "Hashing";
+    [Setting("Local (the default: a sentence-embedding model in process, offline), Hashing (no semantics; fast test hosts), AzureOpenAI, OpenAI or OpenAICompatible.")]
+    public string Provider { get; set; } = "Local";
 
     [Setting("Service base URL (AzureOpenAI: https://<resource>.openai.azure.com/openai/v1/).")]
     public string? Endpoint { get; set; }
 
-    [Setting("Embedding model (Azure: the deployment name).")]
+    [Setting("Embedding model (Azure: the deployment name; Local: snowflake-arctic-embed-xs, the default, or all-minilm-l6-v2).")]
     public string? Model { get; set; }
 
     [Setting("API key; AzureOpenAI without a key signs in with the managed identity.", Secret = true)]
@@ -64,11 +64,18 @@ public sealed class EmbeddingSettings : IValidatableSettings
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 60;
 
+    [Setting("Local: ONNX Runtime threads per inference (default: the machine's cores).")]
+    public int? Threads { get; set; }
+
+    [Setting("Local: prefix queries with the model's retrieval instruction (arctic-embed).")]
+    public bool QueryInstruction { get; set; } = true;
+
     public IEnumerable<SettingProblem> Validate(SettingsContext context)
     {
         var options = new EmbeddingOptions
         {
             Provider = Provider, Endpoint = Endpoint, Model = Model, ApiKey = ApiKey, Dimensions = Dimensions, TimeoutSeconds = TimeoutSeconds,
+            Threads = Threads, QueryInstruction = QueryInstruction,
         };
         string? message = null;
         try

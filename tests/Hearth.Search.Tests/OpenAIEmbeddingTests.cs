@@ -123,8 +123,9 @@ public sealed class OpenAIEmbeddingTests
         Assert.Contains("Models:Embeddings:Provider", Assert.Throws<InvalidOperationException>(() => new EmbeddingOptions { Provider = "Cohere" }.Validate()).Message);
         Assert.Contains("Models:Embeddings:Model", Assert.Throws<InvalidOperationException>(() => new EmbeddingOptions { Provider = "OpenAI", ApiKey = "k" }.Validate()).Message);
         Assert.Contains("Models:Embeddings:Endpoint", Assert.Throws<InvalidOperationException>(() => new EmbeddingOptions { Provider = "AzureOpenAI", Model = "m" }.Validate()).Message);
-        Assert.IsType<HashingEmbeddingGenerator>(EmbeddingGeneratorFactory.Create(new EmbeddingOptions()));
-        Assert.Equal(768, ((HashingEmbeddingGenerator)EmbeddingGeneratorFactory.Create(new EmbeddingOptions { Dimensions = 768 })).Dimensions);
+        Assert.IsType<Hearth.Adapters.LocalModels.LocalEmbeddingGenerator>(EmbeddingGeneratorFactory.Create(new EmbeddingOptions()));
+        Assert.IsType<HashingEmbeddingGenerator>(EmbeddingGeneratorFactory.Create(new EmbeddingOptions { Provider = "Hashing" }));
+        Assert.Equal(768, ((HashingEmbeddingGenerator)EmbeddingGeneratorFactory.Create(new EmbeddingOptions { Provider = "Hashing", Dimensions = 768 })).Dimensions);
     }
 
     private sealed class RecordingCredential : TokenCredential

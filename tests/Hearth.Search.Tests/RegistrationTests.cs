@@ -1,4 +1,5 @@
 using Hearth.Adapters.AzureSearch;
+using Hearth.Adapters.LocalModels;
 using Hearth.Embeddings;
 using Hearth.Search.Local;
 using Microsoft.Extensions.AI;
@@ -21,12 +22,13 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public void Defaults_give_the_local_index_with_the_hashing_embedder()
+    public void Defaults_give_the_local_index_with_the_local_model()
     {
         using var provider = Build([]);
         Assert.IsType<PostgresSearchIndex>(provider.GetRequiredService<ISearchIndex>());
-        Assert.IsType<HashingEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
-        Assert.Equal(HashingEmbeddingGenerator.ModelId, provider.GetRequiredService<SearchService>().ModelId);
+        var local = Assert.IsType<LocalEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal("snowflake-arctic-embed-xs", local.Model); // loaded by the host in the background (EmbeddingWarmUp), once per process
+        Assert.Equal("snowflake-arctic-embed-xs", provider.GetRequiredService<SearchService>().ModelId);
         Assert.Equal("memory", provider.GetRequiredService<DomainRouter>().Fallback.Collection);
         Assert.Empty(provider.GetServices<IHostedService>());
     }
@@ -70,5 +72,17 @@ public sealed class RegistrationTests
         Assert.Contains("Search:Endpoint", Assert.Throws<InvalidOperationException>(() => Build(new() { ["Search:Provider"] = "AzureAISearch" })).Message);
         Assert.Contains("Models:Embeddings:Model",
             Assert.Throws<InvalidOperationException>(() => Build(new() { ["Models:Embeddings:Provider"] = "OpenAICompatible", ["Models:Embeddings:Endpoint"] = "http://127.0.0.1:11434/v1" })).Message);
+        Assert.Contains("Models:Embeddings:Model",
+            Assert.Throws<InvalidOperationException>(() => Build(new() { ["Models:Embeddings:Model"] = "bge-large" })).Message);
+        Assert.Contains("Models:Embeddings:Dimensions",
+            Assert.Throws<InvalidOperationException>(() => Build(new() { ["Models:Embeddings:Dimensions"] = "768" })).Message);
+    }
+
+    [Fact]
+    public void Hashing_stays_selectable_explicitly()
+    {
+        using var provider = Build(new() { ["Models:Embeddings:Provider"] = "Hashing" });
+        Assert.IsType<HashingEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal(HashingEmbeddingGenerator.ModelId, provider.GetRequiredService<SearchService>().ModelId);
     }
 }

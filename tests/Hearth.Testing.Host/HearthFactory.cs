@@ -24,7 +24,10 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
 
     public string ConnectionString => _settings["ConnectionStrings:Postgres"]!;
 
-    /// <summary>A host on its own database; <paramref name="settings"/> override configuration (highest precedence).</summary>
+    /// <summary>
+    /// A host on its own database; <paramref name="settings"/> override configuration (highest precedence); a null value
+    /// drops this factory's own setting of that key.
+    /// </summary>
     public static async Task<HearthFactory> CreateAsync(
         string environment = "Development",
         IDictionary<string, string?>? settings = null,
@@ -36,8 +39,16 @@ public sealed class HearthFactory : WebApplicationFactory<Program>
             // The life tick on the wall clock would move moods and write events in the middle of other areas' tests
             // when it crosses a quarter hour; the life tests turn it on.
             ["Life:Enabled"] = "false",
+            // The real embedding model costs ~400 MB and a second to load per host, and dozens of hosts run in the suite:
+            // hosts embed by hashing unless a test asks for the model (Models:Embeddings:Provider = Local).
+            ["Models:Embeddings:Provider"] = "Hashing",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        // A null value removes a key this factory sets, so the product's own default applies (e.g. the embedding model).
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is null) all.Remove(key);
+            else all[key] = value;
+        }
         return new HearthFactory(environment, all, services);
     }
 

@@ -42,6 +42,8 @@ public sealed class HostProcess : IAsyncDisposable
         {
             if (InheritedPrefixesToDrop.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase))) start.Environment.Remove(key);
         }
+        // As in HearthFactory: hosts embed by hashing unless the test names a provider (the model costs ~400 MB per process).
+        start.Environment["Models__Embeddings__Provider"] = "Hashing";
         foreach (var (key, value) in environment) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

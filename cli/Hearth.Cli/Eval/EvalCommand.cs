@@ -24,10 +24,13 @@ public sealed class EvalCommand : ICliCommand
         var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10, mrr }, byType, abstention } (with --mode all, one per mode)." };
         var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
         var details = new Option<bool>("--details") { Description = "With --json: each question's scores too." };
+        var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
+        embedder.AcceptOnlyFromAmong("arctic", "minilm", "hashing");
+        var noInstruction = new Option<bool>("--no-query-instruction") { Description = "arctic: embed questions without the model's retrieval instruction." };
 
         var retrieval = new Command("retrieval", "Recall@1/5/10 and MRR per question type of memory retrieval on a LongMemEval-format dataset.")
         {
-            dataset, mode, k, json, connection, details,
+            dataset, mode, k, json, connection, details, embedder, noInstruction,
         };
         retrieval.SetAction(async (result, ct) =>
         {
@@ -58,7 +61,8 @@ public sealed class EvalCommand : ICliCommand
             };
             try
             {
-                var reports = await RunAsync(questions, selected, kValue, result.GetValue(connection), ct);
+                var settings = RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!, !result.GetValue(noInstruction));
+                var reports = await RunAsync(questions, selected, kValue, result.GetValue(connection), settings, ct);
                 if (result.GetValue(json)) await output.WriteLineAsync(ToJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 else Render(reports, questions.Count, output);
                 return 0;
@@ -72,14 +76,15 @@ public sealed class EvalCommand : ICliCommand
         return new Command("eval", "Evaluations that run Hearth's code in process.") { retrieval };
     }
 
-    private static async Task<IReadOnlyList<ModeReport>> RunAsync(IReadOnlyList<EvalQuestion> questions, SearchMode[] modes, int k, string? connection, CancellationToken ct)
+    private static async Task<IReadOnlyList<ModeReport>> RunAsync(IReadOnlyList<EvalQuestion> questions, SearchMode[] modes, int k, string? connection,
+        IReadOnlyDictionary<string, string?> embedder, CancellationToken ct)
     {
-        if (connection is not null) return await RetrievalEvaluation.RunAsync(questions, modes, k, connection, ct);
+        if (connection is not null) return await RetrievalEvaluation.RunAsync(questions, modes, k, connection, ct, embedder);
         var folder = Path.Combine(Path.GetTempPath(), "hearth-eval", $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         try
         {
             await using var cluster = await EmbeddedCluster.StartAsync(new ClusterOptions { DataDirectory = folder, Database = "hearth_eval", Durable = false }, ct: ct);
-            return await RetrievalEvaluation.RunAsync(questions, modes, k, cluster.ConnectionString, ct);
+            return await RetrievalEvaluation.RunAsync(questions, modes, k, cluster.ConnectionString, ct, embedder);
         }
         finally
         {
@@ -120,7 +125,7 @@ public sealed class EvalCommand : ICliCommand
                 one["questions"] = new JsonArray(r.Questions.Select(q => (JsonNode)new JsonObject
                 {
                     ["id"] = q.Id, ["type"] = q.Type, ["evidence"] = q.Evidence, ["recall@1"] = q.RecallAt1, ["recall@5"] = q.RecallAt5,
-                    ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant,
+                    ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant, ["topSimilarity"] = q.TopSimilarity is { } t ? Math.Round(t, 4) : null, ["foundByWords"] = q.FoundByWords,
                 }).ToArray());
             return one;
         }

@@ -26,7 +26,8 @@ public sealed record RetrievalMetrics(int Questions, double RecallAt1, double Re
 public sealed record AbstentionMetrics(int Questions, int Abstained, double Rate, int AnswerableQuestions, int AnswerableWithNothingRelevant);
 
 /// <summary>One question's scores; <see cref="FoundRelevant"/> is whether any retrieved passage passed the relevance floor.</summary>
-public sealed record QuestionScore(string Id, string Type, bool IsAbstention, int Evidence, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, bool FoundRelevant);
+public sealed record QuestionScore(string Id, string Type, bool IsAbstention, int Evidence, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, bool FoundRelevant,
+    double? TopSimilarity = null, bool FoundByWords = false);
 
 /// <summary>The evaluation of one mode.</summary>
 public sealed record ModeReport(string Mode, int K, RetrievalMetrics Overall, IReadOnlyDictionary<string, RetrievalMetrics> ByType, AbstentionMetrics Abstention, IReadOnlyList<QuestionScore> Questions);
@@ -44,13 +45,12 @@ public static class RetrievalEvaluation
     private const string Agent = "eval-agent";
 
     public static async Task<IReadOnlyList<ModeReport>> RunAsync(
-        IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString, CancellationToken ct)
+        IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString, CancellationToken ct,
+        IReadOnlyDictionary<string, string?>? embedder = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Search:Provider"] = "Local",
-            ["Models:Embeddings:Provider"] = "Hashing",
-        }).Build();
+        var settings = new Dictionary<string, string?> { ["Search:Provider"] = "Local" };
+        foreach (var (key, value) in embedder ?? EmbedderSettings("arctic")) settings[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
@@ -71,11 +71,24 @@ public static class RetrievalEvaluation
             foreach (var mode in modes)
             {
                 var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(owner, Agent, question.Question, Math.Max(k, 10), mode), ct);
-                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor));
+                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever));
             }
         }
         return modes.Select(m => Report(m, k, scores[m])).ToList();
     }
+
+    /// <summary>The <c>Models:Embeddings</c> settings for <c>--embedder</c>: arctic (the default model), minilm or hashing.</summary>
+    public static IReadOnlyDictionary<string, string?> EmbedderSettings(string embedder, bool queryInstruction = true) => embedder switch
+    {
+        "hashing" => new Dictionary<string, string?> { ["Models:Embeddings:Provider"] = "Hashing" },
+        "minilm" => new Dictionary<string, string?> { ["Models:Embeddings:Provider"] = "Local", ["Models:Embeddings:Model"] = "all-minilm-l6-v2" },
+        _ => new Dictionary<string, string?>
+        {
+            ["Models:Embeddings:Provider"] = "Local",
+            ["Models:Embeddings:Model"] = "snowflake-arctic-embed-xs",
+            ["Models:Embeddings:QueryInstruction"] = queryInstruction ? "true" : "false",
+        },
+    };
 
     /// <summary>The exchanges to index (rolling windows as in a live session) and the evidence units (sets of reply ids).</summary>
     public static (IReadOnlyList<TurnToIndex> Turns, IReadOnlyList<HashSet<string>> Evidence) Haystack(string owner, EvalQuestion question, int windowTurns)
@@ -114,7 +127,8 @@ public static class RetrievalEvaluation
     }
 
     /// <summary>Scores one question's ranked passages against its evidence.</summary>
-    public static QuestionScore Score(EvalQuestion question, IReadOnlyList<HashSet<string>> evidence, IReadOnlyList<MemoryHit> hits, int k, IReadOnlyList<string> contentTerms, double floor)
+    public static QuestionScore Score(EvalQuestion question, IReadOnlyList<HashSet<string>> evidence, IReadOnlyList<MemoryHit> hits, int k, IReadOnlyList<string> contentTerms, double floor,
+        MemoryRetriever? retriever = null)
     {
         double RecallAt(int n)
         {
@@ -131,9 +145,14 @@ public static class RetrievalEvaluation
                 break;
             }
         }
-        // As recall decides "nothing relevant is known": the passages holding a content word, together, against the floor.
-        var relevant = IntentDetector.Covers(contentTerms, hits.Take(k).Where(h => h.Coverage > 0).Select(h => h.Text), floor);
-        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant);
+        // As recall decides "nothing relevant is known": a passage as similar as the model's floor, or the passages
+        // holding a content word, together, against the coverage floor.
+        var top = hits.Take(k).ToList();
+        var relevant = retriever is not null
+            ? retriever.Answers(contentTerms, top.Where(h => h.IsRelevant(retriever.SimilarityFloor)), [], floor)
+            : IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor);
+        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant,
+            top.Max(h => h.Similarity), IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor));
     }
 
     private static ModeReport Report(SearchMode mode, int k, List<QuestionScore> scores)

@@ -25,7 +25,14 @@ public static class SearchServiceCollectionExtensions
         var section = configuration.GetSection(SearchOptions.Section);
         var search = section.Get<SearchOptions>() ?? new SearchOptions();
         search.Validate();
-        services.TryAddSingleton(search);
+        // Weights, depths and domains are bound again from the host's final configuration when first resolved (sources
+        // added after registration count); the provider and the warm-up list shape the registrations, so they are read now.
+        services.TryAddSingleton(sp =>
+        {
+            var final = Final(sp, configuration).GetSection(SearchOptions.Section).Get<SearchOptions>() ?? new SearchOptions();
+            final.Validate();
+            return final;
+        });
         services.AddHearthEmbeddings(configuration);
 
         if (search.Provider == "AzureAISearch")
@@ -33,22 +40,24 @@ public static class SearchServiceCollectionExtensions
             var azure = section.Get<AzureSearchOptions>() ?? new AzureSearchOptions();
             azure.Validate();
             services.TryAddSingleton(azure);
-            services.TryAddSingleton<ISearchIndex>(sp => new AzureSearchIndex(azure, search, sp.GetRequiredService<ILogger<AzureSearchIndex>>()));
+            services.TryAddSingleton<ISearchIndex>(sp => new AzureSearchIndex(azure, sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<AzureSearchIndex>>()));
         }
         else
         {
             services.AddMigrations(PostgresSearchIndex.Migrations);
             services.TryAddSingleton(sp => new PostgresSearchIndex(
-                sp.GetRequiredService<NpgsqlDataSource>(), search, sp.GetRequiredService<ILogger<PostgresSearchIndex>>()));
+                sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<PostgresSearchIndex>>()));
             services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<PostgresSearchIndex>());
             if (search.WarmUp.Count > 0) services.AddHostedService<SearchWarmUp>();
         }
 
-        var domains = configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? [];
-        var router = new DomainRouter(domains);
-        services.TryAddSingleton(router);
+        // Built now too so that invalid domains stop the start here, naming the key.
+        _ = new DomainRouter(configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []);
+        services.TryAddSingleton(sp => new DomainRouter(Final(sp, configuration).GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton<RoutedSearch>();
         return services;
     }
+
+    private static IConfiguration Final(IServiceProvider services, IConfiguration registered) => services.GetService<IConfiguration>() ?? registered;
 }

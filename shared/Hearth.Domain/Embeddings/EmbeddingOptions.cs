@@ -2,7 +2,9 @@ namespace Hearth.Embeddings;
 
 /// <summary>
 /// The embedder, bound from <c>Models:Embeddings</c> (environment: <c>Models__Embeddings__Provider</c> and so on),
-/// configured like the chat models. Providers: <c>Hashing</c> (default, offline), <c>AzureOpenAI</c> (the v1 endpoint
+/// configured like the chat models. Providers: <c>Local</c> (the default: a sentence-embedding model shipped in a NuGet
+/// package, run in process on ONNX Runtime; <see cref="Model"/> <c>snowflake-arctic-embed-xs</c> or <c>all-minilm-l6-v2</c>),
+/// <c>Hashing</c> (feature hashing, no semantics; for fast test hosts), <c>AzureOpenAI</c> (the v1 endpoint
 /// <c>https://&lt;resource&gt;.openai.azure.com/openai/v1/</c>; without <see cref="ApiKey"/> it signs in with
 /// DefaultAzureCredential), <c>OpenAI</c>, <c>OpenAICompatible</c> (Ollama, vLLM, LM Studio...).
 /// </summary>
@@ -11,10 +13,16 @@ public sealed record EmbeddingOptions
     /// <summary>Configuration section name.</summary>
     public const string Section = "Models:Embeddings";
 
-    public string Provider { get; init; } = "Hashing";
+    /// <summary>The local model used when <see cref="Provider"/> is <c>Local</c> and no <see cref="Model"/> is named.</summary>
+    public const string DefaultLocalModel = "snowflake-arctic-embed-xs";
+
+    /// <summary>The models the <c>Local</c> provider ships.</summary>
+    public static IReadOnlyList<string> LocalModels { get; } = [DefaultLocalModel, "all-minilm-l6-v2"];
+
+    public string Provider { get; init; } = "Local";
     /// <summary>Service base URL; required for AzureOpenAI and OpenAICompatible, optional for OpenAI.</summary>
     public string? Endpoint { get; init; }
-    /// <summary>Model (Azure: deployment) name; required except for Hashing.</summary>
+    /// <summary>Model (Azure: deployment) name; required for the network providers; Local: one of <see cref="LocalModels"/>.</summary>
     public string? Model { get; init; }
     /// <summary>API key; never logged. Optional for AzureOpenAI (Entra ID) and OpenAICompatible servers without auth.</summary>
     public string? ApiKey { get; init; }
@@ -24,14 +32,23 @@ public sealed record EmbeddingOptions
     public int TimeoutSeconds { get; init; } = 60;
     /// <summary>Inputs per embeddings request; larger calls are split.</summary>
     public int BatchSize { get; init; } = 128;
+    /// <summary>Local: ONNX Runtime threads per inference (null: the machine's cores).</summary>
+    public int? Threads { get; init; }
+    /// <summary>Local: prefix queries with the model's retrieval instruction (arctic-embed is trained with one).</summary>
+    public bool QueryInstruction { get; init; } = true;
 
     /// <summary>Throws naming the key when the settings cannot work.</summary>
     public void Validate()
     {
         const string p = "Models:Embeddings:";
-        if (Provider is not ("Hashing" or "AzureOpenAI" or "OpenAI" or "OpenAICompatible"))
-            throw new InvalidOperationException($"{p}Provider must be Hashing, AzureOpenAI, OpenAI or OpenAICompatible, got '{Provider}'.");
-        if (Provider != "Hashing" && string.IsNullOrWhiteSpace(Model))
+        if (Provider is not ("Local" or "Hashing" or "AzureOpenAI" or "OpenAI" or "OpenAICompatible"))
+            throw new InvalidOperationException($"{p}Provider must be Local, Hashing, AzureOpenAI, OpenAI or OpenAICompatible, got '{Provider}'.");
+        if (Provider == "Local" && Model is not null && !LocalModels.Contains(Model))
+            throw new InvalidOperationException($"{p}Model must be one of {string.Join(", ", LocalModels)} for provider Local, got '{Model}'.");
+        if (Provider == "Local" && Dimensions is not (null or 384))
+            throw new InvalidOperationException($"{p}Dimensions cannot be changed for provider Local (its models have 384).");
+        if (Threads is < 1 or > 64) throw new InvalidOperationException($"{p}Threads must be between 1 and 64.");
+        if (Provider is not ("Hashing" or "Local") && string.IsNullOrWhiteSpace(Model))
             throw new InvalidOperationException($"{p}Model is required for provider {Provider}.");
         if (Provider is "AzureOpenAI" or "OpenAICompatible" && string.IsNullOrWhiteSpace(Endpoint))
             throw new InvalidOperationException($"{p}Endpoint is required for provider {Provider}.");

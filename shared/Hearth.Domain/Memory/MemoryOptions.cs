@@ -20,6 +20,13 @@ public sealed record MemoryOptions
     public double RelevanceFloor { get; init; } = 0.5;
 
     /// <summary>
+    /// Cosine similarity from which a recalled passage is relevant though it shares no word with the question (a
+    /// paraphrase). Null: the value calibrated for the configured embedding model (<see cref="SimilarityFloors"/>);
+    /// an embedder without one (hashing) relies on shared words only.
+    /// </summary>
+    public double? SimilarityFloor { get; init; }
+
+    /// <summary>
     /// Longest wait for the question's embedding before a reply; past it recall searches by keywords (and keeps doing so
     /// for 30 s), so a slow embedder never holds up a reply.
     /// </summary>
@@ -48,6 +55,7 @@ public sealed record MemoryOptions
         if (WindowTurns is < 1 or > 10) throw new InvalidOperationException("Memory:WindowTurns must be between 1 and 10.");
         if (MaxWarmItems is < 0 or > 50) throw new InvalidOperationException("Memory:MaxWarmItems must be between 0 and 50.");
         if (RelevanceFloor is < 0 or > 1 || double.IsNaN(RelevanceFloor)) throw new InvalidOperationException("Memory:RelevanceFloor must be between 0 and 1.");
+        if (SimilarityFloor is < -1 or > 1 || (SimilarityFloor is { } s && double.IsNaN(s))) throw new InvalidOperationException("Memory:SimilarityFloor must be between -1 and 1.");
         if (ImportBatchSize is < 1 or > 1000) throw new InvalidOperationException("Memory:ImportBatchSize must be between 1 and 1000.");
         if (ImportParallelism is < 1 or > 64) throw new InvalidOperationException("Memory:ImportParallelism must be between 1 and 64.");
         if (RecallEmbedTimeout <= TimeSpan.Zero || RecallEmbedTimeout > TimeSpan.FromMinutes(1)) throw new InvalidOperationException("Memory:RecallEmbedTimeout must be between 0 and 1 minute.");

@@ -85,19 +85,22 @@ public sealed class MemoryRecall(
                 ExcludeReplies = hot.Select(h => h.Id).ToHashSet(StringComparer.Ordinal),
             }, ct);
             // Only passages that hold something the message is about; the rest would invite the model to make things up.
-            passages.AddRange(result.Hits.Where(h => h.Coverage > 0 && warm.All(w => w.Id != h.Id)));
+            passages.AddRange(result.Hits.Where(h => h.IsRelevant(retriever.SimilarityFloor) && warm.All(w => w.Id != h.Id)));
         }
         catch (EmbeddingMismatchException e)
         {
             // The reply goes on without the index; the mismatch is an operator's fix (reindex), logged with its explanation.
             logger.LogError(e, "Cold memory skipped: {Reason}", e.Message);
         }
-        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Passage(h.Text, terms), h.Score)).ToList();
+        // The same text never twice (a window equal to its only exchange, a document imported twice, a fact also said in chat).
+        var given = hot.Concat(warm).Select(m => MemoryText.Fingerprint(m.Snippet)).ToHashSet(StringComparer.Ordinal);
+        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Passage(h.Text, terms), h.Score))
+            .Where(m => given.Add(MemoryText.Fingerprint(m.Snippet))).ToList();
 
         var name = intent == MemoryIntent.None ? null : IntentDetector.Name(intent);
         if (intent == MemoryIntent.Question)
         {
-            var known = IntentDetector.Covers(terms, passages.Select(p => p.Text).Concat(facts.Select(f => f.Snippet)).Concat(hot.Select(h => h.Snippet)), options.RelevanceFloor);
+            var known = retriever.Answers(terms, passages, facts.Select(f => f.Snippet).Concat(hot.Select(h => h.Snippet)), options.RelevanceFloor);
             if (!known)
             {
                 name = UnknownIntent;

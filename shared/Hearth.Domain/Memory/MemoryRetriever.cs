@@ -1,3 +1,4 @@
+using Hearth.Embeddings;
 using Hearth.Search;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -38,9 +39,18 @@ public sealed record RetrievalQuery(string OwnerId, string Text, SearchMode Mode
 /// <summary>One retrieved passage: a turn, a window of turns, a summary or a document chunk.</summary>
 /// <param name="Coverage">Share of the question's content words the passage holds (see <see cref="IntentDetector.Coverage"/>).</param>
 /// <param name="Replies">The exchanges (reply ids) the passage holds; empty for documents.</param>
-public sealed record MemoryHit(string Id, string Collection, string Kind, string Text, double Score, double Coverage, SearchDocument Document, IReadOnlyList<string> Replies)
+/// <param name="Similarity">Cosine similarity of the passage to the question (null when the vector half did not rank it).</param>
+/// <param name="Ranking">How each half of its collection's search placed it (ranks and scores).</param>
+public sealed record MemoryHit(string Id, string Collection, string Kind, string Text, double Score, double Coverage, SearchDocument Document, IReadOnlyList<string> Replies,
+    double? Similarity = null, SearchHit? Ranking = null)
 {
     public string? Source => Document.Source;
+
+    /// <summary>
+    /// Whether the passage is about the question: it holds one of its content words, or (a paraphrase) its similarity
+    /// reaches <paramref name="similarityFloor"/> (null: no embedder calibrated for that).
+    /// </summary>
+    public bool IsRelevant(double? similarityFloor) => Coverage > 0 || (similarityFloor is { } floor && Similarity >= floor);
 }
 
 /// <summary>Hits, best first, and the domains that were searched; <paramref name="Mode"/> is the mode used (keyword-only when the embedder was too slow).</summary>
@@ -76,6 +86,24 @@ public sealed class MemoryRetriever(
     /// <summary>The query recall asks before a reply: <see cref="ForRecall(string, string?, string, int, SearchMode)"/> with the embedding timeout.</summary>
     public RetrievalQuery ForReply(string ownerId, string? agentId, string text, int k) =>
         ForRecall(ownerId, agentId, text, k) with { EmbedTimeout = options.RecallEmbedTimeout };
+
+    /// <summary>
+    /// The cosine similarity from which a passage counts as relevant though it shares no word with the question:
+    /// <c>Memory:SimilarityFloor</c>, else the value calibrated for the configured model (<see cref="SimilarityFloors"/>).
+    /// </summary>
+    public double? SimilarityFloor => options.SimilarityFloor ?? SimilarityFloors.For(search.ModelId);
+
+    /// <summary>
+    /// Whether recalled passages answer a question: together they hold <paramref name="coverageFloor"/> of its content
+    /// words, or one of them is as similar as <see cref="SimilarityFloor"/>.
+    /// </summary>
+    public bool Answers(IReadOnlyList<string> contentTerms, IEnumerable<MemoryHit> hits, IEnumerable<string> otherTexts, double coverageFloor)
+    {
+        var list = hits.ToList();
+        var floor = SimilarityFloor;
+        return (floor is { } f && list.Any(h => h.Similarity >= f))
+            || IntentDetector.Covers(contentTerms, list.Where(h => h.Coverage > 0).Select(h => h.Text).Concat(otherTexts), coverageFloor);
+    }
 
     /// <summary>The domains a user may name in a search: the configured ones and general.</summary>
     public IReadOnlyList<string> KnownDomains =>
@@ -129,14 +157,19 @@ public sealed class MemoryRetriever(
         }
 
         var contentTerms = IntentDetector.ContentTerms(query.Text);
-        var ranked = lists.Count == 1 ? lists[0].Hits.Select(h => (lists[0].Collection, Hit: h, h.Score)).ToList() : Fuse(lists);
+        // Cosines, and score-fused hybrid scores, mean the same in every collection: merge by them, so a hit reports its own
+        // score (mode=vector answers cosine similarity). BM25 scores and RRF scores depend on their list: fuse by rank.
+        var comparable = query.Mode == SearchMode.Vector || (query.Mode == SearchMode.Hybrid && ScoreFusion.For(search.ModelId) is not null);
+        var ranked = lists.Count == 1 ? lists[0].Hits.Select(h => (lists[0].Collection, Hit: h, h.Score)).ToList()
+            : comparable ? lists.SelectMany(l => l.Hits.Select(h => (l.Collection, Hit: h, h.Score))).OrderByDescending(h => h.Score).ToList()
+            : Fuse(lists);
         var candidates = new List<MemoryHit>();
         var seen = new HashSet<(string, string)>();
         foreach (var (collection, hit, score) in ranked)
         {
             if (!seen.Add((collection, hit.Id))) continue;
             candidates.Add(new MemoryHit(hit.Id, collection, hit.Document.Kind ?? DocumentImports.Kind, hit.Document.Text, score,
-                IntentDetector.Coverage(contentTerms, hit.Document.Text), hit.Document, TurnDocuments.Replies(hit.Document)));
+                IntentDetector.Coverage(contentTerms, hit.Document.Text), hit.Document, TurnDocuments.Replies(hit.Document), hit.VectorScore, hit));
         }
         return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, mode);
     }
@@ -146,13 +179,13 @@ public sealed class MemoryRetriever(
     {
         if (query.Mode == SearchMode.Bm25) return (SearchMode.Bm25, null);
         if (query.EmbedTimeout is not { } timeout)
-            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: ct))[0].Vector);
+            return (query.Mode, (await embedder.GenerateAsync([text], EmbeddingPurpose.Query(), ct))[0].Vector);
         if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _skipEmbeddingUntil)) return (SearchMode.Bm25, null);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try
         {
-            return (query.Mode, (await embedder.GenerateAsync([text], cancellationToken: limit.Token))[0].Vector);
+            return (query.Mode, (await embedder.GenerateAsync([text], EmbeddingPurpose.Query(), limit.Token))[0].Vector);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

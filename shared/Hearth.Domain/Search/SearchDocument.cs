@@ -25,4 +25,9 @@ public sealed record SearchDocument(string Id, string Owner, string Text, ReadOn
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UnixEpoch;
     /// <summary>Free string tags; a filter's tags must all be present. <c>key=value</c> strings work well.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>
+    /// What the embedder sees instead of <see cref="Text"/> when it differs (a section with its heading path); not stored,
+    /// so a reindex embeds <see cref="Text"/>. Empty: the document stays out of vector search (BM25 still finds it).
+    /// </summary>
+    public string? EmbeddingText { get; init; }
 }

@@ -38,8 +38,8 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
     {
         if (documents.Count == 0) return;
         var info = await EnsureCollectionAsync(collection, ct);
-        var missing = documents.Select((d, i) => (d, i)).Where(p => p.d.Vector is null).ToList();
-        var vectors = await EmbedAsync(missing.Select(p => p.d.Text).ToList(), ct);
+        var missing = documents.Select((d, i) => (d, i)).Where(p => p.d.Vector is null && p.d.EmbeddingText is not "").ToList();
+        var vectors = await EmbedAsync(missing.Select(p => p.d.EmbeddingText ?? p.d.Text).ToList(), ct);
         var ready = documents.ToArray();
         for (var j = 0; j < missing.Count; j++)
         {
@@ -59,7 +59,7 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
         if (mode != SearchMode.Bm25)
         {
             if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("A search needs query text.", nameof(text));
-            vector = (await EmbedAsync([text], ct))[0];
+            vector = (await embedder.GenerateAsync([text], Embeddings.EmbeddingPurpose.Query(), ct))[0].Vector;
             if (vector.Value.Length != info.Dimensions)
                 throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, ModelId, vector.Value.Length);
         }

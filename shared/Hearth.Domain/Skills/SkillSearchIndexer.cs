@@ -119,7 +119,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
     {
         var (documents, versions, stale, paths) = await ReadAsync(owner, fileIds, ct);
         foreach (var path in paths) faults.BeforeIndex(path);
-        if (documents.Count > 0) await search.IndexAsync(Collection, documents, ct);
+        if (documents.Count > 0) await search.IndexAsync(Collection, SectionEmbeddingText.Apply(documents), ct);
         if (stale.Count > 0) await search.DeleteAsync(Collection, owner, stale, ct);
         await MarkIndexedAsync(owner, versions, ct);
         return (documents.Count, versions);

@@ -144,7 +144,9 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             shortlist = index.SearchVector(queryVector, query.Filter, Math.Max(2 * wanted, wanted + 20));
         }
 
-        var rows = await FetchAsync(state, query.Filter.Owner, bm25, shortlist, ct);
+        // Score fusion needs every candidate's cosine, the BM25 ones' too.
+        var bounds = query.Mode == SearchMode.Hybrid ? ScoreFusion.For(state.Model) : null;
+        var rows = await FetchAsync(state, query.Filter.Owner, bm25, shortlist, bounds is not null, ct);
         bm25 = bm25.Where(r => rows.ContainsKey(r.Key)).ToList();
         var vector = shortlist
             .Where(r => rows.TryGetValue(r.Key, out var row) && row.Vector is not null)
@@ -157,6 +159,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         {
             SearchMode.Bm25 => bm25.Take(query.K).Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, i + 1, r.Score, null, null)).ToList(),
             SearchMode.Vector => vector.Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, null, null, i + 1, r.Score)).ToList(),
+            _ when bounds is { } b => FuseScores(bm25, vector, rows, queryVector!, b, query.K),
             _ => Fuse(bm25, vector, rows, query.K),
         };
     }
@@ -290,7 +293,34 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         }).ToList();
     }
 
-    private async Task<Dictionary<long, FetchedRow>> FetchAsync(CollectionState state, string owner, List<Ranked> bm25, List<Ranked> shortlist, CancellationToken ct)
+    /// <summary>Hybrid by <see cref="ScoreFusion"/>: every candidate of either list scored on both halves (ranks reported as each list placed it).</summary>
+    private List<SearchHit> FuseScores(List<Ranked> bm25, List<Ranked> vector, Dictionary<long, FetchedRow> rows, float[] queryVector, ScoreFusion.CosineBounds bounds, int k)
+    {
+        var best = bm25.Count > 0 ? bm25.Max(r => r.Score) : 0;
+        var bm25Rank = bm25.Select((r, i) => (r, i)).ToDictionary(p => p.r.Key, p => (Rank: p.i + 1, p.r.Score));
+        var vectorRank = vector.Select((r, i) => (r, i)).ToDictionary(p => p.r.Key, p => p.i + 1);
+        var candidates = bm25.Select(r => r.Key).Concat(vector.Select(r => r.Key)).Distinct();
+        var scored = new List<(long Key, double Fused, double? Cosine, double Bm25Norm)>();
+        foreach (var key in candidates)
+        {
+            double? cosine = rows[key].Vector is { } v ? TensorPrimitives.CosineSimilarity(queryVector, v) : null;
+            double? bm25Score = bm25Rank.TryGetValue(key, out var b) ? b.Score : null;
+            var bm25Norm = ScoreFusion.Bm25(bm25Score, best);
+            scored.Add((key, ScoreFusion.Fuse(bm25Norm, ScoreFusion.Vector(cosine, bounds), options.Bm25Weight, options.VectorWeight), cosine, bm25Norm));
+        }
+        return scored
+            .OrderByDescending(s => s.Fused).ThenByDescending(s => s.Bm25Norm).ThenByDescending(s => s.Cosine ?? -1).ThenBy(s => s.Key)
+            .Take(k)
+            .Select(s =>
+            {
+                var inBm25 = bm25Rank.TryGetValue(s.Key, out var b);
+                int? rank = vectorRank.TryGetValue(s.Key, out var r) ? r : null;
+                return new SearchHit(rows[s.Key].Document, s.Fused, inBm25 ? b.Rank : null, inBm25 ? b.Score : null, rank, s.Cosine);
+            })
+            .ToList();
+    }
+
+    private async Task<Dictionary<long, FetchedRow>> FetchAsync(CollectionState state, string owner, List<Ranked> bm25, List<Ranked> shortlist, bool vectorsForAll, CancellationToken ct)
     {
         var result = new Dictionary<long, FetchedRow>();
         if (bm25.Count == 0 && shortlist.Count == 0) return result;
@@ -305,6 +335,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             where d.collection_id = $1 and d.owner = $2 and not d.deleted
             """, connection);
         var rescore = shortlist.Select(r => r.Key).ToHashSet();
+        if (vectorsForAll) rescore.UnionWith(bm25.Select(r => r.Key));
         var keys = bm25.Select(r => r.Key).Concat(shortlist.Select(r => r.Key)).Distinct().ToArray();
         fetch.Parameters.Add(new() { Value = state.Id });
         fetch.Parameters.Add(new() { Value = owner });
