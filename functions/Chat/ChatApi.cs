@@ -96,7 +96,7 @@ public static class ChatApi
         var d = drafted.Draft;
         return TypedResults.Ok(new GenerateAgentResponse(
             new CreateAgentRequest(d.Name, d.TimeZone, d.Bio, d.Personality, d.SpeakingStyle, d.Boundaries, d.HomeCity, d.Occupation, d.AppearancePrompt),
-            drafted.Provider, drafted.Model));
+            drafted.Provider, drafted.Model, drafted.Problems ?? []));
     }
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, CurrentUser user, IAgentStore agents, CancellationToken ct) =>
