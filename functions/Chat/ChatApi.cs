@@ -35,7 +35,7 @@ public static class ChatApi
             .WithSummary("Deletes the companion and everything it owns: at once its messages, events, plans and notifications; then, in a durable job, its memories, index entries, summaries, pictures and running orchestrations. 202 with the deletion's statusUrl.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/api/deletions/{id}", GetDeletionAsync).WithName("GetDeletion").WithTags("Agents")
-            .WithSummary("A companion's deletion: running until every feature has erased it, then done.")
+            .WithSummary("A deletion (of a companion, or of the caller's account by the same token): running until every feature has erased what it held, then done.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapGet("/{id}/scenarios", ListScenariosAsync).WithName("ListScenarios").WithSummary("The companion's scenarios, newest first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -96,7 +96,7 @@ public static class ChatApi
         var d = drafted.Draft;
         return TypedResults.Ok(new GenerateAgentResponse(
             new CreateAgentRequest(d.Name, d.TimeZone, d.Bio, d.Personality, d.SpeakingStyle, d.Boundaries, d.HomeCity, d.Occupation, d.AppearancePrompt),
-            drafted.Provider, drafted.Model));
+            drafted.Provider, drafted.Model, drafted.Problems ?? []));
     }
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, CurrentUser user, IAgentStore agents, CancellationToken ct) =>
@@ -125,7 +125,7 @@ public static class ChatApi
     }
 
     public static async Task<Results<Ok<CompanionDeletionStatus>, ProblemHttpResult>> GetDeletionAsync(string id, CurrentUser user, CompanionDeletion deletion, CancellationToken ct) =>
-        await deletion.GetAsync(user.Id, id, ct) is { } status ? TypedResults.Ok(status) : Problems.NotFound("deletion");
+        await deletion.GetAsync(user.Id, user.Subject, id, ct) is { } status ? TypedResults.Ok(status) : Problems.NotFound("deletion");
 
     public static async Task<Results<Ok<ListResponse<ScenarioResponse>>, ProblemHttpResult>> ListScenariosAsync(
         string id, CurrentUser user, IAgentStore agents, TimeProvider time, CancellationToken ct)

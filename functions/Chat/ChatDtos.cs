@@ -75,8 +75,8 @@ public sealed record AgentResponse(
 /// <summary>Hints for a drafted persona; all optional.</summary>
 public sealed record GenerateAgentRequest(string? Hints = null, string? AppearancePrompt = null, string? Name = null, string? Timezone = null);
 
-/// <summary>A drafted persona (POST it to /api/agents to create the agent), and who drafted it.</summary>
-public sealed record GenerateAgentResponse(CreateAgentRequest Draft, string Provider, string Model);
+/// <summary>A drafted persona (POST it to /api/agents to create the agent), who drafted it, and what was wrong with a configured model's drafts when the hints had to serve instead (empty otherwise).</summary>
+public sealed record GenerateAgentResponse(CreateAgentRequest Draft, string Provider, string Model, IReadOnlyList<string> Problems);
 
 /// <summary>A new scenario.</summary>
 public sealed record CreateScenarioRequest(string? Title, string? Description = null, DateTimeOffset? StartsAt = null, DateTimeOffset? EndsAt = null);

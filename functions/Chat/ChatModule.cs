@@ -25,9 +25,10 @@ public static class ChatModule
             turn.PictureDailyCap = pictures.Value.DailyCap;
         });
         services.AddStatusContributor<ModelsStatus>();
-        services.AddDurable().AddFunction<CompanionErasure>(CompanionDeletion.Queue,
-            (erasure, context, ct) => context.Services.GetRequiredService<CompanionDeletion>().EraseAsync(erasure, ct),
-            new RetryPolicy(10, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(10)));
+        var erasure = new RetryPolicy(10, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(10));
+        services.AddDurable()
+            .AddFunction<CompanionErasureFunction, CompanionErasure>(CompanionDeletion.Queue, erasure)
+            .AddFunction<AccountErasureFunction, AccountErasure>(CompanionDeletion.AccountQueue, erasure);
         return builder;
     }
 }

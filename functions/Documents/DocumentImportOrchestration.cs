@@ -1,8 +1,10 @@
+using Hearth.Companions;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
 using Hearth.Memory;
 using Hearth.Search;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hearth.Functions.Documents;
 
@@ -153,8 +155,25 @@ public sealed class ImportCleanupActivity(DocumentImports imports) : IActivity<s
 /// <summary>Registration of the import orchestration and its activities.</summary>
 public static class DocumentImportRegistration
 {
-    public static DurableBuilder AddDocumentImport(this DurableBuilder durable) => durable
+    public static DurableBuilder AddDocumentImport(this DurableBuilder durable)
+    {
+        durable.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, DocumentImportAccountEraser>());
+        return durable
         .AddOrchestration<DocumentImportOrchestration>(DocumentImportOrchestration.Name)
         .AddActivity<ImportBatchActivity, ImportBatch, ImportBatchResult>(ImportBatchActivity.Name, DocumentImportOrchestration.BatchRetry)
         .AddActivity<ImportCleanupActivity, string, int>(ImportCleanupActivity.Name, DocumentImportOrchestration.BatchRetry);
+    }
+}
+
+/// <summary>
+/// The imports' part of an account's deletion: the staged documents of the user's imports (a stopped import never
+/// reaches its cleanup). The imported documents themselves are memory's to erase.
+/// </summary>
+public sealed class DocumentImportAccountEraser(IOrchestrationClient orchestrations, DocumentImports imports) : IAccountEraser
+{
+    public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
+    {
+        foreach (var import in await OrchestrationErasure.ListAsync(orchestrations, ownerId, DocumentImportOrchestration.Name, _ => true, ct))
+            await imports.DeleteStagingAsync(import.InstanceId, ct);
+    }
 }

@@ -1,3 +1,4 @@
+using Hearth.Companions;
 using Hearth.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,6 +13,8 @@ public static class IdentityApi
         api.MapGet("/", GetMe).WithName("GetMe").WithSummary("The signed-in user.");
         api.MapPatch("/", UpdateMe).WithName("UpdateMe").WithSummary("Changes the signed-in user's display name or time zone.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapDelete("/", DeleteMe).WithName("DeleteMe")
+            .WithSummary("Deletes the caller's account and everything of theirs: at once the user and every companion; then, in a durable job, memories, documents, skills, pictures, notifications, orchestrations and the archive copy. 202 with the deletion's statusUrl (readable with the same token).");
         return app;
     }
 
@@ -41,5 +44,13 @@ public static class IdentityApi
         var updated = await users.UpdateProfileAsync(user.Id, new ProfileChange(request.DisplayName, request.TimeZone), ct);
         directory.Forget(user.Subject);
         return updated is null ? Problems.NotFound("user") : TypedResults.Ok(UserResponse.From(updated, user.IsAdmin));
+    }
+
+    public static async Task<Accepted<AcceptedResponse>> DeleteMe(CurrentUser user, CompanionDeletion deletion, UserDirectory directory, CancellationToken ct)
+    {
+        var started = await deletion.RequestAccountAsync(user.Id, user.Subject, ct);
+        directory.Forget(user.Subject);
+        var url = $"/api/deletions/{started.Id}";
+        return TypedResults.Accepted(url, new AcceptedResponse(started.Id, url));
     }
 }

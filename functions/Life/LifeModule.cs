@@ -1,5 +1,8 @@
+using Hearth.Companions;
 using Hearth.Durable;
+using Hearth.Durable.Jobs;
 using Hearth.Life;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Life;
@@ -20,16 +23,32 @@ public static class LifeModule
             life.EventChance = settings.Value.EventChance;
             life.InitiationChance = settings.Value.InitiationChance;
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICompanionEraser, LifeCompanionEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, LifeCompanionEraser>());
         services.AddDurable()
             .AddTimer<LifeTimer>(LifeTimer.Name, LifeTimer.DefaultSchedule)
             .AddOrchestration<LifeSlotOrchestration>(LifeSlotOrchestration.Name)
-            .AddActivity<LifeSlot, SlotResult>(LifeSlotOrchestration.RunSlot,
-                (slot, context, ct) => context.Services.GetRequiredService<LifeEngine>().RunSlotAsync(slot, ct))
-            .AddActivity<DeliverInput, DeliveryResult>(LifeSlotOrchestration.Deliver,
-                (input, context, ct) => context.Services.GetRequiredService<LifeEngine>().DeliverAsync(input.OwnerId, input.InitiationId, ct))
-            .AddFunction<WebhookPush>("life.webhook",
-                (push, context, ct) => context.Services.GetRequiredService<WebhookSender>().SendAsync(push, ct),
-                new RetryPolicy(8, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(30)));
+            .AddActivity<RunSlotActivity, LifeSlot, SlotResult>(LifeSlotOrchestration.RunSlot)
+            .AddActivity<DeliverActivity, DeliverInput, DeliveryResult>(LifeSlotOrchestration.Deliver)
+            .AddFunction<WebhookPushFunction, WebhookPush>("life.webhook", new RetryPolicy(8, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(30)));
         return builder;
     }
+}
+
+/// <summary><c>life.run-slot</c>: lives one agent's slot.</summary>
+public sealed class RunSlotActivity(LifeEngine engine) : IActivity<LifeSlot, SlotResult>
+{
+    public Task<SlotResult> RunAsync(LifeSlot slot, JobContext context, CancellationToken ct) => engine.RunSlotAsync(slot, ct);
+}
+
+/// <summary><c>life.deliver</c>: sends a planned initiation if every rule still allows it.</summary>
+public sealed class DeliverActivity(LifeEngine engine) : IActivity<DeliverInput, DeliveryResult>
+{
+    public Task<DeliveryResult> RunAsync(DeliverInput input, JobContext context, CancellationToken ct) => engine.DeliverAsync(input.OwnerId, input.InitiationId, ct);
+}
+
+/// <summary><c>life.webhook</c>: pushes one notification to the user's webhook.</summary>
+public sealed class WebhookPushFunction(WebhookSender sender) : IQueueFunction<WebhookPush>
+{
+    public Task RunAsync(WebhookPush push, JobContext context, CancellationToken ct) => sender.SendAsync(push, ct);
 }

@@ -129,14 +129,27 @@ public sealed class SubmitPicture(
         if (job.Kind == PictureKind.BasePortrait)
             return new ImageRequest(job.AgentId, ImageKind.BasePortrait, job.Prompt ?? appearance);
 
-        var scene = job.Prompt ?? DefaultScene;
         if (look.BaseImageMediaId is not { } baseImage)
         {
             // No face to keep yet: draw the scene from the appearance alone.
-            return new ImageRequest(job.AgentId, ImageKind.BasePortrait, $"{appearance}. {scene}");
+            return new ImageRequest(job.AgentId, ImageKind.BasePortrait, Compose(appearance, job.Prompt, look.Scenario, sameAsReference: false));
         }
         var reference = await references.ReferenceForAsync(job.OwnerId, baseImage, generator, ct);
-        return new ImageRequest(job.AgentId, ImageKind.Variation, scene, reference);
+        return new ImageRequest(job.AgentId, ImageKind.Variation, Compose(appearance, job.Prompt, look.Scenario, sameAsReference: true), reference);
+    }
+
+    /// <summary>
+    /// A picture's prompt: who (the companion's appearance; with a reference photo, the same person as in it), the scene
+    /// asked for (already extracted from the request, see <see cref="PictureRequests.Scene"/>) or a casual selfie, and
+    /// what the companion is living through now (its active scenario).
+    /// </summary>
+    public static string Compose(string appearance, string? scene, string? scenario, bool sameAsReference)
+    {
+        var who = sameAsReference ? $"The same person as in the reference photo ({appearance.TrimEnd('.')})" : appearance.TrimEnd('.');
+        var parts = new List<string> { who, string.IsNullOrWhiteSpace(scene) ? DefaultScene : $"Scene: {scene.Trim().TrimEnd('.')}" };
+        if (!string.IsNullOrWhiteSpace(scenario)) parts.Add($"Their life right now: {scenario.Trim().TrimEnd('.')}");
+        var prompt = string.Join(". ", parts) + ".";
+        return prompt.Length <= ImageRequest.MaxPromptLength ? prompt : prompt[..ImageRequest.MaxPromptLength];
     }
 
     /// <summary>A portrait prompt for an agent that has no appearance prompt.</summary>

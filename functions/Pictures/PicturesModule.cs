@@ -29,6 +29,7 @@ public static class PicturesModule
         services.AddPictureJobStore();
         services.AddSingleton<IPictureJobs, PictureJobs>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Hearth.Companions.ICompanionEraser, PictureCompanionEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hearth.Companions.IAccountEraser, PictureCompanionEraser>());
         services.AddTransient<ImageGenerators>();
         services.AddSingleton<PictureReferences>();
         services.AddDurable()

@@ -182,6 +182,34 @@ public sealed class ModelChatTests(ModelChatHost host) : IClassFixture<ModelChat
     }
 
     [Fact]
+    public async Task A_model_that_never_drafts_a_valid_persona_is_reported_and_the_draft_from_the_hints_is_labelled_as_such()
+    {
+        host.Reset();
+        var client = host.User("m-persona-bad");
+        host.First.Enqueue(
+            FakeChatReply.Text("Here you go: Gunnar, a grumpy lighthouse keeper."),
+            FakeChatReply.Text("""{"name":"Gunnar","bio":"As an AI language model I cannot invent people.","personality":"","homeCity":"Reykjavik","timezone":"Iceland/Nowhere"}"""));
+        var response = await client.PostAsJsonAsync("/api/agents/generate", new { hints = "a grumpy retired lighthouse keeper from Reykjavik who loves chess" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        // Not silently replaced: labelled offline, with what was wrong with each of the model's answers.
+        Assert.Equal("offline", body.GetProperty("provider").GetString());
+        var problems = body.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains(problems, p => p.StartsWith("openai-compatible/", StringComparison.Ordinal) && p.Contains("no JSON object", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("Iceland/Nowhere", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("bio", StringComparison.Ordinal));
+        Assert.Contains("no JSON object", host.First.Requests[^1].System);   // the second try was told what was wrong
+        // And the draft honours the hints.
+        var draft = body.GetProperty("draft");
+        Assert.Equal("Reykjavik", draft.GetProperty("homeCity").GetString());
+        Assert.Equal("Atlantic/Reykjavik", draft.GetProperty("timezone").GetString());
+        Assert.Equal("lighthouse keeper", draft.GetProperty("occupation").GetString());
+        Assert.Contains("grumpy", draft.GetProperty("personality").GetString());
+        Assert.Contains("loves chess", draft.GetProperty("bio").GetString());
+    }
+
+    [Fact]
     public async Task The_history_sent_to_the_model_starts_with_the_user_and_never_holds_a_run_of_the_companions_own_lines()
     {
         var (client, id) = await AgentAsync("m-history");

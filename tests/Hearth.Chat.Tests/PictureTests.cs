@@ -69,6 +69,37 @@ public sealed class PictureTests(OfflineChatHost host) : IClassFixture<OfflineCh
         Assert.DoesNotContain(host.Pictures.Started, s => s.Request.AgentId == id);
     }
 
+    [Theory]
+    [InlineData("Send me a selfie from the cafe!", "at the cafe")]
+    [InlineData("can I see a pic of you?", null)]
+    [InlineData("Send a pic pls", null)]
+    [InlineData("show me a photo of you cooking dinner", "cooking dinner")]
+    [InlineData("Could you take a picture at the beach at sunset for me?", "at the beach at sunset")]
+    [InlineData("I wanna see a selfie of you with your cat", "with their cat")]
+    [InlineData("omg send me a cute pic in your new red dress 😍", "in their new red dress")]
+    [InlineData("what are you wearing today? send a pic", "showing today's outfit")]
+    [InlineData("Long day. Can you send me a photo of you on the balcony with a glass of wine?", "on the balcony with a glass of wine")]
+    [InlineData("snap a pic from the top of the mountain", "at the top of the mountain")]
+    public void The_scene_is_extracted_from_the_request_never_pasted(string request, string? scene)
+    {
+        Assert.True(PictureRequests.IsPictureRequest(request));
+        Assert.Equal(scene, PictureRequests.Scene(request));
+    }
+
+    [Fact]
+    public async Task A_pictures_prompt_is_the_companions_look_the_scene_asked_for_and_its_current_scenario()
+    {
+        var (client, userId, id) = await AgentAsync("pic-prompt", new { name = "Leo", timezone = "UTC", appearancePrompt = "lanky man, round glasses, green scarf" });
+        var scenario = await client.PostAsJsonAsync($"/api/agents/{id}/scenarios", new { title = "Moving house", description = "Boxes everywhere." });
+        Assert.True(scenario.IsSuccessStatusCode, await scenario.Content.ReadAsStringAsync());
+
+        var look = await host.Factory.Services.GetRequiredService<IAgentPortraits>().GetLookAsync(userId, id, default);
+        Assert.Equal("Moving house: Boxes everywhere.", look!.Scenario);
+        var prompt = Hearth.Functions.Pictures.SubmitPicture.Compose(look.AppearancePrompt!, PictureRequests.Scene("Send me a selfie from the cafe!"), look.Scenario, sameAsReference: true);
+        Assert.Equal("The same person as in the reference photo (lanky man, round glasses, green scarf). Scene: at the cafe. Their life right now: Moving house: Boxes everywhere.", prompt);
+        Assert.DoesNotContain("Send me", prompt, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task An_allowed_picture_starts_a_job_inside_the_turn_and_arrives_in_the_chat_once()
     {
@@ -80,6 +111,7 @@ public sealed class PictureTests(OfflineChatHost host) : IClassFixture<OfflineCh
         var (request, inTransaction) = Assert.Single(host.Pictures.Started, s => s.Request.AgentId == id);
         Assert.True(inTransaction);
         Assert.Equal(PictureKind.Variation, request.Kind);
+        Assert.Equal("at the beach", request.Prompt);   // the scene asked for, not the chat line
         Assert.Equal(userId, request.OwnerId);
         Assert.Equal(turn.GetProperty("sessionId").GetString(), request.SessionId);
         Assert.Equal(turn.GetProperty("userMessage").GetProperty("id").GetString(), request.RequestedByMessageId);

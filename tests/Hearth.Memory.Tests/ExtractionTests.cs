@@ -20,7 +20,18 @@ public sealed class ExtractionTests
     [InlineData("My favourite colour is teal", "preference", "favourite:colour", "Favourite colour: teal")]
     [InlineData("I'm working on a board game about bees", "project", "project:board-game-about-bee", "Working on a board game about bees")]
     [InlineData("I use Obsidian for my notes", "tool", "tool:obsidian", "Uses Obsidian for my notes")]
-    [InlineData("My sister Anna is visiting", "person", "person:sister:anna", "Sister: Anna")]
+    [InlineData("My sister Anna is visiting", "person", "person:sister:anna", "Sister Anna is visiting")]
+    [InlineData("My sister Priya moved to Lisbon in March", "person", "person:sister:priya", "Sister Priya moved to Lisbon in March")]
+    [InlineData("my brother Tom is getting married in Porto next June!", "person", "person:brother:tom", "Brother Tom is getting married in Porto next June")]
+    [InlineData("Priya, my sister, just started a job at a bakery in Leeds.", "person", "person:sister:priya", "Sister Priya just started a job at a bakery in Leeds")]
+    [InlineData("My cat Quibblesworth knocked my plant over again", "person", "person:cat:quibblesworth", "Cat Quibblesworth knocked the user's plant over again")]
+    [InlineData("my cat is called Quibblesworth", "person", "person:cat:quibblesworth", "Cat: Quibblesworth")]
+    [InlineData("We adopted a kitten named Biscuit last week", "person", "person:kitten:biscuit", "Kitten Biscuit last week")]
+    [InlineData("I have a parrot called Mango who swears in Portuguese", "person", "person:parrot:mango", "Parrot Mango who swears in Portuguese")]
+    [InlineData("Quibblesworth (my cat) hates Mondays", "person", "person:cat:quibblesworth", "Cat Quibblesworth hates Mondays")]
+    [InlineData("My best friend Sam lives in Oslo now", "person", "person:best-friend:sam", "Best friend Sam lives in Oslo now")]
+    [InlineData("my mom's birthday is on May 3", "date", "date:mom-birthdai", "Mom's birthday: May 3")]
+    [InlineData("I grew up in Galway", "fact", "origin", "Is from Galway")]
     [InlineData("my boss is Tom", "person", "person:boss", "Boss: Tom")]
     [InlineData("My birthday is on May 3", "date", "date:birthdai", "Birthday: May 3")]
     [InlineData("I have an interview on Friday", "date", "date:interview", "Interview: Friday")]
@@ -107,11 +118,36 @@ public sealed class ExtractionTests
         };
         var draft = RuleSummaryWriter.Write(messages);
         Assert.Equal("rules", draft.Origin);
-        Assert.Equal(["landing", "page", "copy"], draft.Topics); // said at least twice, most often first
+        Assert.Equal(["Hearth", "Maria", "landing", "page", "copy"], draft.Topics); // names first, then what the user came back to
 
         Assert.Equal(["We decided to drop the carousel from the landing page"], draft.Decisions);
         Assert.Equal(["I need to send the new copy to Maria by Monday"], draft.ActionItems);
-        Assert.StartsWith("Talked about", draft.Text);
+        Assert.Equal("The conversation was about Hearth, Maria, landing, page and copy. The user mentioned that they're redesigning the Hearth website, "
+            + "the landing page feels cluttered. They decided to drop the carousel from the landing page. Still to do: they need to send the new copy to Maria by Monday.",
+            draft.Text);
+    }
+
+    [Fact]
+    public void An_offline_summary_is_sentences_about_what_the_user_said_never_the_companions_stock_words()
+    {
+        var messages = new[]
+        {
+            Message("user", "Hi Mia! What time is it where you live?"),
+            Message("agent", "Hmm, good question. My florist brain says: it depends."),
+            Message("user", "My sister Priya moved to Lisbon in March and I miss her a lot."),
+            Message("agent", "That's lovely, Lisbon is lovely. It depends on the day."),
+            Message("user", "Should I visit Priya in Lisbon this summer?"),
+            Message("agent", "Good question, it depends!"),
+        };
+        var draft = RuleSummaryWriter.Write(messages);
+        Assert.DoesNotContain("depends", draft.Topics);
+        Assert.DoesNotContain("question", draft.Topics);
+        Assert.DoesNotContain("lovely", draft.Topics);
+        Assert.Contains("Priya", draft.Topics);
+        Assert.Contains("Lisbon", draft.Topics);
+        Assert.Contains("The user mentioned that their sister Priya moved to Lisbon in March and they miss her a lot.", draft.Text);
+        Assert.Contains("Open question: Should they visit Priya in Lisbon this summer?", draft.Text);
+        Assert.Matches(@"^(?:[A-Z][^.?!]*[.?!]\s*){2,}$", draft.Text);   // sentences, each begun and ended
     }
 
     private static ConversationMessage Message(string role, string text) => new(Guid.NewGuid().ToString(), "o", "a", "s", role, text, DateTimeOffset.UtcNow);

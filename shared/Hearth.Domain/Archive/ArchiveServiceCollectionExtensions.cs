@@ -1,6 +1,7 @@
 using Hearth.Chat;
 using Hearth.Durable;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hearth.Archive;
 
@@ -17,6 +18,8 @@ public static class ArchiveServiceCollectionExtensions
         services.AddSingleton(sp => new ArchiveDatabase(connectionString(sp)));
         services.AddSingleton<IArchiveMirror>(sp => sp.GetRequiredService<ArchiveDatabase>());
         services.AddSingleton<ArchiveStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.ICompanionEraser, ArchiveEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.IAccountEraser, ArchiveEraser>());
         services.AddHostedService<ArchiveMigrationService>();
         services.AddDurable().AddFunction<MirrorTurnFunction, TurnCommitted>(ChatQueues.MirrorTurn,
             new RetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(5)));

@@ -97,6 +97,46 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// Erases archived rows (the one exception to append-only): the chat messages of a companion, or when
+    /// <paramref name="agentId"/> is null everything of the owner (messages and skill file versions). Returns the rows removed.
+    /// </summary>
+    public async Task<int> EraseAsync(string owner, string? agentId, CancellationToken ct)
+    {
+        var db = await archive.OpenAsync(ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var allow = new NpgsqlCommand("set local archive.erasure = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
+        await using var delete = new NpgsqlCommand(agentId is null
+            ? """
+              with messages as (delete from archive.chat_messages where owner = $1 returning 1),
+                   versions as (delete from archive.skill_versions where owner = $1 returning 1)
+              select (select count(*) from messages) + (select count(*) from versions)
+              """
+            : "with messages as (delete from archive.chat_messages where owner = $1 and agent_id = $2 returning 1) select count(*) from messages",
+            connection, tx);
+        delete.Parameters.Add(new() { Value = owner });
+        if (agentId is not null) delete.Parameters.Add(new() { Value = agentId });
+        var removed = Convert.ToInt32(await delete.ExecuteScalarAsync(ct));
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    /// <summary>Erases archived messages by id (a mirror copy that lost the race with its companion's erasure).</summary>
+    public async Task<int> EraseMessagesAsync(string owner, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var db = await archive.OpenAsync(ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var allow = new NpgsqlCommand("set local archive.erasure = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
+        await using var delete = new NpgsqlCommand("delete from archive.chat_messages where owner = $1 and id = any($2)", connection, tx);
+        delete.Parameters.Add(new() { Value = owner });
+        delete.Parameters.Add(new() { Value = ids.ToArray() });
+        var removed = await delete.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
     /// <summary>Archived messages of a session, oldest first (for checks and exports).</summary>
     public async Task<IReadOnlyList<ConversationMessage>> SessionMessagesAsync(string owner, string sessionId, CancellationToken ct)
     {

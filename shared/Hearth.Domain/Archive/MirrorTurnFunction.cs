@@ -24,6 +24,14 @@ public sealed class MirrorTurnFunction(ArchiveStore archive, IServiceProvider se
             return;
         }
         var added = await archive.AppendMessagesAsync([exchange.User, exchange.Reply], ct);
+        // A companion deleted while this copy was made: its erasure may have run before the append, so look again and
+        // take the copy back rather than keep what the owner asked to be forgotten.
+        if (await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct) is null)
+        {
+            await archive.EraseMessagesAsync(turn.OwnerId, [exchange.User.Id, exchange.Reply.Id], ct);
+            logger.LogInformation("Turn {ReplyMessageId} was deleted while it was archived; the copy is erased", turn.ReplyMessageId);
+            return;
+        }
         logger.LogDebug("Archived {Added} messages of turn {TurnNumber} in session {SessionId}", added, turn.TurnNumber, turn.SessionId);
     }
 }

@@ -80,4 +80,4 @@ public interface IAgentPortraits
 }
 
 /// <summary>What the pictures feature needs to know of an agent.</summary>
-public sealed record AgentLook(string AgentId, string Name, string? AppearancePrompt, string? BaseImageMediaId);
+public sealed record AgentLook(string AgentId, string Name, string? AppearancePrompt, string? BaseImageMediaId, string? Scenario = null);

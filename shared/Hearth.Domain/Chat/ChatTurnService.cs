@@ -137,7 +137,7 @@ public sealed class ChatTurnService
         if (picture is { Outcome: "started" } && services.GetService<IPictureJobs>() is { } pictures)
         {
             var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
-                PicturePrompt(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
+                PictureRequests.Scene(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
             await store.SetReplyImageJobAsync(tx, write.ReplyId, jobId, ct);
             picture = picture with { ImageJobId = jobId };
         }
@@ -314,7 +314,6 @@ public sealed class ChatTurnService
         return sent >= options.Value.PictureDailyCap ? new PictureOutcome("daily-cap", null) : new PictureOutcome("started", null);
     }
 
-    private static string PicturePrompt(string userText) => userText.Length <= 300 ? userText : userText[..300];
 
     private static async Task<ChatTurnResult> ReplayAsync(StoredTurn stored, IChatTurnObserver? observer, CancellationToken ct)
     {

@@ -19,6 +19,7 @@ public static class CompanionServices
         services.TryAddSingleton<ILifeEvents, LifeEventStore>();
         services.TryAddSingleton<IWeatherProvider, SeasonalWeather>();
         services.TryAddSingleton<CompanionDeletion>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, CompanionAccountEraser>());
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "companions" }))
             services.AddMigrations(Migrations);
         return services;

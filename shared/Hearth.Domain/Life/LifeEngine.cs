@@ -57,7 +57,7 @@ public sealed class LifeEngine
     private readonly TimeProvider _time;
     private readonly ILogger<LifeEngine> _logger;
 
-    internal LifeEngine(LifeStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, CompanionWriter writer, IAgentMessages messages,
+    public LifeEngine(LifeStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, CompanionWriter writer, IAgentMessages messages,
         IEnumerable<INotificationChannel> channels, IOptions<LifeOptions> options, TimeProvider time, ILogger<LifeEngine> logger)
     {
         _store = store;

@@ -3,9 +3,6 @@ using Hearth.Durable;
 using Hearth.Durable.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Hearth.Life;
 
@@ -23,20 +20,11 @@ public static class LifeServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LifeOptions>();
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
-        services.TryAddSingleton(sp => new LifeStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        // Constructor injection: every dependency is a registered contract (the chat's writer and messages included).
+        services.TryAddSingleton<LifeStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INotificationChannel, WebhookNotificationChannel>());
-        services.TryAddSingleton(sp => new LifeEngine(
-            sp.GetRequiredService<LifeStore>(),
-            sp.GetRequiredService<IAgentStore>(),
-            sp.GetRequiredService<ILifeEvents>(),
-            sp.GetRequiredService<IAgentFeelings>(),
-            sp.GetRequiredService<Chat.CompanionWriter>(),
-            sp.GetRequiredService<Chat.IAgentMessages>(),
-            sp.GetServices<INotificationChannel>(),
-            sp.GetRequiredService<IOptions<LifeOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<LifeEngine>>()));
-        services.TryAddSingleton(sp => new WebhookSender(sp.GetRequiredService<LifeStore>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<LifeEngine>();
+        services.TryAddSingleton<WebhookSender>();
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "life" }))
             services.AddMigrations(Migrations);
         return services;

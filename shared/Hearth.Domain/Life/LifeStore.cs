@@ -16,7 +16,7 @@ public sealed class LifeStore
     private readonly NpgsqlDataSource _db;
     private readonly TimeProvider _time;
 
-    internal LifeStore(NpgsqlDataSource db, TimeProvider time)
+    public LifeStore(NpgsqlDataSource db, TimeProvider time)
     {
         _db = db;
         _time = time;

@@ -64,7 +64,7 @@ public sealed class WebhookSender
     private readonly IHttpClientFactory _http;
     private readonly TimeProvider _time;
 
-    internal WebhookSender(LifeStore store, IHttpClientFactory http, TimeProvider time)
+    public WebhookSender(LifeStore store, IHttpClientFactory http, TimeProvider time)
     {
         _store = store;
         _http = http;

@@ -46,6 +46,7 @@ public static class MemoryServices
         services.TryAddSingleton<DocumentImports>();
         services.TryAddSingleton<MemoryRecall>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.ICompanionEraser, MemoryCompanionEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.IAccountEraser, MemoryCompanionEraser>());
         // A plain registration: the chat adds its recent-turns fallback with TryAdd, and the last registration wins.
         services.AddSingleton<IMemoryRecall>(sp => sp.GetRequiredService<MemoryRecall>());
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "memory" }))

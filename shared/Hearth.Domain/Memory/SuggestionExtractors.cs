@@ -63,13 +63,29 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
             m => new(MemoryKinds.Project, "project:" + MemoryText.Key(O(m), 4), $"Project: {O(m)}")),
         (@"\bI(?:'m|\s+am)?\s+(?:use|using|now\s+use|switched\s+to)\s+(?<o>[\p{L}\d][\p{L}\d.+#-]*(?:\s+(?-i:[\p{Lu}\d])[\p{L}\d.+#-]*)?)(?:\s+for\s+(?<f>[^.,;!?\n]{2,60}))?",
             m => new(MemoryKinds.Tool, "tool:" + MemoryText.Key(O(m), 3), m.Groups["f"].Success ? $"Uses {O(m)} for {m.Groups["f"].Value.Trim()}" : $"Uses {O(m)}")),
-        (@"\bmy\s+(?<r>best\s+friend|friend|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|mother|mom|mum|father|dad|sister|brother|son|daughter|boss|manager|cousin|colleague|coworker|roommate|flatmate|neighbou?r|dog|cat|therapist|doctor|landlord|grandmother|grandfather|grandma|grandpa|aunt|uncle)(?:'s\s+name\s+is|\s+is\s+called|\s+is\s+named|\s+is|,|\s+named|\s+called)?\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)",
-            m => Person(m.Groups["r"].Value, m.Groups["n"].Value)),
+        (@"\bmy\s+(?<r>" + Relations + @")(?:'s\s+name\s+is|\s+is\s+called|\s+is\s+named|\s+is|,|\s+named|\s+called)?\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
+            m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
+        // "Priya, my sister, moved to Lisbon in March" / "Quibblesworth (my cat) hates Mondays".
+        (@"(?<![\p{L}'])(?<n>(?-i:\p{Lu})[\p{L}'-]+)\s*(?:,|\()\s*my\s+(?<r>" + Relations + @")\s*(?:,|\))?" + Predicate,
+            m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
+        // "We adopted a kitten named Biscuit last week", "I have a parrot called Mango".
+        (@"\b(?:I|we)(?:'ve|\s+have)?(?:\s+just)?\s+(?:have|has|got|adopted|rescued|bought|own|welcomed)\s+(?:a|an|another|our|my)\s+(?:new\s+|little\s+|baby\s+)?(?<r>" + Pets + @")\s+(?:named|called)\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
+            m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
+        (@"\bmy\s+(?<r>" + Relations + @")'s\s+(?<e>birthday|anniversary|wedding|surgery|graduation|funeral|party)\s+is\s+(?:on\s+|in\s+|at\s+)?" + Object + End,
+            m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["r"].Value + " " + m.Groups["e"].Value, 3), $"{Cap(m.Groups["r"].Value.ToLowerInvariant())}'s {m.Groups["e"].Value.ToLowerInvariant()}: {O(m)}")),
+        (@"\bI\s+(?:grew\s+up|was\s+born|was\s+raised)\s+in\s+" + Object + End, m => new(MemoryKinds.Fact, "origin", $"Is from {O(m)}")),
         (@"\bmy\s+(?<e>birthday|anniversary|wedding|exam|interview|appointment|deadline|flight|trip|vacation|holiday|surgery|graduation|party|concert|move|moving\s+day)\s+is\s+(?:on\s+|in\s+|at\s+)?" + Object + End,
             m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
         (@"\bI(?:\s+have|'ve\s+got|\s+have\s+got)\s+(?:an?|my)\s+(?<e>[\p{L}]+(?:\s+[\p{L}]+)?)\s+on\s+" + Object + End,
             m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
     ];
+
+    private const string Pets = @"dog|cat|puppy|kitten|hamster|rabbit|bunny|parrot|bird|budgie|fish|goldfish|turtle|tortoise|horse|pony|guinea\s+pig|ferret|snake|lizard|gecko|chicken|pet";
+
+    private const string Relations = @"best\s+friend|friend|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|mother|mom|mum|father|dad|sister|brother|son|daughter|boss|manager|cousin|colleague|coworker|roommate|flatmate|neighbou?r|therapist|doctor|landlord|grandmother|grandfather|grandma|grandpa|aunt|uncle|niece|nephew|stepmother|stepfather|stepsister|stepbrother|teacher|coach|mentor|" + Pets;
+
+    /// <summary>What is said about the person after the name ("moved to Lisbon in March"), up to the end of the clause.</summary>
+    private const string Predicate = @"(?:\s*,?\s+(?<p>(?:just\s+|recently\s+|finally\s+|also\s+|still\s+)?(?-i:\p{Ll})[^.;!?\n]{2,160}))?";
 
     private static readonly Regex[] Compiled = Rules.Select(r => new Regex(r.Pattern, Options | RegexOptions.Compiled)).ToArray();
 
@@ -95,12 +111,35 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
         return found.GroupBy(c => (c.Kind, c.Subject)).Select(g => g.Last()).ToList();
     }
 
-    private static MemoryCandidate? Person(string relation, string name)
+    /// <summary>
+    /// A person or pet, with what was said about them when something was ("Sister Priya moved to Lisbon in March"):
+    /// who, the relation, what, where and when stay together in one memory.
+    /// </summary>
+    private static MemoryCandidate? Person(string relation, string name, string predicate = "")
     {
-        relation = relation.ToLowerInvariant();
-        if (IsPronoun(name) || name.Length < 2) return null;
+        relation = Regex.Replace(relation.ToLowerInvariant(), @"\s+", " ");
+        if (IsPronoun(name) || name.Length < 2 || NotNames.Contains(name)) return null;
         var subject = SingleRelations.Contains(relation) ? $"person:{MemoryText.Key(relation, 2)}" : $"person:{MemoryText.Key(relation, 2)}:{name.ToLowerInvariant()}";
-        return new MemoryCandidate(MemoryKinds.Person, subject, $"{Cap(relation)}: {name}");
+        var said = ThirdPerson(predicate.Trim().TrimEnd(',', ' '));
+        return new MemoryCandidate(MemoryKinds.Person, subject,
+            MemoryText.Clip(said.Length > 0 && !IsPronoun(said) ? $"{Cap(relation)} {name} {said}" : $"{Cap(relation)}: {name}", 300));
+    }
+
+    private static readonly HashSet<string> NotNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "I", "I'm", "I've", "I'll", "I'd", "The", "A", "An", "And", "But", "So", "Oh", "Well", "Yes", "No", "My", "We", "You", "He", "She", "They",
+        "It", "This", "That", "Today", "Yesterday", "Tomorrow", "Last", "Next", "Also", "Just", "Anyway", "Actually",
+    };
+
+    /// <summary>The user's words about someone, as memory states them (the user in the third person).</summary>
+    private static string ThirdPerson(string text)
+    {
+        text = Regex.Replace(text, @"\b(?:me|myself)\b", "the user", RegexOptions.IgnoreCase);
+        text = Regex.Replace(text, @"\bmy\b", "the user's", RegexOptions.IgnoreCase);
+        text = Regex.Replace(text, @"\bmine\b", "the user's", RegexOptions.IgnoreCase);
+        text = Regex.Replace(text, @"\bI(?:'m|\s+am)\b", "the user is");
+        text = Regex.Replace(text, @"\bI\b", "the user");
+        return text;
     }
 
     private static bool IsPronoun(string value)

@@ -16,10 +16,11 @@ public interface ISessionSummaryWriter
 }
 
 /// <summary>
-/// The offline summary: topics are the words (four letters or more, not common words) said most often — at least
-/// twice — with names and other capitalised words first; decisions are sentences that say one was made ("we decided",
+/// The offline summary: topics are the words (four letters or more, not common words, not adverbs) the user used and
+/// the conversation came back to (the user's words count double), with names and other capitalised words first; decisions are sentences that say one was made ("we decided",
 /// "let's go with", "I chose", "we agreed", "settled on"); action items are sentences that commit to doing something
-/// ("I need to", "I have to", "remind me to", "todo", "next step", "I'll", "I will", "don't forget").
+/// ("I need to", "I have to", "remind me to", "todo", "next step", "I'll", "I will", "don't forget"). The text is a few
+/// sentences: topics, what the user told (in the third person), decisions, what is still to do, open questions.
 /// </summary>
 public sealed partial class RuleSummaryWriter : ISessionSummaryWriter
 {
@@ -37,6 +38,8 @@ public sealed partial class RuleSummaryWriter : ISessionSummaryWriter
         "how", "why", "who", "you", "the", "and", "for", "are", "but", "not", "all", "can", "had", "her", "was", "one", "our", "out", "get", "got",
         "help", "tell", "said", "says", "idea", "ideas", "definitely", "probably", "actually", "hello", "hi", "hey", "please", "first", "next",
         "decided", "decide", "remind", "forget", "todo", "step", "steps", "will", "shall", "must", "might", "look", "looks", "feel", "feels",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july",
+        "august", "september", "october", "november", "december", "question", "depends", "guess", "love", "lovely", "haha",
     };
 
     private static readonly Regex DecisionPattern = new(
@@ -60,18 +63,64 @@ public sealed partial class RuleSummaryWriter : ISessionSummaryWriter
         var actions = userSentences.Where(s => ActionPattern.IsMatch(s) && !s.EndsWith('?') && !DecisionPattern.IsMatch(s))
             .Select(Tidy).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxSentences).ToList();
 
-        var text = new StringBuilder();
-        text.Append(topics.Count > 0 ? $"Talked about {Join(topics)}." : "A short conversation.");
-        if (decisions.Count > 0) text.Append(" Decided: ").Append(string.Join(" ", decisions.Select(EndSentence)));
-        if (actions.Count > 0) text.Append(" To do: ").Append(string.Join(" ", actions.Select(EndSentence)));
-        return new SummaryDraft(topics, decisions, actions, text.ToString(), "rules");
+        return new SummaryDraft(topics, decisions, actions, Prose(messages, topics, decisions, actions), "rules");
     }
+
+    /// <summary>
+    /// A few real sentences: what it was about, what the user told (in the third person), what was decided, what is
+    /// still to do, and the user's open questions. Never a bare list of words.
+    /// </summary>
+    private static string Prose(IReadOnlyList<ConversationMessage> messages, IReadOnlyList<string> topics, IReadOnlyList<string> decisions, IReadOnlyList<string> actions)
+    {
+        var user = messages.Where(m => m.Role == "user").SelectMany(m => Sentences(m.Text)).Select(s => s.Trim()).ToList();
+        var told = user.Where(s => !s.EndsWith('?') && !DecisionPattern.IsMatch(s) && !ActionPattern.IsMatch(s) && Informative(s))
+            .Select(s => ThirdPerson(Tidy(s))).Distinct(StringComparer.OrdinalIgnoreCase).Take(3).ToList();
+        var asked = user.Where(s => s.EndsWith('?') && FirstPerson().IsMatch(s))
+            .Select(s => ThirdPerson(s.TrimEnd('?', ' '))).Distinct(StringComparer.OrdinalIgnoreCase).Take(2).ToList();
+
+        var text = new List<string>();
+        if (topics.Count > 0) text.Add($"The conversation was about {Join(topics)}.");
+        if (told.Count > 0) text.Add($"The user mentioned that {Join(told)}.");
+        foreach (var decision in decisions.Take(3)) text.Add(EndSentence(Capitalise(ThirdPerson(decision))));
+        if (actions.Count > 0) text.Add($"Still to do: {Join(actions.Take(3).Select(ThirdPerson).ToList())}.");
+        if (asked.Count > 0) text.Add($"Open {(asked.Count == 1 ? "question" : "questions")}: {string.Join("; ", asked.Select(q => q + "?"))}");
+        return text.Count > 0 ? string.Join(" ", text) : "A short exchange of greetings; nothing was decided.";
+    }
+
+    /// <summary>A statement worth retelling: it is about the user (I, my, we) or names someone or something, and says something.</summary>
+    private static bool Informative(string sentence) =>
+        Words().Matches(sentence).Count >= 4 && (FirstPerson().IsMatch(sentence) || Words().Matches(sentence).Skip(1).Any(w => char.IsUpper(w.Value[0]) && w.Value != "I"));
+
+    /// <summary>The user's words in the third person ("I'm moving to Lisbon" → "they're moving to Lisbon").</summary>
+    private static string ThirdPerson(string sentence)
+    {
+        var s = sentence;
+        foreach (var (pattern, replacement) in ThirdPersonRules) s = Regex.Replace(s, pattern, replacement, RegexOptions.CultureInvariant);
+        return s;
+    }
+
+    private static readonly (string Pattern, string Replacement)[] ThirdPersonRules =
+    [
+        (@"\b(?:I|i)'m\b", "they're"), (@"\b(?:I|i)\s+am\b", "they are"), (@"\b(?:I|i)\s+was\b", "they were"), (@"\b(?:I|i)'ve\b", "they've"),
+        (@"\b(?:I|i)'ll\b", "they'll"), (@"\b(?:I|i)'d\b", "they'd"), (@"\bI\b", "they"), (@"\b[Mm]yself\b", "themselves"), (@"\b[Mm]y\b", "their"),
+        (@"\b[Mm]ine\b", "theirs"), (@"\b[Mm]e\b", "them"), (@"\b[Ww]e're\b", "they're"), (@"\b[Ww]e've\b", "they've"), (@"\b[Ww]e'll\b", "they'll"),
+        (@"\b[Ww]e\b", "they"), (@"\b[Oo]ur\b", "their"), (@"\b[Uu]s\b", "them"), (@"\b[Yy]our\b", "the companion's"), (@"\b[Yy]ou\b", "the companion"),
+        (@"\bthey\s+(has|does|is|was|goes)\b", "they $1"),
+    ];
+
+    private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    [GeneratedRegex(@"\b(?:I|I'm|I've|I'll|I'd|my|me|we|our|us)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex FirstPerson();
 
     private static List<string> Topics(IReadOnlyList<ConversationMessage> messages)
     {
-        var counts = new Dictionary<string, (int Count, int Capitalised, string Form)>(StringComparer.OrdinalIgnoreCase);
+        // The user's words count double and a topic must be one the user used: a companion's stock phrases ("it
+        // depends", "good question") are never what a conversation was about. Adverbs (-ly) are not topics.
+        var counts = new Dictionary<string, (int Count, int Capitalised, bool ByUser, string Form)>(StringComparer.OrdinalIgnoreCase);
         foreach (var message in messages)
         {
+            var byUser = message.Role == "user";
             foreach (var sentence in Sentences(message.Text))
             {
                 var words = Words().Matches(sentence).Select(m => m.Value).ToList();
@@ -80,12 +129,13 @@ public sealed partial class RuleSummaryWriter : ISessionSummaryWriter
                     var word = words[i].Trim('\'', '-');
                     if (word.Length < 4 || Common.Contains(word) || word.All(char.IsDigit)) continue;
                     var capitalised = i > 0 && char.IsUpper(word[0]) ? 1 : 0;
-                    var current = counts.TryGetValue(word, out var known) ? known : (Count: 0, Capitalised: 0, Form: capitalised == 1 ? word : word.ToLowerInvariant());
-                    counts[word] = (current.Count + 1, current.Capitalised + capitalised, current.Form);
+                    if (capitalised == 0 && word.EndsWith("ly", StringComparison.OrdinalIgnoreCase) && !word.Equals("family", StringComparison.OrdinalIgnoreCase)) continue;
+                    var current = counts.TryGetValue(word, out var known) ? known : (Count: 0, Capitalised: 0, ByUser: false, Form: capitalised == 1 ? word : word.ToLowerInvariant());
+                    counts[word] = (current.Count + (byUser ? 2 : 1), current.Capitalised + capitalised, current.ByUser || byUser, current.Form);
                 }
             }
         }
-        return counts.Where(p => p.Value.Count >= 2)
+        return counts.Where(p => p.Value.ByUser && (p.Value.Count >= 3 || (p.Value.Capitalised > 0 && p.Value.Count >= 2)))
             .OrderByDescending(p => p.Value.Capitalised > 0)
             .ThenByDescending(p => p.Value.Count)
             .ThenBy(p => p.Key, StringComparer.OrdinalIgnoreCase)

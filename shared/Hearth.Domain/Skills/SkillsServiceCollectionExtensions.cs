@@ -44,6 +44,7 @@ public static class SkillsServiceCollectionExtensions
             return new SkillIngestOptions(o.Parallelism, o.IndexBatch, o.FileRetry);
         });
         services.AddSingleton<SkillIngestRuns>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.IAccountEraser, SkillsAccountEraser>());
         services.AddSingleton(sp => new CheckoutFolder(sp.GetRequiredService<SkillLibraryOptions>().CheckoutRoot));
         services.AddSingleton(sp => new SkillCheckouts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SkillLibrary>(),
             sp.GetRequiredService<CheckoutFolder>(), sp.GetRequiredService<SkillLibraryOptions>().MaxFileBytes, sp.GetRequiredService<TimeProvider>()));

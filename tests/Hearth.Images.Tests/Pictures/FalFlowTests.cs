@@ -62,9 +62,12 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
         Assert.Equal(0, fal.Polls); // the webhook did it
         Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from images.webhook_deliveries where job_id = $1", jobId));
 
-        // Fal got the scene and the base portrait as a signed URL under the public base, which serves the portrait.
+        // Fal got who (the same person as the reference, by appearance) and the scene, with the base portrait as a signed
+        // URL under the public base, which serves the portrait; the job keeps the prompt that was sent.
         Assert.Equal("fal-ai/nano-banana/edit", fal.Model);
-        Assert.Equal("at the beach, golden hour", fal.Input!["prompt"]!.GetValue<string>());
+        var sent = fal.Input!["prompt"]!.GetValue<string>();
+        Assert.Equal("The same person as in the reference photo (Portrait photo of Mira, red hair, freckles). Scene: at the beach, golden hour.", sent);
+        Assert.Equal(sent, job.GetProperty("prompt").GetString());
         var reference = new Uri(fal.Input!["image_urls"]![0]!.GetValue<string>());
         Assert.Equal(PicturesHost.PublicBaseUrl.Authority, reference.Authority);
         Assert.StartsWith($"/media/{portrait.Id}", reference.AbsolutePath);
@@ -283,7 +286,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var fal = FalJobOf(jobId);
         Assert.Equal("fal-ai/flux/dev", fal.Model);
-        Assert.Equal("Portrait photo of Mira, red hair, freckles. reading in a café", fal.Input!["prompt"]!.GetValue<string>());
+        Assert.Equal("Portrait photo of Mira, red hair, freckles. Scene: reading in a café.", fal.Input!["prompt"]!.GetValue<string>());
         Assert.Null(fal.Input["image_urls"]);
         Assert.Single(host.Chat.CallsFor(jobId));
     }

@@ -32,6 +32,7 @@ public sealed class PlaceholderFlowTests(PlaceholderHost host) : IClassFixture<P
         var portrait = await host.FinishedJobAsync(client, portraitJob);
 
         Assert.Equal("succeeded", portrait.GetProperty("status").GetString());
+        Assert.Equal("Portrait photo of Mira, red hair, freckles", portrait.GetProperty("prompt").GetString());   // a regenerated portrait records what it sent
         Assert.True(portrait.GetProperty("placeholder").GetBoolean());
         Assert.Equal("placeholder", portrait.GetProperty("provider").GetString());
         var portraitImage = Assert.Single(portrait.GetProperty("images").EnumerateArray().ToList());
@@ -44,10 +45,11 @@ public sealed class PlaceholderFlowTests(PlaceholderHost host) : IClassFixture<P
 
         Assert.Equal("succeeded", variation.GetProperty("status").GetString());
         Assert.True(variation.GetProperty("placeholder").GetBoolean());
-        Assert.Equal("at the beach", variation.GetProperty("prompt").GetString());
+        const string sent = "The same person as in the reference photo (Portrait photo of Mira, red hair, freckles). Scene: at the beach.";
+        Assert.Equal(sent, variation.GetProperty("prompt").GetString());   // what was sent, not what was typed
         var image = Assert.Single(variation.GetProperty("images").EnumerateArray().ToList());
         Assert.Equal("image/png", image.GetProperty("contentType").GetString());
-        Assert.Equal(PlaceholderPainter.Paint(agent, ImageKind.Variation, "at the beach"), await host.Anonymous.GetByteArrayAsync(image.GetProperty("url").GetString()));
+        Assert.Equal(PlaceholderPainter.Paint(agent, ImageKind.Variation, sent), await host.Anonymous.GetByteArrayAsync(image.GetProperty("url").GetString()));
         var post = Assert.Single(host.Chat.CallsFor(variationJob));
         Assert.Equal(DeliverPicture.PlaceholderCaption, post.Caption);
         Assert.Equal(image.GetProperty("mediaId").GetString(), post.MediaId);

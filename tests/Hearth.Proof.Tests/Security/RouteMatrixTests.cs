@@ -220,6 +220,38 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task Deleting_an_account_deletes_only_the_callers_and_its_status_is_theirs_alone()
+    {
+        var (alice, operations) = await SetupAsync();
+        Assert.Contains(operations, o => Key(o) == "DELETE /api/me" && o.RequiresToken && !o.AdminOnly);
+        var dora = host.User("dora");
+        var doraId = (await dora.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+        var doras = await ProofHost.CreateAgentAsync(dora, "Dot");
+
+        using var deleted = await dora.DeleteAsync("/api/me");
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        var statusUrl = (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!;
+
+        // Her deletion's status is hers (by the same token) and nobody else's; her companion is gone at once.
+        Assert.Equal(HttpStatusCode.OK, (await dora.GetAsync(statusUrl)).StatusCode);
+        foreach (var other in new[] { host.Bob, host.Alice })
+        {
+            using var peek = await other.GetAsync(statusUrl);
+            Assert.Equal(HttpStatusCode.NotFound, peek.StatusCode);
+            Assert.True(await IsProblemAsync(peek, ProblemTypes.NotFound));
+        }
+        Assert.NotEqual(doraId, (await dora.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await dora.GetAsync($"/api/agents/{doras}")).StatusCode);
+        Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from companions.agents where owner_id = $1::uuid", doraId));
+
+        // Alice's account and things are untouched by dora's deletion.
+        Assert.Equal(alice.UserId, (await host.Alice.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/api/agents/{alice.AgentId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/media/{alice.MediaId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/api/images/{alice.PictureJobId}")).StatusCode);
+    }
+
     private static async Task<bool> IsProblemAsync(HttpResponseMessage response, string type)
     {
         if (response.Content.Headers.ContentType?.MediaType != "application/problem+json") return false;

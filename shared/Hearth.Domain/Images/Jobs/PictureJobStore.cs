@@ -120,7 +120,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand("""
             update images.jobs
             set status = 'submitted', provider = $2, is_placeholder = $3, request_id = $4, webhook_requested = $5,
-                submission = $6::jsonb, submitted_at = $7
+                submission = $6::jsonb, submitted_at = $7, prompt = $8
             where id = $1 and submission is null and status = 'queued'
             """);
         command.Parameters.Add(new() { Value = id });
@@ -130,6 +130,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
         command.Parameters.Add(new() { Value = webhookRequested });
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(submission, Json) });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = submission.Request.Prompt });   // the stored prompt is the one sent
         return await command.ExecuteNonQueryAsync(ct) > 0;
     }
 
