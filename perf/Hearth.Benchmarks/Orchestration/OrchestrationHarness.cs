@@ -16,7 +16,7 @@ namespace Hearth.Benchmarks.Orchestration;
 public sealed class OrchestrationHarness : IHarness
 {
     public string Name => "orchestration";
-    public string Description => "fan-out/fan-in activities/s, sequential chain steps/s, external events/s (--activities 10000 --bound 200 --chain 200 --events 2000 --runs 3)";
+    public string Description => "fan-out/fan-in activities/s, sequential chain steps/s, external events/s; then both engines side by side (--activities 10000 --bound 200 --chain 200 --events 2000 --runs 3 --side-fan-out 1000 --side-chain 50 --side-raises 100)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -26,12 +26,16 @@ public sealed class OrchestrationHarness : IHarness
         var chain = options.Int("chain", 200);
         var events = options.Int("events", 2_000);
         var runs = options.Int("runs", 3);
+        var sideFanOut = options.Int("side-fan-out", 1_000);
+        var sideChain = options.Int("side-chain", 50);
+        var sideRaises = options.Int("side-raises", 100);
 
         await using var cluster = await BenchCluster.StartAsync();
         var fanOut = new List<double>();
         var chains = new List<double>();
         var raised = new List<double>();
-        for (var r = 0; r < runs; r++)
+        var sideOnly = options.Flag("side-only");
+        for (var r = 0; r < (sideOnly ? 0 : runs); r++)
         {
             await using var host = await BenchHost.StartAsync(await cluster.NewDatabaseAsync("orch"));
             fanOut.Add(await FanOutAsync(host, activities, bound));
@@ -40,13 +44,38 @@ public sealed class OrchestrationHarness : IHarness
             Console.WriteLine($"run {r + 1}: fan-out {fanOut[^1]:N0} activities/s, chain {chains[^1]:N0} steps/s, events {raised[^1]:N0}/s");
         }
 
-        new BenchReport("Orchestrations", $"./bench orchestration {options}".Trim())
-            .Parameter("fan-out activities", activities).Parameter("in-flight bound", bound).Parameter("chain length", chain)
+        var oldEngine = new List<SideBySide.Figures>();
+        var taskEngine = new List<SideBySide.Figures>();
+        for (var r = 0; r < runs; r++)
+        {
+            oldEngine.Add(await SideBySide.OldEngineAsync(await cluster.NewDatabaseAsync("old"), sideFanOut, sideChain, sideRaises));
+            taskEngine.Add(await SideBySide.TaskEngineAsync(await cluster.NewDatabaseAsync("dt"), sideFanOut, sideChain, sideRaises));
+            Console.WriteLine($"side by side run {r + 1}: state machines {oldEngine[^1]}; Durable Task {taskEngine[^1]}");
+        }
+        string Runs(IEnumerable<double> values, string format) => string.Join(" / ", values.Select(v => v.ToString(format)));
+
+        var report = new BenchReport("Orchestrations", $"./bench orchestration {options}".Trim());
+        if (!sideOnly)
+        {
+            report.Parameter("fan-out activities", activities).Parameter("in-flight bound", bound).Parameter("chain length", chain)
             .Parameter("events", events).Parameter("runs", runs).Parameter("worker batchSize", BenchHost.BatchSize)
             .Columns("scenario", "median", "runs")
             .Row($"fan-out/fan-in of {activities:N0} no-op activities (≤ {bound} in flight), activities/s", BenchReport.Median(fanOut), string.Join(" / ", fanOut.Select(v => v.ToString("N0"))))
             .Row($"sequential chain of {chain} activities, steps/s", BenchReport.Median(chains), string.Join(" / ", chains.Select(v => v.ToString("N0"))))
-            .Row($"external events raised to {events:N0} waiting instances, events/s", BenchReport.Median(raised), string.Join(" / ", raised.Select(v => v.ToString("N0"))))
+            .Row($"external events raised to {events:N0} waiting instances, events/s", BenchReport.Median(raised), string.Join(" / ", raised.Select(v => v.ToString("N0"))));
+        }
+        else
+        {
+            report.Parameter("runs", runs).Columns("scenario", "median", "runs");
+        }
+        report
+            .Row($"state machines: fan-out/fan-in of {sideFanOut:N0} activities (unbounded), activities/s", BenchReport.Median(oldEngine.Select(f => f.FanOut).ToList()), Runs(oldEngine.Select(f => f.FanOut), "N0"))
+            .Row($"Durable Task on PostgreSQL: fan-out/fan-in of {sideFanOut:N0} activities, activities/s", BenchReport.Median(taskEngine.Select(f => f.FanOut).ToList()), Runs(taskEngine.Select(f => f.FanOut), "N0"))
+            .Row($"state machines: chain of {sideChain} activities, steps/s", BenchReport.Median(oldEngine.Select(f => f.Chain).ToList()), Runs(oldEngine.Select(f => f.Chain), "N0"))
+            .Row($"Durable Task on PostgreSQL: chain of {sideChain} activities, steps/s", BenchReport.Median(taskEngine.Select(f => f.Chain).ToList()), Runs(taskEngine.Select(f => f.Chain), "N0"))
+            .Row($"state machines: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(oldEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(oldEngine.Select(f => f.RaiseP50Ms), "N1"))
+            .Row($"Durable Task on PostgreSQL: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(taskEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(taskEngine.Select(f => f.RaiseP50Ms), "N1"))
+            .Note("Side by side: each engine in its own host and database on the same cluster, one after the other; raise event to completion is timed from the raise call to the instance reading finished (polled every millisecond), one waiting instance at a time.")
             .Note("Fan-out: from start to the instance reading Completed with the right sum. Chain: each step waits for the previous activity. Events: instances are started and waiting first (not timed); the clock covers raising one event to each and all of them completing.")
             .Publish();
         return 0;

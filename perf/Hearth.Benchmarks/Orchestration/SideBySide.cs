@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using Hearth.Durable;
+using Hearth.Durable.Migrations;
+using Hearth.Durable.Orchestrations;
+using Hearth.Durable.Tasks;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Hearth.Benchmarks.Orchestration;
+
+/// <summary>
+/// The same three workloads on both engines, one after the other on one cluster: the state-machine engine
+/// (<c>Hearth.Durable.Orchestrations</c>) and Microsoft's DurableTask.Core replaying Microsoft.DurableTask
+/// orchestrators on Hearth's PostgreSQL task store (<c>Hearth.Durable.Tasks</c>).
+/// </summary>
+internal static class SideBySide
+{
+    public sealed record Figures(double FanOut, double Chain, double RaiseP50Ms);
+
+    public static async Task<Figures> OldEngineAsync(string connectionString, int fanOut, int chain, int raises)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(new NpgsqlDataSourceBuilder(connectionString + ";Max Auto Prepare=64;Auto Prepare Min Usages=2").Build());
+        builder.Services.AddDurable(o => { o.BatchSize = 64; o.RunTimers = false; })
+            .AddActivity<int, long>("square", (x, _, _) => Task.FromResult((long)x * x))
+            .AddActivity<int, int>("next", (x, _, _) => Task.FromResult(x + 1))
+            .AddOrchestration<OldSumOfSquares>()
+            .AddOrchestration<OldChain>()
+            .AddOrchestration<OldWaiter>();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
+        var client = host.Services.GetRequiredService<IOrchestrationClient>();
+        // Warm-up (untimed): both engines are measured with their code paths compiled.
+        await client.WaitForCompletionAsync((await client.StartAsync<OldSumOfSquares, int>(20)).InstanceId, TimeSpan.FromMinutes(1));
+        await client.WaitForCompletionAsync((await client.StartAsync<OldChain, int>(5)).InstanceId, TimeSpan.FromMinutes(1));
+
+        var clock = Stopwatch.StartNew();
+        var sum = await client.StartAsync<OldSumOfSquares, int>(fanOut);
+        var summed = await client.WaitForCompletionAsync(sum.InstanceId, TimeSpan.FromMinutes(5));
+        var fanOutRate = fanOut / clock.Elapsed.TotalSeconds;
+        Expect(summed?.ReadOutput<long>() == SumOfSquares(fanOut), "old fan-out");
+
+        clock.Restart();
+        var steps = await client.StartAsync<OldChain, int>(chain);
+        var chained = await client.WaitForCompletionAsync(steps.InstanceId, TimeSpan.FromMinutes(5));
+        var chainRate = chain / clock.Elapsed.TotalSeconds;
+        Expect(chained?.ReadOutput<int>() == chain, "old chain");
+
+        var latencies = new List<double>();
+        for (var i = 0; i < raises; i++)
+        {
+            var waiter = await client.StartAsync<OldWaiter, int>(i);
+            while ((await client.GetAsync(waiter.InstanceId))?.Status != OrchestrationRuntimeStatus.Waiting) await Task.Delay(1);
+            var raised = Stopwatch.StartNew();
+            await client.RaiseEventAsync(waiter.InstanceId, "go", 1);
+            while ((await client.GetAsync(waiter.InstanceId))?.Status != OrchestrationRuntimeStatus.Completed) await Task.Delay(1);
+            latencies.Add(raised.Elapsed.TotalMilliseconds);
+        }
+        await host.StopAsync();
+        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies));
+    }
+
+    public static async Task<Figures> TaskEngineAsync(string connectionString, int fanOut, int chain, int raises)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(new NpgsqlDataSourceBuilder(connectionString + ";Max Auto Prepare=64;Auto Prepare Min Usages=2").Build());
+        builder.Services.AddDurable(o => o.RunTimers = false);
+        builder.Services.AddDurableTasks()
+            .AddOrchestrator<TaskSumOfSquares>()
+            .AddOrchestrator<TaskChain>()
+            .AddOrchestrator<TaskWaiter>()
+            .AddActivity<SquareActivity>()
+            .AddActivity<NextActivity>();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
+        var client = host.Services.GetRequiredService<TaskClient>();
+        await client.WaitForCompletionAsync((await client.StartAsync(nameof(TaskSumOfSquares), 20)).InstanceId);
+        await client.WaitForCompletionAsync((await client.StartAsync(nameof(TaskChain), 5)).InstanceId);
+
+        var clock = Stopwatch.StartNew();
+        var sum = await client.StartAsync(nameof(TaskSumOfSquares), fanOut);
+        var summed = await client.WaitForCompletionAsync(sum.InstanceId);
+        var fanOutRate = fanOut / clock.Elapsed.TotalSeconds;
+        Expect(client.Read<long>(summed.SerializedOutput) == SumOfSquares(fanOut), $"new fan-out ({summed.Status} {summed.Failure?.ErrorMessage})");
+
+        clock.Restart();
+        var steps = await client.StartAsync(nameof(TaskChain), chain);
+        var chained = await client.WaitForCompletionAsync(steps.InstanceId);
+        var chainRate = chain / clock.Elapsed.TotalSeconds;
+        Expect(client.Read<int>(chained.SerializedOutput) == chain, "new chain");
+
+        var latencies = new List<double>();
+        for (var i = 0; i < raises; i++)
+        {
+            var waiter = await client.StartAsync(nameof(TaskWaiter), i);
+            while ((await client.GetAsync(waiter.InstanceId))?.SerializedCustomStatus is null) await Task.Delay(1);
+            var raised = Stopwatch.StartNew();
+            await client.RaiseEventAsync(waiter.InstanceId, "go", 1);
+            while ((await client.GetAsync(waiter.InstanceId)) is not { IsFinished: true }) await Task.Delay(1);
+            latencies.Add(raised.Elapsed.TotalMilliseconds);
+        }
+        await host.StopAsync();
+        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies));
+    }
+
+    private static long SumOfSquares(int n) => Enumerable.Range(1, n).Sum(i => (long)i * i);
+
+    private static void Expect(bool ok, string what)
+    {
+        if (!ok) throw new InvalidOperationException($"The {what} ended with a wrong result.");
+    }
+
+    // ---- the new engine's orchestrators, straight-line
+
+    private sealed class SquareActivity : TaskActivity<int, long>
+    {
+        public override Task<long> RunAsync(TaskActivityContext context, int x) => Task.FromResult((long)x * x);
+    }
+
+    private sealed class NextActivity : TaskActivity<int, int>
+    {
+        public override Task<int> RunAsync(TaskActivityContext context, int x) => Task.FromResult(x + 1);
+    }
+
+    private sealed class TaskSumOfSquares : TaskOrchestrator<int, long>
+    {
+        public override async Task<long> RunAsync(TaskOrchestrationContext context, int count)
+        {
+            var squares = await Task.WhenAll(Enumerable.Range(1, count).Select(i => context.CallActivityAsync<long>(nameof(SquareActivity), i)));
+            return squares.Sum();
+        }
+    }
+
+    private sealed class TaskChain : TaskOrchestrator<int, int>
+    {
+        public override async Task<int> RunAsync(TaskOrchestrationContext context, int length)
+        {
+            var value = 0;
+            while (value < length) value = await context.CallActivityAsync<int>(nameof(NextActivity), value);
+            return value;
+        }
+    }
+
+    private sealed class TaskWaiter : TaskOrchestrator<int, int>
+    {
+        public override async Task<int> RunAsync(TaskOrchestrationContext context, int input)
+        {
+            context.SetCustomStatus("waiting");
+            return input + await context.WaitForExternalEvent<int>("go");
+        }
+    }
+
+    // ---- the old engine's, as state machines
+
+    private sealed class OldSumOfSquares : Orchestration<int, OldSumOfSquares.Total, long>
+    {
+        public sealed class Total
+        {
+            public long Sum { get; set; }
+            public int Done { get; set; }
+        }
+
+        public override void OnEvent(OrchestrationContext<int, Total, long> context, OrchestrationEvent e)
+        {
+            switch (e)
+            {
+                case OrchestrationStarted:
+                    for (var i = 1; i <= context.Input; i++) context.CallActivity("square", i);
+                    break;
+                case ActivityCompleted done:
+                    context.State.Sum += done.GetResult<long>();
+                    if (++context.State.Done == context.Input) context.Complete(context.State.Sum);
+                    break;
+                case ActivityFailed failed:
+                    context.Fail(failed.Error);
+                    break;
+            }
+        }
+    }
+
+    private sealed class OldChain : Orchestration<int, OldChain.Nothing, int>
+    {
+        public sealed class Nothing;
+
+        public override void OnEvent(OrchestrationContext<int, Nothing, int> context, OrchestrationEvent e)
+        {
+            switch (e)
+            {
+                case OrchestrationStarted:
+                    context.CallActivity("next", 0);
+                    break;
+                case ActivityCompleted done when done.GetResult<int>() is var value:
+                    if (value == context.Input) context.Complete(value);
+                    else context.CallActivity("next", value);
+                    break;
+            }
+        }
+    }
+
+    private sealed class OldWaiter : Orchestration<int, OldWaiter.Nothing, int>
+    {
+        public sealed class Nothing;
+
+        public override void OnEvent(OrchestrationContext<int, Nothing, int> context, OrchestrationEvent e)
+        {
+            switch (e)
+            {
+                case OrchestrationStarted:
+                    context.WaitForEvent("go");
+                    break;
+                case EventRaised raised:
+                    context.Complete(raised.GetData<int>() + context.Input);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,667 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using DurableTask.Core.History;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Hearth.Durable.Tasks;
+
+/// <summary>
+/// DurableTask.Core's storage on PostgreSQL: the orchestration service a <see cref="TaskHubWorker"/> runs on and the
+/// client side of it. An orchestration work item is an instance with visible new events, locked with
+/// <c>FOR UPDATE SKIP LOCKED</c> and a lease; its checkpoint (history, consumed events, new activity calls, timers,
+/// messages to other instances, the instance row) commits in one transaction guarded by that lease, so two workers
+/// never both record a step of one instance. Activities are rows of <c>new_tasks</c> locked the same way; completing
+/// one deletes its row and records its result as the instance's event in one statement, so the orchestration sees one
+/// result even when the activity ran twice. A heartbeat extends every lease this worker holds.
+/// </summary>
+public sealed partial class PostgresOrchestrationService : IOrchestrationService, IOrchestrationServiceClient, IAsyncDisposable
+{
+    private static readonly string[] Terminal = ["Completed", "Failed", "Terminated", "Canceled"];
+
+    private readonly NpgsqlDataSource _db;
+    private readonly TaskStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TaskWake _wake;
+    private readonly ConcurrentQueue<TaskActivityWorkItem> _prefetched = new();
+    private readonly ConcurrentDictionary<string, CachedHistory> _histories = new(StringComparer.Ordinal);
+    private const int MaxCachedHistories = 2_000;
+    private readonly SemaphoreSlim _activityFetch = new(1, 1);
+    private readonly System.Threading.Channels.Channel<ActivityCompletion> _completions =
+        System.Threading.Channels.Channel.CreateUnbounded<ActivityCompletion>(new() { SingleReader = true });
+    private Task? _recording;
+    private CancellationTokenSource? _running;
+    private Task? _heartbeat;
+    private volatile bool _halted;
+
+    public PostgresOrchestrationService(NpgsqlDataSource db, TaskStoreOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        options.Validate();
+        _db = db;
+        _options = options;
+        _time = time;
+        _logger = loggers.CreateLogger("Hearth.Durable.Tasks");
+        _wake = new TaskWake(db, _logger);
+    }
+
+    /// <summary>The name this worker writes in lock columns.</summary>
+    public string WorkerName => _options.WorkerName;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    // ---------------------------------------------------------------- lifecycle
+
+    public Task StartAsync()
+    {
+        if (_running is not null) return Task.CompletedTask;
+        _running = new CancellationTokenSource();
+        _wake.Start();
+        _heartbeat = Task.Run(() => HeartbeatAsync(_running.Token));
+        _recording ??= Task.Run(RecordCompletionsAsync);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync() => StopAsync(false);
+
+    public async Task StopAsync(bool isForced)
+    {
+        if (_running is null) return;
+        await _running.CancelAsync();
+        if (_heartbeat is not null)
+        {
+            try { await _heartbeat; } catch (OperationCanceledException) { }
+        }
+        // Prefetched activities nobody started go back at once instead of waiting out their lease.
+        var handBack = new List<long>();
+        while (_prefetched.TryDequeue(out var item)) handBack.Add(long.Parse(item.Id, System.Globalization.CultureInfo.InvariantCulture));
+        if (handBack.Count > 0 && !_halted)
+        {
+            await using var release = _db.CreateCommand(
+                "update durabletask.new_tasks set locked_by = null, lock_expires_at = null where id = any($1) and locked_by = $2");
+            release.Parameters.Add(new NpgsqlParameter { Value = handBack.ToArray() });
+            release.Parameters.Add(new NpgsqlParameter { Value = WorkerName });
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        _running.Dispose();
+        _running = null;
+    }
+
+    /// <summary>
+    /// Stops every write and heartbeat of this worker at once, as a killed process would stop: what it holds stays
+    /// locked until the lease runs out. For tests of recovery.
+    /// </summary>
+    internal void Halt()
+    {
+        _halted = true;
+        _running?.Cancel();
+    }
+
+    /// <summary>A halted worker's dispatchers find nothing, without spinning.</summary>
+    private static async Task<T?> IdleAsync<T>(TimeSpan receiveTimeout, CancellationToken ct) where T : class
+    {
+        try { await Task.Delay(receiveTimeout, ct); } catch (OperationCanceledException) { }
+        return null;
+    }
+
+    private void ThrowIfHalted()
+    {
+        if (_halted) throw new OperationCanceledException("This worker was halted.");
+    }
+
+    public Task CreateAsync() => CreateAsync(false);
+
+    public Task CreateAsync(bool recreateInstanceStore) => Task.CompletedTask; // tables come from the migrations
+
+    public Task CreateIfNotExistsAsync() => Task.CompletedTask;
+
+    public Task DeleteAsync() => DeleteAsync(false);
+
+    public Task DeleteAsync(bool deleteInstanceStore) => throw new NotSupportedException("The task store's tables belong to the migrations.");
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(true);
+        _completions.Writer.TryComplete();
+        if (_recording is not null) await _recording;
+        await _wake.DisposeAsync();
+    }
+
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var interval = _options.LeaseDuration / 3;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, _time, ct);
+                ThrowIfHalted();
+                var expires = Now + _options.LeaseDuration;
+                await using var batch = _db.CreateBatch();
+                batch.BatchCommands.Add(Command("update durabletask.instances set lock_expires_at = $1 where locked_by = $2", expires, WorkerName));
+                batch.BatchCommands.Add(Command("update durabletask.new_tasks set lock_expires_at = $1 where locked_by = $2", expires, WorkerName));
+                await batch.ExecuteNonQueryAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+            {
+                _logger.LogWarning(e, "Task store heartbeat failed; leases run out unless the next one succeeds");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- dispatcher settings
+
+    public int TaskOrchestrationDispatcherCount => 1;
+
+    public int MaxConcurrentTaskOrchestrationWorkItems => _options.MaxConcurrentOrchestrations;
+
+    public int TaskActivityDispatcherCount => 1;
+
+    public int MaxConcurrentTaskActivityWorkItems => _options.MaxConcurrentActivities;
+
+    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => BehaviorOnContinueAsNew.Carryover;
+
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) => false;
+
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => 1;
+
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => 1;
+
+    // ---------------------------------------------------------------- orchestration work items
+
+    private const string LockOrchestrationSql = """
+        update durabletask.instances i
+        set locked_by = $1, lock_expires_at = $3
+        from (
+            select c.instance_id
+            from durabletask.new_events e
+            join durabletask.instances c on c.instance_id = e.instance_id
+            where e.visible_at <= $2 and (c.lock_expires_at is null or c.lock_expires_at < $2)
+            order by e.visible_at, e.id
+            limit 1
+            for update of c skip locked
+        ) next
+        where i.instance_id = next.instance_id
+        returning i.instance_id, i.execution_id, i.status
+        """;
+
+    public async Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        if (_halted) return await IdleAsync<TaskOrchestrationWorkItem>(receiveTimeout, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        while (!cancellationToken.IsCancellationRequested && !_halted)
+        {
+            var item = await TryLockOrchestrationAsync(cancellationToken);
+            if (item is not null) return item;
+            var remaining = receiveTimeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero) return null;
+            var wait = await UntilNextVisibleAsync("new_events", cancellationToken);
+            try
+            {
+                await _wake.WaitForOrchestrationsAsync(Min(remaining, wait), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private async Task<TaskOrchestrationWorkItem?> TryLockOrchestrationAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            ThrowIfHalted();
+            var now = Now;
+            var expires = now + _options.LeaseDuration;
+            await using var connection = await _db.OpenConnectionAsync(ct);
+            string instanceId, executionId, status;
+            await using (var lockCommand = new NpgsqlCommand(LockOrchestrationSql, connection)
+            {
+                Parameters = { new() { Value = WorkerName }, new() { Value = now }, new() { Value = expires } },
+            })
+            await using (var reader = await lockCommand.ExecuteReaderAsync(ct))
+            {
+                if (!await reader.ReadAsync(ct)) return null;
+                instanceId = reader.GetString(0);
+                executionId = reader.GetString(1);
+                status = reader.GetString(2);
+            }
+
+            var ids = new List<long>();
+            var messages = new List<TaskMessage>();
+            var history = new List<HistoryEvent>();
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                batch.BatchCommands.Add(Command(
+                    "select id, message from durabletask.new_events where instance_id = $1 and visible_at <= $2 order by id", instanceId, now));
+                // History is append-only within an execution: what this worker checkpointed last is still true, so
+                // only events recorded since (by another worker) are read and parsed.
+                if (_histories.TryGetValue(instanceId, out var cached) && cached.ExecutionId == executionId) history.AddRange(cached.Events);
+                batch.BatchCommands.Add(Command(
+                    "select event from durabletask.history where instance_id = $1 and execution_id = $2 and sequence >= $3 order by sequence",
+                    instanceId, executionId, history.Count));
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    ids.Add(reader.GetInt64(0));
+                    messages.Add(MessageJson.ReadMessage(reader.GetString(1)));
+                }
+                await reader.NextResultAsync(ct);
+                while (await reader.ReadAsync(ct))
+                    history.Add(MessageJson.ReadEvent(reader.GetString(0)));
+            }
+
+            if (Terminal.Contains(status) || messages.Count == 0)
+            {
+                // Late results, timers and events of a finished instance: nobody will read them.
+                if (messages.Count > 0)
+                    _logger.LogDebug("Discarding {Count} events of {Status} instance {InstanceId}", messages.Count, status, instanceId);
+                await using var discard = new NpgsqlBatch(connection);
+                discard.BatchCommands.Add(Command("delete from durabletask.new_events where id = any($1)", ids.ToArray()));
+                discard.BatchCommands.Add(Command(
+                    "update durabletask.instances set locked_by = null, lock_expires_at = null where instance_id = $1 and locked_by = $2", instanceId, WorkerName));
+                await discard.ExecuteNonQueryAsync(ct);
+                continue;
+            }
+
+            return new PostgresOrchestrationWorkItem
+            {
+                InstanceId = instanceId,
+                StoredExecutionId = executionId,
+                EventIds = ids.ToArray(),
+                NewMessages = messages,
+                OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
+                LockedUntilUtc = expires.UtcDateTime,
+            };
+        }
+    }
+
+    public async Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem)
+    {
+        ThrowIfHalted();
+        var expires = Now + _options.LeaseDuration;
+        await using var renew = _db.CreateCommand(
+            "update durabletask.instances set lock_expires_at = $1 where instance_id = $2 and locked_by = $3");
+        AddParameters(renew, expires, workItem.InstanceId, WorkerName);
+        if (await renew.ExecuteNonQueryAsync() == 0)
+            throw new InvalidOperationException($"Instance {workItem.InstanceId} is no longer locked by {WorkerName}.");
+        workItem.LockedUntilUtc = expires.UtcDateTime;
+    }
+
+    public async Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage? continuedAsNewMessage,
+        OrchestrationState? orchestrationState)
+    {
+        ThrowIfHalted();
+        var item = (PostgresOrchestrationWorkItem)workItem;
+        var runtime = newOrchestrationRuntimeState;
+        if (orchestrationState is null || runtime.OrchestrationInstance is null)
+        {
+            // Nothing could be executed (e.g. only events for an instance that never started): drop the events.
+            await DiscardAsync(item);
+            return;
+        }
+        var now = Now;
+        var instance = runtime.OrchestrationInstance;
+        var status = orchestrationState.OrchestrationStatus.ToString();
+        var finished = Terminal.Contains(status);
+        var newEvents = runtime.NewEvents;
+        var firstSequence = runtime.Events.Count - newEvents.Count;
+
+        await using var connection = await _db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var update = new NpgsqlCommand("""
+            update durabletask.instances
+            set execution_id = $2, name = $3, status = $4, input = $5, output = $6, custom_status = $7, failure = $8,
+                updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null
+            where instance_id = $1 and locked_by = $11
+            """, connection, tx))
+        {
+            AddParameters(update, instance.InstanceId, instance.ExecutionId, orchestrationState.Name, status,
+                Text(orchestrationState.Input), Text(orchestrationState.Output), Text(orchestrationState.Status),
+                Text(orchestrationState.FailureDetails is null ? null : Newtonsoft.Json.JsonConvert.SerializeObject(orchestrationState.FailureDetails)),
+                now, finished, WorkerName);
+            if (await update.ExecuteNonQueryAsync() == 0)
+            {
+                // Our lease ran out and another worker took the instance: its replay is the one that counts.
+                await tx.RollbackAsync();
+                _logger.LogWarning("Checkpoint of {InstanceId} dropped: {Worker} no longer holds its lock", instance.InstanceId, WorkerName);
+                return;
+            }
+        }
+
+        var events = orchestratorMessages.Concat(timerMessages).ToList();
+        await using (var batch = new NpgsqlBatch(connection, tx))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+            if (instance.ExecutionId != item.StoredExecutionId)
+                batch.BatchCommands.Add(Command("delete from durabletask.history where instance_id = $1 and execution_id <> $2", instance.InstanceId, instance.ExecutionId));
+            if (item.EventIds.Length > 0)
+                batch.BatchCommands.Add(Command("delete from durabletask.new_events where id = any($1)", item.EventIds));
+            if (newEvents.Count > 0)
+            {
+                batch.BatchCommands.Add(Command("""
+                    insert into durabletask.history (instance_id, execution_id, sequence, event_type, event, created_at)
+                    select $1, $2, s, t, e, $6 from unnest($3::int[], $4::text[], $5::text[]) as h(s, t, e)
+                    """,
+                    instance.InstanceId, instance.ExecutionId,
+                    Enumerable.Range(firstSequence, newEvents.Count).ToArray(),
+                    newEvents.Select(e => e.EventType.ToString()).ToArray(),
+                    newEvents.Select(MessageJson.Write).ToArray(),
+                    now));
+            }
+
+            var starts = orchestratorMessages.Where(m => m.Event is ExecutionStartedEvent).Select(m => (ExecutionStartedEvent)m.Event).ToList();
+            if (starts.Count > 0)
+            {
+                // Sub-orchestrations: their instance rows, owned like the parent.
+                batch.BatchCommands.Add(Command("""
+                    insert into durabletask.instances (instance_id, execution_id, name, version, status, input, parent_instance_id, owner, tags, created_at, updated_at)
+                    select i, x, n, v, 'Pending', inp, $6, (select owner from durabletask.instances where instance_id = $6), tg, $7, $7
+                    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $8::text[]) as s(i, x, n, v, inp, tg)
+                    on conflict (instance_id) do nothing
+                    """,
+                    starts.Select(s => s.OrchestrationInstance.InstanceId).ToArray(),
+                    starts.Select(s => s.OrchestrationInstance.ExecutionId).ToArray(),
+                    starts.Select(s => s.Name).ToArray(),
+                    starts.Select(s => s.Version ?? "").ToArray(),
+                    starts.Select(s => s.Input).ToArray(),
+                    instance.InstanceId, now,
+                    starts.Select(s => s.Tags is null || s.Tags.Count == 0 ? null : Newtonsoft.Json.JsonConvert.SerializeObject(s.Tags)).ToArray()));
+            }
+
+            if (events.Count > 0)
+                batch.BatchCommands.Add(InsertEvents(events, now));
+
+            if (outboundMessages.Count > 0)
+            {
+                batch.BatchCommands.Add(Command("""
+                    insert into durabletask.new_tasks (instance_id, execution_id, name, visible_at, message)
+                    select $1, $2, n, $3, m from unnest($4::text[], $5::text[]) as t(n, m)
+                    """,
+                    instance.InstanceId, instance.ExecutionId, now,
+                    outboundMessages.Select(m => ((TaskScheduledEvent)m.Event).Name ?? "").ToArray(),
+                    outboundMessages.Select(MessageJson.Write).ToArray()));
+                batch.BatchCommands.Add(Notify(TaskWake.ActivitiesPayload));
+            }
+            if (events.Count > 0)
+                batch.BatchCommands.Add(Notify(TaskWake.OrchestrationsPayload));
+            await batch.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        if (finished)
+        {
+            _histories.TryRemove(instance.InstanceId, out _);
+        }
+        else
+        {
+            if (_histories.Count >= MaxCachedHistories) _histories.Clear();
+            _histories[instance.InstanceId] = new CachedHistory(instance.ExecutionId, runtime.Events.ToArray());
+        }
+        if (outboundMessages.Count > 0) _wake.Activities();
+        if (events.Count > 0) _wake.Orchestrations();
+    }
+
+    private async Task DiscardAsync(PostgresOrchestrationWorkItem item)
+    {
+        await using var batch = _db.CreateBatch();
+        batch.BatchCommands.Add(Command("delete from durabletask.new_events where id = any($1)", item.EventIds));
+        batch.BatchCommands.Add(Command(
+            "update durabletask.instances set locked_by = null, lock_expires_at = null where instance_id = $1 and locked_by = $2", item.InstanceId, WorkerName));
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    public async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        if (_halted) return;
+        // The events stay; the instance rests a second before another try, so a failing replay does not spin.
+        await using var release = _db.CreateCommand(
+            "update durabletask.instances set locked_by = null, lock_expires_at = $3 where instance_id = $1 and locked_by = $2");
+        AddParameters(release, workItem.InstanceId, WorkerName, Now + TimeSpan.FromSeconds(1));
+        await release.ExecuteNonQueryAsync();
+    }
+
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask; // the checkpoint released it
+
+    // ---------------------------------------------------------------- activity work items
+
+    private const string LockActivitiesSql = """
+        update durabletask.new_tasks t
+        set locked_by = $1, lock_expires_at = $3, dequeue_count = t.dequeue_count + 1
+        from (
+            select id from durabletask.new_tasks
+            where visible_at <= $2 and (lock_expires_at is null or lock_expires_at < $2)
+            order by visible_at, id
+            limit $4
+            for update skip locked
+        ) next
+        where t.id = next.id
+        returning t.id, t.message
+        """;
+
+    public async Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        if (_halted) return await IdleAsync<TaskActivityWorkItem>(receiveTimeout, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        while (!cancellationToken.IsCancellationRequested && !_halted)
+        {
+            if (_prefetched.TryDequeue(out var ready)) return ready;
+            await _activityFetch.WaitAsync(cancellationToken);
+            try
+            {
+                if (_prefetched.IsEmpty) await FetchActivitiesAsync(cancellationToken);
+            }
+            finally
+            {
+                _activityFetch.Release();
+            }
+            if (_prefetched.TryDequeue(out ready)) return ready;
+            var remaining = receiveTimeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero) return null;
+            var wait = await UntilNextVisibleAsync("new_tasks", cancellationToken);
+            try
+            {
+                await _wake.WaitForActivitiesAsync(Min(remaining, wait), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private async Task FetchActivitiesAsync(CancellationToken ct)
+    {
+        ThrowIfHalted();
+        var now = Now;
+        var expires = now + _options.LeaseDuration;
+        await using var fetch = _db.CreateCommand(LockActivitiesSql);
+        AddParameters(fetch, WorkerName, now, expires, _options.ActivityBatchSize);
+        await using var reader = await fetch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var message = MessageJson.ReadMessage(reader.GetString(1));
+            _prefetched.Enqueue(new TaskActivityWorkItem
+            {
+                Id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                TaskMessage = message,
+                LockedUntilUtc = expires.UtcDateTime,
+            });
+        }
+    }
+
+    public async Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem)
+    {
+        ThrowIfHalted();
+        var expires = Now + _options.LeaseDuration;
+        await using var renew = _db.CreateCommand("update durabletask.new_tasks set lock_expires_at = $1 where id = $2 and locked_by = $3");
+        AddParameters(renew, expires, TaskId(workItem), WorkerName);
+        await renew.ExecuteNonQueryAsync();
+        workItem.LockedUntilUtc = expires.UtcDateTime;
+        return workItem;
+    }
+
+    public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        ThrowIfHalted();
+        var completion = new ActivityCompletion(TaskId(workItem), responseMessage, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_completions.Writer.TryWrite(completion)) throw new OperationCanceledException("The task store is stopping.");
+        if (!await completion.Recorded.Task)
+            _logger.LogWarning("Result of activity {TaskId} of {InstanceId} dropped: its lease ran out and another worker took it",
+                workItem.Id, workItem.TaskMessage.OrchestrationInstance.InstanceId);
+    }
+
+    /// <summary>A finished activity waiting to be recorded; true when its row was still this worker's.</summary>
+    private sealed record ActivityCompletion(long TaskId, TaskMessage Response, TaskCompletionSource<bool> Recorded);
+
+    /// <summary>
+    /// Records finished activities in batches: whatever finished while the previous batch was being written goes in
+    /// the next statement (delete the rows still locked by this worker, insert their results as the instances'
+    /// events, one notification). Under load this turns one commit per activity into one per batch.
+    /// </summary>
+    private async Task RecordCompletionsAsync()
+    {
+        var reader = _completions.Reader;
+        var batch = new List<ActivityCompletion>(256);
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < 500 && reader.TryRead(out var next)) batch.Add(next);
+            try
+            {
+                ThrowIfHalted();
+                await using var command = _db.CreateBatch();
+                command.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+                var record = Command("""
+                    with done as (
+                        delete from durabletask.new_tasks t
+                        using unnest($1::bigint[], $2::text[], $3::text[]) as c(id, event_type, message)
+                        where t.id = c.id and t.locked_by = $4
+                        returning t.id, t.instance_id, t.execution_id, c.event_type, c.message
+                    )
+                    insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message)
+                    select instance_id, execution_id, event_type, $5, message from done order by id
+                    returning (select array_agg(id) from done)
+                    """,
+                    batch.Select(c => c.TaskId).ToArray(),
+                    batch.Select(c => c.Response.Event.EventType.ToString()).ToArray(),
+                    batch.Select(c => MessageJson.Write(c.Response)).ToArray(),
+                    WorkerName, Now);
+                command.BatchCommands.Add(record);
+                command.BatchCommands.Add(Notify(TaskWake.OrchestrationsPayload));
+                var recorded = new HashSet<long>();
+                await using (var rows = await command.ExecuteReaderAsync())
+                {
+                    await rows.NextResultAsync(); // past set_config
+                    if (await rows.ReadAsync() && !rows.IsDBNull(0)) recorded.UnionWith(rows.GetFieldValue<long[]>(0));
+                }
+                foreach (var c in batch) c.Recorded.TrySetResult(recorded.Contains(c.TaskId));
+                _wake.Orchestrations();
+            }
+            catch (Exception e)
+            {
+                foreach (var c in batch) c.Recorded.TrySetException(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    {
+        if (_halted) return;
+        await using var release = _db.CreateCommand(
+            "update durabletask.new_tasks set locked_by = null, lock_expires_at = null, visible_at = $3 where id = $1 and locked_by = $2");
+        AddParameters(release, TaskId(workItem), WorkerName, Now + TimeSpan.FromSeconds(1));
+        await release.ExecuteNonQueryAsync();
+    }
+
+    private static long TaskId(TaskActivityWorkItem workItem) => long.Parse(workItem.Id, System.Globalization.CultureInfo.InvariantCulture);
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>How long until the next row of <paramref name="table"/> becomes visible, at most the polling interval.</summary>
+    private async Task<TimeSpan> UntilNextVisibleAsync(string table, CancellationToken ct)
+    {
+        var now = Now;
+        await using var next = _db.CreateCommand($"select min(visible_at) from durabletask.{table} where visible_at > $1");
+        next.Parameters.Add(new NpgsqlParameter { Value = now });
+        var result = await next.ExecuteScalarAsync(ct);
+        if (result is DateTime at)
+        {
+            var until = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) - now;
+            return Min(until < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : until, _options.MaxPollingInterval);
+        }
+        return _options.MaxPollingInterval;
+    }
+
+    internal static NpgsqlBatchCommand InsertEvents(IReadOnlyList<TaskMessage> messages, DateTimeOffset now) => Command("""
+        insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message)
+        select e.i, e.x, e.t, e.v, e.m
+        from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) as e(i, x, t, v, m)
+        where exists (select 1 from durabletask.instances s where s.instance_id = e.i)
+        """,
+        messages.Select(m => m.OrchestrationInstance.InstanceId).ToArray(),
+        messages.Select(m => m.OrchestrationInstance.ExecutionId).ToArray(),
+        messages.Select(m => m.Event.EventType.ToString()).ToArray(),
+        messages.Select(m => VisibleAt(m, now)).ToArray(),
+        messages.Select(MessageJson.Write).ToArray());
+
+    private static DateTimeOffset VisibleAt(TaskMessage message, DateTimeOffset now) => message.Event switch
+    {
+        TimerFiredEvent timer => new DateTimeOffset(DateTime.SpecifyKind(timer.FireAt, DateTimeKind.Utc)),
+        ExecutionStartedEvent { ScheduledStartTime: { } at } => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
+        _ => now,
+    };
+
+    internal static NpgsqlBatchCommand Notify(string payload) => Command("select pg_notify($1, $2)", TaskWake.Channel, payload);
+
+    internal static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(Parameter(value));
+        return command;
+    }
+
+    internal static void AddParameters(NpgsqlCommand command, params object?[] values)
+    {
+        foreach (var value in values) command.Parameters.Add(Parameter(value));
+    }
+
+    private static NpgsqlParameter Parameter(object? value) => value switch
+    {
+        null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+        TextValue t => new NpgsqlParameter { Value = (object?)t.Value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+        string?[] texts => new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+        _ => new NpgsqlParameter { Value = value },
+    };
+
+    private sealed record TextValue(string? Value);
+
+    private static TextValue Text(string? value) => new(value);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The history of an execution as this worker last checkpointed it.</summary>
+    private sealed record CachedHistory(string ExecutionId, HistoryEvent[] Events);
+
+    /// <summary>A locked instance with the ids of the events it consumes.</summary>
+    private sealed class PostgresOrchestrationWorkItem : TaskOrchestrationWorkItem
+    {
+        public required string StoredExecutionId { get; init; }
+        public required long[] EventIds { get; init; }
+    }
+}

@@ -1,0 +1,36 @@
+namespace Hearth.Durable.Tasks;
+
+/// <summary>Settings of the PostgreSQL task store and of the worker that runs orchestrators and activities on it.</summary>
+public sealed class TaskStoreOptions
+{
+    /// <summary>Names this worker in the lock columns; unique per process.</summary>
+    public string WorkerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>How long a locked orchestration or activity stays this worker's without a heartbeat. A killed worker's
+    /// work is taken over by another this long after its last heartbeat.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest sleep between looks at the tables when no notification arrives.</summary>
+    public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Orchestration work items (replays) run at once by this worker.</summary>
+    public int MaxConcurrentOrchestrations { get; set; } = 32;
+
+    /// <summary>Activities run at once by this worker.</summary>
+    public int MaxConcurrentActivities { get; set; } = 64;
+
+    /// <summary>Activities locked in one round trip and handed out one by one.</summary>
+    public int ActivityBatchSize { get; set; } = 16;
+
+    /// <summary>Finished instances (completed, failed, terminated) are purged with their history after this long.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    internal void Validate()
+    {
+        if (LeaseDuration < TimeSpan.FromSeconds(1)) throw new ArgumentException("TaskStoreOptions.LeaseDuration must be at least 1 s.");
+        if (MaxPollingInterval <= TimeSpan.Zero) throw new ArgumentException("TaskStoreOptions.MaxPollingInterval must be positive.");
+        if (MaxConcurrentOrchestrations < 1 || MaxConcurrentActivities < 1 || ActivityBatchSize < 1)
+            throw new ArgumentException("TaskStoreOptions concurrency settings must be at least 1.");
+        if (Retention <= TimeSpan.Zero) throw new ArgumentException("TaskStoreOptions.Retention must be positive.");
+    }
+}
