@@ -17,16 +17,20 @@ public static class ProblemTypes
     public const string Unavailable = Prefix + "unavailable";
     public const string Internal = Prefix + "internal";
 
+    /// <summary>400: a URL Hearth would call (a webhook) breaks an outbound rule; <c>rule</c> names it (e.g. <c>loopback</c>).</summary>
+    public const string UrlRefused = Prefix + "url-refused";
+
     /// <summary>The title of a type (one per type, so clients may show it).</summary>
     public static string TitleOf(string type) => type switch
     {
         MalformedJson => "The body is not valid JSON.",
+        UrlRefused => "Hearth will not call this URL.",
         _ => ForStatus(StatusOf(type)).Title,
     };
 
     private static int StatusOf(string type) => type switch
     {
-        Validation or MalformedJson => 400,
+        Validation or MalformedJson or UrlRefused => 400,
         Unauthorized => 401,
         Forbidden => 403,
         NotFound => 404,

@@ -1,6 +1,7 @@
 using Hearth.Companions;
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
+using Hearth.Outbound;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ public static class LifeServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LifeOptions>();
-        services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddOutboundHttp();
         services.TryAddSingleton(sp => new LifeStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INotificationChannel, WebhookNotificationChannel>());
         services.TryAddSingleton(sp => new LifeEngine(
@@ -36,7 +37,8 @@ public static class LifeServices
             sp.GetRequiredService<IOptions<LifeOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<LifeEngine>>()));
-        services.TryAddSingleton(sp => new WebhookSender(sp.GetRequiredService<LifeStore>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new WebhookSender(sp.GetRequiredService<LifeStore>(), sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptions<OutboundOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "life" }))
             services.AddMigrations(Migrations);
         return services;
