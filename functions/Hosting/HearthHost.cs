@@ -72,6 +72,7 @@ public static class HearthHost
         if (problems.Count > 0) throw new SettingsException(problems);
 
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseSecurityHeaders(app.Environment.IsDevelopment());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // U+0000 in the path or query never reaches the database (see HearthJson for bodies).
