@@ -38,6 +38,7 @@ public static class HearthHost
         builder.AddSettings<ConnectionStringSettings>();
         builder.AddSettings<DatabaseOptions>();
         builder.AddSettings<HttpOptions>();
+        builder.AddSettings<FairnessSettings>();
         OutboundSettings.Register(builder); // the guarded client for URLs users give Hearth
         builder.AddAzureCredentials(); // managed identity (Azure) or developer sign-in, for Azure services without a key
 

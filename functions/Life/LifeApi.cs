@@ -24,7 +24,7 @@ public static class LifeApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapPost("/{id}/life/tick", TickAsync).WithName("RunLifeSlot")
             .WithSummary("Runs a life slot for the companion now; 202 with the orchestration id and statusUrl.")
-            .ProducesProblem(StatusCodes.Status404NotFound).RequireRateLimiting(RateLimits.LifeTicks);
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireRateLimiting(RateLimits.LifeTicks).RequireActiveWorkLimit();
         agents.MapGet("/{id}/initiations/settings", GetSettingsAsync).WithName("GetInitiationSettings")
             .WithSummary("Whether and how often the companion may write first (opt-in; caps, quiet hours, gap, mute).")
             .ProducesProblem(StatusCodes.Status404NotFound);
