@@ -30,6 +30,7 @@ param postgresAdminPassword string
 @description('HS256 signing secret for tokens: generated like the database password (lengthened below on the first provision).')
 param jwtSecret string
 
+@secure()
 @description('Filled in only on a first provision, to lengthen the generated token secret to at least 32 bytes.')
 param jwtSecretFill string = newGuid()
 

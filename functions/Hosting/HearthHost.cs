@@ -2,13 +2,14 @@ using System.Text.Json;
 using Hearth.Durable;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Hosting;
 
 /// <summary>
 /// The host every feature builds on: configuration (appsettings → host.json → local.settings.json → environment), the
-/// settings catalogue checked before listening, JSON logs with request ids, the database (configured or embedded), the
+/// settings catalogue checked before listening, logs (text in Development, JSON with request ids elsewhere), the database (configured or embedded), the
 /// durable runtime bound to host.json, problems for every error, body limits, rate limits and OpenAPI.
 /// </summary>
 public static class HearthHost
@@ -22,13 +23,24 @@ public static class HearthHost
         if (HearthConfiguration.DefaultUrl(builder.Configuration) is { } url) builder.WebHost.UseUrls(url);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(options =>
+        // The ASP.NET convention: readable lines in Development, JSON lines (with request ids in scopes) elsewhere.
+        // Logging:Console:FormatterName (simple, json, systemd) overrides either.
+        var formatter = builder.Configuration["Logging:Console:FormatterName"]
+            ?? (builder.Environment.IsDevelopment() ? ConsoleFormatterNames.Simple : ConsoleFormatterNames.Json);
+        builder.Logging.AddConsole(options => options.FormatterName = formatter);
+        builder.Services.Configure<JsonConsoleFormatterOptions>(options =>
         {
             options.IncludeScopes = true;
             options.UseUtcTimestamp = true;
             options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             options.JsonWriterOptions = new JsonWriterOptions { Indented = false };
         });
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.AddHearthTelemetry();
         // host.json's logging.logLevel, after appsettings' Logging, so it has the last word (as in Functions).
         builder.Logging.AddConfiguration(builder.Configuration.GetSection($"{HostJsonConfigurationSource.Section}:logging"));
 
@@ -89,6 +101,7 @@ public static class HearthHost
 
         app.MapHealthApi();
         app.MapOpenApi().AllowAnonymous();
+        if (app.Environment.IsDevelopment()) StartBanner.PrintWhenListening(app);
         return app;
     }
 }

@@ -85,8 +85,21 @@ public static partial class SkillsApi
             entityTag: new EntityTagHeaderValue($"\"{raw.Sha256}\""));
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<SkillFileVersion>>, ProblemHttpResult>> ListVersionsAsync(string id, CurrentUser user, SkillLibrary library, CancellationToken ct) =>
-        await library.VersionsAsync(user.Id, id, ct) is { } versions ? TypedResults.Ok(versions) : Problems.NotFound("file");
+    public static async Task<Results<Ok<ListResponse<SkillFileVersion>>, ProblemHttpResult>> ListVersionsAsync(
+        string id, string? cursor, int? limit, CurrentUser user, SkillLibrary library, CancellationToken ct)
+    {
+        if (!Paging.TryLimit(limit, out var size, out var error)) return Problems.Validation(error);
+        try
+        {
+            return await library.VersionsAsync(user.Id, id, cursor, size, ct) is { } page
+                ? TypedResults.Ok(new ListResponse<SkillFileVersion>(page.Items, page.NextCursor))
+                : Problems.NotFound("file");
+        }
+        catch (Exception e) when (IsClientError(e))
+        {
+            return ToProblem(e);
+        }
+    }
 
     public static async Task<Ok<SkillStatsResponse>> StatsAsync(CurrentUser user, SkillLibrary library, Hearth.Skills.Checkout.SkillCheckouts checkouts,
         Hearth.Archive.IArchiveMirror mirror, CancellationToken ct)

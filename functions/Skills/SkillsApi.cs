@@ -37,7 +37,7 @@ public static partial class SkillsApi
             .WithSummary("The exact original bytes (?version= for an older one); ETag and Repr-Digest carry the SHA-256.")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/files/{id}/versions", ListVersionsAsync).WithName("ListSkillFileVersions")
-            .WithSummary("Every version of the file, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("The file's versions, newest first: { items, nextCursor } (?limit= 1-200, ?cursor=).").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/sections/{id}", GetSectionAsync).WithName("GetSkillSection")
             .WithSummary("A section and its content (?children=true: with its whole subtree), and its direct children.")

@@ -6,4 +6,4 @@ resource existingApp 'Microsoft.App/containerApps@2025-01-01' existing = if (exi
   name: name
 }
 
-output containers array = exists ? existingApp.properties.template.containers : []
+output containers array = exists ? existingApp!.properties.template.containers : []

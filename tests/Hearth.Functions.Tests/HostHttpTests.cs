@@ -40,6 +40,17 @@ public sealed class HostHttpTests(FunctionsHost host) : IClassFixture<FunctionsH
     }
 
     [Fact]
+    public async Task The_app_has_an_icon_for_the_browser_tab()
+    {
+        using var response = await host.Factory.ClientWith(null).GetAsync("/favicon.ico");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var icon = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(new byte[] { 0, 0, 1, 0 }, icon[..4]); // an icon file whose one image...
+        Assert.Equal("PNG"u8.ToArray(), icon[23..26]); // ...is a PNG
+    }
+
+    [Fact]
     public async Task Malformed_json_is_a_400_problem_with_the_malformed_json_type()
     {
         var response = await host.Admin.PostAsync("/api/orchestrations/x1/events/approve",

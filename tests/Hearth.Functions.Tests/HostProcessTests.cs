@@ -113,7 +113,12 @@ public sealed class HostProcessTests : IDisposable
             ConnectionStrings = new { Postgres = connection },
         }));
 
-        await using var host = HostProcess.Start(new() { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, _dir);
+        // JSON logs by choice (Development writes text lines unless told otherwise).
+        await using var host = HostProcess.Start(new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Logging__Console__FormatterName"] = "json",
+        }, _dir);
         await host.WaitUntilReadyAsync($"http://localhost:{port}/readyz", StartBound);
 
         using var http = new HttpClient();
@@ -161,6 +166,32 @@ public sealed class HostProcessTests : IDisposable
         }
         Assert.Contains("<title>Hearth</title>", await client.GetStringAsync("/"));
         Assert.DoesNotContain("WebRootPath was not found", host.Output);
+    }
+
+    [Fact]
+    public async Task Development_prints_where_to_open_the_app_and_how_to_sign_in_then_logs_text_lines()
+    {
+        var port = HostProcess.FreePort();
+        var connection = await TestPostgres.CreateDatabaseAsync();
+        await using var host = HostProcess.Start(new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = $"http://0.0.0.0:{port}",
+            ["ConnectionStrings__Postgres"] = connection,
+        }, _dir);
+        await host.WaitUntilReadyAsync($"http://localhost:{port}/readyz", StartBound);
+        await WaitUntilAsync(() => Task.FromResult(host.Output.Contains("Hearth is ready")), "no start banner");
+
+        Assert.Contains($"Chat:     http://localhost:{port}/", host.Output);
+        Assert.Contains($"Admin:    http://localhost:{port}/admin", host.Output);
+        Assert.Contains("Auth:DevToken", host.Output);
+        Assert.Contains("(ConnectionStrings:Postgres)", host.Output);
+        Assert.DoesNotContain("Password", host.Output, StringComparison.OrdinalIgnoreCase);
+        var listening = host.Output.Split('\n').First(l => l.Contains("Now listening on", StringComparison.Ordinal));
+        Assert.False(listening.TrimStart().StartsWith('{'), $"a JSON log line in Development: {listening}");
+
+        host.Terminate();
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     [Fact]

@@ -132,13 +132,7 @@ public sealed class EvalCommand : ICliCommand
 
     private static void Render(IReadOnlyList<ModeReport> reports, int questions, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = output == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 120;
+        var console = CliConsole.Create(output);
         var table = new Table().Title($"Memory retrieval, {questions} questions, k = {reports[0].K}");
         table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR");
         foreach (var report in reports)

@@ -15,7 +15,7 @@ public sealed class SkillsCommand : ICliCommand
     private readonly Func<HttpClient> _http;
     private readonly IAnsiConsole _console;
 
-    public SkillsCommand() : this(() => CliConfig.Load().CreateClient(), AnsiConsole.Console)
+    public SkillsCommand() : this(() => CliConfig.Load().CreateClient(), CliConsole.Create())
     {
     }
 
@@ -103,7 +103,7 @@ public sealed class SkillsCommand : ICliCommand
                 _console.MarkupLine("[grey]No sections match.[/]");
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("#", "score", "section", "file", "id");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("#", "score", "section", "file").AddColumn(CliConsole.Id("id"));
             var rank = 0;
             foreach (var item in items)
                 table.AddRow((++rank).ToString(CultureInfo.InvariantCulture),
@@ -297,7 +297,7 @@ public sealed class SkillsCommand : ICliCommand
             var runs = await api.GetAsync("/api/skills/runs?limit=5", ct);
             if (runs.GetArrayLength() > 0)
             {
-                var table = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "files", "failed", "sections", "started");
+                var table = new Table().Border(TableBorder.Rounded).AddColumn(CliConsole.Id("run")).AddColumns("status", "files", "failed", "sections", "started");
                 foreach (var run in runs.EnumerateArray())
                     table.AddRow(run.GetProperty("id").GetString()!, run.GetProperty("status").GetString()!,
                         $"{run.GetProperty("done").GetInt32()}/{run.GetProperty("total").GetInt32()}", run.GetProperty("failed").GetInt32().ToString(CultureInfo.InvariantCulture),
@@ -319,7 +319,7 @@ public sealed class SkillsCommand : ICliCommand
         var command = new Command("files", "Lists the library's files (path, type, version, sections, id).") { path, type };
         command.SetAction(Run(async (parse, api, ct) =>
         {
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("path", "type", "v", "sections", "bytes", "id");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("path", "type", "v", "sections", "bytes").AddColumn(CliConsole.Id("id"));
             string? cursor = null;
             var count = 0;
             do

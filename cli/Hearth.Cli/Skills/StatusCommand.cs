@@ -10,7 +10,7 @@ public sealed class StatusCommand : ICliCommand
     private readonly Func<HttpClient> _http;
     private readonly IAnsiConsole _console;
 
-    public StatusCommand() : this(() => CliConfig.Load().CreateClient(), AnsiConsole.Console)
+    public StatusCommand() : this(() => CliConfig.Load().CreateClient(), CliConsole.Create())
     {
     }
 

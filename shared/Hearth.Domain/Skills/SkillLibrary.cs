@@ -132,23 +132,33 @@ public sealed class SkillLibrary(
     public Task<SkillFile?> FindByPathAsync(string owner, string path, CancellationToken ct) =>
         FindAsync(owner, SkillIds.File(owner, SkillPath.Normalize(path)), ct);
 
-    /// <summary>Every version of a file, newest first; null when the file does not exist for this owner.</summary>
-    public async Task<IReadOnlyList<SkillFileVersion>?> VersionsAsync(string owner, string fileId, CancellationToken ct)
+    /// <summary>
+    /// A page of a file's versions, newest first (<paramref name="cursor"/> from the previous page); null when the file
+    /// does not exist for this owner.
+    /// </summary>
+    public async Task<Page<SkillFileVersion>?> VersionsAsync(string owner, string fileId, string? cursor, int limit, CancellationToken ct)
     {
+        var before = DecodeCursor(cursor) is { } text
+            ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidCursorException()
+            : int.MaxValue;
         if (await FindAsync(owner, fileId, ct) is null) return null;
         await using var command = db.CreateCommand("""
             select version, sha256, length, type, format, section_count, source, run_id, warnings::text, created_at
-            from skills.versions where file_id = @id and owner = @owner order by version desc
+            from skills.versions where file_id = @id and owner = @owner and version < @before order by version desc limit @limit
             """);
         command.Parameters.AddWithValue("id", fileId);
         command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("before", before);
+        command.Parameters.AddWithValue("limit", limit + 1);
         var versions = new List<SkillFileVersion>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            versions.Add(new SkillFileVersion(reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4),
-                reader.GetInt32(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [], reader.GetFieldValue<DateTimeOffset>(9)));
-        return versions;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                versions.Add(new SkillFileVersion(reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt32(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                    System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [], reader.GetFieldValue<DateTimeOffset>(9)));
+        if (versions.Count <= limit) return new Page<SkillFileVersion>(versions, null);
+        return new Page<SkillFileVersion>(versions[..limit],
+            EncodeCursor(versions[limit - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>

@@ -191,12 +191,15 @@ internal sealed class JobWorker(
             ["Attempt"] = job.Attempt,
             ["InstanceId"] = job.InstanceId,
         });
+        var started = time.GetTimestamp();
+        using var activity = DurableTelemetry.StartRun(job);
         try
         {
             outcome = await RunHandlerAsync(job);
         }
         finally
         {
+            DurableTelemetry.EndRun(activity, job, outcome, time.GetElapsedTime(started));
             if (outcome is null) _released.Add(job.Id);
             else _outcomes.Enqueue(outcome);
             if (Interlocked.Decrement(ref _running) == 0)

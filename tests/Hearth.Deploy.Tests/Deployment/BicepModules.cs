@@ -42,36 +42,6 @@ public static class BicepModules
     }
 
     /// <summary>
-    /// What a compiler would say about module calls: every parameter passed is declared by the module, every parameter
-    /// without a default is passed, and every <c>module.outputs.x</c> used is an output of that module.
-    /// </summary>
-    public static IReadOnlyList<string> ContractProblems(IReadOnlyList<BicepDocument> documents)
-    {
-        var byPath = documents.ToDictionary(d => Path.GetFullPath(d.Path), StringComparer.Ordinal);
-        var problems = new List<string>();
-        foreach (var document in documents)
-        {
-            var name = Path.GetFileName(document.Path);
-            var modules = new Dictionary<string, BicepDocument>(StringComparer.Ordinal);
-            foreach (var (symbol, reference, body) in document.ModuleDeclarations)
-            {
-                if (!byPath.TryGetValue(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(document.Path)!, reference)), out var module)) continue;
-                modules[symbol] = module;
-                var declared = module.Parameters.ToDictionary(p => p.Name, p => p.HasDefault, StringComparer.Ordinal);
-                var passed = (body["params"] as BicepObject)?.Properties.Keys.ToHashSet(StringComparer.Ordinal) ?? [];
-                foreach (var parameter in passed.Where(p => !declared.ContainsKey(p)))
-                    problems.Add($"{name}: module '{symbol}' passes '{parameter}', which {reference} does not declare.");
-                foreach (var (parameter, _) in declared.Where(p => !p.Value && !passed.Contains(p.Key)))
-                    problems.Add($"{name}: module '{symbol}' does not pass '{parameter}', which {reference} requires.");
-            }
-            foreach (var (symbol, output) in document.OutputReferences)
-                if (modules.TryGetValue(symbol, out var module) && !module.Outputs.Contains(output))
-                    problems.Add($"{name}: uses {symbol}.outputs.{output}, which {Path.GetFileName(module.Path)} does not declare.");
-        }
-        return problems;
-    }
-
-    /// <summary>
     /// Parameters of main.bicep without a default that the parameters file does not supply (azd would stop to ask), and
     /// entries of the parameters file that main.bicep does not declare.
     /// </summary>

@@ -20,29 +20,6 @@ public sealed partial class BicepDocument(string path, string text)
     public IReadOnlyList<(string Symbol, string Path)> Modules =>
         ModulePattern().Matches(Text).Select(m => (m.Groups["symbol"].Value, m.Groups["path"].Value)).ToList();
 
-    /// <summary>Outputs the file declares.</summary>
-    public IReadOnlyList<string> Outputs => OutputPattern().Matches(Text).Select(m => m.Groups["name"].Value).ToList();
-
-    /// <summary>Modules with their bodies (<c>name</c>, <c>scope</c>, <c>params</c>...).</summary>
-    public IReadOnlyList<(string Symbol, string Path, BicepObject Body)> ModuleDeclarations
-    {
-        get
-        {
-            var found = new List<(string, string, BicepObject)>();
-            foreach (Match match in ModuleDeclarationPattern().Matches(Text))
-            {
-                var position = SkipCondition(match.Index + match.Length);
-                if (position < Text.Length && Text[position] == '{' && BicepReader.ReadValueAt(Text, position) is BicepObject body)
-                    found.Add((match.Groups["symbol"].Value, match.Groups["path"].Value, body));
-            }
-            return found;
-        }
-    }
-
-    /// <summary>Uses of module outputs: <c>symbol.outputs.name</c> (also <c>symbol.outputs.?name</c>).</summary>
-    public IReadOnlyList<(string Symbol, string Output)> OutputReferences =>
-        OutputReferencePattern().Matches(Text).Select(m => (m.Groups["symbol"].Value, m.Groups["output"].Value)).Distinct().ToList();
-
     /// <summary>Files read at compile time: <c>loadJsonContent('x')</c>, <c>loadTextContent('x')</c>...</summary>
     public IReadOnlyList<string> LoadedFiles => LoadPattern().Matches(Text).Select(m => m.Groups["path"].Value).ToList();
 
@@ -99,15 +76,6 @@ public sealed partial class BicepDocument(string path, string text)
 
     [GeneratedRegex(@"^module\s+(?<symbol>\w+)\s+'(?<path>[^']+)'", RegexOptions.Multiline)]
     private static partial Regex ModulePattern();
-
-    [GeneratedRegex(@"^module\s+(?<symbol>\w+)\s+'(?<path>[^']+)'\s*=\s*", RegexOptions.Multiline)]
-    private static partial Regex ModuleDeclarationPattern();
-
-    [GeneratedRegex(@"^output\s+(?<name>\w+)\s+", RegexOptions.Multiline)]
-    private static partial Regex OutputPattern();
-
-    [GeneratedRegex(@"\b(?<symbol>[A-Za-z_]\w*)\.outputs\.\??(?<output>\w+)")]
-    private static partial Regex OutputReferencePattern();
 
     [GeneratedRegex(@"^resource\s+(?<symbol>\w+)\s+'(?<type>[^']+)'(?<existing>\s+existing)?\s*=\s*", RegexOptions.Multiline)]
     private static partial Regex ResourcePattern();

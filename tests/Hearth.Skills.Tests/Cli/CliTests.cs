@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hearth.Cli;
 using Hearth.Cli.Skills;
 using Hearth.Skills.Tests.Support;
 using Hearth.Testing.Corpus;
@@ -17,17 +18,13 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Runs <c>hearth &lt;args&gt;</c> as <paramref name="user"/>; returns the exit code and everything printed.</summary>
-    private async Task<(int Code, string Output)> HearthAsync(string user, params string[] args)
+    private Task<(int Code, string Output)> HearthAsync(string user, params string[] args) => HearthAsync(user, 240, args);
+
+    /// <summary>The same at a console <paramref name="columns"/> wide (COLUMNS), written to a pipe as a script would see it.</summary>
+    private async Task<(int Code, string Output)> HearthAsync(string user, int columns, params string[] args)
     {
         var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 240;
+        var console = CliConsole.Create(output, new Dictionary<string, string?> { ["COLUMNS"] = columns.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var root = new RootCommand("hearth");
         root.Subcommands.Add(new SkillsCommand(() => host.User(user), console).Build());
         root.Subcommands.Add(new StatusCommand(() => host.User(user), console).Build());
@@ -136,6 +133,12 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
 
         (code, output) = await HearthAsync("cli-read", "skills", "files", "--type", "skill");
         Assert.Contains("skills/git/SKILL.md", output);
+        // At 80 columns the ids stay whole on their lines (other columns wrap), and a pipe gets no escape codes.
+        (code, output) = await HearthAsync("cli-read", 80, "skills", "files");
+        Assert.True(code == 0, output);
+        Assert.Contains(tree.GetProperty("file").GetProperty("id").GetString()!, output);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.All(output.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 80, $"wider than 80 columns: {line}"));
 
         var target = Path.Combine(_folder, "copy.md");
         (code, output) = await HearthAsync("cli-read", "skills", "raw", "skills/git/SKILL.md", "-o", target);

@@ -81,7 +81,14 @@ public sealed class FileApiTests(FileApiHost host) : IClassFixture<FileApiHost>
         Assert.DoesNotContain(after["h:PDF tools/h:Combine"], before.Values);
 
         var versions = await client.GetJsonAsync($"/api/skills/files/{id}/versions");
-        Assert.Equal([2, 1], versions.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        Assert.Equal([2, 1], versions.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, versions.GetProperty("nextCursor").ValueKind);
+        // One at a time, newest first, like every other list.
+        var newest = await client.GetJsonAsync($"/api/skills/files/{id}/versions?limit=1");
+        Assert.Equal(2, newest.GetProperty("items")[0].GetProperty("version").GetInt32());
+        var older = await client.GetJsonAsync($"/api/skills/files/{id}/versions?limit=1&cursor={newest.GetProperty("nextCursor").GetString()}");
+        Assert.Equal([1], older.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, older.GetProperty("nextCursor").ValueKind);
         Assert.Equal(Encoding.UTF8.GetBytes(Skill), await client.GetByteArrayAsync($"/api/skills/files/{id}/raw?version=1"));
         Assert.Equal(Encoding.UTF8.GetBytes(edited), await client.GetByteArrayAsync($"/api/skills/files/{id}/raw"));
         var oldTree = await client.GetJsonAsync($"/api/skills/files/{id}/tree?version=1");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Hearth.Images.Placeholder;
@@ -99,9 +100,11 @@ public static class PngEncoder
         output.Write(length);
         output.Write(type);
         output.Write(data);
-        var crc = Crc32.Finish(Crc32.Append(Crc32.Append(Crc32.Start, type), data));
+        var crc = new Crc32();
+        crc.Append(type);
+        crc.Append(data);
         Span<byte> trailer = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(trailer, crc);
+        BinaryPrimitives.WriteUInt32BigEndian(trailer, crc.GetCurrentHashAsUInt32());
         output.Write(trailer);
     }
 }

@@ -1,0 +1,47 @@
+using Azure.Monitor.OpenTelemetry.AspNetCore;
+using Hearth.Durable;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Hearth.Functions.Hosting;
+
+/// <summary>
+/// OpenTelemetry traces and metrics, beside the logs: HTTP requests in and out, PostgreSQL commands (Npgsql's own
+/// source), every job run of the durable runtime, and the .NET runtime's metrics. They go to Application Insights when
+/// APPLICATIONINSIGHTS_CONNECTION_STRING is set (Azure), else to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is
+/// set (the OTEL_* variables configure it), else nowhere: without a destination nothing is collected.
+/// </summary>
+public static class Telemetry
+{
+    public const string ServiceName = "hearth";
+
+    public static void AddHearthTelemetry(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var azureMonitor = !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!azureMonitor && !otlp) return;
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? ServiceName))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddSource("Npgsql")
+                .AddSource(DurableTelemetry.Name))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Npgsql")
+                .AddMeter(DurableTelemetry.Name));
+        if (azureMonitor) telemetry.UseAzureMonitor();
+        else telemetry.UseOtlpExporter();
+    }
+
+    /// <summary>Health probes every few seconds would drown the traces that matter.</summary>
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
+}
