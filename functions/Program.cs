@@ -9,7 +9,7 @@ using Hearth.Functions.Status;
 using Hearth.Functions.Testing;
 using Hearth.Functions.Web;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(WebModule.HostOptions(args)); // the web app's files found from the binaries, not the working directory
 builder.AddHearthHost();      // configuration, settings check, logs, database, durable runtime, problems, limits, OpenAPI
 builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers

@@ -22,7 +22,7 @@ public static class ChatApi
     {
         var agents = app.MapGroup("/api/agents").WithTags("Agents");
         agents.MapPost("/", CreateAsync).WithName("CreateAgent").WithSummary("Creates a companion (name and timezone required); starts its base portrait when it has an appearance prompt.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest).RequireRateLimiting(RateLimits.Agents);
         agents.MapGet("/", ListAsync).WithName("ListAgents").WithSummary("The caller's companions, newest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         agents.MapPost("/generate", GenerateAsync).WithName("GenerateAgent").WithSummary("Drafts a persona from hints (and an optional appearance prompt) with the model chain; nothing is stored.")

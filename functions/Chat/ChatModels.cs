@@ -101,6 +101,14 @@ internal sealed class ModelsStatus(IChatModelChain chain) : Status.IStatusContri
 {
     public string Name => "models";
 
+    /// <summary>Which providers and models answer the user's chat, without the endpoints.</summary>
+    public Task<object?> DescribeForUserAsync(CancellationToken ct) => Task.FromResult<object?>(new
+    {
+        chat = chain.Providers.Count == 0 ? "offline" : "chain",
+        chain = chain.Providers.Select(p => new { provider = p.Name, model = p.Model })
+            .Append(new { provider = ModelReply.OfflineProvider, model = ModelReply.OfflineModel }).ToList(),
+    });
+
     public Task<object?> DescribeAsync(CancellationToken ct) => Task.FromResult<object?>(new
     {
         chat = chain.Providers.Count == 0 ? "offline" : "chain",

@@ -34,7 +34,7 @@ public static class DocumentsApi
             .Accepts<string>("application/x-ndjson", "multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .WithMaxRequestBody(maxBytes).RequireRateLimiting(MemoryApi.ImportRateLimit);
+            .WithMaxRequestBody(maxBytes).RequireRateLimiting(MemoryApi.ImportRateLimit).RequireActiveWorkLimit();
         documents.MapGet("/imports/{id}", GetImportAsync).WithName("GetDocumentImport")
             .WithSummary("An import's status, progress (documents done, chunks, failures) and, when finished, its report.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -50,6 +50,8 @@ public static class HearthHost
         builder.AddSettings<ConnectionStringSettings>();
         builder.AddSettings<DatabaseOptions>();
         builder.AddSettings<HttpOptions>();
+        builder.AddSettings<FairnessSettings>();
+        OutboundSettings.Register(builder); // the guarded client for URLs users give Hearth
         builder.AddAzureCredentials(); // managed identity (Azure) or developer sign-in, for Azure services without a key
 
         services.AddHearthDatabase();
@@ -83,6 +85,7 @@ public static class HearthHost
         if (problems.Count > 0) throw new SettingsException(problems);
 
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseSecurityHeaders(app.Environment.IsDevelopment());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // U+0000 in the path or query never reaches the database (see HearthJson for bodies).

@@ -3,8 +3,10 @@ using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
 using Hearth.Functions.Chat;
 using Hearth.Life;
+using Hearth.Outbound;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Life;
 
@@ -22,7 +24,7 @@ public static class LifeApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         agents.MapPost("/{id}/life/tick", TickAsync).WithName("RunLifeSlot")
             .WithSummary("Runs a life slot for the companion now; 202 with the orchestration id and statusUrl.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireRateLimiting(RateLimits.LifeTicks).RequireActiveWorkLimit();
         agents.MapGet("/{id}/initiations/settings", GetSettingsAsync).WithName("GetInitiationSettings")
             .WithSummary("Whether and how often the companion may write first (opt-in; caps, quiet hours, gap, mute).")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -47,7 +49,7 @@ public static class LifeApi
         notifications.MapGet("/webhook", GetWebhookAsync).WithName("GetNotificationWebhook").WithSummary("The caller's push webhook.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         notifications.MapPut("/webhook", SetWebhookAsync).WithName("SetNotificationWebhook")
-            .WithSummary("Sets the push webhook; pushes are signed with HMAC-SHA256 (X-Hearth-Signature). The secret is returned only here.")
+            .WithSummary("Sets the push webhook: an https URL on the public internet (400 url-refused names the rule otherwise). Pushes are signed with HMAC-SHA256 (X-Hearth-Signature). The secret is returned only here.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         notifications.MapDelete("/webhook", DeleteWebhookAsync).WithName("DeleteNotificationWebhook").WithSummary("Removes the push webhook.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -139,15 +141,43 @@ public static class LifeApi
         await life.GetWebhookAsync(user.Id, ct) is { } hook ? TypedResults.Ok(hook) : Problems.NotFound("webhook");
 
     public static async Task<Results<Ok<WebhookSetResponse>, ProblemHttpResult>> SetWebhookAsync(
-        SetWebhookRequest request, CurrentUser user, LifeStore life, IHostEnvironment environment, CancellationToken ct)
+        SetWebhookRequest request, CurrentUser user, LifeStore life, IOptions<OutboundOptions> outbound, IHostResolver resolver, CancellationToken ct)
     {
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && (url.IsLoopback || environment.IsDevelopment()))))
-            return Problems.Validation(("url", "must be an absolute https URL (http only for loopback or in Development)"));
+        // Checked here and again before every push (the address after DNS, at connect time): see OutboundHttp.
+        if (OutboundUrls.Check(request.Url, outbound.Value, out var url) is { } refused) return UrlRefused(refused);
+        if (await ResolvesInsideAsync(url!, outbound.Value, resolver, ct) is { } inside) return UrlRefused(inside);
         if (request.Secret is { } given && (given.Length < 16 || given.Length > 200))
             return Problems.Validation(("secret", "must be 16-200 characters (leave it out to get a generated one)"));
         var secret = request.Secret ?? WebhookSignature.NewSecret();
-        var hook = await life.SetWebhookAsync(user.Id, url, secret, ct);
+        var hook = await life.SetWebhookAsync(user.Id, url!, secret, ct);
         return TypedResults.Ok(new WebhookSetResponse(hook.Url, secret, hook.UpdatedAt));
+    }
+
+    private static ProblemHttpResult UrlRefused(OutboundRefusal refusal) =>
+        Problems.Create(StatusCodes.Status400BadRequest, ProblemTypes.UrlRefused, $"url: {refusal.Message} (rule: {refusal.Rule})",
+            new Dictionary<string, object?> { ["rule"] = refusal.Rule, ["errors"] = new Dictionary<string, string[]> { ["url"] = [refusal.Message] } });
+
+    /// <summary>
+    /// A name that resolves into Hearth's own network now is refused now (a name that cannot be resolved yet is accepted:
+    /// the push checks again after DNS, at connect time).
+    /// </summary>
+    private static async Task<OutboundRefusal?> ResolvesInsideAsync(Uri url, OutboundOptions options, IHostResolver resolver, CancellationToken ct)
+    {
+        if (url.HostNameType != UriHostNameType.Dns || OutboundUrls.AddressOf(url.IdnHost) is not null) return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.ConnectTimeout);
+        System.Net.IPAddress[] addresses;
+        try
+        {
+            addresses = await resolver.ResolveAsync(url.IdnHost, timeout.Token);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        return addresses.Select(a => OutboundAddresses.RefusalOf(a, options.AllowLoopback)).FirstOrDefault(r => r is not null) is { } rule
+            ? OutboundUrls.AddressRefusal(rule)
+            : null;
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(CurrentUser user, LifeStore life, CancellationToken ct) =>

@@ -42,6 +42,8 @@ internal sealed class MemoryStatusProvider(IServiceProvider services, MemoryOpti
 {
     public string Name => "memory";
 
+    public Task<object?> DescribeForUserAsync(CancellationToken ct) => DescribeAsync(ct);
+
     public Task<object?> DescribeAsync(CancellationToken ct) => Task.FromResult<object?>(new
     {
         // "model" when the chat's chain has a provider; the rules otherwise (and whenever the model does not answer).

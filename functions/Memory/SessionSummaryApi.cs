@@ -11,7 +11,7 @@ public static class SessionSummaryApi
         var sessions = app.MapGroup("/api/sessions/{sessionId}").WithTags("Memory");
         sessions.MapPost("/summary", RequestAsync).WithName("SummariseSession")
             .WithSummary("Summarises the session up to its last message (202; the summary is written by a function).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireRateLimiting(RateLimits.Summaries);
         sessions.MapGet("/summary", LatestAsync).WithName("GetSessionSummary").WithSummary("The session's latest written summary.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapGet("/summaries", ListAsync).WithName("ListSessionSummaries").WithSummary("The session's summaries, newest request first.")

@@ -26,12 +26,12 @@ public static class PicturesApi
         var agents = app.MapGroup("/api/agents/{agentId}").WithTags("Pictures");
         agents.MapPost("/images", RequestPictureAsync).WithName("RequestPicture")
             .WithSummary("Starts a picture of the agent (a variation that keeps its base portrait's face); it is posted into the chat when done.")
-            .RequireRateLimiting(RateLimits.Pictures)
+            .RequireRateLimiting(RateLimits.Pictures).RequireActiveWorkLimit()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         agents.MapPost("/portrait", RegeneratePortraitAsync).WithName("RegeneratePortrait")
             .WithSummary("Draws the agent's base portrait again from its appearance prompt; it becomes the base portrait when done.")
-            .RequireRateLimiting(RateLimits.Pictures)
+            .RequireRateLimiting(RateLimits.Pictures).RequireActiveWorkLimit()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 

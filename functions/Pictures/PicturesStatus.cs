@@ -12,6 +12,11 @@ internal sealed class PicturesStatus(IOptions<FalOptions> fal, IOptions<Pictures
 {
     public string Name => "images";
 
+    /// <summary>The same without the queue's host (a deployment may point it at a proxy of its own).</summary>
+    public Task<object?> DescribeForUserAsync(CancellationToken ct) => Task.FromResult<object?>(fal.Value.IsConfigured
+        ? new { generator = "fal", basePortraitModel = (string?)fal.Value.BasePortraitModel, variationModel = (string?)fal.Value.VariationModel, deadline = pictures.Value.Deadline }
+        : new { generator = "placeholder", basePortraitModel = (string?)null, variationModel = (string?)null, deadline = pictures.Value.Deadline });
+
     public Task<object?> DescribeAsync(CancellationToken ct)
     {
         var f = fal.Value;

@@ -34,6 +34,8 @@ internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI
 {
     public string Name => "search";
 
+    public Task<object?> DescribeForUserAsync(CancellationToken ct) => DescribeAsync(ct);
+
     public Task<object?> DescribeAsync(CancellationToken ct)
     {
         var metadata = embedder.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata;

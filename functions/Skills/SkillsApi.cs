@@ -61,7 +61,8 @@ public static partial class SkillsApi
         api.MapPost("/ingest", IngestAsync).WithName("IngestSkills")
             .WithSummary("Bulk ingest: a tar (application/x-tar), tar.gz (application/gzip), zip (application/zip) or JSON batch; paths inside become library paths. 202 with the run.")
             .Accepts<byte[]>("application/x-tar", "application/gzip", "application/zip", "application/json").WithMaxRequestBody(options.MaxUploadBytes)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireRateLimiting(RateLimits.SkillIngest).RequireActiveWorkLimit();
         api.MapGet("/runs", ListRunsAsync).WithName("ListSkillRuns").WithSummary("The caller's most recent ingest runs (?limit=, default 10).")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/runs/{id}", GetRunAsync).WithName("GetSkillRun")

@@ -55,9 +55,12 @@ public static class SkillsModule
 }
 
 /// <summary>The library's size and whether a mirror is configured (no paths, no keys).</summary>
-internal sealed class SkillsStatus(Npgsql.NpgsqlDataSource db, IArchiveMirror mirror, Hearth.Skills.Checkout.CheckoutFolder checkouts) : IStatusContributor
+internal sealed class SkillsStatus(Npgsql.NpgsqlDataSource db, IArchiveMirror mirror) : IStatusContributor
 {
     public string Name => "skills";
+
+    public Task<object?> DescribeForUserAsync(CancellationToken ct) =>
+        Task.FromResult<object?>(new { mirror = mirror.IsEnabled ? "archive" : "off", unicodePathNormalization = SkillPath.NormalizesUnicode });
 
     public async Task<object?> DescribeAsync(CancellationToken ct)
     {
@@ -69,7 +72,6 @@ internal sealed class SkillsStatus(Npgsql.NpgsqlDataSource db, IArchiveMirror mi
             files = reader.GetInt64(0),
             sections = reader.GetInt64(1),
             mirror = mirror.IsEnabled ? "archive" : "off",
-            checkoutRoot = checkouts.Root,
             // False under invariant globalization: paths are then not NFC-normalised (see docs/skills.md).
             unicodePathNormalization = SkillPath.NormalizesUnicode,
         };

@@ -10,8 +10,14 @@ public interface IStatusContributor
     /// <summary>Key under <c>providers</c> (camelCase, e.g. "models", "search", "images").</summary>
     string Name { get; }
 
-    /// <summary>A JSON-serialisable description; keep it cheap (it runs on every status call).</summary>
+    /// <summary>A JSON-serialisable description for admins; keep it cheap (it runs on every status call).</summary>
     Task<object?> DescribeAsync(CancellationToken ct);
+
+    /// <summary>
+    /// What a signed-in user who is not an admin sees: the provider as it serves them, without server internals
+    /// (hosts, endpoints, paths, server-wide counts). Null (the default) leaves the provider out of their view.
+    /// </summary>
+    Task<object?> DescribeForUserAsync(CancellationToken ct) => Task.FromResult<object?>(null);
 }
 
 /// <summary>Registration of status contributors.</summary>

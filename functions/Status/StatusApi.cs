@@ -11,7 +11,11 @@ using Npgsql;
 
 namespace Hearth.Functions.Status;
 
-/// <summary><c>GET /api/status</c>: version, database, jobs by state and queue, dead jobs, next timer runs, what runs here, providers.</summary>
+/// <summary>
+/// <c>GET /api/status</c>. Admins: version, database, jobs by state and queue server-wide, dead jobs, next timer runs, what
+/// runs here, providers. Everyone else: version, whether the database answers, their own jobs, and the providers that
+/// serve them (no hosts, endpoints, paths or other users' work).
+/// </summary>
 public static class StatusApi
 {
     private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
@@ -19,11 +23,12 @@ public static class StatusApi
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/status", GetStatusAsync).WithName("GetStatus").WithTags("Status")
-            .WithSummary("Version, database, job counts, dead jobs, next timer runs and configured providers (never secrets).");
+            .WithSummary("Admins: version, database, job counts, dead jobs, next timer runs and configured providers (never secrets). Others: their own jobs and the providers that serve them.");
         return app;
     }
 
     public sealed record StatusResponse(
+        string Scope,
         string Version,
         string Environment,
         DateTimeOffset StartedAt,
@@ -40,6 +45,7 @@ public static class StatusApi
     public sealed record JobsStatus(IReadOnlyDictionary<string, long> ByState, IReadOnlyList<JobCount> ByQueue, long Dead);
 
     public static async Task<Ok<StatusResponse>> GetStatusAsync(
+        CurrentUser user,
         IDurableInfo durable,
         IJobClient jobs,
         DatabaseReadiness readiness,
@@ -58,12 +64,12 @@ public static class StatusApi
         string? databaseError = null;
         try
         {
-            var counts = await jobs.CountAsync(ct);
+            var counts = user.IsAdmin ? await jobs.CountAsync(ct) : await jobs.CountForOwnerAsync(user.Id, ct);
             jobStatus = new JobsStatus(
                 counts.GroupBy(c => c.State).ToDictionary(g => g.Key.ToString(), g => g.Sum(c => c.Count)),
                 counts,
                 counts.Where(c => c.State == JobState.Dead).Sum(c => c.Count));
-            timers = await durable.TimersAsync(ct);
+            if (user.IsAdmin) timers = await durable.TimersAsync(ct);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -78,7 +84,9 @@ public static class StatusApi
             JsonNode? described;
             try
             {
-                described = JsonSerializer.SerializeToNode(await contributor.DescribeAsync(ct), json.Value.SerializerOptions);
+                var description = user.IsAdmin ? await contributor.DescribeAsync(ct) : await contributor.DescribeForUserAsync(ct);
+                if (description is null && !user.IsAdmin) continue;
+                described = JsonSerializer.SerializeToNode(description, json.Value.SerializerOptions);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -89,14 +97,15 @@ public static class StatusApi
         }
 
         return TypedResults.Ok(new StatusResponse(
+            user.IsAdmin ? "admin" : "user",
             Version,
             environment.EnvironmentName,
             StartedAt,
             new DatabaseStatus(databaseError is null, readiness.IsReady, databaseError),
             jobStatus,
             timers,
-            durable.Functions.Order(StringComparer.Ordinal).ToList(),
-            durable.Orchestrations.Order(StringComparer.Ordinal).ToList(),
+            user.IsAdmin ? durable.Functions.Order(StringComparer.Ordinal).ToList() : [],
+            user.IsAdmin ? durable.Orchestrations.Order(StringComparer.Ordinal).ToList() : [],
             providers));
     }
 

@@ -9,8 +9,21 @@ namespace Hearth.Functions.Web;
 /// </summary>
 public static class WebModule
 {
+    /// <summary>
+    /// Host options that find the web app wherever the process starts: a published app has <c>wwwroot</c> beside its
+    /// binaries; a built one lists the project's <c>wwwroot</c> in its static web assets manifest (read in every
+    /// environment by <see cref="AddWeb"/>, not only in Development as ASP.NET does by default).
+    /// </summary>
+    public static WebApplicationOptions HostOptions(string[] args)
+    {
+        var published = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        return new WebApplicationOptions { Args = args, WebRootPath = Directory.Exists(published) ? published : null };
+    }
+
     public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
+        if (builder.Environment is IWebHostEnvironment web && !web.IsDevelopment())
+            Microsoft.AspNetCore.Hosting.StaticWebAssets.StaticWebAssetsLoader.UseStaticWebAssets(web, builder.Configuration);
         builder.Services.AddOptions<StaticFileOptions>().Configure<IWebHostEnvironment>((options, environment) =>
         {
             options.FileProvider = environment.WebRootFileProvider;

@@ -160,6 +160,30 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Production_started_from_another_directory_serves_the_web_app_with_the_security_headers_and_HSTS()
+    {
+        var port = HostProcess.FreePort();
+        var environment = ProductionJwt();
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        environment["ConnectionStrings__Postgres"] = await TestPostgres.CreateDatabaseAsync();
+        await using var host = HostProcess.Start(environment, _dir);   // a working directory with no wwwroot and no host.json
+        await host.WaitUntilReadyAsync($"http://127.0.0.1:{port}/readyz", StartBound);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        foreach (var path in new[] { "/", "/admin", "/js/chat.js", "/css/app.css" })
+        {
+            using var response = await client.GetAsync(path);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}\n{host.Output}");
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.StartsWith("max-age=", response.Headers.GetValues("Strict-Transport-Security").Single());
+        }
+        Assert.Contains("<title>Hearth</title>", await client.GetStringAsync("/"));
+        Assert.DoesNotContain("WebRootPath was not found", host.Output);
+    }
+
+    [Fact]
     public async Task Development_prints_where_to_open_the_app_and_how_to_sign_in_then_logs_text_lines()
     {
         var port = HostProcess.FreePort();

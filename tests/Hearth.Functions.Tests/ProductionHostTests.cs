@@ -89,7 +89,7 @@ public sealed class ProductionHostTests(ProductionHost host) : IClassFixture<Pro
     [Fact]
     public async Task Status_shows_what_runs_and_never_a_secret_value()
     {
-        var response = await _factory.ClientWith(Token("status-reader")).GetAsync("/api/status");
+        var response = await _factory.ClientWith(Token("status-reader", "admin")).GetAsync("/api/status");
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -120,12 +120,40 @@ public sealed class ProductionHostTests(ProductionHost host) : IClassFixture<Pro
         await Hearth.Testing.Eventually.TrueAsync(async () => (await jobs.GetAsync(id))!.State == Hearth.Durable.Jobs.JobState.Dead,
             TimeSpan.FromSeconds(30), "the failing job goes dead");
 
-        var status = await _factory.ClientWith(Token("status-counter")).GetFromJsonAsync<JsonElement>("/api/status");
+        var status = await _factory.ClientWith(Token("status-counter", "admin")).GetFromJsonAsync<JsonElement>("/api/status");
 
+        Assert.Equal("admin", status.GetProperty("scope").GetString());
         Assert.True(status.GetProperty("jobs").GetProperty("dead").GetInt64() >= 1);
         Assert.True(status.GetProperty("jobs").GetProperty("byState").GetProperty("Dead").GetInt64() >= 1);
         Assert.Contains(status.GetProperty("jobs").GetProperty("byQueue").EnumerateArray(),
             c => c.GetProperty("queue").GetString() == TestModule.FailingFunction && c.GetProperty("state").GetString() == "Dead");
+    }
+
+    [Fact]
+    public async Task A_user_who_is_not_an_admin_sees_only_their_own_jobs_and_the_providers_that_serve_them()
+    {
+        var client = _factory.ClientWith(Token("status-plain"));
+        var me = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+        var jobs = (Hearth.Durable.Jobs.IJobClient)_factory.Services.GetService(typeof(Hearth.Durable.Jobs.IJobClient))!;
+        var others = (await jobs.EnqueueAsync(TestModule.FailingFunction, new TestMessage("someone else's")))!.Value;
+        var mine = (await jobs.EnqueueAsync(TestModule.FailingFunction, new TestMessage("mine"), new Hearth.Durable.Jobs.EnqueueOptions { Owner = me }))!.Value;
+        await Hearth.Testing.Eventually.TrueAsync(async () => (await jobs.GetAsync(mine))!.State == Hearth.Durable.Jobs.JobState.Dead
+            && (await jobs.GetAsync(others))!.State == Hearth.Durable.Jobs.JobState.Dead, TimeSpan.FromSeconds(30), "both failing jobs go dead");
+
+        var text = await client.GetStringAsync("/api/status");
+        var status = JsonDocument.Parse(text).RootElement;
+
+        Assert.Equal("user", status.GetProperty("scope").GetString());
+        Assert.Equal(1, status.GetProperty("jobs").GetProperty("dead").GetInt64());   // theirs, not the server's
+        Assert.True(status.GetProperty("database").GetProperty("reachable").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("timers").ValueKind);
+        Assert.Empty(status.GetProperty("functions").EnumerateArray());
+        var providers = status.GetProperty("providers");
+        Assert.False(providers.TryGetProperty("database", out _));
+        Assert.False(providers.TryGetProperty("auth", out _));
+        Assert.True(providers.TryGetProperty("models", out _), "the models that answer them");
+        Assert.DoesNotContain(new Npgsql.NpgsqlConnectionStringBuilder(_factory.ConnectionString).Host!, text);
+        Assert.DoesNotContain("endpoint", text);
     }
 
     [Fact]

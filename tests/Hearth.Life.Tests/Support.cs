@@ -15,7 +15,8 @@ public static class LifeTestKit
 
     public const string DevToken = DevelopmentHost.DevTokenValue;
 
-    public static Task<HearthFactory> CreateHostAsync(ManualTime clock, IDictionary<string, string?>? extra = null, string? connectionString = null)
+    public static Task<HearthFactory> CreateHostAsync(ManualTime clock, IDictionary<string, string?>? extra = null, string? connectionString = null,
+        Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -23,10 +24,16 @@ public static class LifeTestKit
             ["RateLimits:Chat:PermitLimit"] = "0",
             ["Chat:SummaryEveryTurns"] = "0",
             ["Life:Enabled"] = "true",
+            // The webhook receivers of these tests listen on 127.0.0.1: the Development-only allowance (docs/life.md).
+            ["Outbound:AllowLoopback"] = "true",
         };
         if (connectionString is not null) settings["ConnectionStrings:Postgres"] = connectionString;
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
-        return HearthFactory.CreateAsync("Development", settings, services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        return HearthFactory.CreateAsync("Development", settings, collection =>
+        {
+            collection.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+            services?.Invoke(collection);
+        });
     }
 
     public static HttpClient User(this HearthFactory host, string name) => host.ClientWith($"{DevToken}:{name}");

@@ -18,6 +18,8 @@ public sealed class WebApp : IAsyncLifetime
 {
     public const string DevToken = "web-dev-token";
     private IPlaywright? _playwright;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> _violations = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, bool> _violationsExpected = new();
 
     public HearthFactory Factory { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -50,10 +52,19 @@ public sealed class WebApp : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Every page of every browser test ran under the Content-Security-Policy: any violation fails the collection.
+        var unexpected = _violations.Where(p => !_violationsExpected.ContainsKey(p.Key)).SelectMany(p => p.Value).ToList();
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (Factory is not null) await Factory.DisposeAsync();
+        if (unexpected.Count > 0) throw new InvalidOperationException("Content-Security-Policy violations on the pages:\n" + string.Join("\n", unexpected.Distinct()));
     }
+
+    /// <summary>What the browser refused on <paramref name="page"/> under the Content-Security-Policy so far.</summary>
+    public IReadOnlyList<string> CspViolations(IPage page) => _violations.TryGetValue(page, out var list) ? list.ToList() : [];
+
+    /// <summary>For a test that provokes violations on purpose: the collection's check leaves this page out.</summary>
+    public void ExpectCspViolations(IPage page) => _violationsExpected[page] = true;
 
     /// <summary>A fresh browser context (own storage) with a page on a desktop or phone-sized screen.</summary>
     public async Task<IPage> NewPageAsync(bool phone = false)
@@ -68,7 +79,17 @@ public sealed class WebApp : IAsyncLifetime
             Locale = "en-GB",
         });
         context.SetDefaultTimeout(20_000);
-        return await context.NewPageAsync();
+        // Scripts added by Playwright run outside the page's policy: this one reports each violation to the console.
+        await context.AddInitScriptAsync(
+            "document.addEventListener('securitypolicyviolation', e => console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));");
+        var page = await context.NewPageAsync();
+        var violations = _violations.GetOrAdd(page, _ => new());
+        page.Console += (_, message) =>
+        {
+            if (message.Text.StartsWith("CSP violation", StringComparison.Ordinal) || message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                violations.Enqueue(message.Text);
+        };
+        return page;
     }
 
     /// <summary>An API client for the dev user <paramref name="name"/> (set-up that is not under test).</summary>

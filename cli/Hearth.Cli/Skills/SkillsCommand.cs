@@ -243,7 +243,7 @@ public sealed class SkillsCommand : ICliCommand
                 ? new { sectionId = value, force = parse.GetValue(force) }
                 : IsId(value) ? new { fileId = value, force = parse.GetValue(force) } : new { path = value, force = parse.GetValue(force) };
             var checkout = await api.PostJsonAsync("/api/skills/checkout", body, ct);
-            _console.MarkupLine($"[green]Checked out[/] {Markup.Escape(checkout.GetProperty("path").GetString()!)}{(parse.GetValue(section) ? " (one section)" : "")} to");
+            _console.MarkupLine($"[green]Checked out[/] {Markup.Escape(checkout.GetProperty("path").GetString()!)}{(parse.GetValue(section) ? " (one section)" : "")} to the host's checkout folder (Skills:CheckoutRoot) as");
             _console.WriteLine(checkout.GetProperty("localPath").GetString()!);
             _console.MarkupLine($"[grey]Edit it, then: hearth skills checkin {checkout.GetProperty("id").GetString()}[/]");
             return 0;

@@ -17,16 +17,24 @@ public static class ProblemTypes
     public const string Unavailable = Prefix + "unavailable";
     public const string Internal = Prefix + "internal";
 
+    /// <summary>400: a URL Hearth would call (a webhook) breaks an outbound rule; <c>rule</c> names it (e.g. <c>loopback</c>).</summary>
+    public const string UrlRefused = Prefix + "url-refused";
+
+    /// <summary>429: the caller already has as many runs going as one user may (<c>active</c>, <c>limit</c>).</summary>
+    public const string TooManyActive = Prefix + "too-many-active";
+
     /// <summary>The title of a type (one per type, so clients may show it).</summary>
     public static string TitleOf(string type) => type switch
     {
         MalformedJson => "The body is not valid JSON.",
+        UrlRefused => "Hearth will not call this URL.",
+        TooManyActive => "Too many runs going at once.",
         _ => ForStatus(StatusOf(type)).Title,
     };
 
     private static int StatusOf(string type) => type switch
     {
-        Validation or MalformedJson => 400,
+        Validation or MalformedJson or UrlRefused => 400,
         Unauthorized => 401,
         Forbidden => 403,
         NotFound => 404,
@@ -34,7 +42,7 @@ public static class ProblemTypes
         Conflict => 409,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
-        RateLimited => 429,
+        RateLimited or TooManyActive => 429,
         Unavailable => 503,
         _ => 500,
     };

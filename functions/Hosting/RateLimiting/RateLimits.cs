@@ -15,8 +15,20 @@ public static class RateLimits
     /// <summary>Chat turns: 30 per minute.</summary>
     public const string Chat = "Chat";
 
-    /// <summary>Picture requests: 10 per minute.</summary>
+    /// <summary>Picture requests (pictures and base portraits): 10 per minute.</summary>
     public const string Pictures = "Pictures";
+
+    /// <summary>Companions created: 20 per minute (each may start a base portrait).</summary>
+    public const string Agents = "Agents";
+
+    /// <summary>Bulk skill ingests (each an orchestration over up to thousands of files): 20 per minute.</summary>
+    public const string SkillIngest = "SkillIngest";
+
+    /// <summary>Life slots run by hand (each an orchestration): 20 per minute.</summary>
+    public const string LifeTicks = "LifeTicks";
+
+    /// <summary>Session summaries asked for (each a model job): 20 per minute.</summary>
+    public const string Summaries = "Summaries";
 
     /// <summary>
     /// Declares a named limit with its defaults (a feature module calls this for a limit of its own;
@@ -32,7 +44,7 @@ public static class RateLimits
             var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
             Read(configuration, name, permitLimit, window, out var limit);
             if (limit.PermitLimit == 0) return RateLimitPartition.GetNoLimiter("off");
-            var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();   // the host registers one (tests replace it)
             return RateLimitPartition.Get(PartitionKey(context), _ => new SlidingLogRateLimiter(limit.PermitLimit, limit.Window, time));
         }));
         return services;
@@ -54,6 +66,11 @@ public static class RateLimits
         });
         services.AddRateLimit(Chat, 30, TimeSpan.FromMinutes(1));
         services.AddRateLimit(Pictures, 10, TimeSpan.FromMinutes(1));
+        // Every other route that starts work (issue 18: one user must not flood the shared queue).
+        services.AddRateLimit(Agents, 20, TimeSpan.FromMinutes(1));
+        services.AddRateLimit(SkillIngest, 20, TimeSpan.FromMinutes(1));
+        services.AddRateLimit(LifeTicks, 20, TimeSpan.FromMinutes(1));
+        services.AddRateLimit(Summaries, 20, TimeSpan.FromMinutes(1));
     }
 
     private static string PartitionKey(HttpContext context) =>

@@ -199,7 +199,7 @@ export function initAgents(me) {
     const items = page.items ?? page;
     $('scenario-list').replaceChildren(...(items.length ? items.map((s) => h('li', {},
       h('strong', {}, s.title), s.active ? h('span', { class: 'badge' }, 'active') : '',
-      s.active && lifeConfirmed ? h('button', { type: 'button', class: 'link small', style: 'margin-left:.5rem', 'aria-label': `End scenario ${s.title} now`, onclick: () => endScenario(s) }, 'End now') : '', h('br'),
+      s.active && lifeConfirmed ? h('button', { type: 'button', class: 'link small ml-05', 'aria-label': `End scenario ${s.title} now`, onclick: () => endScenario(s) }, 'End now') : '', h('br'),
       h('span', { class: 'muted small' }, [s.description, s.startsAt && `from ${formatTime(s.startsAt, me.timeZone)}`, s.endsAt && `until ${formatTime(s.endsAt, me.timeZone)}`].filter(Boolean).join(' · '))))
       : [h('li', { class: 'muted' }, 'No scenarios.')]));
   }

@@ -42,9 +42,9 @@ export function initMemory(me) {
     const agent = memory.agentId ? agents.get(memory.agentId) : null;
     const source = [agent ? `with ${agent}` : null, memory.source?.at ? formatTime(memory.source.at, me.timeZone) : null, memory.origin].filter(Boolean).join(' · ');
     const item = h('li', { class: 'card memory', dataset: { memoryId: memory.id } },
-      h('p', { style: 'margin:0' }, h('span', { class: 'badge' }, memory.kind), ' ', h('span', { class: 'memory-text' }, memory.text),
+      h('p', { class: 'flush' }, h('span', { class: 'badge' }, memory.kind), ' ', h('span', { class: 'memory-text' }, memory.text),
         memory.status !== 'suggested' ? h('span', { class: 'badge' }, memory.status) : ''),
-      h('p', { class: 'muted small', style: 'margin:.25rem 0' }, source));
+      h('p', { class: 'muted small my-025' }, source));
     const actions = h('div', { class: 'row' });
     if (memory.status !== 'accepted') actions.append(h('button', { type: 'button', class: 'primary', 'aria-label': `Accept: ${memory.text}`, onclick: () => act(memory, 'accept') }, 'Accept'));
     if (memory.status !== 'rejected') actions.append(h('button', { type: 'button', class: 'secondary', 'aria-label': `Reject: ${memory.text}`, onclick: () => act(memory, 'reject') }, memory.status === 'accepted' ? 'Forget' : 'Reject'));

@@ -149,7 +149,7 @@ export function initSkills(me) {
     $('skill-results').replaceChildren(...(result.items.length ? result.items.map((item) => h('li', { class: 'card' },
       h('button', { type: 'button', class: 'link', onclick: () => openSection(item.sectionId) }, item.title || item.key),
       h('span', { class: 'muted small' }, ` · ${item.path}:${item.startLine} · score ${item.score.toFixed(3)}`),
-      h('p', { class: 'small', style: 'margin:.25rem 0 0' }, item.snippet)))
+      h('p', { class: 'small mt-025' }, item.snippet)))
       : [h('li', { class: 'muted' }, `Nothing matches "${q}".`)]));
   }
 
@@ -185,7 +185,7 @@ export function initSkills(me) {
         h('span', { class: run.status === 'completed_with_problems' || run.status === 'failed' ? 'badge error' : 'badge' }, statusText(run.status)),
         h('span', { class: 'muted small' }, run.phase ?? '')),
       h('progress', { class: 'progress', max: String(Math.max(run.total, 1)), value: String(run.done + run.failed), 'aria-label': `Files done: ${run.done + run.failed} of ${run.total}` }),
-      h('p', { class: 'small', style: 'margin:.25rem 0' },
+      h('p', { class: 'small my-025' },
         `${run.done + run.failed}/${run.total} files · ${run.created} new, ${run.updated} updated, ${run.unchanged} unchanged, ${run.failed} failed · ${run.sections} sections`),
       run.failures?.length ? h('ul', { class: 'small' }, ...run.failures.map((f) => h('li', { class: 'error' }, `${f.path}: ${f.error} (${f.attempts} attempts)`))) : null,
       problems.length ? h('ul', { class: 'small', 'aria-label': 'Problems' }, ...problems.slice(0, 20).map((p) => h('li', { class: 'error' },

@@ -18,7 +18,7 @@ namespace Hearth.Benchmarks.Queue;
 public sealed class QueueHarness : IHarness
 {
     public string Name => "queue";
-    public string Description => "jobs/s and pickup latency vs graphile-worker and pg-boss (--jobs 20000 --runs 3 --concurrency 32 --batch 16 --samples 200 --no-peers)";
+    public string Description => "jobs/s and pickup latency vs graphile-worker and pg-boss (--jobs 20000 --runs 3 --concurrency 32 --batch 16 --samples 200 --owners 1 --no-peers)";
 
     private sealed record Ping(long SentAtTicks);
 
@@ -30,22 +30,24 @@ public sealed class QueueHarness : IHarness
         var concurrency = options.Int("concurrency", 32);
         var samples = options.Int("samples", 200);
         var peers = !options.Flag("no-peers");
+        // --owners N spreads the jobs over N owners (fair share takes batches owner by owner); 1 is jobs without an owner.
+        var owners = options.Int("owners", 1);
 
         await using var cluster = await BenchCluster.StartAsync();
         var report = new BenchReport("Queue: no-op jobs end to end", $"./bench queue {options}".Trim())
-            .Parameter("jobs", jobs).Parameter("runs", runs).Parameter("concurrency", concurrency).Parameter("latency samples", samples)
+            .Parameter("jobs", jobs).Parameter("runs", runs).Parameter("concurrency", concurrency).Parameter("latency samples", samples).Parameter("owners", owners)
             .Columns("system", "configuration", "jobs/s (median)", "runs (jobs/s)", "pickup p50 ms", "pickup p95 ms", "Hearth ÷ this");
 
         // A fresh cluster creates and zero-fills WAL segments as it goes; a server that has run a while recycles them.
         // One unmeasured burn-down first, then the systems take turns run by run, so none gets the warm server for free.
         var half = options.Int("batch", Math.Max(1, concurrency / 2));
-        await HearthThroughputAsync(cluster, jobs, half, concurrency - half);
+        await HearthThroughputAsync(cluster, jobs, half, concurrency - half, owners);
 
         var peerDir = Path.Combine(Repository.Root, "perf", "peers");
         var systems = new List<(string System, string Config, Func<Task<double>> Run, Func<Task<(double P50, double P95)>> Latency)>
         {
             ("Hearth", $"batchSize {half}, newBatchThreshold {concurrency - half}",
-                () => HearthThroughputAsync(cluster, jobs, half, concurrency - half),
+                () => HearthThroughputAsync(cluster, jobs, half, concurrency - half, owners),
                 () => HearthLatencyAsync(cluster, samples, half, concurrency - half)),
         };
         if (peers)
@@ -113,14 +115,15 @@ public sealed class QueueHarness : IHarness
         return host;
     }
 
-    private static async Task<double> HearthThroughputAsync(BenchCluster cluster, int jobs, int batchSize, int threshold)
+    private static async Task<double> HearthThroughputAsync(BenchCluster cluster, int jobs, int batchSize, int threshold, int owners)
     {
         var connectionString = await cluster.NewDatabaseAsync("hearth");
         using (var client = await StartHostAsync(connectionString, batchSize, threshold, false, _ => { }))
         {
             var jobClient = client.Services.GetRequiredService<IJobClient>();
             for (var i = 0; i < jobs; i += 1000)
-                await jobClient.EnqueueManyAsync(Enumerable.Range(i, Math.Min(1000, jobs - i)).Select(n => new JobRequest("noop", n)).ToList());
+                await jobClient.EnqueueManyAsync(Enumerable.Range(i, Math.Min(1000, jobs - i))
+                    .Select(n => new JobRequest("noop", n, owners > 1 ? new EnqueueOptions { Owner = $"owner-{n % owners}" } : null)).ToList());
             await client.StopAsync();
         }
         await using var db = NpgsqlDataSource.Create(connectionString);

@@ -1,6 +1,7 @@
 using Hearth.Companions;
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
+using Hearth.Outbound;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -19,7 +20,7 @@ public static class LifeServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LifeOptions>();
-        services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddOutboundHttp();
         // Constructor injection: every dependency is a registered contract (the chat's writer and messages included).
         services.TryAddSingleton<LifeStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INotificationChannel, WebhookNotificationChannel>());

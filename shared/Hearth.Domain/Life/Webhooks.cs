@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
+using Hearth.Outbound;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Hearth.Life;
@@ -53,21 +55,24 @@ internal sealed class WebhookNotificationChannel(IJobClient jobs) : INotificatio
 }
 
 /// <summary>
-/// POSTs a notification to the user's webhook, signed; a non-2xx answer fails the job so that it is retried. Each
+/// POSTs a notification to the user's webhook, signed, through the guarded <see cref="OutboundHttp"/> client (the URL is
+/// checked again before sending, the address after DNS; redirects are not followed). A non-2xx answer fails the job so
+/// that it is retried; a refused address or a redirect fails it for good (retrying would only map the network). Each
 /// notification is pushed once even when its job runs twice (see <see cref="LifeStore.ClaimPushAsync"/>); a process that
 /// dies while sending pushes again on the retry, and <c>X-Hearth-Delivery</c> lets the receiver drop that rare repeat.
 /// </summary>
 public sealed class WebhookSender
 {
-    public const string HttpClientName = "life-webhooks";
     private readonly LifeStore _store;
     private readonly IHttpClientFactory _http;
+    private readonly OutboundOptions _outbound;
     private readonly TimeProvider _time;
 
-    public WebhookSender(LifeStore store, IHttpClientFactory http, TimeProvider time)
+    public WebhookSender(LifeStore store, IHttpClientFactory http, IOptions<OutboundOptions> outbound, TimeProvider time)
     {
         _store = store;
         _http = http;
+        _outbound = outbound.Value;
         _time = time;
     }
 
@@ -77,6 +82,9 @@ public sealed class WebhookSender
             throw new PermanentJobFailureException("A webhook push names an owner and a notification by UUID.");
         if (await _store.FindNotificationAsync(owner, id, ct) is not { } notification) return;  // deleted with its agent
         if (await _store.WebhookSecretAsync(owner, ct) is not { } hook) return;                   // the user removed the webhook
+        // Checked again at send time: rules may have tightened since the URL was saved.
+        if (OutboundUrls.Check(hook.Url, _outbound) is { } refused)
+            throw new PermanentJobFailureException($"The webhook at {hook.Url.Host} is refused by the outbound rule '{refused.Rule}'.");
         await using var claim = await _store.ClaimPushAsync(id, _time.GetUtcNow(), ct);
         if (claim is null) return;                                                                 // pushed by an earlier run
         var body = JsonSerializer.Serialize(new WebhookPayload("initiation", notification.Id, notification.AgentId, notification.AgentName,
@@ -87,9 +95,23 @@ public sealed class WebhookSender
         request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Compute(hook.Secret, timestamp, body));
         request.Headers.Add("X-Hearth-Delivery", notification.Id);
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Hearth", "1.0"));
-        using var response = await _http.CreateClient(HttpClientName).SendAsync(request, ct);
-        // Never the URL's query or the secret in errors: the host is enough to recognise it.
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"The webhook at {hook.Url.Host} answered {(int)response.StatusCode}.");
+        HttpResponseMessage response;
+        try
+        {
+            // Headers only: the answer's body is never read.
+            response = await _http.CreateClient(OutboundHttp.ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e) when (OutboundRefusedException.Find(e) is { } rule)
+        {
+            throw new PermanentJobFailureException($"The webhook at {hook.Url.Host} is refused by the outbound rule '{rule.Rule}'.");
+        }
+        using (response)
+        {
+            // Never the URL's query or the secret in errors: the host is enough to recognise it.
+            if ((int)response.StatusCode is >= 300 and < 400)
+                throw new PermanentJobFailureException($"The webhook at {hook.Url.Host} answered {(int)response.StatusCode}, a redirect; Hearth does not follow redirects.");
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException($"The webhook at {hook.Url.Host} answered {(int)response.StatusCode}.");
+        }
         await claim.CommitAsync(ct);
     }
 }

@@ -39,6 +39,9 @@ public interface IJobClient
     /// <summary>Counts of jobs by queue and state.</summary>
     Task<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct = default);
 
+    /// <summary>Counts of one owner's jobs by queue and state.</summary>
+    Task<IReadOnlyList<JobCount>> CountForOwnerAsync(string owner, CancellationToken ct = default);
+
     /// <summary>Runs a dead or cancelled function job again from its first attempt.</summary>
     Task<JobActionResult> RetryAsync(long id, CancellationToken ct = default);
 
@@ -121,9 +124,16 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
         return new Page<JobInfo>(items.Take(limit).ToList(), next);
     }
 
-    public async Task<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct = default)
+    public Task<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct = default) => CountWhereAsync(null, ct);
+
+    public Task<IReadOnlyList<JobCount>> CountForOwnerAsync(string owner, CancellationToken ct = default) => CountWhereAsync(owner, ct);
+
+    private async Task<IReadOnlyList<JobCount>> CountWhereAsync(string? owner, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("select queue, state, count(*) from durable.jobs group by queue, state order by queue, state");
+        await using var command = db.CreateCommand(owner is null
+            ? "select queue, state, count(*) from durable.jobs group by queue, state order by queue, state"
+            : "select queue, state, count(*) from durable.jobs where owner = @owner group by queue, state order by queue, state");
+        if (owner is not null) command.Parameters.AddWithValue("owner", owner);
         var counts = new List<JobCount>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

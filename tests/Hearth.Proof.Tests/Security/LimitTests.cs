@@ -27,6 +27,11 @@ public sealed class LimitedHost : ProofHost
             settings["RateLimits:Pictures:Window"] = "00:10:00";
             settings["RateLimits:Imports:PermitLimit"] = Permits.ToString();
             settings["RateLimits:Imports:Window"] = "00:10:00";
+            foreach (var name in new[] { "Agents", "SkillIngest", "LifeTicks", "Summaries" })
+            {
+                settings[$"RateLimits:{name}:PermitLimit"] = Permits.ToString();
+                settings[$"RateLimits:{name}:Window"] = "00:10:00";
+            }
             settings["Skills:MaxUploadBytes"] = "2097152"; // the body-limit test builds a body one byte over each limit
             settings["Memory:ImportMaxBytes"] = "2097152";
             return settings;
@@ -38,7 +43,9 @@ public sealed class LimitedHost : ProofHost
 public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
 {
     /// <summary>The routes that must carry a limit (more may: they are all tested).</summary>
-    private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait"];
+    /// Issue 18: every route that starts work (an orchestration, a model call or jobs) is limited per user.
+    private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
+        "CreateAgent", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession"];
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -55,13 +62,27 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         var operations = await OpenApiRoutes.ReadAsync(host.Anonymous);
         var limited = operations.Where(o => EndpointOf(o)?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null).ToList();
         Assert.Empty(MustBeLimited.Except(limited.Select(o => o.OperationId)));
-        var bodies = new Dictionary<string, string> { ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}", ["ImportDocuments"] = """{"text":"A note to import."}""" };
+        var bodies = new Dictionary<string, string>
+        {
+            ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
+            ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
+            ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
+        };
 
         foreach (var operation in limited)
         {
             var name = "rl" + Guid.NewGuid().ToString("N")[..8];
             var user = host.User(name);
-            var agent = await ProofHost.CreateAgentAsync(user);
+            // The route's own target: a companion (created outside the limit under test), or a chat session of one.
+            async Task<string> TargetAsync(HttpClient client)
+            {
+                if (operation.OperationId == "CreateAgent") return "";
+                var agentId = await ProofHost.CreateAgentAsync(client);
+                if (operation.OperationId != "SummariseSession") return agentId;
+                using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });
+                return (await turn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
+            }
+            var agent = await TargetAsync(user);
             async Task<HttpResponseMessage> CallAsync(HttpClient client, string agentId) =>
                 await client.SendAsync(operation.Request(operation.Fill(_ => agentId), bodies.GetValueOrDefault(operation.OperationId),
                     operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json"));
@@ -79,7 +100,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             Assert.Equal(ProblemTypes.RateLimited, problem.GetProperty("type").GetString());
 
             var other = host.User(name + "-other"); // another user has a budget of their own
-            using var othersCall = await CallAsync(other, await ProofHost.CreateAgentAsync(other));
+            using var othersCall = await CallAsync(other, await TargetAsync(other));
             Assert.True(othersCall.IsSuccessStatusCode, $"{operation} for another user: {(int)othersCall.StatusCode}");
         }
     }

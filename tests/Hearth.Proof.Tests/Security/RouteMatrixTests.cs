@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Functions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Proof.Tests.Security;
 
@@ -250,6 +251,40 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/api/agents/{alice.AgentId}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/media/{alice.MediaId}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Alice.GetAsync($"/api/images/{alice.PictureJobId}")).StatusCode);
+    }
+
+    /// <summary>Issue 18's cases: the webhook never aims inside, no answer names a server path, every answer carries the security headers.</summary>
+    [Fact]
+    public async Task No_url_inside_the_server_network_is_accepted_no_answer_names_a_server_path_and_every_answer_has_the_security_headers()
+    {
+        var (_, operations) = await SetupAsync();
+        var failures = new List<string>();
+        foreach (var url in new[] { "http://127.0.0.1:55432/", "http://[::1]:55432/", "http://localhost:55432/", "http://2130706433:55432/",
+                     "http://0x7f000001:55432/", "http://127.1:55432/", "https://169.254.169.254/", "https://10.0.0.1/", "https://127.0.0.1:47071/",
+                     "https://[::ffff:169.254.169.254]/", "https://100.100.100.200/", "https://[fd00:ec2::254]/" })
+        {
+            using var response = await host.Bob.PutAsJsonAsync("/api/notifications/webhook", new { url });
+            if (response.StatusCode != HttpStatusCode.BadRequest || !await IsProblemAsync(response, ProblemTypes.UrlRefused))
+                failures.Add($"webhook {url}: {(int)response.StatusCode}");
+        }
+
+        var environment = host.Factory.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>();
+        var serverPaths = new[] { environment.ContentRootPath, host.Factory.Services.GetRequiredService<Hearth.Skills.Checkout.SkillCheckouts>().Root, AppContext.BaseDirectory.TrimEnd('/') };
+        foreach (var operation in operations.Where(o => o.Method == "GET" && o.RequiresToken && !o.AdminOnly && !o.PathParameters.Any()))
+        {
+            using var response = await host.Bob.GetAsync(operation.Path);
+            var body = await response.Content.ReadAsStringAsync();
+            failures.AddRange(serverPaths.Where(p => body.Contains(p, StringComparison.Ordinal)).Select(p => $"{operation} as bob names the server path {p}"));
+            if (!response.Headers.TryGetValues("Content-Security-Policy", out var csp) || !csp.Single().Contains("frame-ancestors 'none'", StringComparison.Ordinal))
+                failures.Add($"{operation}: no Content-Security-Policy with frame-ancestors 'none'");
+            if (!response.Headers.TryGetValues("X-Content-Type-Options", out var sniff) || sniff.Single() != "nosniff")
+                failures.Add($"{operation}: no X-Content-Type-Options: nosniff");
+        }
+        var status = await host.Bob.GetFromJsonAsync<JsonElement>("/api/status");
+        if (status.GetProperty("scope").GetString() != "user" || status.GetProperty("providers").TryGetProperty("database", out _))
+            failures.Add("/api/status shows bob the server's view");
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
     private static async Task<bool> IsProblemAsync(HttpResponseMessage response, string type)

@@ -40,8 +40,10 @@ public sealed class CheckoutTests(FileApiHost host) : IClassFixture<FileApiHost>
     {
         var (client, owner, fileId) = await StoreAsync("checkout-file");
         var checkout = await CheckoutAsync(client, new { fileId });
-        var local = checkout.GetProperty("localPath").GetString()!;
-        Assert.Equal(Path.Combine(host.CheckoutRoot, owner, "skills", "deploy", "SKILL.md"), local);
+        // Where the copy is, relative to the checkout folder: the answer never shows the server's paths.
+        Assert.Equal($"{owner}/skills/deploy/SKILL.md", checkout.GetProperty("localPath").GetString());
+        Assert.DoesNotContain(host.CheckoutRoot, checkout.ToString());
+        var local = Path.Combine(host.CheckoutRoot, checkout.GetProperty("localPath").GetString()!);
         Assert.Equal(Encoding.UTF8.GetBytes(Skill), await File.ReadAllBytesAsync(local));
 
         // An editor on Windows: CRLF, a BOM, no final newline.
@@ -66,7 +68,7 @@ public sealed class CheckoutTests(FileApiHost host) : IClassFixture<FileApiHost>
         var tree = await client.GetJsonAsync($"/api/skills/files/{fileId}/tree");
         var build = FileApiTests.Flatten(tree.GetProperty("sections")).Single(s => s.GetProperty("title").GetString() == "Build");
         var checkout = await CheckoutAsync(client, new { sectionId = build.GetProperty("id").GetString() });
-        var local = checkout.GetProperty("localPath").GetString()!;
+        var local = Path.Combine(host.CheckoutRoot, checkout.GetProperty("localPath").GetString()!);
         Assert.Equal("## Build\n\nRun make.\n\n", await File.ReadAllTextAsync(local));
 
         await File.WriteAllTextAsync(local, "## Build\n\nRun make -j8.\n\nThen test.\n\n");
@@ -87,7 +89,7 @@ public sealed class CheckoutTests(FileApiHost host) : IClassFixture<FileApiHost>
         Assert.Equal("unchanged", unchanged.GetProperty("stored").GetProperty("change").GetString());
 
         var second = await CheckoutAsync(client, new { fileId });
-        var local = second.GetProperty("localPath").GetString()!;
+        var local = Path.Combine(host.CheckoutRoot, second.GetProperty("localPath").GetString()!);
         await File.WriteAllTextAsync(local, Skill + "\n## Local\n\nEdited on disk.\n");
         await client.PutFileOkAsync("skills/deploy/SKILL.md", Skill + "\n## Remote\n\nEdited in the library.\n");
 
@@ -131,11 +133,15 @@ public sealed class CheckoutTests(FileApiHost host) : IClassFixture<FileApiHost>
 
             // Checked out properly, then swapped for a link before the checkin: the checkin refuses to read through it.
             var checkout = await CheckoutAsync(client, new { fileId });
-            var local = checkout.GetProperty("localPath").GetString()!;
+            var local = Path.Combine(host.CheckoutRoot, checkout.GetProperty("localPath").GetString()!);
             File.Delete(local);
             File.CreateSymbolicLink(local, target);
             using (var response = await client.PostAsJsonAsync("/api/skills/checkin", new { checkoutId = checkout.GetProperty("id").GetString() }))
-                Assert.Contains("symbolic link", (await response.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+            {
+                var detail = (await response.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString();
+                Assert.Contains("symbolic link", detail);
+                Assert.DoesNotContain(host.CheckoutRoot, detail);   // the no-follow refusal names the copy, not the server's path
+            }
             Assert.Equal(1, (await client.GetJsonAsync($"/api/skills/files/{fileId}")).GetProperty("version").GetInt32());
         }
         finally

@@ -37,6 +37,10 @@ public sealed class CheckoutFolder
         return full;
     }
 
+    /// <summary>The owner's copy of <paramref name="path"/> relative to the root (what answers and errors show; never the server's full path).</summary>
+    public string RelativePathOf(string owner, string path) =>
+        System.IO.Path.GetRelativePath(Root, PathOf(owner, path)).Replace(System.IO.Path.DirectorySeparatorChar, '/');
+
     /// <summary>The library path of a full path inside the owner's folder, or null when it is not inside it.</summary>
     public string? LibraryPathOf(string owner, string fullPath)
     {
@@ -128,7 +132,7 @@ public sealed class CheckoutFolder
             throw new CheckoutRefusedException($"'{System.IO.Path.GetRelativePath(Root, full)}' is a folder.");
     }
 
-    private static SafeFileHandle OpenNoFollow(string full)
+    private SafeFileHandle OpenNoFollow(string full)
     {
         if (!OperatingSystem.IsLinux()) return File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
         // O_NOFOLLOW differs by architecture (x64 0x20000, arm64 0x8000); O_CLOEXEC is 0x80000 on both.
@@ -140,7 +144,7 @@ public sealed class CheckoutFolder
             const int ELOOP = 40, ENOENT = 2;
             throw errno switch
             {
-                ELOOP => new CheckoutRefusedException($"'{full}' is a symbolic link; checkouts never follow links."),
+                ELOOP => new CheckoutRefusedException($"'{System.IO.Path.GetRelativePath(Root, full)}' is a symbolic link; checkouts never follow links."),
                 ENOENT => new FileNotFoundException("The checked-out file is gone.", full),
                 _ => new IOException($"Cannot open the checked-out file (errno {errno})."),
             };

@@ -9,7 +9,7 @@ namespace Hearth.Skills.Checkout;
 /// <param name="BaseVersion">The file version the bytes were taken from.</param>
 /// <param name="WrittenSha256">SHA-256 of the bytes written.</param>
 /// <param name="Status">active, checked_in or replaced.</param>
-/// <param name="LocalPath">Full path of the copy on the host's disk.</param>
+/// <param name="LocalPath">Where the copy is inside the host's checkout folder (<c>&lt;owner&gt;/&lt;path&gt;</c>, relative: server paths are never shown).</param>
 /// <param name="Modified">Whether the copy on disk differs from what was written (active checkouts; null when unknown).</param>
 public sealed record CheckoutInfo(
     string Id,
@@ -59,8 +59,8 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
         var sha = SkillSplitter.Sha256Hex(content);
         var onDisk = await folder.HashAsync(owner, path, maxFileBytes, ct);
         if (onDisk is not null && onDisk != sha && !force && !await KnownAsync(owner, fileId, onDisk, ct))
-            throw new SkillConflictException($"{folder.PathOf(owner, path)} holds edits the library does not have; check them in first, or force the checkout to overwrite them.");
-        var local = await folder.WriteAsync(owner, path, content, ct);
+            throw new SkillConflictException($"{folder.RelativePathOf(owner, path)} holds edits the library does not have; check them in first, or force the checkout to overwrite them.");
+        await folder.WriteAsync(owner, path, content, ct);
 
         var id = Guid.CreateVersion7().ToString("N");
         var now = time.GetUtcNow();
@@ -80,7 +80,7 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
             },
         });
         await batch.ExecuteNonQueryAsync(ct); // a batch is one implicit transaction
-        return new CheckoutInfo(id, path, fileId, sectionId, version, sha, "active", local, now, null, null, false);
+        return new CheckoutInfo(id, path, fileId, sectionId, version, sha, "active", folder.RelativePathOf(owner, path), now, null, null, false);
     }
 
     /// <summary>True when the library already holds these bytes as a version of the file or as a section of it (overwriting loses nothing).</summary>
@@ -162,7 +162,9 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
     {
         var byId = await QueryAsync(owner, "status = 'active' and id = $2", [checkoutIdOrPath], 1, ct);
         if (byId.Count > 0) return byId[0];
-        var path = folder.LibraryPathOf(owner, checkoutIdOrPath) is { } inFolder && System.IO.Path.IsPathRooted(checkoutIdOrPath) ? inFolder : checkoutIdOrPath;
+        var path = folder.LibraryPathOf(owner, checkoutIdOrPath) is { } inFolder && System.IO.Path.IsPathRooted(checkoutIdOrPath) ? inFolder
+            : checkoutIdOrPath.StartsWith(owner + "/", StringComparison.Ordinal) ? checkoutIdOrPath[(owner.Length + 1)..]   // a localPath as answered
+            : checkoutIdOrPath;
         if (!SkillPath.TryNormalize(path, out var normalized, out _)) return null;
         var byPath = await QueryAsync(owner, "status = 'active' and path = $2", [normalized], 1, ct);
         return byPath.Count > 0 ? byPath[0] : null;
@@ -182,7 +184,7 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
         {
             var path = reader.GetString(1);
             list.Add(new CheckoutInfo(reader.GetString(0), path, reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt32(4), reader.GetString(5), reader.GetString(6), folder.PathOf(owner, path), reader.GetFieldValue<DateTimeOffset>(7),
+                reader.GetInt32(4), reader.GetString(5), reader.GetString(6), folder.RelativePathOf(owner, path), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetInt32(9), null));
         }
         return list;
