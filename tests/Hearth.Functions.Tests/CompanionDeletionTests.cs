@@ -174,9 +174,9 @@ public sealed class CompanionDeletionTests
             Assert.True(await deletion.WaitUntilDoneAsync(started.Id, cts.Token));
         });
         var provider = new ReaderProvider(services, reader);
-        var indexer = new TurnIndexer(services.GetRequiredService<SearchService>(), services.GetRequiredService<ISearchIndex>(), services.GetRequiredService<DomainRouter>(),
+        var indexer = new TurnIndexer(services.GetRequiredService<SearchService>(), services.GetRequiredService<DomainRouter>(),
             services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<MemoryOptions>(), new ConversationAccess(provider),
-            services.GetRequiredService<ILogger<TurnIndexer>>());
+            Guard(services, provider), services.GetRequiredService<ILogger<TurnIndexer>>());
 
         Assert.Null(await indexer.IndexAsync(committed, CancellationToken.None));
         Assert.Empty(await SearchAsync(user, gone));
@@ -187,6 +187,82 @@ public sealed class CompanionDeletionTests
         var mirror = new MirrorTurnFunction(services.GetRequiredService<ArchiveStore>(), provider, services.GetRequiredService<ILogger<MirrorTurnFunction>>());
         await mirror.RunAsync(committed, null!, CancellationToken.None);
         Assert.Equal(0, await ArchivedAsync(archive, gone));
+    }
+
+    [Fact]
+    public async Task A_summary_or_suggestion_job_that_read_turns_before_their_companion_or_account_was_erased_does_not_bring_them_back()
+    {
+        var (host, _) = await CreateHostAsync();
+        await using var _h = host;
+        var services = host.Services;
+        var deletion = services.GetRequiredService<CompanionDeletion>();
+        var user = host.ClientWith($"{Token}:erin");
+        var owner = (await user.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+
+        // A suggestion job reads the turn; right after that read, its companion is deleted and wholly erased.
+        var suggested = await CreateAsync(user, "Suggested");
+        var turn = await DerivedTurnAsync(user, owner, suggested);
+        var reader = new DeletingReader(services.GetRequiredService<IConversationReader>(), () => EraseAgentAsync(deletion, owner, suggested));
+        Assert.Empty(await Suggestions(services, reader).ExtractAsync(turn, CancellationToken.None));
+        Assert.DoesNotContain(await MemoriesAsync(user), m => m.GetProperty("agentId").GetString() == suggested);
+        Assert.Equal(0L, await ScalarAsync(host.ConnectionString, "select count(*) from memory.items where agent_id = $1", suggested));
+
+        // A summary job reads the session; right after that read, its companion is deleted and wholly erased.
+        var summarised = await CreateAsync(user, "Summarised");
+        turn = await DerivedTurnAsync(user, owner, summarised);
+        reader = new DeletingReader(services.GetRequiredService<IConversationReader>(), () => EraseAgentAsync(deletion, owner, summarised));
+        var request = new SessionSummaryRequested(owner, summarised, turn.SessionId, turn.ReplyMessageId, turn.At);
+        Assert.Null(await Summarizer(services, reader).SummariseAsync(request, CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync(host.ConnectionString, "select count(*) from memory.summaries where agent_id = $1", summarised));
+        Assert.Equal(0L, await ScalarAsync(host.ConnectionString, "select count(*) from search.documents where agent = $1 and not deleted", summarised));
+
+        // Both jobs again, for a companion whose whole account is deleted while they run.
+        var kept = await CreateAsync(user, "Kept");
+        turn = await DerivedTurnAsync(user, owner, kept);
+        reader = new DeletingReader(services.GetRequiredService<IConversationReader>(), async () =>
+        {
+            var started = await deletion.RequestAccountAsync(owner, "erin", CancellationToken.None);
+            using var cts = new CancellationTokenSource(Bound);
+            Assert.True(await deletion.WaitUntilDoneAsync(started.Id, cts.Token));
+        });
+        Assert.Empty(await Suggestions(services, reader).ExtractAsync(turn, CancellationToken.None));
+        reader.Rearm(() => Task.CompletedTask, keepFirstExchange: false);
+        Assert.Null(await Summarizer(services, reader).SummariseAsync(new SessionSummaryRequested(owner, kept, turn.SessionId, turn.ReplyMessageId, turn.At), CancellationToken.None));
+        Assert.Empty(await RowsOfAsync(host.ConnectionString, owner));
+    }
+
+    /// <summary>A turn with a fact and a rare word, once its own jobs have indexed it and drawn a suggestion from it.</summary>
+    private static async Task<TurnCommitted> DerivedTurnAsync(HttpClient user, string owner, string agent)
+    {
+        var turn = await PostAsync(user, $"/api/agents/{agent}/chat", new { text = "My sister Priya lives in Lisbon and loves zanzibarfish." });
+        await Eventually.TrueAsync(async () => (await SearchAsync(user, agent)).Count > 0, Bound, "the turn is indexed");
+        await Eventually.TrueAsync(async () => (await MemoriesAsync(user)).Any(m => m.GetProperty("agentId").GetString() == agent), Bound, "a suggestion is drawn");
+        return new TurnCommitted(owner, agent, turn.GetProperty("sessionId").GetString()!, turn.GetProperty("userMessage").GetProperty("id").GetString()!,
+            turn.GetProperty("reply").GetProperty("id").GetString()!, 1, turn.GetProperty("reply").GetProperty("createdAt").GetDateTimeOffset());
+    }
+
+    private static async Task EraseAgentAsync(CompanionDeletion deletion, string owner, string agent)
+    {
+        var started = await deletion.RequestAsync(owner, agent, CancellationToken.None);
+        Assert.NotNull(started);
+        using var cts = new CancellationTokenSource(Bound);
+        Assert.True(await deletion.WaitUntilDoneAsync(started.Id, cts.Token));
+    }
+
+    /// <summary>The memory jobs' re-check, reading through the hooked reader.</summary>
+    private static ErasedTurnGuard Guard(IServiceProvider services, IServiceProvider provider) =>
+        new(new ConversationAccess(provider), services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<ILogger<ErasedTurnGuard>>());
+
+    private static SuggestionService Suggestions(IServiceProvider services, DeletingReader reader)
+    {
+        var provider = new ReaderProvider(services, reader);
+        return ActivatorUtilities.CreateInstance<SuggestionService>(services, new ConversationAccess(provider), Guard(services, provider));
+    }
+
+    private static SessionSummarizer Summarizer(IServiceProvider services, DeletingReader reader)
+    {
+        var provider = new ReaderProvider(services, reader);
+        return ActivatorUtilities.CreateInstance<SessionSummarizer>(services, new ConversationAccess(provider), Guard(services, provider));
     }
 
     private static async Task<(HearthFactory Host, string Archive)> CreateHostAsync()
@@ -324,7 +400,7 @@ public sealed class CompanionDeletionTests
         return found;
     }
 
-    /// <summary>The chat's reader, with a hook that runs once right after the first exchange is read (the deletion lands there).</summary>
+    /// <summary>The chat's reader, with a hook that runs once right after the first exchange or session page is read (the deletion lands there).</summary>
     private sealed class DeletingReader(IConversationReader inner, Func<Task> afterFirstRead) : IConversationReader
     {
         private Func<Task>? _hook = afterFirstRead;
@@ -358,8 +434,16 @@ public sealed class CompanionDeletionTests
         public Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct) =>
             inner.GetExchangesAsync(ownerId, sessionId, upToReplyMessageId, count, ct);
 
-        public Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct) =>
-            inner.GetSessionMessagesAsync(ownerId, sessionId, afterMessageId, limit, ct);
+        public async Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct)
+        {
+            var messages = await inner.GetSessionMessagesAsync(ownerId, sessionId, afterMessageId, limit, ct);
+            if (_hook is { } hook)
+            {
+                _hook = null;
+                await hook();
+            }
+            return messages;
+        }
     }
 
     /// <summary>The host's services with the hooked reader in place of the chat's.</summary>

@@ -14,8 +14,13 @@ public sealed class MemoryCompanionEraser(NpgsqlDataSource db, ISearchIndex inde
 {
     public async Task EraseAsync(string ownerId, string agentId, CancellationToken ct)
     {
-        // The index first: the turn records are how a retried erasure finds the collections again.
-        foreach (var collection in await TurnCollectionsAsync(ownerId, agentId, ct))
+        // The index first: the turn records are how a retried erasure finds the collections again. The configured
+        // collections too: a summary lives in the fallback one, and a late job may write after the turn records are gone.
+        var collections = (await TurnCollectionsAsync(ownerId, agentId, ct))
+            .Concat(options.Domains.Select(d => d.Collection))
+            .Append(DomainRouter.DefaultCollection)
+            .Distinct(StringComparer.Ordinal);
+        foreach (var collection in collections)
             await DeleteWhereAsync(collection, new SearchFilter(ownerId) { Agent = agentId }, ct);
         await DeleteRowsAsync(ownerId, agentId, ct);
     }

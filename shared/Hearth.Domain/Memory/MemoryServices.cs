@@ -39,6 +39,8 @@ public static class MemoryServices
         services.TryAddSingleton<SummaryStore>();
         services.TryAddSingleton<RuleSummaryWriter>();
         services.TryAddSingleton<RuleSuggestionExtractor>();
+        services.TryAddSingleton<MemoryCompanionEraser>();
+        services.TryAddSingleton<ErasedTurnGuard>();
         services.TryAddSingleton<TurnIndexer>();
         services.TryAddSingleton<MemoryRetriever>();
         services.TryAddSingleton<SessionSummarizer>();

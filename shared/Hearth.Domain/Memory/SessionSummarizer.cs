@@ -24,6 +24,7 @@ public sealed class SessionSummarizer(
     NpgsqlDataSource db,
     IJobClient jobs,
     MemoryOptions options,
+    ErasedTurnGuard guard,
     ILogger<SessionSummarizer> logger)
 {
     public const string Kind = "summary";
@@ -53,8 +54,9 @@ public sealed class SessionSummarizer(
         var messages = await SessionMessages.ReadAsync(conversations.Reader, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
         if (messages.Count == 0)
         {
-            await store.FailAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, "The session has no messages.", ct);
+            // A summary is only asked for a session with messages, and messages only go with their companion: it was erased.
             logger.LogWarning("Session {SessionId} has no messages to summarise", request.SessionId);
+            await guard.EraseAgainAsync(request.OwnerId, request.AgentId, "summarising", ct);
             return null;
         }
         var writer = models.Model is { } model
@@ -71,6 +73,8 @@ public sealed class SessionSummarizer(
             Agent = request.AgentId, Session = request.SessionId, Domain = domain.Name, Kind = Kind, Source = $"message:{request.UpToMessageId}",
             CreatedAt = messages[^1].CreatedAt,
         }], ct);
+        // The companion may have been deleted while the session was read and summarised (see ErasedTurnGuard).
+        if (await guard.SessionErasedAsync(request.OwnerId, request.AgentId, request.SessionId, "summarising", ct)) return null;
         logger.LogInformation("Summarised session {SessionId} up to {MessageId}: {Messages} messages ({Origin})", request.SessionId, request.UpToMessageId, messages.Count, draft.Origin);
         return summary;
     }
@@ -91,7 +95,7 @@ public sealed class SessionSummarizer(
 /// <see cref="MemoryItemStore"/> with the message as provenance.
 /// </summary>
 public sealed class SuggestionService(
-    MemoryItemStore items, ConversationAccess conversations, MemoryModelAccess models, IServiceProvider services, ILogger<SuggestionService> logger)
+    MemoryItemStore items, ConversationAccess conversations, MemoryModelAccess models, IServiceProvider services, ErasedTurnGuard guard, ILogger<SuggestionService> logger)
 {
     public async Task<IReadOnlyList<CandidateResult>> ExtractAsync(TurnCommitted turn, CancellationToken ct)
     {
@@ -103,6 +107,8 @@ public sealed class SuggestionService(
         var (candidates, origin) = await extractor.ExtractAsync(exchange, ct);
         var source = new CandidateSource(turn.OwnerId, turn.AgentId, turn.SessionId, exchange.User.Id, exchange.User.CreatedAt, origin);
         var results = await items.ApplyAsync(source, candidates, ct);
+        // The companion may have been deleted while the turn was read and its suggestions applied (see ErasedTurnGuard).
+        if (results.Count > 0 && await guard.TurnErasedAsync(turn.OwnerId, turn.AgentId, turn.ReplyMessageId, "extracting suggestions", ct)) return [];
         foreach (var result in results.Where(r => r.Outcome is CandidateOutcome.Added or CandidateOutcome.Updated))
             logger.LogInformation("Memory suggestion {Outcome}: {Kind} {Subject} ({ItemId})", result.Outcome, result.Candidate.Kind, result.Candidate.Subject, result.ItemId);
         return results;

@@ -17,7 +17,7 @@ public sealed record TurnToIndex(
 /// writes the same documents under the same ids. An embedder that does not match the collection throws
 /// <see cref="EmbeddingMismatchException"/> before anything is written.
 /// </summary>
-public sealed class TurnIndexer(SearchService search, ISearchIndex index, DomainRouter router, NpgsqlDataSource db, MemoryOptions options, ConversationAccess conversations, ILogger<TurnIndexer> logger)
+public sealed class TurnIndexer(SearchService search, DomainRouter router, NpgsqlDataSource db, MemoryOptions options, ConversationAccess conversations, ErasedTurnGuard guard, ILogger<TurnIndexer> logger)
 {
     /// <summary>Indexes a committed turn; null when its exchange no longer exists (deleted since).</summary>
     public async Task<IReadOnlyList<string>?> IndexAsync(TurnCommitted turn, CancellationToken ct)
@@ -31,35 +31,9 @@ public sealed class TurnIndexer(SearchService search, ISearchIndex index, Domain
         }
         var window = await reader.GetExchangesAsync(turn.OwnerId, turn.SessionId, turn.ReplyMessageId, options.WindowTurns, ct);
         var ids = await IndexAsync([new TurnToIndex(turn.OwnerId, turn.AgentId, turn.SessionId, turn.TurnNumber, exchange, window)], ct);
-        // The companion may have been deleted while this turn was read and written, and its erasure may have run before
-        // the documents and the turn record were there to find. Both are committed now, so look again: a turn still here
-        // will be found by any erasure that starts later; a turn gone means this job undoes what it wrote.
-        if (await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct) is null)
-        {
-            await UnindexAgentAsync(turn.OwnerId, turn.AgentId, ct);
-            logger.LogInformation("Turn {ReplyMessageId} was deleted while it was indexed; its companion's entries are erased again", turn.ReplyMessageId);
-            return null;
-        }
+        // The companion may have been deleted while this turn was read and written (see ErasedTurnGuard).
+        if (await guard.TurnErasedAsync(turn.OwnerId, turn.AgentId, turn.ReplyMessageId, "indexing", ct)) return null;
         return ids;
-    }
-
-    /// <summary>Removes every document and turn record of the agent (after its deletion), in every collection its turns went to.</summary>
-    private async Task UnindexAgentAsync(string ownerId, string agentId, CancellationToken ct)
-    {
-        var collections = new List<string>();
-        await using (var read = db.CreateCommand("select distinct collection from memory.turns where owner_id = @owner and agent_id = @agent"))
-        {
-            read.Parameters.AddWithValue("owner", ownerId);
-            read.Parameters.AddWithValue("agent", agentId);
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) collections.Add(reader.GetString(0));
-        }
-        foreach (var collection in collections)
-            await index.DeleteWhereAsync(collection, new SearchFilter(ownerId) { Agent = agentId }, ct);
-        await using var forget = db.CreateCommand("delete from memory.turns where owner_id = @owner and agent_id = @agent");
-        forget.Parameters.AddWithValue("owner", ownerId);
-        forget.Parameters.AddWithValue("agent", agentId);
-        await forget.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Indexes exchanges (one upsert per collection) and records them; returns the exchange documents' ids.</summary>
