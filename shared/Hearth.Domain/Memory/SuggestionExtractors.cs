@@ -24,7 +24,25 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
 {
     private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
     private const string Object = @"(?<o>[^.,;!?\n]{2,80}?)";
-    private const string End = @"\s*(?:[.,;!?\n]|$|\b(?:and|but|because|since|so|which|who|where|with|for|now|these\s+days|anymore|any\s+more|nowadays|too|as\s+well|though|lately|recently)\b)";
+    private const string End = @"(?:\s*,?\s+(?<t>" + Time + @"))?\s*(?:[.,;!?\n]|$|\b(?:and|but|because|since|so|which|who|where|with|for|now|these\s+days|anymore|any\s+more|nowadays|too|as\s+well|though|lately|recently)\b)";
+
+    private const string Month = @"January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec";
+    private const string Day = @"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|weekend";
+    private const string Count = @"a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|a\s+couple\s+of|a\s+couple|couple\s+of|several|many|\d{1,3}";
+    private const string Unit = @"days?|weeks?|months?|years?|decades?";
+
+    /// <summary>When something happened or how long it has held ("last week", "in March", "three years ago", "since 2019", "for two years").</summary>
+    private const string Time =
+        @"(?:(?:just\s+|only\s+)?(?:last|next|this|past|coming)\s+(?:" + Day + "|" + Month + @"|week|month|year|summer|winter|spring|autumn|fall|night|morning|evening)"
+        + @"|(?:earlier|later)\s+(?:this|last)\s+(?:week|month|year)|(?:early|late)\s+last\s+(?:week|month|year)"
+        + @"|yesterday|today|tonight|tomorrow|the\s+day\s+before\s+yesterday|the\s+other\s+day|a\s+(?:little\s+)?while\s+ago|recently|lately"
+        + @"|(?:over|at)\s+the\s+weekend"
+        + @"|(?:back\s+)?(?:in|since|until|till|by)\s+(?:(?:early|late|mid)[\s-]+)?(?:" + Month + @"|spring|summer|autumn|fall|winter|\d{4})(?:\s+(?:of\s+)?(?:\d{4}|last\s+year|this\s+year|next\s+year))?"
+        + @"|on\s+(?:" + Day + @"|the\s+\d{1,2}(?:st|nd|rd|th)?(?:\s+of\s+(?:" + Month + @"))?|(?:" + Month + @")\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)?\s+(?:" + Month + @"))"
+        + @"|(?:" + Count + @")\s+(?:" + Unit + @")\s+ago"
+        + @"|(?:for|in)\s+(?:the\s+(?:last|past)\s+)?(?:" + Count + @")\s+(?:" + Unit + @")"
+        + @"|since\s+(?:last\s+\w+|yesterday|childhood|high\s+school|university|college|(?:the\s+)?(?:" + Month + @")|(?:" + Day + @")|\d{4}|I\s+was\s+(?:a\s+)?\w+)"
+        + @")";
 
     private static readonly HashSet<string> Pronouns = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -42,11 +60,19 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
     [
         (@"\bmy\s+name\s+is\s+(?<o>[\p{L}][\p{L}'-]+(?:\s+(?-i:\p{Lu})[\p{L}'-]+)?)", m => new(MemoryKinds.Fact, "name", $"Name: {Cap(m)}")),
         (@"\b(?:please\s+)?call\s+me\s+(?<o>[\p{L}][\p{L}'-]+)", m => new(MemoryKinds.Fact, "name", $"Name: {Cap(m)}")),
-        (@"\bI\s+(?:now\s+|currently\s+|still\s+)?live\s+in\s+" + Object + End, m => new(MemoryKinds.Fact, "home", $"Lives in {O(m)}")),
-        (@"\bI(?:'ve|\s+have)?\s+(?:just\s+)?moved\s+to\s+" + Object + End, m => new(MemoryKinds.Fact, "home", $"Lives in {O(m)}")),
+        (@"\bI(?:(?:\s+now|\s+currently|\s+still)?\s+live|(?:'ve|\s+have)\s+(?:always\s+|now\s+)?(?:lived|been\s+living))\s+in\s+" + Object + End,
+            m => new(MemoryKinds.Fact, "home", $"Lives in {O(m)}{When(m)}")),
+        // "I've moved to Utrecht last week", "we just moved from Leeds to Utrecht", "I relocated to Oslo in 2020".
+        (@"\b(?:I|we)(?:'ve|\s+have)?\s+(?:just\s+|finally\s+|recently\s+|already\s+)?(?:moved|relocated)\s+(?:house\s+|back\s+|out\s+|over\s+)?(?:from\s+(?<f>(?-i:\p{Lu})[^.,;!?\n]{1,60}?)\s+)?to\s+" + Object + End,
+            m => new(MemoryKinds.Fact, "home", $"Moved to {O(m)}{From(m)}{When(m)}")),
+        // A move still to come is not the home yet: "I'm moving to Berlin next month".
+        (@"\b(?:I(?:'m|\s+am)|we(?:'re|\s+are))\s+(?:soon\s+|finally\s+)?(?:moving|relocating)\s+(?:back\s+)?to\s+" + Object + End,
+            m => new(MemoryKinds.Fact, "move", $"Moving to {O(m)}{When(m)}")),
         (@"\bI(?:'m|\s+am)\s+(?:originally\s+)?from\s+" + Object + End, m => new(MemoryKinds.Fact, "origin", $"Is from {O(m)}")),
-        (@"\bI\s+(?:now\s+|currently\s+)?work\s+(?:at|for)\s+" + Object + End, m => new(MemoryKinds.Fact, "work", $"Works at {O(m)}")),
-        (@"\bI\s+work\s+as\s+(?:an?\s+)?" + Object + End, m => new(MemoryKinds.Fact, "occupation", $"Works as {Article(O(m))}")),
+        (@"\bI(?:(?:\s+now|\s+currently)?\s+work|(?:'ve|\s+have)\s+(?:been\s+working|worked)|(?:'m|\s+am)\s+(?:currently\s+|now\s+)?working)\s+(?:at|for)\s+" + Object + End, m => new(MemoryKinds.Fact, "work", $"Works at {O(m)}{When(m)}")),
+        (@"\bI(?:'ve|\s+have)?\s+(?:just\s+)?started\s+(?:working\s+|a\s+(?:new\s+)?job\s+|work\s+)?(?:at|for)\s+" + Object + End,
+            m => new(MemoryKinds.Fact, "work", $"Works at {O(m)}{When(m, "started ")}")),
+        (@"\bI(?:\s+work|(?:'ve|\s+have)\s+(?:been\s+working|worked)|(?:'m|\s+am)\s+(?:currently\s+|now\s+)?working)\s+as\s+(?:an?\s+)?" + Object + End, m => new(MemoryKinds.Fact, "occupation", $"Works as {Article(O(m))}{When(m)}")),
         (@"\bmy\s+job\s+is\s+(?:an?\s+)?" + Object + End, m => new(MemoryKinds.Fact, "occupation", $"Works as {Article(O(m))}")),
         (@"\bmy\s+fav(?:ou?rite)\s+(?<c>[\p{L}]+(?:\s+[\p{L}]+)?)\s+is\s+" + Object + End,
             m => new(MemoryKinds.Preference, "favourite:" + MemoryText.Key(m.Groups["c"].Value, 2), $"Favourite {m.Groups["c"].Value.ToLowerInvariant()}: {O(m)}")),
@@ -63,19 +89,19 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
             m => new(MemoryKinds.Project, "project:" + MemoryText.Key(O(m), 4), $"Project: {O(m)}")),
         (@"\bI(?:'m|\s+am)?\s+(?:use|using|now\s+use|switched\s+to)\s+(?<o>[\p{L}\d][\p{L}\d.+#-]*(?:\s+(?-i:[\p{Lu}\d])[\p{L}\d.+#-]*)?)(?:\s+for\s+(?<f>[^.,;!?\n]{2,60}))?",
             m => new(MemoryKinds.Tool, "tool:" + MemoryText.Key(O(m), 3), m.Groups["f"].Success ? $"Uses {O(m)} for {m.Groups["f"].Value.Trim()}" : $"Uses {O(m)}")),
-        (@"\bmy\s+(?<r>" + Relations + @")(?:'s\s+name\s+is|\s+is\s+called|\s+is\s+named|\s+is|,|\s+named|\s+called)?\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
+        (@"\b(?:my|our)\s+(?:new\s+|little\s+|baby\s+)?(?<r>" + Relations + @")(?:'s\s+name\s+is|\s+is\s+called|\s+is\s+named|\s+is|,|\s+named|\s+called)?\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
             m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
         // "Priya, my sister, moved to Lisbon in March" / "Quibblesworth (my cat) hates Mondays".
-        (@"(?<![\p{L}'])(?<n>(?-i:\p{Lu})[\p{L}'-]+)\s*(?:,|\()\s*my\s+(?<r>" + Relations + @")\s*(?:,|\))?" + Predicate,
+        (@"(?<![\p{L}'])(?<n>(?-i:\p{Lu})[\p{L}'-]+)\s*(?:,|\()\s*(?:my|our)\s+(?<r>" + Relations + @")\s*(?:,|\))?" + Predicate,
             m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
         // "We adopted a kitten named Biscuit last week", "I have a parrot called Mango".
-        (@"\b(?:I|we)(?:'ve|\s+have)?(?:\s+just)?\s+(?:have|has|got|adopted|rescued|bought|own|welcomed)\s+(?:a|an|another|our|my)\s+(?:new\s+|little\s+|baby\s+)?(?<r>" + Pets + @")\s+(?:named|called)\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
-            m => Person(m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
+        (@"\b(?:I|we)(?:'ve|\s+have)?(?:\s+just|\s+finally|\s+recently)?\s+(?<v>have|has|had|got|gotten|adopted|rescued|bought|own|welcomed|found|took\s+in|brought\s+home)\s+(?:a|an|another|our|my)\s+(?:new\s+|little\s+|baby\s+|sweet\s+|tiny\s+|young\s+|old\s+|rescue\s+)?(?<r>" + Pets + @")\s+(?:named|called)\s+(?<n>(?-i:\p{Lu})[\p{L}'-]+)" + Predicate,
+            m => Pet(m.Groups["v"].Value, m.Groups["r"].Value, m.Groups["n"].Value, m.Groups["p"].Value)),
         (@"\bmy\s+(?<r>" + Relations + @")'s\s+(?<e>birthday|anniversary|wedding|surgery|graduation|funeral|party)\s+is\s+(?:on\s+|in\s+|at\s+)?" + Object + End,
             m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["r"].Value + " " + m.Groups["e"].Value, 3), $"{Cap(m.Groups["r"].Value.ToLowerInvariant())}'s {m.Groups["e"].Value.ToLowerInvariant()}: {O(m)}")),
         (@"\bI\s+(?:grew\s+up|was\s+born|was\s+raised)\s+in\s+" + Object + End, m => new(MemoryKinds.Fact, "origin", $"Is from {O(m)}")),
         (@"\bmy\s+(?<e>birthday|anniversary|wedding|exam|interview|appointment|deadline|flight|trip|vacation|holiday|surgery|graduation|party|concert|move|moving\s+day)\s+is\s+(?:on\s+|in\s+|at\s+)?" + Object + End,
-            m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
+            m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}{When(m)}")),
         (@"\bI(?:\s+have|'ve\s+got|\s+have\s+got)\s+(?:an?|my)\s+(?<e>[\p{L}]+(?:\s+[\p{L}]+)?)\s+on\s+" + Object + End,
             m => new(MemoryKinds.Date, "date:" + MemoryText.Key(m.Groups["e"].Value, 2), $"{Cap(m.Groups["e"].Value)}: {O(m)}")),
     ];
@@ -121,9 +147,66 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
         if (IsPronoun(name) || name.Length < 2 || NotNames.Contains(name)) return null;
         var subject = SingleRelations.Contains(relation) ? $"person:{MemoryText.Key(relation, 2)}" : $"person:{MemoryText.Key(relation, 2)}:{name.ToLowerInvariant()}";
         var said = ThirdPerson(predicate.Trim().TrimEnd(',', ' '));
-        return new MemoryCandidate(MemoryKinds.Person, subject,
-            MemoryText.Clip(said.Length > 0 && !IsPronoun(said) ? $"{Cap(relation)} {name} {said}" : $"{Cap(relation)}: {name}", 300));
+        if (said.Length == 0 || IsPronoun(said)) return new MemoryCandidate(MemoryKinds.Person, subject, $"{Cap(relation)}: {name}");
+        // "who lives in Oslo" is about them: set off by a comma; a bare when ("last week") says nothing about them alone.
+        if (TimeOnly.IsMatch(said)) return new MemoryCandidate(MemoryKinds.Person, subject, $"{Cap(relation)}: {name}");
+        var joined = Regex.IsMatch(said, @"^(?:who|which|that)\b", Options) ? $"{Cap(relation)} {name}, {said}" : $"{Cap(relation)} {name} {said}";
+        return new MemoryCandidate(MemoryKinds.Person, subject, MemoryText.Clip(joined, 300));
     }
+
+    private static readonly Regex TimeOnly = new(@"^(?:" + Time + @")$", Options | RegexOptions.Compiled);
+    private static readonly Regex TrailingTime = new(@"^(?<rest>.+?)\s*,?\s+(?<t>" + Time + @")$", Options | RegexOptions.Compiled);
+    private static readonly Regex LeadingTime = new(@"^(?<t>" + Time + @")(?:\s*,?\s+(?<rest>.*))?$", Options | RegexOptions.Compiled);
+
+    /// <summary>
+    /// A pet the user has or has just taken in, as a label with the when kept readable: "Kitten named Biscuit, adopted
+    /// last week", "Parrot named Mango, who swears in Portuguese", "Dog named Rex, rescued from a shelter in Leeds".
+    /// </summary>
+    private static MemoryCandidate? Pet(string verb, string kind, string name, string predicate)
+    {
+        kind = Regex.Replace(kind.ToLowerInvariant(), @"\s+", " ");
+        if (IsPronoun(name) || name.Length < 2 || NotNames.Contains(name)) return null;
+        var how = Regex.Replace(verb.ToLowerInvariant(), @"\s+", " ") switch
+        {
+            "have" or "has" or "had" or "own" => null,
+            "got" or "gotten" or "welcomed" or "brought home" => "joined the family",
+            "took in" => "taken in",
+            var v => v,
+        };
+        // What follows the name: a when ("last week"), a clause about the pet ("who swears…"), where it came from; a new
+        // clause about something else ("and I love her") is not the pet's.
+        var said = Regex.Replace(predicate.Trim().TrimEnd(',', ' '), @"^(?:and|but|so|he|she|they|it|I|we|his|her|their)\b.*$", "", Options).Trim();
+        said = Regex.Replace(said, @"\s*,?\s+(?:and|but|so)\s+(?:I|we|she|he|they|it)\b.*$", "", Options).Trim();
+        string? when = null;
+        if (LeadingTime.Match(said) is { Success: true } leading)
+        {
+            when = leading.Groups["t"].Value;
+            said = leading.Groups["rest"].Value.Trim();
+        }
+        else if (TrailingTime.Match(said) is { Success: true } trailing)
+        {
+            when = trailing.Groups["t"].Value;
+            said = trailing.Groups["rest"].Value.Trim();
+        }
+        said = ThirdPerson(said);
+        var text = $"{Cap(kind)} named {name}";
+        var clause = said.Length == 0 || IsPronoun(said) ? null
+            : Regex.IsMatch(said, @"^(?:who|which|that)\b", Options) || how is null ? said
+            : $"{how} {said}";
+        if (clause is not null) text += ", " + clause;
+        if (when is not null) text += clause is null && how is not null ? $", {how} {when}" : $" ({when})";
+        return new MemoryCandidate(MemoryKinds.Person, $"person:{MemoryText.Key(kind, 2)}:{name.ToLowerInvariant()}", MemoryText.Clip(text, 300));
+    }
+
+    /// <summary>The time said with a fact, in parentheses (" (last week)"), or nothing.</summary>
+    private static string When(Match m, string prefix = "")
+    {
+        var time = m.Groups["t"].Success ? Regex.Replace(m.Groups["t"].Value.Trim(), @"\s+", " ") : "";
+        return time.Length == 0 ? "" : $" ({prefix}{time})";
+    }
+
+    /// <summary>Where a move came from (" from Leeds"), or nothing.</summary>
+    private static string From(Match m) => m.Groups["f"].Success ? $" from {m.Groups["f"].Value.Trim()}" : "";
 
     private static readonly HashSet<string> NotNames = new(StringComparer.OrdinalIgnoreCase)
     {
