@@ -60,6 +60,23 @@ public sealed class OfflineAnswerTests
     }
 
     [Theory]
+    [InlineData("Do you remember where I live?", "you moved to Utrecht (last week)")]
+    [InlineData("Where am I moving to?", "you're moving to Berlin (next month)")]
+    [InlineData("What's my kitten called?", "your kitten named Biscuit, adopted last week")]
+    [InlineData("Where do I work?", "you work at Acme Labs (started two weeks ago)")]
+    public void Facts_the_offline_extraction_stores_with_their_time_are_said_back_in_the_second_person(string question, string expected)
+    {
+        var recall = new Recall([],
+        [
+            new RecalledMemory("m-home", "fact", "warm", "Moved to Utrecht (last week)", 1),
+            new RecalledMemory("m-move", "fact", "warm", "Moving to Berlin (next month)", 1),
+            new RecalledMemory("m-kitten", "person", "warm", "Kitten named Biscuit, adopted last week", 1),
+            new RecalledMemory("m-work", "fact", "warm", "Works at Acme Labs (started two weeks ago)", 1),
+        ], [], null, null);
+        foreach (var reply in Ask(question, recall).Split(" | ")) Assert.Contains(expected, reply);
+    }
+
+    [Theory]
     [InlineData("What is my grandmother's maiden name?")]
     [InlineData("What did I have for breakfast today?")]
     [InlineData("What's my sister's favourite flower?")]

@@ -39,7 +39,7 @@ internal static partial class OfflineAnswers
     [GeneratedRegex(@"\bwho\s+are\s+you\b|\bwhat(?:'s| is)\s+your\s+name\b|\btell\s+me\s+(?:about|more\s+about)\s+yourself\b|\bintroduce\s+yourself\b|\bdescribe\s+yourself\b", Options)]
     private static partial Regex WhoQuestion();
 
-    [GeneratedRegex(@"\b(?:do|did)\s+you\s+(?:still\s+)?remember\b|\bremember\s+(?:what|when|where|who|my|the)\b|\b(?:my|mine)\b|\bdid\s+i\b|\bhave\s+i\b|\bi\s+(?:told|said|mentioned)\b", Options)]
+    [GeneratedRegex(@"\b(?:do|did)\s+you\s+(?:still\s+)?remember\b|\bremember\s+(?:what|when|where|who|my|the)\b|\b(?:my|mine)\b|\b(?:did|have|do|am|was)\s+i\b|\bi\s+(?:told|said|mentioned)\b", Options)]
     private static partial Regex AboutTheUser();
 
     [GeneratedRegex(@"^\W*(?:do|did|would|could|can|will|are|have|should)\s+you\b(?!\s+(?:still\s+)?(?:remember|know|recall))", Options)]
@@ -260,7 +260,7 @@ internal static partial class OfflineAnswers
     private static readonly Dictionary<string, string> ThirdPersonVerbs = new(StringComparer.Ordinal)
     {
         ["Lives"] = "live", ["Works"] = "work", ["Likes"] = "like", ["Loves"] = "love", ["Dislikes"] = "dislike", ["Prefers"] = "prefer", ["Uses"] = "use",
-        ["Is"] = "are", ["Has"] = "have", ["Enjoys"] = "enjoy", ["Hates"] = "hate", ["Owns"] = "own", ["Plays"] = "play", ["Studies"] = "study", ["Speaks"] = "speak",
+        ["Is"] = "are", ["Has"] = "have", ["Enjoys"] = "enjoy", ["Hates"] = "hate", ["Owns"] = "own", ["Plays"] = "play", ["Studies"] = "study", ["Speaks"] = "speak", ["Moved"] = "moved",
     };
 
     /// <summary>A remembered fact as the companion says it back: "Cat: Quibblesworth" → "your cat is Quibblesworth", "My sister…" → "your sister…".</summary>
@@ -271,7 +271,7 @@ internal static partial class OfflineAnswers
         if (colon > 0 && t[..colon].Split(' ').Length <= 3) return $"your {t[..colon].ToLowerInvariant()} is {t[(colon + 2)..]}";
         var first = t.Split(' ', 2);
         if (ThirdPersonVerbs.TryGetValue(first[0], out var verb)) return "you " + verb + (first.Length > 1 ? " " + first[1] : "");
-        if (first[0] == "Working") return "you're " + t[0..1].ToLowerInvariant() + t[1..];
+        if (first[0] is "Working" or "Moving") return "you're " + t[0..1].ToLowerInvariant() + t[1..];
         if (first[0].StartsWith("Their", StringComparison.Ordinal)) t = "your" + t[5..];
         foreach (var (pattern, replacement) in Pronouns) t = pattern.Replace(t, replacement);
         var lead = t.Split(' ', 2)[0];
