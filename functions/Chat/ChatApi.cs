@@ -22,7 +22,7 @@ public static class ChatApi
     {
         var agents = app.MapGroup("/api/agents").WithTags("Agents");
         agents.MapPost("/", CreateAsync).WithName("CreateAgent").WithSummary("Creates a companion (name and timezone required); starts its base portrait when it has an appearance prompt.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).RequireRateLimiting(RateLimits.Agents);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).RequireRateLimiting(RateLimits.Agents);
         agents.MapGet("/", ListAsync).WithName("ListAgents").WithSummary("The caller's companions, newest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         agents.MapPost("/generate", GenerateAsync).WithName("GenerateAgent").WithSummary("Drafts a persona from hints (and an optional appearance prompt) with the model chain; nothing is stored.")
@@ -59,16 +59,24 @@ public static class ChatApi
     }
 
     public static async Task<Results<Created<AgentResponse>, ProblemHttpResult>> CreateAsync(
-        CreateAgentRequest request, CurrentUser user, IAgentStore agents, IServiceProvider services, CancellationToken ct)
+        CreateAgentRequest request, CurrentUser user, IAgentStore agents, IOptions<FairnessSettings> fairness, IServiceProvider services, CancellationToken ct)
     {
         var draft = request.ToDraft();
         var errors = AgentRules.Validate(draft);
         if (errors.Count > 0) return Problems.Validation([.. errors]);
         string? portraitJob = null;
         var pictures = services.GetService<IPictureJobs>();
-        var agent = await agents.CreateAsync(user.Id, draft, pictures is null || string.IsNullOrWhiteSpace(draft.AppearancePrompt) ? null : async (created, tx, token) =>
-            portraitJob = await pictures.StartAsync(new PictureRequest(user.Id, created.Id, PictureKind.BasePortrait, created.AppearancePrompt, null, null), tx, token), ct);
-        return TypedResults.Created($"/api/agents/{agent.Id}", AgentResponse.From(agent, portraitJob));
+        var max = fairness.Value.MaxAgentsPerUser;
+        try
+        {
+            var agent = await agents.CreateAsync(user.Id, draft, max, pictures is null || string.IsNullOrWhiteSpace(draft.AppearancePrompt) ? null : async (created, tx, token) =>
+                portraitJob = await pictures.StartAsync(new PictureRequest(user.Id, created.Id, PictureKind.BasePortrait, created.AppearancePrompt, null, null), tx, token), ct);
+            return TypedResults.Created($"/api/agents/{agent.Id}", AgentResponse.From(agent, portraitJob));
+        }
+        catch (AgentLimitReachedException e)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.TooManyAgents, e.Message, new Dictionary<string, object?> { ["limit"] = e.Limit });
+        }
     }
 
     /// <summary>Paging of the agent list.</summary>

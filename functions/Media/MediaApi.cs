@@ -65,7 +65,7 @@ public static class MediaApi
         if (content is null) return Problems.NotFound("picture");
         var item = content.Item;
         response.Headers.CacheControl = cacheControl;
-        response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox; frame-ancestors 'none'";
         response.Headers.ContentDisposition = "inline";
         return TypedResults.Stream(content.Content, item.ContentType, lastModified: item.CreatedAt,
             entityTag: new EntityTagHeaderValue($"\"{item.Sha256}\""), enableRangeProcessing: true);

@@ -21,7 +21,8 @@ public static partial class SkillsApi
         api.MapPost("/files", PutFileAsync).WithName("PutSkillFile")
             .WithSummary("Stores one file (?path=, the exact bytes as application/octet-stream) as a new version; unchanged bytes store nothing.")
             .Accepts<byte[]>("application/octet-stream").WithMaxRequestBody(options.MaxFileBytes)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireRateLimiting(RateLimits.SkillEdits);
         api.MapGet("/files", ListFilesAsync).WithName("ListSkillFiles")
             .WithSummary("The caller's files by path: ?path= (a file or a folder), ?type=, cursor paging.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -52,7 +53,8 @@ public static partial class SkillsApi
             .WithSummary("Replaces the section's own bytes (application/octet-stream; If-Match: its SHA-256) and stores the file as a new version.")
             .Accepts<byte[]>("application/octet-stream").WithMaxRequestBody(options.MaxFileBytes)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireRateLimiting(RateLimits.SkillEdits);
 
         api.MapGet("/search", SearchAsync).WithName("SearchSkills")
             .WithSummary("Ranked sections: ?q=, ?mode=bm25|vector|hybrid (default hybrid), ?limit= (1-100), ?file= (id or path), ?type=.")
@@ -71,14 +73,15 @@ public static partial class SkillsApi
 
         api.MapPost("/compose", ComposeAsync).WithName("ComposeSkill")
             .WithSummary("A new skill from sections: generated frontmatter (name, description, sources), validated, stored as a new file.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).RequireRateLimiting(RateLimits.SkillEdits);
 
         api.MapPost("/checkout", CheckoutAsync).WithName("CheckoutSkill")
             .WithSummary("Writes a file or one section to <checkout root>/<you>/<path> (links and escapes refused).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/checkin", CheckinAsync).WithName("CheckinSkill")
             .WithSummary("Reads a checked-out file or section back and stores it as a new version (a section is spliced into its file).")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(RateLimits.SkillEdits);
         api.MapGet("/checkouts", ListCheckoutsAsync).WithName("ListSkillCheckouts")
             .WithSummary("The caller's active checkouts (?all=true: with closed ones), each saying whether the copy was edited.");
 

@@ -24,6 +24,7 @@ public class ProofHost : DevelopmentHost, IAsyncLifetime
         ["RateLimits:SkillIngest:PermitLimit"] = "0",
         ["RateLimits:LifeTicks:PermitLimit"] = "0",
         ["RateLimits:Summaries:PermitLimit"] = "0",
+        ["RateLimits:SkillEdits:PermitLimit"] = "0",
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.050",
         ["AzureFunctionsJobHost:extensions:queues:maxRetryInterval"] = "00:00:00.200",
         ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2",

@@ -23,12 +23,16 @@ public static class ProblemTypes
     /// <summary>429: the caller already has as many runs going as one user may (<c>active</c>, <c>limit</c>).</summary>
     public const string TooManyActive = Prefix + "too-many-active";
 
+    /// <summary>409: the caller already has as many companions as one user may (<c>limit</c>); delete one first.</summary>
+    public const string TooManyAgents = Prefix + "too-many-agents";
+
     /// <summary>The title of a type (one per type, so clients may show it).</summary>
     public static string TitleOf(string type) => type switch
     {
         MalformedJson => "The body is not valid JSON.",
         UrlRefused => "Hearth will not call this URL.",
         TooManyActive => "Too many runs going at once.",
+        TooManyAgents => "Too many companions.",
         _ => ForStatus(StatusOf(type)).Title,
     };
 
@@ -39,7 +43,7 @@ public static class ProblemTypes
         Forbidden => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
-        Conflict => 409,
+        Conflict or TooManyAgents => 409,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
         RateLimited or TooManyActive => 429,

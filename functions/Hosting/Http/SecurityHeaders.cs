@@ -21,7 +21,8 @@ public static class SecurityHeaders
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            // An endpoint with a stricter policy of its own (media: sandboxed, nothing loads) keeps it.
+            if (string.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";                   // frame-ancestors for browsers that predate it
             headers["Referrer-Policy"] = "no-referrer";

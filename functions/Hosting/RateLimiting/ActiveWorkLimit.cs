@@ -10,6 +10,10 @@ public sealed class FairnessSettings
     [Setting("Most orchestrations (skill ingests, imports, pictures, life slots) one user may have pending or running; a route that would start another answers 429 too-many-active. 0 turns the cap off.")]
     [System.ComponentModel.DataAnnotations.Range(0, 10_000)]
     public int MaxActiveOrchestrationsPerUser { get; set; } = 20;
+
+    [Setting("Most companions one user may have; creating another answers 409 too-many-agents. 0 turns the cap off.")]
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
+    public int MaxAgentsPerUser { get; set; } = 100;
 }
 
 /// <summary>

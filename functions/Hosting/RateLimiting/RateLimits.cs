@@ -30,6 +30,9 @@ public static class RateLimits
     /// <summary>Session summaries asked for (each a model job): 20 per minute.</summary>
     public const string Summaries = "Summaries";
 
+    /// <summary>Skill edits that store a version and queue its index jobs (file upload, section replace, compose, checkin): 120 per minute.</summary>
+    public const string SkillEdits = "SkillEdits";
+
     /// <summary>
     /// Declares a named limit with its defaults (a feature module calls this for a limit of its own;
     /// <see cref="Chat"/> and <see cref="Pictures"/> are declared by the host).
@@ -71,6 +74,7 @@ public static class RateLimits
         services.AddRateLimit(SkillIngest, 20, TimeSpan.FromMinutes(1));
         services.AddRateLimit(LifeTicks, 20, TimeSpan.FromMinutes(1));
         services.AddRateLimit(Summaries, 20, TimeSpan.FromMinutes(1));
+        services.AddRateLimit(SkillEdits, 120, TimeSpan.FromMinutes(1)); // an editor saving every second stays under it
     }
 
     private static string PartitionKey(HttpContext context) =>

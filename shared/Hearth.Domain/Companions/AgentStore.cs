@@ -13,7 +13,7 @@ internal sealed class AgentStore(NpgsqlDataSource db, TimeProvider time) : IAgen
         a.appearance_prompt, a.base_image_media_id, a.availability::text, a.mood_baseline, a.mood, a.affinity, a.created_at, a.updated_at
         """;
 
-    public async Task<Agent> CreateAsync(string ownerId, AgentDraft draft, Func<Agent, DbTransaction, CancellationToken, Task>? inTransaction, CancellationToken ct)
+    public async Task<Agent> CreateAsync(string ownerId, AgentDraft draft, int maxPerOwner, Func<Agent, DbTransaction, CancellationToken, Task>? inTransaction, CancellationToken ct)
     {
         var owner = Guid.Parse(ownerId);
         var now = time.GetUtcNow();
@@ -21,6 +21,19 @@ internal sealed class AgentStore(NpgsqlDataSource db, TimeProvider time) : IAgen
         await using var durable = await db.BeginDurableAsync(ct); // the base portrait's start wakes workers after commit
         var connection = durable.Connection;
         var transaction = durable.Transaction;
+        if (maxPerOwner > 0)
+        {
+            // One owner's creates take turns (a transaction lock, released at commit), so the count is exact when the insert runs.
+            await using var count = new NpgsqlCommand("""
+                select pg_advisory_xact_lock(hashtextextended('companions.agents:' || @owner::text, 0));
+                select count(*) from companions.agents where owner_id = @owner;
+                """, connection, transaction);
+            count.Parameters.AddWithValue("owner", owner);
+            await using var reader = await count.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            if (reader.GetInt64(0) >= maxPerOwner) throw new AgentLimitReachedException(maxPerOwner);
+        }
         await using var command = new NpgsqlCommand($"""
             insert into companions.agents as a (id, owner_id, name, bio, personality, speaking_style, boundaries, home_city, occupation, time_zone,
                 appearance_prompt, availability, mood_baseline, mood, affinity, created_at, updated_at)

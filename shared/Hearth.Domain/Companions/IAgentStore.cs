@@ -8,8 +8,11 @@ public interface IAgentStore
     /// <summary>
     /// Stores a new agent (validate with <see cref="AgentRules"/> first). <paramref name="inTransaction"/> runs inside the
     /// insert's transaction (e.g. to start the base portrait job so that it exists iff the agent does).
+    /// When the owner already has <paramref name="maxPerOwner"/> agents (0: no cap) nothing is stored and
+    /// <see cref="AgentLimitReachedException"/> is thrown; the count and the insert are serialized per owner, so
+    /// concurrent creates cannot pass the cap.
     /// </summary>
-    Task<Agent> CreateAsync(string ownerId, AgentDraft draft, Func<Agent, DbTransaction, CancellationToken, Task>? inTransaction, CancellationToken ct);
+    Task<Agent> CreateAsync(string ownerId, AgentDraft draft, int maxPerOwner, Func<Agent, DbTransaction, CancellationToken, Task>? inTransaction, CancellationToken ct);
 
     Task<Agent?> FindAsync(string ownerId, string agentId, CancellationToken ct);
 
@@ -42,4 +45,11 @@ internal static class Ids
 
     /// <summary>Time-ordered ids (UUID v7), so id order is creation order.</summary>
     public static Guid New() => Guid.CreateVersion7();
+}
+
+/// <summary>The owner already has as many companions as one user may (<see cref="Limit"/>).</summary>
+public sealed class AgentLimitReachedException(int limit)
+    : Exception($"You have {limit} companions, the most one user may have; delete one to create another.")
+{
+    public int Limit { get; } = limit;
 }

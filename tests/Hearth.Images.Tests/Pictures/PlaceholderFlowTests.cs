@@ -157,7 +157,10 @@ public sealed class PlaceholderFlowTests(PlaceholderHost host) : IClassFixture<P
         Assert.True(ok.Headers.CacheControl is { Private: true, MaxAge: { } age } && age <= TimeSpan.FromMinutes(5) && age > TimeSpan.Zero,
             ok.Headers.CacheControl?.ToString());
         Assert.Contains("immutable", ok.Headers.CacheControl!.ToString());
-        Assert.Contains("sandbox", ok.Headers.GetValues("Content-Security-Policy").Single());
+        var mediaPolicy = ok.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("sandbox", mediaPolicy);           // the media's own policy, not the pages' one
+        Assert.Contains("default-src 'none'", mediaPolicy);
+        Assert.Contains("frame-ancestors 'none'", mediaPolicy);
 
         using var conditional = new HttpRequestMessage(HttpMethod.Get, signed);
         conditional.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{item.Sha256}\""));

@@ -27,7 +27,7 @@ public sealed class LimitedHost : ProofHost
             settings["RateLimits:Pictures:Window"] = "00:10:00";
             settings["RateLimits:Imports:PermitLimit"] = Permits.ToString();
             settings["RateLimits:Imports:Window"] = "00:10:00";
-            foreach (var name in new[] { "Agents", "SkillIngest", "LifeTicks", "Summaries" })
+            foreach (var name in new[] { "Agents", "SkillIngest", "LifeTicks", "Summaries", "SkillEdits" })
             {
                 settings[$"RateLimits:{name}:PermitLimit"] = Permits.ToString();
                 settings[$"RateLimits:{name}:Window"] = "00:10:00";
@@ -45,7 +45,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
     /// <summary>The routes that must carry a limit (more may: they are all tested).</summary>
     /// Issue 18: every route that starts work (an orchestration, a model call or jobs) is limited per user.
     private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
-        "CreateAgent", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession"];
+        "CreateAgent", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
+        "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill"]; // skill edits store a version and queue its index jobs
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -74,18 +75,27 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             var name = "rl" + Guid.NewGuid().ToString("N")[..8];
             var user = host.User(name);
             // The route's own target: a companion (created outside the limit under test), or a chat session of one.
+            // A skill edit's target is the only section of a file stored straight through the library.
             async Task<string> TargetAsync(HttpClient client)
             {
                 if (operation.OperationId == "CreateAgent") return "";
+                if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
                 if (operation.OperationId != "SummariseSession") return agentId;
                 using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });
                 return (await turn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
             }
             var agent = await TargetAsync(user);
-            async Task<HttpResponseMessage> CallAsync(HttpClient client, string agentId) =>
-                await client.SendAsync(operation.Request(operation.Fill(_ => agentId), bodies.GetValueOrDefault(operation.OperationId),
-                    operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json"));
+            async Task<HttpResponseMessage> CallAsync(HttpClient client, string target) => operation.OperationId switch
+            {
+                // Each call a fresh, valid edit, so every call within the limit succeeds.
+                "PutSkillFile" => await client.SendAsync(Octets(HttpMethod.Post, "/api/skills/files?path=" + Uri.EscapeDataString(SkillPath), NewSkillText())),
+                "ReplaceSkillSection" => await client.SendAsync(Octets(HttpMethod.Put, $"/api/skills/sections/{target}", NewSkillText())),
+                "ComposeSkill" => await client.PostAsJsonAsync("/api/skills/compose", new { name = "limits-" + Guid.NewGuid().ToString("N")[..8], sectionIds = new[] { target } }),
+                "CheckinSkill" => await CheckoutAndCheckinAsync(client),
+                _ => await client.SendAsync(operation.Request(operation.Fill(_ => target), bodies.GetValueOrDefault(operation.OperationId),
+                    operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json")),
+            };
 
             for (var i = 0; i < LimitedHost.Permits; i++)
             {
@@ -103,6 +113,33 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             using var othersCall = await CallAsync(other, await TargetAsync(other));
             Assert.True(othersCall.IsSuccessStatusCode, $"{operation} for another user: {(int)othersCall.StatusCode}");
         }
+    }
+
+    private const string SkillPath = "skills/limits/SKILL.md";
+
+    private static string NewSkillText() => $"# Limits\n\nEdit {Guid.NewGuid():N}.\n";
+
+    private static HttpRequestMessage Octets(HttpMethod method, string path, string text) =>
+        new(method, path) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(text)) { Headers = { ContentType = new("application/octet-stream") } } };
+
+    /// <summary>Stores <see cref="SkillPath"/> for the client's user outside the limits under test and returns its section's id.</summary>
+    private async Task<string> SkillSectionAsync(HttpClient client)
+    {
+        var me = await client.GetFromJsonAsync<JsonElement>("/api/me");
+        await using var scope = host.Factory.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<Hearth.Skills.SkillLibrary>()
+            .PutAsync(me.GetProperty("id").GetString()!, SkillPath, Encoding.UTF8.GetBytes(NewSkillText()), "upload", CancellationToken.None);
+        var tree = await client.GetFromJsonAsync<JsonElement>($"/api/skills/files/{stored.File.Id}/tree");
+        return tree.GetProperty("sections")[0].GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Checks the file out (not limited: it only writes a copy) and checks it back in (limited: it stores a version).</summary>
+    private static async Task<HttpResponseMessage> CheckoutAndCheckinAsync(HttpClient client)
+    {
+        using var checkout = await client.PostAsJsonAsync("/api/skills/checkout", new { path = SkillPath, force = true });
+        Assert.True(checkout.StatusCode == HttpStatusCode.Created, $"checkout: {(int)checkout.StatusCode} {await checkout.Content.ReadAsStringAsync()}");
+        var id = (await checkout.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        return await client.PostAsJsonAsync("/api/skills/checkin", new { checkoutId = id });
     }
 
     [Fact]

@@ -164,7 +164,10 @@ public sealed class CliTests(SkillsHost host) : IClassFixture<SkillsHost>, IDisp
 
         (code, output) = await HearthAsync("cli-write", "skills", "checkout", "docs/guide.md");
         Assert.True(code == 0, output);
-        var local = output.Split('\n').Select(l => l.Trim()).Single(l => l.EndsWith("guide.md", StringComparison.Ordinal) && Path.IsPathRooted(l));
+        // The copy's place inside the host's checkout folder (never the server's absolute path).
+        var relative = output.Split('\n').Select(l => l.Trim()).Single(l => l.EndsWith("/docs/guide.md", StringComparison.Ordinal));
+        Assert.False(Path.IsPathRooted(relative), relative);
+        var local = Path.Combine(host.CheckoutRoot, relative);
         await File.AppendAllTextAsync(local, "\n## Uninstall\n\nRemove it.\n");
 
         (code, output) = await HearthAsync("cli-write", "skills", "status");
