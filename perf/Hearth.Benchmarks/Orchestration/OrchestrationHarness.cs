@@ -199,7 +199,8 @@ public sealed class OrchestrationHarness : IHarness
         }
     }
 
-    private sealed class Chain : Orchestration<int, Chain.Nothing, int>
+    /// <summary>A chain of <c>next</c> activities up to the input (also the old engine's side in <see cref="SideBySide"/>).</summary>
+    internal sealed class Chain : Orchestration<int, Chain.Nothing, int>
     {
         public sealed class Nothing;
 
@@ -218,7 +219,8 @@ public sealed class OrchestrationHarness : IHarness
         }
     }
 
-    private sealed class Waiter : Orchestration<int, Waiter.Nothing, int>
+    /// <summary>Waits for the <c>go</c> event and adds its data to the input (also used by <see cref="SideBySide"/>).</summary>
+    internal sealed class Waiter : Orchestration<int, Waiter.Nothing, int>
     {
         public sealed class Nothing;
 

@@ -29,15 +29,15 @@ internal static class SideBySide
             .AddActivity<int, long>("square", (x, _, _) => Task.FromResult((long)x * x))
             .AddActivity<int, int>("next", (x, _, _) => Task.FromResult(x + 1))
             .AddOrchestration<OldSumOfSquares>()
-            .AddOrchestration<OldChain>()
-            .AddOrchestration<OldWaiter>();
+            .AddOrchestration<OrchestrationHarness.Chain>()
+            .AddOrchestration<OrchestrationHarness.Waiter>();
         using var host = builder.Build();
         await host.StartAsync();
         await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
         var client = host.Services.GetRequiredService<IOrchestrationClient>();
         // Warm-up (untimed): both engines are measured with their code paths compiled.
         await client.WaitForCompletionAsync((await client.StartAsync<OldSumOfSquares, int>(20)).InstanceId, TimeSpan.FromMinutes(1));
-        await client.WaitForCompletionAsync((await client.StartAsync<OldChain, int>(5)).InstanceId, TimeSpan.FromMinutes(1));
+        await client.WaitForCompletionAsync((await client.StartAsync<OrchestrationHarness.Chain, int>(5)).InstanceId, TimeSpan.FromMinutes(1));
 
         var clock = Stopwatch.StartNew();
         var sum = await client.StartAsync<OldSumOfSquares, int>(fanOut);
@@ -46,7 +46,7 @@ internal static class SideBySide
         Expect(summed?.ReadOutput<long>() == SumOfSquares(fanOut), "old fan-out");
 
         clock.Restart();
-        var steps = await client.StartAsync<OldChain, int>(chain);
+        var steps = await client.StartAsync<OrchestrationHarness.Chain, int>(chain);
         var chained = await client.WaitForCompletionAsync(steps.InstanceId, TimeSpan.FromMinutes(5));
         var chainRate = chain / clock.Elapsed.TotalSeconds;
         Expect(chained?.ReadOutput<int>() == chain, "old chain");
@@ -54,7 +54,7 @@ internal static class SideBySide
         var latencies = new List<double>();
         for (var i = 0; i < raises; i++)
         {
-            var waiter = await client.StartAsync<OldWaiter, int>(i);
+            var waiter = await client.StartAsync<OrchestrationHarness.Waiter, int>(i);
             while ((await client.GetAsync(waiter.InstanceId))?.Status != OrchestrationRuntimeStatus.Waiting) await Task.Delay(1);
             var raised = Stopwatch.StartNew();
             await client.RaiseEventAsync(waiter.InstanceId, "go", 1);
@@ -180,43 +180,6 @@ internal static class SideBySide
                     break;
                 case ActivityFailed failed:
                     context.Fail(failed.Error);
-                    break;
-            }
-        }
-    }
-
-    private sealed class OldChain : Orchestration<int, OldChain.Nothing, int>
-    {
-        public sealed class Nothing;
-
-        public override void OnEvent(OrchestrationContext<int, Nothing, int> context, OrchestrationEvent e)
-        {
-            switch (e)
-            {
-                case OrchestrationStarted:
-                    context.CallActivity("next", 0);
-                    break;
-                case ActivityCompleted done when done.GetResult<int>() is var value:
-                    if (value == context.Input) context.Complete(value);
-                    else context.CallActivity("next", value);
-                    break;
-            }
-        }
-    }
-
-    private sealed class OldWaiter : Orchestration<int, OldWaiter.Nothing, int>
-    {
-        public sealed class Nothing;
-
-        public override void OnEvent(OrchestrationContext<int, Nothing, int> context, OrchestrationEvent e)
-        {
-            switch (e)
-            {
-                case OrchestrationStarted:
-                    context.WaitForEvent("go");
-                    break;
-                case EventRaised raised:
-                    context.Complete(raised.GetData<int>() + context.Input);
                     break;
             }
         }
