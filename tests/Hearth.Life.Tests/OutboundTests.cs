@@ -176,21 +176,7 @@ public sealed class OutboundTests
         var owner = await host.SetUpUserAsync(user, "UTC");
         var agent = await host.CreateAgentAsync(user, new { name = "Noa", timezone = "UTC", availability = Array.Empty<object>() });
         await host.EnableInitiationsAsync(user, agent, new { enabled = true, quietFrom = "00:00", quietTo = "00:00", minGapMinutes = 0 });
-        var initiation = Guid.CreateVersion7();
-        await using (var db = Npgsql.NpgsqlDataSource.Create(host.ConnectionString))
-        await using (var insert = db.CreateCommand("""
-            insert into life.initiations (id, owner_id, agent_id, slot, topic, text, planned_at, send_at, status)
-            values (@id, @owner, @agent, 'push-test', 'tea', 'The kettle sings: tea?', @now, @now, 'planned')
-            """))
-        {
-            insert.Parameters.AddWithValue("id", initiation);
-            insert.Parameters.AddWithValue("owner", Guid.Parse(owner));
-            insert.Parameters.AddWithValue("agent", Guid.Parse(agent));
-            insert.Parameters.AddWithValue("now", clock.GetUtcNow());
-            await insert.ExecuteNonQueryAsync();
-        }
-        var delivered = await host.Services.GetRequiredService<LifeEngine>().DeliverAsync(owner, initiation.ToString(), CancellationToken.None);
-        Assert.True(delivered.Sent, delivered.ToString());
+        var delivered = await host.DeliverInitiationAsync(owner, agent, clock.GetUtcNow());
         using var saved = await host.User(user).PutAsJsonAsync("/api/notifications/webhook", new { url, secret = Secret });
         Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
         return new WebhookPush(owner, delivered.NotificationId!);

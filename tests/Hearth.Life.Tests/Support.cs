@@ -58,6 +58,30 @@ public static class LifeTestKit
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// Plans an initiation due now ("The kettle sings: tea?") and delivers it through the engine, before any webhook exists
+    /// (so no push job runs on its own); returns what the delivery made, for the test to run the push itself.
+    /// </summary>
+    public static async Task<Hearth.Life.DeliveryResult> DeliverInitiationAsync(this HearthFactory host, string owner, string agent, DateTimeOffset now)
+    {
+        var initiation = Guid.CreateVersion7();
+        await using (var db = NpgsqlDataSource.Create(host.ConnectionString))
+        await using (var insert = db.CreateCommand("""
+            insert into life.initiations (id, owner_id, agent_id, slot, topic, text, planned_at, send_at, status)
+            values (@id, @owner, @agent, 'push-test', 'tea', 'The kettle sings: tea?', @now, @now, 'planned')
+            """))
+        {
+            insert.Parameters.AddWithValue("id", initiation);
+            insert.Parameters.AddWithValue("owner", Guid.Parse(owner));
+            insert.Parameters.AddWithValue("agent", Guid.Parse(agent));
+            insert.Parameters.AddWithValue("now", now);
+            await insert.ExecuteNonQueryAsync();
+        }
+        var delivered = await host.Services.GetRequiredService<Hearth.Life.LifeEngine>().DeliverAsync(owner, initiation.ToString(), CancellationToken.None);
+        Assert.True(delivered.Sent, delivered.ToString());
+        return delivered;
+    }
+
     public static async Task<long> ScalarAsync(this HearthFactory host, string sql, params (string Name, object Value)[] parameters)
     {
         await using var db = NpgsqlDataSource.Create(host.ConnectionString);
