@@ -55,8 +55,15 @@ public static class ChatApi
             .RequireRateLimiting(RateLimits.Chat);
         agents.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListMessages").WithSummary("Messages, newest first; pass nextCursor back as ?before= (limit 1-100).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        agents.MapGet("/{id}/messages/{messageId}/prompt", GetPromptAsync).WithName("GetReplyPrompt")
+            .WithSummary("The exact messages sent to the model for this reply (system prompt first), with the provider, model, memories and lore it used.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
+
+    public static async Task<Results<Ok<ReplyPrompt>, ProblemHttpResult>> GetPromptAsync(
+        string id, string messageId, CurrentUser user, ConversationReader conversations, CancellationToken ct) =>
+        await conversations.GetPromptAsync(user.Id, id, messageId, ct) is { } prompt ? TypedResults.Ok(prompt) : Problems.NotFound("reply's prompt");
 
     public static async Task<Results<Created<AgentResponse>, ProblemHttpResult>> CreateAsync(
         CreateAgentRequest request, CurrentUser user, IAgentStore agents, IOptions<FairnessSettings> fairness, IServiceProvider services, CancellationToken ct)
@@ -206,7 +213,7 @@ public static class ChatApi
     {
         var errors = ChatLimits.Validate(request.Text, request.ClientMessageId);
         if (errors.Count > 0) return Problems.Validation([.. errors]);
-        var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId), ct);
+        var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId, user.DisplayName), ct);
         return outcome.Result is { } result ? TypedResults.Ok(ChatResponse.From(result)) : Problems.NotFound("agent");
     }
 
@@ -219,7 +226,7 @@ public static class ChatApi
         var events = new ServerSentEvents(http.Response, json.Value.SerializerOptions);
         try
         {
-            var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId), events, ct);
+            var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId, user.DisplayName), events, ct);
             if (outcome.Result is not { } result)
             {
                 if (!events.Started) return Problems.NotFound("agent");

@@ -45,7 +45,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
     /// <summary>The routes that must carry a limit (more may: they are all tested).</summary>
     /// Issue 18: every route that starts work (an orchestration, a model call or jobs) is limited per user.
     private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
-        "CreateAgent", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
+        "CreateAgent", "ImportCharacterCard", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
         "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill"]; // skill edits store a version and queue its index jobs
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
@@ -67,6 +67,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
+            ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
 
@@ -78,7 +79,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             // A skill edit's target is the only section of a file stored straight through the library.
             async Task<string> TargetAsync(HttpClient client)
             {
-                if (operation.OperationId == "CreateAgent") return "";
+                if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
                 if (operation.OperationId != "SummariseSession") return agentId;
