@@ -38,7 +38,7 @@ public sealed class ChatTurnOptions
 /// Idempotency: the client message id is unique per agent; a retry gets the stored result, and a concurrent duplicate
 /// waits on the unique index for the first to commit and then returns the first result (its own reply is discarded).
 /// </summary>
-public sealed class ChatTurnService
+public sealed partial class ChatTurnService
 {
     private readonly ChatStore store;
     private readonly IMemoryRecall recall;

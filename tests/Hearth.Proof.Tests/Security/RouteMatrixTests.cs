@@ -45,6 +45,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["TerminateOrchestration"] = """{"reason":"not yours"}""",
         ["ReplaceSkillSection"] = "# Replaced by someone else\n",
         ["UpdateMemory"] = """{"text":"changed by someone else"}""",
+        ["SelectReply"] = """{"index":0}""",
         ["AddAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceUserLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",

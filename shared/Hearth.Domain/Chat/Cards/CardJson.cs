@@ -18,6 +18,19 @@ public static class CardJson
     /// <summary>The card in <paramref name="json"/>, or the field errors.</summary>
     public static (CharacterCard? Card, List<(string Field, string Error)> Errors) Read(ReadOnlySpan<byte> json)
     {
+        try
+        {
+            return ReadCard(json);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonNode decodes strings when they are read: an escaped lone surrogate ("\udc00") only fails then.
+            return (null, [("card", "holds text that is not valid Unicode (a lone surrogate)")]);
+        }
+    }
+
+    private static (CharacterCard? Card, List<(string Field, string Error)> Errors) ReadCard(ReadOnlySpan<byte> json)
+    {
         var errors = new List<(string, string)>();
         JsonNode? root;
         try
