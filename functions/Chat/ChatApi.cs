@@ -74,7 +74,28 @@ public static class ChatApi
             .WithSummary("Chooses alternative { index } of the latest reply: it becomes the reply for memory, mood and later prompts.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .RequireRateLimiting(RateLimits.Chat);
+        agents.MapPatch("/{id}/messages/{messageId}", EditMessageAsync).WithName("EditMessage")
+            .WithSummary("Edits a text message, the user's or the companion's ({ text }): later prompts read the new text, the turn is indexed again, a user's message is read again for suggestions, and the session's summary is written again.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(RateLimits.Chat);
         return app;
+    }
+
+    /// <summary>A message's new text.</summary>
+    public sealed record EditMessageRequest(string? Text);
+
+    public static async Task<Results<Ok<ChatMessageView>, ProblemHttpResult>> EditMessageAsync(
+        string id, string messageId, EditMessageRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)
+    {
+        var errors = ChatLimits.Validate(request.Text, null);
+        if (errors.Count > 0) return Problems.Validation([.. errors]);
+        var outcome = await chat.EditMessageAsync(user.Id, id, messageId, request.Text!, ct);
+        return outcome switch
+        {
+            { Message: { } message } => TypedResults.Ok(message),
+            { Status: 409 } => Problems.Conflict(outcome.Detail ?? "This message cannot be edited."),
+            _ => Problems.NotFound("message"),
+        };
     }
 
     public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> ListAlternativesAsync(

@@ -47,7 +47,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
     private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
         "CreateAgent", "ImportCharacterCard", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
         "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill", // skill edits store a version and queue its index jobs
-        "RegenerateReply", "RegenerateReplyStream", "SelectReply"]; // a new reply from the model; a chosen one re-indexes the turn
+        "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage"]; // a new reply from the model; a chosen one re-indexes the turn
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -68,7 +68,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
-            ["SelectReply"] = """{"index":0}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""",
             ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
@@ -84,7 +84,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
-                if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply")) return agentId;
+                if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage")) return agentId;
                 if (operation.OperationId == "SummariseSession")
                 {
                     using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });

@@ -46,6 +46,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["ReplaceSkillSection"] = "# Replaced by someone else\n",
         ["UpdateMemory"] = """{"text":"changed by someone else"}""",
         ["SelectReply"] = """{"index":0}""",
+        ["EditMessage"] = """{"text":"changed by someone else"}""",
         ["AddAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceUserLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
