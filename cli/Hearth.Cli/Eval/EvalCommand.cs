@@ -21,7 +21,7 @@ public sealed class EvalCommand : ICliCommand
         var mode = new Option<string>("--mode") { Description = "bm25, vector, hybrid (default) or all.", DefaultValueFactory = _ => "hybrid" };
         mode.AcceptOnlyFromAmong("bm25", "vector", "hybrid", "all");
         var k = new Option<int>("--k") { Description = "Passages retrieved per question (MRR is counted within them).", DefaultValueFactory = _ => 10 };
-        var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10, mrr }, byType, abstention } (with --mode all, one per mode)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10, mrr, recall_any@1, recall_any@5, recall_all@5, ndcg@10 }, byType, abstention, updates } (with --mode all, one per mode)." };
         var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
         var details = new Option<bool>("--details") { Description = "With --json: each question's scores too." };
         var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
@@ -102,6 +102,10 @@ public sealed class EvalCommand : ICliCommand
             ["recall@5"] = Math.Round(m.RecallAt5, 4),
             ["recall@10"] = Math.Round(m.RecallAt10, 4),
             ["mrr"] = Math.Round(m.Mrr, 4),
+            ["recall_any@1"] = Math.Round(m.AnyAt1, 4),
+            ["recall_any@5"] = Math.Round(m.AnyAt5, 4),
+            ["recall_all@5"] = Math.Round(m.AllAt5, 4),
+            ["ndcg@10"] = Math.Round(m.NdcgAt10, 4),
         };
         JsonObject One(ModeReport r)
         {
@@ -120,12 +124,20 @@ public sealed class EvalCommand : ICliCommand
                     ["rate"] = Math.Round(r.Abstention.Rate, 4),
                     ["answerableWithNothingRelevant"] = r.Abstention.AnswerableWithNothingRelevant,
                 },
+                ["updates"] = new JsonObject
+                {
+                    ["questions"] = r.Updates.Questions,
+                    ["newestFirst"] = r.Updates.NewestFirst,
+                    ["olderMarkedSuperseded"] = r.Updates.MarkedSuperseded,
+                },
             };
             if (details)
                 one["questions"] = new JsonArray(r.Questions.Select(q => (JsonNode)new JsonObject
                 {
                     ["id"] = q.Id, ["type"] = q.Type, ["evidence"] = q.Evidence, ["recall@1"] = q.RecallAt1, ["recall@5"] = q.RecallAt5,
                     ["recall@10"] = q.RecallAt10, ["mrr"] = Math.Round(q.Mrr, 4), ["foundRelevant"] = q.FoundRelevant, ["topSimilarity"] = q.TopSimilarity is { } t ? Math.Round(t, 4) : null, ["foundByWords"] = q.FoundByWords,
+                    ["newestFirst"] = q.NewestFirst, ["olderMarkedSuperseded"] = q.MarkedSuperseded,
+                    ["top"] = new JsonArray(q.Top.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
                 }).ToArray());
             return one;
         }
@@ -139,15 +151,19 @@ public sealed class EvalCommand : ICliCommand
     {
         var console = CliConsole.Create(output);
         var table = new Table().Title($"Memory retrieval, {questions} questions, k = {reports[0].K}");
-        table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR");
+        table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR", "any@1", "all@5", "NDCG@10");
         foreach (var report in reports)
         {
-            foreach (var (type, m) in report.ByType) table.AddRow(report.Mode, type, Cell(m.Questions), Cell(m.RecallAt1), Cell(m.RecallAt5), Cell(m.RecallAt10), Cell(m.Mrr));
+            foreach (var (type, m) in report.ByType)
+                table.AddRow(report.Mode, type, Cell(m.Questions), Cell(m.RecallAt1), Cell(m.RecallAt5), Cell(m.RecallAt10), Cell(m.Mrr), Cell(m.AnyAt1), Cell(m.AllAt5), Cell(m.NdcgAt10));
             var o = report.Overall;
             table.AddRow($"[bold]{report.Mode}[/]", "[bold]overall[/]", Cell(o.Questions), $"[bold]{Cell(o.RecallAt1)}[/]", $"[bold]{Cell(o.RecallAt5)}[/]",
-                $"[bold]{Cell(o.RecallAt10)}[/]", $"[bold]{Cell(o.Mrr)}[/]");
+                $"[bold]{Cell(o.RecallAt10)}[/]", $"[bold]{Cell(o.Mrr)}[/]", $"[bold]{Cell(o.AnyAt1)}[/]", $"[bold]{Cell(o.AllAt5)}[/]", $"[bold]{Cell(o.NdcgAt10)}[/]");
             var a = report.Abstention;
-            table.AddRow(report.Mode, "abstention (_abs)", Cell(a.Questions), $"abstained {a.Abstained}/{a.Questions}", "", "", "");
+            table.AddRow(report.Mode, "abstention (_abs)", Cell(a.Questions), $"abstained {a.Abstained}/{a.Questions}", "", "", "", "", "", "");
+            var u = report.Updates;
+            if (u.Questions > 0)
+                table.AddRow(report.Mode, "updates (newest first)", Cell(u.Questions), $"{u.NewestFirst}/{u.Questions}", $"older marked {u.MarkedSuperseded}/{u.Questions}", "", "", "", "", "");
             if (report != reports[^1]) table.AddEmptyRow();
         }
         console.Write(table);

@@ -94,13 +94,13 @@ public sealed class MemoryRecall(
         }
         // The same text never twice (a window equal to its only exchange, a document imported twice, a fact also said in chat).
         var given = hot.Concat(warm).Select(m => MemoryText.Fingerprint(m.Snippet)).ToHashSet(StringComparer.Ordinal);
-        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Passage(h.Text, terms), h.Score))
+        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Snippet(h, terms), h.Score) { SupersededBy = h.SupersededBy })
             .Where(m => given.Add(MemoryText.Fingerprint(m.Snippet))).ToList();
 
         var name = intent == MemoryIntent.None ? null : IntentDetector.Name(intent);
         if (intent == MemoryIntent.Question)
         {
-            var known = retriever.Answers(terms, passages, facts.Select(f => f.Snippet).Concat(hot.Select(h => h.Snippet)), options.RelevanceFloor);
+            var known = retriever.Answers(request.Text, terms, passages, facts.Select(f => f.Snippet).Concat(hot.Select(h => h.Snippet)));
             if (!known)
             {
                 name = UnknownIntent;
@@ -190,6 +190,13 @@ public sealed class MemoryRecall(
             .Select(p => Item(p.Item, p.Coverage))
             .ToList();
     }
+
+    /// <summary>What the prompt and <c>memoriesUsed</c> show of a cold passage: the passage, said to be out of date when a newer one updates it.</summary>
+    private static string Snippet(MemoryHit hit, IReadOnlyList<string> terms) =>
+        hit.SupersededBy is null ? Passage(hit.Text, terms) : SupersededPrefix + Passage(hit.Text, terms);
+
+    /// <summary>Starts the snippet of a passage a newer one updates.</summary>
+    public const string SupersededPrefix = "[superseded by a later statement] ";
 
     /// <summary>
     /// A passage for the prompt: whole when short; otherwise its parts (a window's exchanges) that hold the most of the
