@@ -73,7 +73,106 @@ public sealed class EvalCommand : ICliCommand
                 return 69;
             }
         });
-        return new Command("eval", "Evaluations that run Hearth's code in process.") { retrieval };
+        return new Command("eval", "Evaluations that run Hearth's code in process.") { retrieval, Skills() };
+    }
+
+    /// <summary><c>hearth eval skills --queries eval/skills-eval.json [--mode all] [--json]</c>: precision@k and MRR of skill section search.</summary>
+    private static Command Skills()
+    {
+        var queries = new Option<FileInfo>("--queries") { Description = "Queries with their relevant files (e.g. eval/skills-eval.json); its \"corpus\" folder is read relative to it.", Required = true };
+        var mode = new Option<string>("--mode") { Description = "bm25, vector, hybrid or all (default).", DefaultValueFactory = _ => "all" };
+        mode.AcceptOnlyFromAmong("bm25", "vector", "hybrid", "all");
+        var json = new Option<bool>("--json") { Description = "Print JSON: one object per mode with precision@1/3/5 and mrr." };
+        var details = new Option<bool>("--details") { Description = "With --json: each query's scores and first sections too." };
+        var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
+        var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
+        embedder.AcceptOnlyFromAmong("arctic", "minilm", "hashing");
+        var command = new Command("skills", "Precision@1/3/5 and MRR of skill section search per mode over a corpus folder and its queries.")
+        {
+            queries, mode, json, details, connection, embedder,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            try
+            {
+                var (corpus, list) = SkillsEvaluation.Load(result.GetValue(queries)!.FullName);
+                var modes = Modes(result.GetValue(mode)!);
+                var settings = RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!);
+                var reports = await WithDatabaseAsync(result.GetValue(connection), c => SkillsEvaluation.RunAsync(corpus, list, modes, c, settings, ct), ct);
+                if (result.GetValue(json)) await output.WriteLineAsync(SkillsJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                else RenderSkills(reports, list.Count, output);
+                return 0;
+            }
+            catch (FormatException e)
+            {
+                await error.WriteLineAsync($"Invalid evaluation: {e.Message}");
+                return 2;
+            }
+            catch (PostgresNotFoundException e)
+            {
+                await error.WriteLineAsync(e.Message);
+                return 69;
+            }
+        });
+        return command;
+    }
+
+    private static SearchMode[] Modes(string mode) => mode switch
+    {
+        "bm25" => [SearchMode.Bm25],
+        "vector" => [SearchMode.Vector],
+        "hybrid" => [SearchMode.Hybrid],
+        _ => [SearchMode.Bm25, SearchMode.Vector, SearchMode.Hybrid],
+    };
+
+    /// <summary>Runs <paramref name="run"/> against <paramref name="connection"/>, or a throwaway embedded cluster.</summary>
+    private static async Task<T> WithDatabaseAsync<T>(string? connection, Func<string, Task<T>> run, CancellationToken ct)
+    {
+        if (connection is not null) return await run(connection);
+        var folder = Path.Combine(Path.GetTempPath(), "hearth-eval", $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        try
+        {
+            await using var cluster = await EmbeddedCluster.StartAsync(new ClusterOptions { DataDirectory = folder, Database = "hearth_eval", Durable = false }, ct: ct);
+            return await run(cluster.ConnectionString);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The skills report as JSON: an object keyed by mode.</summary>
+    public static JsonNode SkillsJson(IReadOnlyList<SkillModeReport> reports, bool details = false)
+    {
+        var all = new JsonObject();
+        foreach (var r in reports)
+        {
+            var one = new JsonObject
+            {
+                ["files"] = r.Files, ["sections"] = r.Sections, ["queries"] = r.Queries.Count,
+                ["precision@1"] = Math.Round(r.PrecisionAt1, 4), ["precision@3"] = Math.Round(r.PrecisionAt3, 4),
+                ["precision@5"] = Math.Round(r.PrecisionAt5, 4), ["mrr"] = Math.Round(r.Mrr, 4),
+            };
+            if (details)
+                one["details"] = new JsonArray(r.Queries.Select(q => (JsonNode)new JsonObject
+                {
+                    ["id"] = q.Id, ["precision@3"] = Math.Round(q.PrecisionAt3, 4), ["mrr"] = Math.Round(q.Mrr, 4),
+                    ["top"] = new JsonArray(q.Top.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
+                }).ToArray());
+            all[r.Mode] = one;
+        }
+        return all;
+    }
+
+    private static void RenderSkills(IReadOnlyList<SkillModeReport> reports, int queries, TextWriter output)
+    {
+        var console = CliConsole.Create(output);
+        var table = new Table().Title($"Skill section search, {queries} queries, {reports[0].Files} files, {reports[0].Sections} sections");
+        table.AddColumns("mode", "precision@1", "precision@3", "precision@5", "MRR");
+        foreach (var r in reports) table.AddRow(r.Mode, Cell(r.PrecisionAt1), Cell(r.PrecisionAt3), Cell(r.PrecisionAt5), Cell(r.Mrr));
+        console.Write(table);
     }
 
     private static async Task<IReadOnlyList<ModeReport>> RunAsync(IReadOnlyList<EvalQuestion> questions, SearchMode[] modes, int k, string? connection,

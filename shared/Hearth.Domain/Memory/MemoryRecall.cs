@@ -85,7 +85,10 @@ public sealed class MemoryRecall(
                 ExcludeReplies = hot.Select(h => h.Id).ToHashSet(StringComparer.Ordinal),
             }, ct);
             // Only passages that hold something the message is about; the rest would invite the model to make things up.
-            passages.AddRange(result.Hits.Where(h => h.IsRelevant(retriever.SimilarityFloor) && warm.All(w => w.Id != h.Id)));
+            // A newer passage that updates a relevant one is relevant too ("we moved to Berlin" for "where do I live?").
+            var relevant = result.Hits.Where(h => h.IsRelevant(retriever.SimilarityFloor)).ToList();
+            var updates = relevant.Select(h => h.SupersededBy).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            passages.AddRange(result.Hits.Where(h => (relevant.Contains(h) || updates.Contains(h.Id)) && warm.All(w => w.Id != h.Id)));
         }
         catch (EmbeddingMismatchException e)
         {
