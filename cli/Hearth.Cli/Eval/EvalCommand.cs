@@ -28,9 +28,10 @@ public sealed class EvalCommand : ICliCommand
         embedder.AcceptOnlyFromAmong("arctic", "minilm", "hashing");
         var noInstruction = new Option<bool>("--no-query-instruction") { Description = "arctic: embed questions without the model's retrieval instruction." };
 
+        var set = SetOption();
         var retrieval = new Command("retrieval", "Recall@1/5/10 and MRR per question type of memory retrieval on a LongMemEval-format dataset.")
         {
-            dataset, mode, k, json, connection, details, embedder, noInstruction,
+            dataset, mode, k, json, connection, details, embedder, noInstruction, set,
         };
         retrieval.SetAction(async (result, ct) =>
         {
@@ -61,11 +62,16 @@ public sealed class EvalCommand : ICliCommand
             };
             try
             {
-                var settings = RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!, !result.GetValue(noInstruction));
+                var settings = With(RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!, !result.GetValue(noInstruction)), result.GetValue(set));
                 var reports = await RunAsync(questions, selected, kValue, result.GetValue(connection), settings, ct);
                 if (result.GetValue(json)) await output.WriteLineAsync(ToJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 else Render(reports, questions.Count, output);
                 return 0;
+            }
+            catch (FormatException e)
+            {
+                await error.WriteLineAsync(e.Message);
+                return 2;
             }
             catch (PostgresNotFoundException e)
             {
@@ -87,9 +93,10 @@ public sealed class EvalCommand : ICliCommand
         var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
         var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
         embedder.AcceptOnlyFromAmong("arctic", "minilm", "hashing");
+        var set = SetOption();
         var command = new Command("skills", "Precision@1/3/5 and MRR of skill section search per mode over a corpus folder and its queries.")
         {
-            queries, mode, json, details, connection, embedder,
+            queries, mode, json, details, connection, embedder, set,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -99,7 +106,7 @@ public sealed class EvalCommand : ICliCommand
             {
                 var (corpus, list) = SkillsEvaluation.Load(result.GetValue(queries)!.FullName);
                 var modes = Modes(result.GetValue(mode)!);
-                var settings = RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!);
+                var settings = With(RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!), result.GetValue(set));
                 var reports = await WithDatabaseAsync(result.GetValue(connection), c => SkillsEvaluation.RunAsync(corpus, list, modes, c, settings, ct), ct);
                 if (result.GetValue(json)) await output.WriteLineAsync(SkillsJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 else RenderSkills(reports, list.Count, output);
@@ -117,6 +124,26 @@ public sealed class EvalCommand : ICliCommand
             }
         });
         return command;
+    }
+
+    /// <summary><c>--set Key=Value</c> (repeatable): a setting for the evaluated code, e.g. <c>Search:VectorWeight=1.5</c>.</summary>
+    private static Option<string[]> SetOption() => new("--set")
+    {
+        Description = "A setting for the evaluated code, Key=Value (repeatable), e.g. Search:VectorWeight=1.5 or Memory:SimilarityFloor=0.6.",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    private static IReadOnlyDictionary<string, string?> With(IReadOnlyDictionary<string, string?> settings, string[]? pairs)
+    {
+        var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs ?? [])
+        {
+            var at = pair.IndexOf('=');
+            if (at <= 0) throw new FormatException($"--set needs Key=Value, got '{pair}'.");
+            all[pair[..at].Trim()] = pair[(at + 1)..].Trim();
+        }
+        return all;
     }
 
     private static SearchMode[] Modes(string mode) => mode switch

@@ -81,7 +81,7 @@ public static class RetrievalEvaluation
         services.AddLogging();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddHearthSearch(configuration);
-        var options = new MemoryOptions();
+        var options = configuration.GetSection("Memory").Get<MemoryOptions>() ?? new MemoryOptions();
         services.AddHearthMemory(options);
         await using var provider = services.BuildServiceProvider();
         await Migrator.ApplyAsync(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetServices<MigrationSource>(), NullLogger.Instance, ct);
