@@ -124,10 +124,10 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
     public async Task A_newer_statement_comes_before_the_one_it_updates_which_is_marked_superseded()
     {
         var owner = await host.UserIdAsync("recall-update");
-        var porto = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I live in Porto, right by the river.", "Porto by the river sounds lovely.");
+        var portoTurn = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I live in Porto, right by the river.", "Porto by the river sounds lovely.");
         var sister = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "My sister Ana lives in Lisbon and visits often.", "How nice to have her close.");
         var berlin = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "We moved to Berlin last month, the flat is still full of boxes.", "Welcome to Berlin! Unpacking takes a while.");
-        foreach (var turn in new[] { porto, sister, berlin }) await host.WaitIndexedAsync(turn);
+        foreach (var turn in new[] { portoTurn, sister, berlin }) await host.WaitIndexedAsync(turn);
 
         var hits = (await host.Get<MemoryRetriever>().SearchAsync(MemoryRetriever.ForRecall(owner, "agent-1", "Where do I live now?", 8), CancellationToken.None)).Hits;
         var newer = hits.First(h => h.Text.Contains("Berlin", StringComparison.Ordinal));
@@ -137,6 +137,12 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         Assert.Null(newer.SupersededBy);
         // Where the sister lives is another slot: not an update of the user's home.
         Assert.All(hits.Where(h => h.Text.Contains("Lisbon", StringComparison.Ordinal)), h => Assert.Null(h.SupersededBy));
+
+        // GET /api/search says so too.
+        var items = await host.SearchAsync(host.User("recall-update"), "Where do I live now?");
+        var porto = items.First(i => i.GetProperty("text").GetString()!.Contains("Porto", StringComparison.Ordinal));
+        var superseder = porto.GetProperty("supersededBy").GetString();
+        Assert.Contains("Berlin", items.Single(i => i.GetProperty("id").GetString() == superseder).GetProperty("text").GetString());
 
         // In the reply's memory: the move first, the old home after it and said to be out of date.
         var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Where do I live now?"), CancellationToken.None);
