@@ -168,4 +168,20 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         Assert.Contains(hits, h => h.Text.Contains("Contoso", StringComparison.Ordinal));
         Assert.All(hits, h => Assert.Null(h.SupersededBy));
     }
+
+    [Fact]
+    public async Task A_question_about_a_detail_never_mentioned_gets_do_not_know_though_its_subject_was_talked_about()
+    {
+        var owner = await host.UserIdAsync("recall-detail");
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(),
+            "My commute to the office is about 45 minutes by train.", "Plenty of time for a podcast."));
+
+        var bike = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "How long is my commute by bike?"), CancellationToken.None);
+        Assert.Equal(MemoryRecall.UnknownIntent, bike.Intent);
+        Assert.Empty(bike.Cold);
+
+        var office = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "How long is my commute to the office?"), CancellationToken.None);
+        Assert.Equal("question", office.Intent);
+        Assert.Contains(office.Cold, c => c.Snippet.Contains("45 minutes", StringComparison.Ordinal));
+    }
 }
