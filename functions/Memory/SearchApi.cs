@@ -20,10 +20,11 @@ public static class SearchApi
     /// <summary>
     /// One hit: <c>source</c> is where it came from (a message, a file, a URL). <c>score</c> is the BM25 score, the cosine
     /// similarity or the fused hybrid score, per mode; the bm25 and vector fields show how each half placed the hit
-    /// (null when that half did not rank it).
+    /// (null when that half did not rank it). <c>supersededBy</c> is the id of a newer hit that gives another value to
+    /// something this one states ("I live in Porto" before "we moved to Berlin"); the older comes right after it.
     /// </summary>
     public sealed record SearchItem(string Id, string Text, double Score, string Kind, string? Source, string? Domain, string? AgentId, string? SessionId, DateTimeOffset CreatedAt,
-        int? Bm25Rank = null, double? Bm25Score = null, int? VectorRank = null, double? VectorScore = null);
+        int? Bm25Rank = null, double? Bm25Score = null, int? VectorRank = null, double? VectorScore = null, string? SupersededBy = null);
 
     /// <summary>Hits, best first, and the domains that were searched.</summary>
     public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains);
@@ -45,7 +46,7 @@ public static class SearchApi
             var result = await retriever.SearchAsync(new RetrievalQuery(user.Id, q!, searchMode, take) { Domain = domain, AgentId = agentId }, ct);
             return TypedResults.Ok(new SearchResponse(
                 result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt,
-                    h.Ranking?.Bm25Rank, h.Ranking?.Bm25Score, h.Ranking?.VectorRank, h.Ranking?.VectorScore)).ToList(),
+                    h.Ranking?.Bm25Rank, h.Ranking?.Bm25Score, h.Ranking?.VectorRank, h.Ranking?.VectorScore, h.SupersededBy)).ToList(),
                 result.Domains));
         }
         catch (EmbeddingMismatchException e)

@@ -119,4 +119,69 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         Assert.Equal(fact.GetProperty("id").GetString(), warm.Id);
         Assert.Equal("person", warm.Kind);
     }
+
+    [Fact]
+    public async Task A_newer_statement_comes_before_the_one_it_updates_which_is_marked_superseded()
+    {
+        var owner = await host.UserIdAsync("recall-update");
+        var portoTurn = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I live in Porto, right by the river.", "Porto by the river sounds lovely.");
+        var sister = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "My sister Ana lives in Lisbon and visits often.", "How nice to have her close.");
+        var berlin = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "We moved to Berlin last month, the flat is still full of boxes.", "Welcome to Berlin! Unpacking takes a while.");
+        foreach (var turn in new[] { portoTurn, sister, berlin }) await host.WaitIndexedAsync(turn);
+
+        var hits = (await host.Get<MemoryRetriever>().SearchAsync(MemoryRetriever.ForRecall(owner, "agent-1", "Where do I live now?", 8), CancellationToken.None)).Hits;
+        var newer = hits.First(h => h.Text.Contains("Berlin", StringComparison.Ordinal));
+        var older = hits.First(h => h.Text.Contains("Porto", StringComparison.Ordinal));
+        Assert.True(hits.ToList().IndexOf(newer) < hits.ToList().IndexOf(older), string.Join(" | ", hits.Select(h => h.Text)));
+        Assert.Equal(newer.Id, older.SupersededBy);
+        Assert.Null(newer.SupersededBy);
+        // Where the sister lives is another slot: not an update of the user's home.
+        Assert.All(hits.Where(h => h.Text.Contains("Lisbon", StringComparison.Ordinal)), h => Assert.Null(h.SupersededBy));
+
+        // GET /api/search says so too.
+        var items = await host.SearchAsync(host.User("recall-update"), "Where do I live now?");
+        var porto = items.First(i => i.GetProperty("text").GetString()!.Contains("Porto", StringComparison.Ordinal));
+        var superseder = porto.GetProperty("supersededBy").GetString();
+        Assert.Contains("Berlin", items.Single(i => i.GetProperty("id").GetString() == superseder).GetProperty("text").GetString());
+
+        // In the reply's memory: the move first, the old home after it and said to be out of date.
+        var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Where do I live now?"), CancellationToken.None);
+        var cold = recall.Cold.ToList();
+        var move = cold.FindIndex(c => c.Snippet.Contains("Berlin", StringComparison.Ordinal));
+        var home = cold.FindIndex(c => c.Snippet.Contains("Porto", StringComparison.Ordinal));
+        Assert.True(move >= 0 && home > move, string.Join(" | ", cold.Select(c => c.Snippet)));
+        Assert.StartsWith(MemoryRecall.SupersededPrefix, cold[home].Snippet);
+        Assert.Equal(cold[move].Id, cold[home].SupersededBy);
+        Assert.False(cold[move].Snippet.StartsWith(MemoryRecall.SupersededPrefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restating_the_same_value_or_another_slot_supersedes_nothing()
+    {
+        var owner = await host.UserIdAsync("recall-restated");
+        var first = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I work at Contoso, as a data engineer.", "Sounds interesting.");
+        var again = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I work at Contoso, busy quarter.", "Hang in there.");
+        var other = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I live in Leeds now.", "Leeds is great.");
+        foreach (var turn in new[] { first, again, other }) await host.WaitIndexedAsync(turn);
+
+        var hits = (await host.Get<MemoryRetriever>().SearchAsync(MemoryRetriever.ForRecall(owner, "agent-1", "Where do I work?", 8), CancellationToken.None)).Hits;
+        Assert.Contains(hits, h => h.Text.Contains("Contoso", StringComparison.Ordinal));
+        Assert.All(hits, h => Assert.Null(h.SupersededBy));
+    }
+
+    [Fact]
+    public async Task A_question_about_a_detail_never_mentioned_gets_do_not_know_though_its_subject_was_talked_about()
+    {
+        var owner = await host.UserIdAsync("recall-detail");
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(),
+            "My commute to the office is about 45 minutes by train.", "Plenty of time for a podcast."));
+
+        var bike = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "How long is my commute by bike?"), CancellationToken.None);
+        Assert.Equal(MemoryRecall.UnknownIntent, bike.Intent);
+        Assert.Empty(bike.Cold);
+
+        var office = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "How long is my commute to the office?"), CancellationToken.None);
+        Assert.Equal("question", office.Intent);
+        Assert.Contains(office.Cold, c => c.Snippet.Contains("45 minutes", StringComparison.Ordinal));
+    }
 }

@@ -11,13 +11,24 @@ using Npgsql;
 
 namespace Hearth.Cli.Eval;
 
-/// <summary>Recall@1/5/10 and MRR averaged over questions.</summary>
-public sealed record RetrievalMetrics(int Questions, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr)
+/// <summary>
+/// Recall@1/5/10 (share of a question's evidence in the first k passages), LongMemEval's recall_any@k (some evidence in
+/// the first k) and recall_all@k (all of it), NDCG@10 and MRR, averaged over questions.
+/// </summary>
+public sealed record RetrievalMetrics(int Questions, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr,
+    double AnyAt1 = 0, double AnyAt5 = 0, double AllAt5 = 0, double NdcgAt10 = 0)
 {
     public static RetrievalMetrics Of(IReadOnlyCollection<QuestionScore> scores) => scores.Count == 0
         ? new RetrievalMetrics(0, 0, 0, 0, 0)
-        : new RetrievalMetrics(scores.Count, scores.Average(s => s.RecallAt1), scores.Average(s => s.RecallAt5), scores.Average(s => s.RecallAt10), scores.Average(s => s.Mrr));
+        : new RetrievalMetrics(scores.Count, scores.Average(s => s.RecallAt1), scores.Average(s => s.RecallAt5), scores.Average(s => s.RecallAt10), scores.Average(s => s.Mrr),
+            scores.Average(s => s.AnyAt1), scores.Average(s => s.AnyAt5), scores.Average(s => s.AllAt5), scores.Average(s => s.NdcgAt10));
 }
+
+/// <summary>
+/// Knowledge-update questions (two or more evidence units said at different times): how many ranked the newest
+/// statement above every older one, and how many marked an older one superseded.
+/// </summary>
+public sealed record UpdateMetrics(int Questions, int NewestFirst, int MarkedSuperseded);
 
 /// <summary>
 /// Abstention questions (ids ending in <c>_abs</c>): how many found nothing above the relevance floor (the recall's
@@ -27,10 +38,25 @@ public sealed record AbstentionMetrics(int Questions, int Abstained, double Rate
 
 /// <summary>One question's scores; <see cref="FoundRelevant"/> is whether any retrieved passage passed the relevance floor.</summary>
 public sealed record QuestionScore(string Id, string Type, bool IsAbstention, int Evidence, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr, bool FoundRelevant,
-    double? TopSimilarity = null, bool FoundByWords = false);
+    double? TopSimilarity = null, bool FoundByWords = false)
+{
+    public double AnyAt1 { get; init; }
+    public double AnyAt5 { get; init; }
+    public double AllAt5 { get; init; }
+    public double NdcgAt10 { get; init; }
+    /// <summary>Knowledge updates: whether the newest evidence came before every older evidence (null: not such a question).</summary>
+    public bool? NewestFirst { get; init; }
+    /// <summary>Knowledge updates: whether an older evidence passage was marked superseded.</summary>
+    public bool? MarkedSuperseded { get; init; }
+    /// <summary>The first passages as ranked (id, score, similarity, coverage, superseded), for --details.</summary>
+    public IReadOnlyList<string> Top { get; init; } = [];
+}
 
 /// <summary>The evaluation of one mode.</summary>
-public sealed record ModeReport(string Mode, int K, RetrievalMetrics Overall, IReadOnlyDictionary<string, RetrievalMetrics> ByType, AbstentionMetrics Abstention, IReadOnlyList<QuestionScore> Questions);
+public sealed record ModeReport(string Mode, int K, RetrievalMetrics Overall, IReadOnlyDictionary<string, RetrievalMetrics> ByType, AbstentionMetrics Abstention, IReadOnlyList<QuestionScore> Questions)
+{
+    public UpdateMetrics Updates { get; init; } = new(0, 0, 0);
+}
 
 /// <summary>
 /// Runs the real indexing and retrieval code in process: each question's haystack is indexed for an owner of its own
@@ -55,7 +81,7 @@ public static class RetrievalEvaluation
         services.AddLogging();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddHearthSearch(configuration);
-        var options = new MemoryOptions();
+        var options = configuration.GetSection("Memory").Get<MemoryOptions>() ?? new MemoryOptions();
         services.AddHearthMemory(options);
         await using var provider = services.BuildServiceProvider();
         await Migrator.ApplyAsync(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetServices<MigrationSource>(), NullLogger.Instance, ct);
@@ -66,12 +92,12 @@ public static class RetrievalEvaluation
         foreach (var question in questions)
         {
             var owner = "eval:" + question.Id;
-            var (turns, evidence) = Haystack(owner, question, options.WindowTurns);
+            var (turns, evidence, times) = Haystack(owner, question, options.WindowTurns);
             await indexer.IndexAsync(turns, ct);
             foreach (var mode in modes)
             {
                 var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(owner, Agent, question.Question, Math.Max(k, 10), mode), ct);
-                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever));
+                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever, times));
             }
         }
         return modes.Select(m => Report(m, k, scores[m])).ToList();
@@ -90,11 +116,13 @@ public static class RetrievalEvaluation
         },
     };
 
-    /// <summary>The exchanges to index (rolling windows as in a live session) and the evidence units (sets of reply ids).</summary>
-    public static (IReadOnlyList<TurnToIndex> Turns, IReadOnlyList<HashSet<string>> Evidence) Haystack(string owner, EvalQuestion question, int windowTurns)
+    /// <summary>The exchanges to index (rolling windows as in a live session), the evidence units (sets of reply ids) and when each unit was said.</summary>
+    public static (IReadOnlyList<TurnToIndex> Turns, IReadOnlyList<HashSet<string>> Evidence, IReadOnlyList<DateTimeOffset> EvidenceTimes) Haystack(
+        string owner, EvalQuestion question, int windowTurns)
     {
         var turns = new List<TurnToIndex>();
         var evidence = new List<HashSet<string>>();
+        var times = new List<DateTimeOffset>();
         foreach (var session in question.Sessions)
         {
             var exchanges = new List<(ConversationExchange Exchange, bool HasAnswer)>();
@@ -118,41 +146,78 @@ public static class RetrievalEvaluation
             {
                 var window = exchanges.Skip(Math.Max(0, n + 1 - windowTurns)).Take(Math.Min(windowTurns, n + 1)).Select(e => e.Exchange).ToList();
                 turns.Add(new TurnToIndex(owner, Agent, session.Id, n + 1, exchanges[n].Exchange, window));
-                if (exchanges[n].HasAnswer) evidence.Add([exchanges[n].Exchange.Reply.Id]);
+                if (exchanges[n].HasAnswer)
+                {
+                    evidence.Add([exchanges[n].Exchange.Reply.Id]);
+                    times.Add(exchanges[n].Exchange.User.CreatedAt);
+                }
             }
             if (!question.Sessions.SelectMany(s => s.Turns).Any(t => t.HasAnswer) && question.AnswerSessionIds.Contains(session.Id))
+            {
                 evidence.Add(exchanges.Select(e => e.Exchange.Reply.Id).ToHashSet());
+                times.Add(session.Date);
+            }
         }
-        return (turns, evidence);
+        return (turns, evidence, times);
     }
 
-    /// <summary>Scores one question's ranked passages against its evidence.</summary>
+    /// <summary>
+    /// Scores one question's ranked passages against its evidence. Knowledge-update questions (type <c>knowledge-update</c>,
+    /// evidence said at two or more times) also say whether the newest evidence came first and an older one was marked superseded.
+    /// </summary>
     public static QuestionScore Score(EvalQuestion question, IReadOnlyList<HashSet<string>> evidence, IReadOnlyList<MemoryHit> hits, int k, IReadOnlyList<string> contentTerms, double floor,
-        MemoryRetriever? retriever = null)
+        MemoryRetriever? retriever = null, IReadOnlyList<DateTimeOffset>? evidenceTimes = null)
     {
+        var top = hits.Take(k).ToList();
         double RecallAt(int n)
         {
             if (evidence.Count == 0) return 0;
-            var covered = hits.Take(Math.Min(n, k)).SelectMany(h => h.Replies).ToHashSet();
+            var covered = top.Take(n).SelectMany(h => h.Replies).ToHashSet();
             return (double)evidence.Count(unit => unit.Overlaps(covered)) / evidence.Count;
         }
+        double AnyAt(int n) => RecallAt(n) > 0 ? 1 : 0;
+        double AllAt(int n) => evidence.Count > 0 && RecallAt(n) >= 1 ? 1 : 0;
         var mrr = 0.0;
-        for (var rank = 0; rank < Math.Min(k, hits.Count); rank++)
+        for (var rank = 0; rank < top.Count; rank++)
         {
-            if (evidence.Any(unit => unit.Overlaps(hits[rank].Replies)))
+            if (evidence.Any(unit => unit.Overlaps(top[rank].Replies)))
             {
                 mrr = 1.0 / (rank + 1);
                 break;
             }
         }
-        // As recall decides "nothing relevant is known": a passage as similar as the model's floor, or the passages
-        // holding a content word, together, against the coverage floor.
-        var top = hits.Take(k).ToList();
+        // NDCG@10 with a passage relevant when it holds evidence not held by a better passage (binary gains).
+        double dcg = 0, ideal = 0;
+        var seen = new HashSet<int>();
+        for (var rank = 0; rank < Math.Min(10, top.Count); rank++)
+        {
+            var fresh = Enumerable.Range(0, evidence.Count).Where(u => !seen.Contains(u) && evidence[u].Overlaps(top[rank].Replies)).ToList();
+            if (fresh.Count > 0) dcg += 1 / Math.Log2(rank + 2);
+            seen.UnionWith(fresh);
+        }
+        for (var rank = 0; rank < Math.Min(10, evidence.Count); rank++) ideal += 1 / Math.Log2(rank + 2);
+
+        bool? newestFirst = null, marked = null;
+        if (question.Type == "knowledge-update" && evidenceTimes is { } times && times.Distinct().Count() > 1)
+        {
+            var newest = times.Max();
+            int RankOf(int unit) => top.FindIndex(h => evidence[unit].Overlaps(h.Replies)) is var r and >= 0 ? r : int.MaxValue;
+            var newestRank = Enumerable.Range(0, evidence.Count).Where(u => times[u] == newest).Min(RankOf);
+            var olderRank = Enumerable.Range(0, evidence.Count).Where(u => times[u] < newest).Min(RankOf);
+            newestFirst = newestRank < olderRank;
+            marked = top.Any(h => h.SupersededBy is not null && Enumerable.Range(0, evidence.Count).Any(u => times[u] < newest && evidence[u].Overlaps(h.Replies)));
+        }
+        // As recall decides "nothing relevant is known".
         var relevant = retriever is not null
-            ? retriever.Answers(contentTerms, top.Where(h => h.IsRelevant(retriever.SimilarityFloor)), [], floor)
+            ? retriever.Answers(question.Question, contentTerms, top, [])
             : IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor);
         return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant,
-            top.Max(h => h.Similarity), IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor));
+            top.Max(h => h.Similarity), IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor))
+        {
+            AnyAt1 = AnyAt(1), AnyAt5 = AnyAt(5), AllAt5 = AllAt(5), NdcgAt10 = ideal > 0 ? dcg / ideal : 0,
+            NewestFirst = newestFirst, MarkedSuperseded = marked,
+            Top = top.Take(5).Select(h => $"{h.Id} s={h.Score:0.000} sim={h.Similarity:0.000} cov={h.Coverage:0.00}{(h.SupersededBy is null ? "" : " superseded")} | {MemoryText.Clip(h.Text.Replace('\n', ' '), 90)}").ToList(),
+        };
     }
 
     private static ModeReport Report(SearchMode mode, int k, List<QuestionScore> scores)
@@ -162,8 +227,12 @@ public static class RetrievalEvaluation
         var byType = answerable.GroupBy(s => s.Type).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => RetrievalMetrics.Of(g.ToList()));
         var abstained = abstention.Count(s => !s.FoundRelevant);
+        var updates = answerable.Where(s => s.NewestFirst is not null).ToList();
         return new ModeReport(mode.ToString().ToLowerInvariant(), k, RetrievalMetrics.Of(answerable), byType,
             new AbstentionMetrics(abstention.Count, abstained, abstention.Count == 0 ? 0 : (double)abstained / abstention.Count,
-                answerable.Count, answerable.Count(s => !s.FoundRelevant)), scores);
+                answerable.Count, answerable.Count(s => !s.FoundRelevant)), scores)
+        {
+            Updates = new UpdateMetrics(updates.Count, updates.Count(s => s.NewestFirst == true), updates.Count(s => s.MarkedSuperseded == true)),
+        };
     }
 }

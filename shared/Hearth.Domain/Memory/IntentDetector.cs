@@ -92,6 +92,9 @@ public static partial class IntentDetector
 
     private static readonly HashSet<string> QuestionTerms = new(QuestionWords.SelectMany(TextAnalyzer.Analyze), StringComparer.Ordinal);
 
+    /// <summary>Whether an analysed term only shapes a question ("what", "remember", "now").</summary>
+    public static bool IsQuestionTerm(string term) => QuestionTerms.Contains(term);
+
     /// <summary>The analysed terms of a question that say what it is about (question words and stop words left out), distinct.</summary>
     public static IReadOnlyList<string> ContentTerms(string text) =>
         TextAnalyzer.Analyze(text).Where(t => !QuestionTerms.Contains(t)).Distinct(StringComparer.Ordinal).ToList();

@@ -6,7 +6,11 @@ public sealed record RecallRequest(string OwnerId, string AgentId, string Sessio
 /// <summary>One remembered thing used to build a reply (returned to the user as <c>memoriesUsed</c>).</summary>
 /// <param name="Kind">e.g. turn, summary, fact, preference, decision, project, self, document.</param>
 /// <param name="Tier">hot (recent turns), warm (structured memory), cold (the index).</param>
-public sealed record RecalledMemory(string Id, string Kind, string Tier, string Snippet, double Score);
+public sealed record RecalledMemory(string Id, string Kind, string Tier, string Snippet, double Score)
+{
+    /// <summary>A cold passage a newer one updates ("I live in Porto" after "we moved to Berlin"): the newer one's id. Its snippet says so.</summary>
+    public string? SupersededBy { get; init; }
+}
 
 /// <summary>
 /// Memory for one turn: recent turns (hot), structured memory (warm) and retrieved passages (cold), de-duplicated.

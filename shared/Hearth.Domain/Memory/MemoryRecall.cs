@@ -85,7 +85,10 @@ public sealed class MemoryRecall(
                 ExcludeReplies = hot.Select(h => h.Id).ToHashSet(StringComparer.Ordinal),
             }, ct);
             // Only passages that hold something the message is about; the rest would invite the model to make things up.
-            passages.AddRange(result.Hits.Where(h => h.IsRelevant(retriever.SimilarityFloor) && warm.All(w => w.Id != h.Id)));
+            // A newer passage that updates a relevant one is relevant too ("we moved to Berlin" for "where do I live?").
+            var relevant = result.Hits.Where(h => h.IsRelevant(retriever.SimilarityFloor)).ToList();
+            var updates = relevant.Select(h => h.SupersededBy).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            passages.AddRange(result.Hits.Where(h => (relevant.Contains(h) || updates.Contains(h.Id)) && warm.All(w => w.Id != h.Id)));
         }
         catch (EmbeddingMismatchException e)
         {
@@ -94,13 +97,13 @@ public sealed class MemoryRecall(
         }
         // The same text never twice (a window equal to its only exchange, a document imported twice, a fact also said in chat).
         var given = hot.Concat(warm).Select(m => MemoryText.Fingerprint(m.Snippet)).ToHashSet(StringComparer.Ordinal);
-        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Passage(h.Text, terms), h.Score))
+        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Snippet(h, terms), h.Score) { SupersededBy = h.SupersededBy })
             .Where(m => given.Add(MemoryText.Fingerprint(m.Snippet))).ToList();
 
         var name = intent == MemoryIntent.None ? null : IntentDetector.Name(intent);
         if (intent == MemoryIntent.Question)
         {
-            var known = retriever.Answers(terms, passages, facts.Select(f => f.Snippet).Concat(hot.Select(h => h.Snippet)), options.RelevanceFloor);
+            var known = retriever.Answers(request.Text, terms, passages, facts.Select(f => f.Snippet).Concat(hot.Select(h => h.Snippet)));
             if (!known)
             {
                 name = UnknownIntent;
@@ -190,6 +193,13 @@ public sealed class MemoryRecall(
             .Select(p => Item(p.Item, p.Coverage))
             .ToList();
     }
+
+    /// <summary>What the prompt and <c>memoriesUsed</c> show of a cold passage: the passage, said to be out of date when a newer one updates it.</summary>
+    private static string Snippet(MemoryHit hit, IReadOnlyList<string> terms) =>
+        hit.SupersededBy is null ? Passage(hit.Text, terms) : SupersededPrefix + Passage(hit.Text, terms);
+
+    /// <summary>Starts the snippet of a passage a newer one updates.</summary>
+    public const string SupersededPrefix = "[superseded by a later statement] ";
 
     /// <summary>
     /// A passage for the prompt: whole when short; otherwise its parts (a window's exchanges) that hold the most of the

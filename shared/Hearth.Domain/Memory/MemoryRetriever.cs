@@ -46,6 +46,9 @@ public sealed record MemoryHit(string Id, string Collection, string Kind, string
 {
     public string? Source => Document.Source;
 
+    /// <summary>The id of a newer passage that gives another value to something this one states (see <see cref="KnowledgeUpdates"/>); null when none does.</summary>
+    public string? SupersededBy { get; init; }
+
     /// <summary>
     /// Whether the passage is about the question: it holds one of its content words, or (a paraphrase) its similarity
     /// reaches <paramref name="similarityFloor"/> (null: no embedder calibrated for that).
@@ -94,16 +97,10 @@ public sealed class MemoryRetriever(
     public double? SimilarityFloor => options.SimilarityFloor ?? SimilarityFloors.For(search.ModelId);
 
     /// <summary>
-    /// Whether recalled passages answer a question: together they hold <paramref name="coverageFloor"/> of its content
-    /// words, or one of them is as similar as <see cref="SimilarityFloor"/>.
+    /// Whether recalled passages answer a question (else recall says it does not know): see <see cref="Abstention"/>.
     /// </summary>
-    public bool Answers(IReadOnlyList<string> contentTerms, IEnumerable<MemoryHit> hits, IEnumerable<string> otherTexts, double coverageFloor)
-    {
-        var list = hits.ToList();
-        var floor = SimilarityFloor;
-        return (floor is { } f && list.Any(h => h.Similarity >= f))
-            || IntentDetector.Covers(contentTerms, list.Where(h => h.Coverage > 0).Select(h => h.Text).Concat(otherTexts), coverageFloor);
-    }
+    public bool Answers(string question, IReadOnlyList<string> contentTerms, IEnumerable<MemoryHit> hits, IEnumerable<string> otherTexts) =>
+        Abstention.Answers(question, contentTerms, hits.ToList(), otherTexts.ToList(), SimilarityFloor, options.RelevanceFloor);
 
     /// <summary>The domains a user may name in a search: the configured ones and general.</summary>
     public IReadOnlyList<string> KnownDomains =>
@@ -171,6 +168,8 @@ public sealed class MemoryRetriever(
             candidates.Add(new MemoryHit(hit.Id, collection, hit.Document.Kind ?? DocumentImports.Kind, hit.Document.Text, score,
                 IntentDetector.Coverage(contentTerms, hit.Document.Text), hit.Document, TurnDocuments.Replies(hit.Document), hit.VectorScore, hit));
         }
+        // Newer statements first: a passage another one updates goes right after it, marked superseded; recency breaks near-ties.
+        candidates = KnowledgeUpdates.Apply(candidates, query.Text, depth);
         return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, mode);
     }
 

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hearth.Cli.Eval;
+using Hearth.Testing;
+
+namespace Hearth.Skills.Tests.Cli;
+
+/// <summary><c>hearth eval skills</c> end to end: the shipped skill corpus split, indexed and searched in every mode, with the default local model.</summary>
+public sealed class SkillsEvalTests
+{
+    /// <summary>The repository's eval folder (eval/skills-eval.json and eval/skills-corpus).</summary>
+    private static string EvalFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "eval", "skills-eval.json");
+            if (File.Exists(path)) return Path.GetDirectoryName(path)!;
+        }
+        throw new FileNotFoundException("eval/skills-eval.json not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> EvalAsync(params string[] args)
+    {
+        var root = new RootCommand { new EvalCommand().Build() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Hybrid_section_search_is_at_least_as_precise_as_bm25_on_a_slice_of_the_skill_queries()
+    {
+        var folder = EvalFolder();
+        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "skills-eval.json")))!;
+        // Every fourth query: a slice over skills, commands, agents and hooks.
+        var slice = new JsonObject
+        {
+            ["corpus"] = Path.Combine(folder, shipped["corpus"]!.GetValue<string>()),
+            ["queries"] = new JsonArray(shipped["queries"]!.AsArray().Where((_, i) => i % 4 == 0).Select(q => q!.DeepClone()).ToArray()),
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"hearth-skills-eval-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, slice.ToJsonString());
+
+        var (code, output, error) = await EvalAsync("eval", "skills", "--queries", path, "--mode", "all", "--json", "--connection", await TestPostgres.CreateDatabaseAsync());
+
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        double Metric(string mode, string name) => json.RootElement.GetProperty(mode).GetProperty(name).GetDouble();
+        Assert.Equal(13, json.RootElement.GetProperty("hybrid").GetProperty("queries").GetInt32());
+        Assert.True(json.RootElement.GetProperty("hybrid").GetProperty("sections").GetInt32() > json.RootElement.GetProperty("hybrid").GetProperty("files").GetInt32());
+        Assert.True(Metric("hybrid", "precision@3") >= Metric("bm25", "precision@3"), output);
+        Assert.True(Metric("hybrid", "mrr") >= Metric("bm25", "mrr"), output);
+        Assert.True(Metric("hybrid", "precision@1") >= 0.8, output);
+    }
+
+    [Fact]
+    public async Task A_query_naming_a_file_that_is_not_in_the_corpus_is_refused_with_exit_code_2()
+    {
+        var folder = EvalFolder();
+        var path = Path.Combine(Path.GetTempPath(), $"hearth-skills-eval-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, new JsonObject
+        {
+            ["corpus"] = Path.Combine(folder, "skills-corpus"),
+            ["queries"] = new JsonArray(new JsonObject { ["id"] = "x", ["query"] = "deploy", ["relevant"] = new JsonArray("skills/nowhere/SKILL.md") }),
+        }.ToJsonString());
+        var (code, _, error) = await EvalAsync("eval", "skills", "--queries", path, "--mode", "bm25", "--connection", await TestPostgres.CreateDatabaseAsync());
+        Assert.Equal(2, code);
+        Assert.Contains("skills/nowhere/SKILL.md", error);
+    }
+}
