@@ -38,7 +38,8 @@ public sealed partial class PostgresSearchIndex
     /// Moves the collection to <paramref name="embeddingModel"/>: records the model and dimensions, marks every vector
     /// written so far as the earlier model's (never read again), and enqueues the vector job, all in one transaction.
     /// Searches answer by BM25 from then until the job has embedded every document. Returns false (and does nothing)
-    /// when the collection already has that model, unless <paramref name="force"/>.
+    /// when the collection already has that model, unless <paramref name="force"/> (then: unless it is being re-embedded
+    /// with it already).
     /// </summary>
     public async Task<bool> StartReembedAsync(string collection, string embeddingModel, int dimensions, bool force, CancellationToken ct)
     {
@@ -47,7 +48,15 @@ public sealed partial class PostgresSearchIndex
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var (collectionId, info) = await LockCollectionAsync(connection, tx, collection, ct);
-        if (!force && info.EmbeddingModel == embeddingModel && info.Dimensions == dimensions) return false;
+        if (info.EmbeddingModel == embeddingModel && info.Dimensions == dimensions)
+        {
+            if (!force) return false;
+            // Already on its way to this model: starting again would only throw away the progress.
+            await using var running = new NpgsqlCommand(
+                "select reembed_started_at is not null and reembed_finished_at is null from search.collections where id = $1", connection, tx);
+            running.Parameters.Add(new() { Value = collectionId });
+            if ((bool)(await running.ExecuteScalarAsync(ct))!) return false;
+        }
         int batch;
         await using (var start = new NpgsqlCommand("""
             update search.collections
@@ -203,6 +212,14 @@ public sealed partial class PostgresSearchIndex
         return new VectorStatus(collection, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(10), reader.GetBoolean(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), done, reader.GetInt64(11), started, finished, rate,
             reader.IsDBNull(8) ? null : reader.GetString(8));
+    }
+
+    /// <summary>Whether the collection's vector job step <paramref name="batch"/> went dead (its retries ran out).</summary>
+    public async Task<bool> IsVectorJobDeadAsync(string collection, int batch, CancellationToken ct)
+    {
+        if (jobs is null) return false;
+        var dead = await jobs.ListAsync(new JobQuery(JobState.Dead, VectorJobs.Queue, Limit: 100), ct);
+        return dead.Items.Any(j => j.UniqueKey == $"{collection}:{batch}");
     }
 
     /// <summary>Enqueues the collection's vector job at its current step (after it died, or was stopped with rows waiting).</summary>
