@@ -55,8 +55,103 @@ public static class ChatApi
             .RequireRateLimiting(RateLimits.Chat);
         agents.MapGet("/{id}/messages", ListMessagesAsync).WithName("ListMessages").WithSummary("Messages, newest first; pass nextCursor back as ?before= (limit 1-100).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        agents.MapGet("/{id}/messages/{messageId}/prompt", GetPromptAsync).WithName("GetReplyPrompt")
+            .WithSummary("The exact messages sent to the model for this reply (system prompt first), with the provider, model, memories and lore it used.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        agents.MapGet("/{id}/messages/{messageId}/alternatives", ListAlternativesAsync).WithName("ListReplyAlternatives")
+            .WithSummary("A reply's alternatives (swipes) and which one is chosen; a reply never regenerated has one.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        agents.MapPost("/{id}/messages/{messageId}/regenerate", RegenerateAsync).WithName("RegenerateReply")
+            .WithSummary("Writes the latest reply again (same context, another try) and chooses the new alternative; the old ones are kept. 409 for an earlier reply.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
+        agents.MapPost("/{id}/messages/{messageId}/regenerate/stream", RegenerateStreamAsync).WithName("RegenerateReplyStream")
+            .WithSummary("The regeneration as server-sent events: 'delta', 'reset', 'done' (the alternatives), 'error' — as a streamed chat turn.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
+        agents.MapPut("/{id}/messages/{messageId}/selected", SelectAsync).WithName("SelectReply")
+            .WithSummary("Chooses alternative { index } of the latest reply: it becomes the reply for memory, mood and later prompts.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(RateLimits.Chat);
+        agents.MapPatch("/{id}/messages/{messageId}", EditMessageAsync).WithName("EditMessage")
+            .WithSummary("Edits a text message, the user's or the companion's ({ text }): later prompts read the new text, the turn is indexed again, a user's message is read again for suggestions, and the session's summary is written again.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(RateLimits.Chat);
         return app;
     }
+
+    /// <summary>A message's new text.</summary>
+    public sealed record EditMessageRequest(string? Text);
+
+    public static async Task<Results<Ok<ChatMessageView>, ProblemHttpResult>> EditMessageAsync(
+        string id, string messageId, EditMessageRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)
+    {
+        var errors = ChatLimits.Validate(request.Text, null);
+        if (errors.Count > 0) return Problems.Validation([.. errors]);
+        var outcome = await chat.EditMessageAsync(user.Id, id, messageId, request.Text!, ct);
+        return outcome switch
+        {
+            { Message: { } message } => TypedResults.Ok(message),
+            { Status: 409 } => Problems.Conflict(outcome.Detail ?? "This message cannot be edited."),
+            _ => Problems.NotFound("message"),
+        };
+    }
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> ListAlternativesAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        await chat.ListAlternativesAsync(user.Id, id, messageId, ct) is { } list ? TypedResults.Ok(list) : Problems.NotFound("reply");
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> RegenerateAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        Alternatives(await chat.RegenerateAsync(new RegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), null, ct), "index");
+
+    public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> RegenerateStreamAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, HttpContext http, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
+        var events = new ServerSentEvents(http.Response, json.Value.SerializerOptions);
+        try
+        {
+            var outcome = await chat.RegenerateAsync(new RegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), events, ct);
+            if (outcome.Result is not { } result)
+            {
+                if (!events.Started) return Alternatives(outcome, "index").Result as ProblemHttpResult ?? Problems.NotFound("reply");
+                await events.WriteAsync("error", new { status = outcome.Status, detail = outcome.Detail ?? "The reply was not found." }, ct);
+                return TypedResults.Empty;
+            }
+            await events.WriteAsync("done", result, ct);
+            return TypedResults.Empty;
+        }
+        catch (Exception e) when (events.Started && e is not OperationCanceledException)
+        {
+            loggers.CreateLogger(typeof(ChatApi).FullName!).LogError(e, "Streamed regeneration failed");
+            await events.WriteAsync("error", new { status = 500, detail = "The regeneration failed; try again.", requestId = http.TraceIdentifier }, CancellationToken.None);
+            return TypedResults.Empty;
+        }
+    }
+
+    /// <summary>Which alternative to choose.</summary>
+    public sealed record SelectReplyRequest(int? Index);
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> SelectAsync(
+        string id, string messageId, SelectReplyRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)
+    {
+        if (request.Index is not { } index) return Problems.Validation(("index", "is required"));
+        return Alternatives(await chat.SelectAsync(user.Id, id, messageId, index, ct), "index");
+    }
+
+    private static Results<Ok<ReplyAlternatives>, ProblemHttpResult> Alternatives(AlternativesOutcome outcome, string field) => outcome switch
+    {
+        { Result: { } result } => TypedResults.Ok(result),
+        { Status: 409 } => Problems.Conflict(outcome.Detail ?? "Not possible now."),
+        { Status: 400 } => Problems.Validation((field, outcome.Detail ?? "is not valid")),
+        _ => Problems.NotFound("reply"),
+    };
+
+    public static async Task<Results<Ok<ReplyPrompt>, ProblemHttpResult>> GetPromptAsync(
+        string id, string messageId, CurrentUser user, ConversationReader conversations, CancellationToken ct) =>
+        await conversations.GetPromptAsync(user.Id, id, messageId, ct) is { } prompt ? TypedResults.Ok(prompt) : Problems.NotFound("reply's prompt");
 
     public static async Task<Results<Created<AgentResponse>, ProblemHttpResult>> CreateAsync(
         CreateAgentRequest request, CurrentUser user, IAgentStore agents, IOptions<FairnessSettings> fairness, IServiceProvider services, CancellationToken ct)
@@ -206,7 +301,7 @@ public static class ChatApi
     {
         var errors = ChatLimits.Validate(request.Text, request.ClientMessageId);
         if (errors.Count > 0) return Problems.Validation([.. errors]);
-        var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId), ct);
+        var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId, user.DisplayName), ct);
         return outcome.Result is { } result ? TypedResults.Ok(ChatResponse.From(result)) : Problems.NotFound("agent");
     }
 
@@ -219,7 +314,7 @@ public static class ChatApi
         var events = new ServerSentEvents(http.Response, json.Value.SerializerOptions);
         try
         {
-            var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId), events, ct);
+            var outcome = await chat.TakeTurnAsync(new ChatTurnCommand(user.Id, user.TimeZone, id, request.Text!, request.ClientMessageId, user.DisplayName), events, ct);
             if (outcome.Result is not { } result)
             {
                 if (!events.Started) return Problems.NotFound("agent");

@@ -97,7 +97,7 @@ public sealed record UserMessageView(string Id, string Text, DateTimeOffset Crea
 public sealed record AffinityChange(double Value, double Delta, string Band);
 
 /// <summary>
-/// A chat turn's answer. <c>provider</c> is <c>offline</c> when the offline responder answered. <c>replayed</c> is true
+/// A chat turn's answer (<c>loreUsed</c>: the lorebook entries put into the prompt). <c>provider</c> is <c>offline</c> when the offline responder answered. <c>replayed</c> is true
 /// when this is the stored answer to an earlier request with the same client message id.
 /// </summary>
 public sealed record ChatResponse(
@@ -112,12 +112,13 @@ public sealed record ChatResponse(
     PictureOutcome? Picture,
     TokenUsage? Usage,
     string SessionId,
-    bool Replayed)
+    bool Replayed,
+    IReadOnlyList<LoreUsed> LoreUsed)
 {
     public static ChatResponse From(ChatTurnResult r) => new(
         new UserMessageView(r.UserMessage.Id, r.UserMessage.Text, r.UserMessage.CreatedAt, r.UserMessage.ClientMessageId),
         r.Reply, r.Mood, new AffinityChange(r.Affinity.Value, r.Affinity.Delta, r.Affinity.Band), r.Provider, r.Model, r.MemoriesUsed,
-        r.ImageJobId, r.Picture, r.Usage, r.SessionId, r.Replayed);
+        r.ImageJobId, r.Picture, r.Usage, r.SessionId, r.Replayed, r.LoreUsed ?? []);
 }
 
 /// <summary>Where the agent is in its day.</summary>

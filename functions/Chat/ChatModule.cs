@@ -13,6 +13,7 @@ public static class ChatModule
     {
         builder.AddSettings<ChatOptions>();
         builder.AddSettings<ChatPictureOptions>();
+        builder.AddSettings<ChatCardOptions>();
         builder.AddSettings<ModelRetryOptions>();
         var services = builder.Services;
         services.AddChatModels();

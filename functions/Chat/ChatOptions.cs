@@ -44,3 +44,12 @@ public sealed class ModelRetryOptions
     [Setting("A Retry-After longer than this is not waited for: the chain falls through to the next provider.")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>Character card import.</summary>
+[SettingsSection("Chat:Cards")]
+public sealed class ChatCardOptions
+{
+    [Setting("Largest character card accepted (the PNG or the JSON), in bytes (8 MiB).")]
+    [Range(1024L, 1073741824L)]
+    public long MaxBytes { get; set; } = 8 * 1024 * 1024;
+}

@@ -71,6 +71,7 @@ public static class HearthHost
             kestrel.Limits.MaxRequestBodySize = http.Value.MaxRequestBodyBytes);
         services.AddHearthRateLimiter();
         services.AddHearthOpenApi();
+        if (builder.Environment.IsDevelopment()) services.AddHostedService<StartBanner>(); // prints once the server listens
         return builder;
     }
 
@@ -101,7 +102,6 @@ public static class HearthHost
 
         app.MapHealthApi();
         app.MapOpenApi().AllowAnonymous();
-        if (app.Environment.IsDevelopment()) StartBanner.PrintWhenListening(app);
         return app;
     }
 }

@@ -318,11 +318,11 @@ public sealed class JwtVerifierTests : IAsyncLifetime
 
     private sealed class CountingKeys(params object[] jwks) : ISigningKeys
     {
-        private readonly IReadOnlyList<JsonWebKey> _keys = System.Text.Json.JsonSerializer.Deserialize<List<JsonWebKey>>(System.Text.Json.JsonSerializer.Serialize(jwks))!;
+        private readonly IReadOnlyList<Microsoft.IdentityModel.Tokens.JsonWebKey> _keys = [.. new Microsoft.IdentityModel.Tokens.JsonWebKeySet(System.Text.Json.JsonSerializer.Serialize(new { keys = jwks })).Keys];
 
         public int Calls { get; private set; }
 
-        public ValueTask<IReadOnlyList<JsonWebKey>> GetAsync(bool refresh, CancellationToken ct)
+        public ValueTask<IReadOnlyList<Microsoft.IdentityModel.Tokens.JsonWebKey>> GetAsync(bool refresh, CancellationToken ct)
         {
             Calls++;
             return ValueTask.FromResult(_keys);

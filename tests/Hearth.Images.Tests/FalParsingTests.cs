@@ -1,7 +1,8 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Hearth.Adapters.Fal;
+using Hearth.Testing.Host;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Images.Tests;
@@ -12,7 +13,7 @@ public sealed class FalParsingTests
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     private static FalQueueClient Client(Func<HttpRequestMessage, HttpResponseMessage> answer) =>
-        new(new HttpClient(new StubHandler(answer)), Options.Create(new FalOptions { Key = "k-123456" }), new ManualClock(Now));
+        new(new HttpClient(new StubHandler(answer)), Options.Create(new FalOptions { Key = "k-123456" }), new ManualTime(Now));
 
     [Fact]
     public async Task Retry_after_given_as_a_date_becomes_a_delay()

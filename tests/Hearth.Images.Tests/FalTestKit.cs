@@ -1,6 +1,7 @@
 using Hearth.Adapters.Crypto;
 using Hearth.Adapters.Fal;
 using Hearth.Testing.Fakes;
+using Hearth.Testing.Host;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,7 @@ public sealed class FalTestKit : IAsyncDisposable
 
     public FalOptions Options { get; }
 
-    public ManualClock Clock { get; } = new(Start);
+    public ManualTime Clock { get; } = new(Start);
 
     public FalJwksCache Jwks { get; }
 

@@ -1,6 +1,7 @@
 using Hearth.Durable.Migrations;
 using Hearth.Media;
 using Hearth.Testing;
+using Hearth.Testing.Host;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -22,7 +23,7 @@ public sealed class MediaTestKit : IAsyncDisposable
 
     public MediaOptions Options { get; }
 
-    public ManualClock Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    public ManualTime Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
     public LocalMediaStore Store { get; }
 

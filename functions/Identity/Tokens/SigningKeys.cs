@@ -1,20 +1,7 @@
-using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Hearth.Functions.Identity;
-
-/// <summary>One public key from a JWKS document (RFC 7517), as far as RS256 and ES256 need it.</summary>
-public sealed record JsonWebKey(
-    [property: JsonPropertyName("kty")] string? KeyType,
-    [property: JsonPropertyName("kid")] string? KeyId = null,
-    [property: JsonPropertyName("use")] string? Use = null,
-    [property: JsonPropertyName("alg")] string? Algorithm = null,
-    [property: JsonPropertyName("n")] string? Modulus = null,
-    [property: JsonPropertyName("e")] string? Exponent = null,
-    [property: JsonPropertyName("crv")] string? Curve = null,
-    [property: JsonPropertyName("x")] string? X = null,
-    [property: JsonPropertyName("y")] string? Y = null);
 
 /// <summary>Where the JWT verifier gets public keys.</summary>
 public interface ISigningKeys
@@ -45,14 +32,13 @@ public sealed class JwksSigningKeys(HttpClient http, Uri url, TimeSpan refreshIn
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                var document = await http.GetFromJsonAsync<JwksDocument>(url, timeout.Token)
-                    ?? throw new JsonException("The JWKS document is empty.");
-                _keys = document.Keys ?? [];
+                var json = await http.GetStringAsync(url, timeout.Token);
+                _keys = [.. Read(json).Keys];
                 _fetchedAt = time.GetUtcNow();
                 logger.LogInformation("Fetched {Count} signing keys from {JwksUrl}", _keys.Count, url);
                 return _keys;
             }
-            catch (Exception e) when (e is HttpRequestException or JsonException or NotSupportedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            catch (Exception e) when (e is HttpRequestException or JsonException or ArgumentException || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 if (_keys is { } stale)
                 {
@@ -75,5 +61,7 @@ public sealed class JwksSigningKeys(HttpClient http, Uri url, TimeSpan refreshIn
         return age >= refreshInterval || (refresh && age >= MinimumRefetch);
     }
 
-    private sealed record JwksDocument([property: JsonPropertyName("keys")] List<JsonWebKey>? Keys);
+    /// <summary>A JWKS document as Microsoft.IdentityModel reads it (a key it cannot use is skipped, not fatal).</summary>
+    private static JsonWebKeySet Read(string json) =>
+        string.IsNullOrWhiteSpace(json) ? throw new JsonException("The JWKS document is empty.") : new JsonWebKeySet(json);
 }

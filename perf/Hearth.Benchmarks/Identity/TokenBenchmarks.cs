@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Hearth.Functions.Identity;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Hearth.Benchmarks.Identity;
 
@@ -34,8 +35,8 @@ public class TokenBenchmarks
         var ec = _ec.ExportParameters(false);
         _keys = new StaticKeys(
         [
-            new JsonWebKey("RSA", "r1", "sig", "RS256", B64(rsa.Modulus!), B64(rsa.Exponent!)),
-            new JsonWebKey("EC", "e1", "sig", null, Curve: "P-256", X: B64(ec.Q.X!), Y: B64(ec.Q.Y!)),
+            new JsonWebKey { Kty = "RSA", Kid = "r1", Use = "sig", Alg = "RS256", N = B64(rsa.Modulus!), E = B64(rsa.Exponent!) },
+            new JsonWebKey { Kty = "EC", Kid = "e1", Use = "sig", Crv = "P-256", X = B64(ec.Q.X!), Y = B64(ec.Q.Y!) },
         ]);
         _jwksOptions = new JwtOptions { Issuer = Issuer, Audience = Audience, JwksUrl = new Uri("https://issuer.bench/jwks") };
         _remembering = new JwtVerifier(_jwksOptions, _keys, TimeProvider.System);

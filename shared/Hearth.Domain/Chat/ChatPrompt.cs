@@ -17,11 +17,17 @@ public sealed record ReplyContext(
     Recall Recall,
     IReadOnlyList<ConversationMessage> RecentMessages,
     PictureOutcome? Picture,
-    string? PreviousReply);
+    string? PreviousReply,
+    Cards.CharacterCards.StoredCard? Card = null,
+    IReadOnlyList<Lore.ActivatedLore>? Lore = null,
+    string UserName = "you");
 
 /// <summary>
 /// The companion's system prompt: persona, identity, local time and part of day, weather, availability, mood, affinity
 /// band, scenario, recent life events, memory, and the in-character rules (which the guard also enforces on the reply).
+/// An imported character card adds its setting, its example dialogues and its own instructions, world info (lorebook
+/// entries whose keys came up) goes above or below the persona as each entry asks, and the card's macros
+/// (<c>{{char}}</c>, <c>{{user}}</c>) are filled in. The rules stay last.
 /// </summary>
 public static class ChatPrompt
 {
@@ -45,6 +51,8 @@ public static class ChatPrompt
     {
         var agent = context.Agent;
         var text = new StringBuilder(2048);
+        var lore = context.Lore ?? [];
+        LoreBlock(text, "World info:", lore.Where(l => l.Entry.Position == Chat.Lore.LoreRules.BeforeChar));
         text.Append("You are ").Append(agent.Name).Append('.');
         if (agent.Bio.Length > 0) text.Append(' ').Append(agent.Bio);
         text.AppendLine();
@@ -58,6 +66,14 @@ public static class ChatPrompt
             if (agent.Occupation.Length > 0 && agent.HomeCity.Length > 0) text.Append(" and ");
             if (agent.HomeCity.Length > 0) text.Append("live in ").Append(agent.HomeCity);
             text.AppendLine(".");
+        }
+        var card = context.Card;
+        if (card is { Scenario.Length: > 0 }) text.Append("The setting: ").AppendLine(card.Scenario.Trim());
+        LoreBlock(text, "What you know about your world:", lore.Where(l => l.Entry.Position != Chat.Lore.LoreRules.BeforeChar));
+        if (card is { ExampleDialogues.Length: > 0 })
+        {
+            text.AppendLine("How you write, by example (these exchanges did not happen):");
+            text.AppendLine(card.ExampleDialogues.Replace("<START>", "---", StringComparison.OrdinalIgnoreCase).Trim());
         }
 
         text.AppendLine();
@@ -97,6 +113,16 @@ public static class ChatPrompt
         }
         if (!string.IsNullOrWhiteSpace(context.Recall.Guidance)) text.AppendLine(context.Recall.Guidance);
 
+        // The companion's opening lines (the card's first message, initiated messages) are not in the chat history a
+        // model reads, which starts with the user: they are told here.
+        var opening = context.RecentMessages.TakeWhile(m => m.Role != "user").Where(m => !string.IsNullOrWhiteSpace(m.Text)).ToList();
+        if (opening.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("You opened this conversation with:");
+            foreach (var m in opening) text.Append("> ").AppendLine(m.Text.Trim().Replace("\n", "\n> ", StringComparison.Ordinal));
+        }
+
         if (context.Picture is { } picture)
         {
             text.AppendLine();
@@ -109,9 +135,27 @@ public static class ChatPrompt
                 _ => "They asked for a picture of you, but you cannot send one right now: decline in your own way.",
             });
         }
+        if (card is not null && (card.SystemPrompt.Length > 0 || card.PostHistoryInstructions.Length > 0))
+        {
+            text.AppendLine();
+            text.AppendLine("From your character sheet:");
+            if (card.SystemPrompt.Length > 0) text.AppendLine(card.SystemPrompt.Trim());
+            if (card.PostHistoryInstructions.Length > 0) text.AppendLine(card.PostHistoryInstructions.Trim());
+        }
         text.AppendLine();
         text.Append(Rules);
-        return text.ToString();
+        return Cards.CardMacros.Apply(text.ToString(), agent.Name, context.UserName);
+    }
+
+    private static void LoreBlock(StringBuilder text, string title, IEnumerable<Lore.ActivatedLore> entries)
+    {
+        var first = true;
+        foreach (var entry in entries)
+        {
+            if (first) text.AppendLine(title);
+            first = false;
+            text.Append("- ").AppendLine(entry.Entry.Content.Trim());
+        }
     }
 
     private static void Line(StringBuilder text, string label, string value)

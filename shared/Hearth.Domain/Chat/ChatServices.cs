@@ -34,6 +34,9 @@ public static class ChatServices
         services.TryAddSingleton<IAgentPortraits, AgentPortraits>();
         services.TryAddSingleton<PersonaGenerator>();
         services.TryAddSingleton<CompanionWriter>();
+        services.TryAddSingleton<Lore.LoreStore>();
+        services.TryAddSingleton<Cards.CharacterCards>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
         services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
         services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.

@@ -15,7 +15,8 @@ internal sealed record StoredTurn(ChatMessageView User, ChatMessageView Reply, S
 internal sealed record TokenCounts(long? Input, long? Output, long? Total);
 
 /// <summary>The reply's outcome as stored with it (JSON), enough to answer a retry exactly as the first time.</summary>
-internal sealed record StoredOutcome(double Mood, double MoodDelta, double Affinity, double AffinityDelta, IReadOnlyList<MemoryUsed> MemoriesUsed, PictureOutcome? Picture);
+internal sealed record StoredOutcome(double Mood, double MoodDelta, double Affinity, double AffinityDelta, IReadOnlyList<MemoryUsed> MemoriesUsed, PictureOutcome? Picture,
+    IReadOnlyList<LoreUsed>? LoreUsed = null);
 
 /// <summary>Everything the turn reads before calling the model, in one round trip.</summary>
 internal sealed record TurnContext(
@@ -25,7 +26,9 @@ internal sealed record TurnContext(
     Scenario? Scenario,
     IReadOnlyList<LifeEvent> RecentEvents,
     IReadOnlyList<ConversationMessage> RecentMessages,
-    long LatestSeq);
+    long LatestSeq,
+    Cards.CharacterCards.StoredCard? Card = null,
+    IReadOnlyList<Lore.Lorebook>? Books = null);
 
 /// <summary>The writes of one turn (ids chosen by the caller).</summary>
 internal sealed record TurnWrite(
@@ -44,7 +47,9 @@ internal sealed record TurnWrite(
     TokenCounts Tokens,
     FeelingChange Feelings,
     IReadOnlyList<MemoryUsed> Memories,
-    PictureOutcome? Picture);
+    PictureOutcome? Picture,
+    IReadOnlyList<LoreUsed>? Lore = null,
+    IReadOnlyList<PromptMessage>? Prompt = null);
 
 /// <summary>SQL of sessions and messages (schema <c>chat</c>).</summary>
 internal sealed class ChatStore(NpgsqlDataSource db)
@@ -89,6 +94,9 @@ internal sealed class ChatStore(NpgsqlDataSource db)
              where m.agent_id = @agent and m.owner_id = @owner
              order by m.seq desc limit {RecentMessages}
             """, owner, agent));
+        batch.BatchCommands.Add(Command($"select {Cards.CharacterCards.CardColumns} from chat.character_cards c where c.agent_id = @agent and c.owner_id = @owner", owner, agent));
+        batch.BatchCommands.Add(Command(Lore.LoreStore.TurnBooksSql, owner, agent));
+        batch.BatchCommands.Add(Command(Lore.LoreStore.TurnEntriesSql, owner, agent));
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
@@ -123,7 +131,12 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
         }
         recent.Reverse();
-        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq);
+
+        await reader.NextResultAsync(ct);
+        var card = await reader.ReadAsync(ct) ? Cards.CharacterCards.ReadStored(reader, 0) : null;
+        await reader.NextResultAsync(ct);
+        var books = await Lore.LoreStore.ReadBooksAsync(reader, ct);
+        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books);
     }
 
     public async Task<StoredTurn?> FindTurnAsync(Guid owner, Guid agent, string clientMessageId, CancellationToken ct)
@@ -186,12 +199,12 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 select owner_id, id, @reply, affinity_step, affinity, @affinity_reason, 'chat', @at from upd where affinity_step <> 0
             ), r as (
                 insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, reply_to, provider, model,
-                                           input_tokens, output_tokens, total_tokens, outcome, created_at)
+                                           input_tokens, output_tokens, total_tokens, outcome, prompt, created_at)
                 select @reply, @owner, @agent, @session, 'agent', 'text', @text, @user, @provider, @model,
                        @input_tokens, @output_tokens, @total_tokens,
                        @outcome::jsonb || jsonb_build_object('mood', upd.mood, 'moodDelta', upd.mood_step,
                                                             'affinity', upd.affinity, 'affinityDelta', upd.affinity_step),
-                       @at
+                       @prompt::jsonb, @at
                   from upd
             )
             select (select count(*) from u), (select turns from s), upd.mood, upd.mood_step, upd.affinity, upd.affinity_step
@@ -212,7 +225,8 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         p.Add(new NpgsqlParameter("input_tokens", NpgsqlDbType.Integer) { Value = Int(w.Tokens.Input) });
         p.Add(new NpgsqlParameter("output_tokens", NpgsqlDbType.Integer) { Value = Int(w.Tokens.Output) });
         p.Add(new NpgsqlParameter("total_tokens", NpgsqlDbType.Integer) { Value = Int(w.Tokens.Total) });
-        p.AddWithValue("outcome", DurableJson.Serialize(new { memoriesUsed = w.Memories, picture = w.Picture }));
+        p.AddWithValue("outcome", DurableJson.Serialize(new { memoriesUsed = w.Memories, picture = w.Picture, loreUsed = w.Lore }));
+        p.Add(new NpgsqlParameter("prompt", NpgsqlDbType.Text) { Value = w.Prompt is null ? DBNull.Value : DurableJson.Serialize(w.Prompt) });
         p.AddWithValue("mood_delta", w.Feelings.MoodDelta);
         p.AddWithValue("mood_reason", w.Feelings.MoodReason);
         p.AddWithValue("affinity_delta", w.Feelings.AffinityDelta);
@@ -239,6 +253,23 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue("job", imageJobId);
         command.Parameters.AddWithValue("reply", replyId);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The prompt stored with a reply; null when the message is not the owner's agent's or has no stored prompt.</summary>
+    public async Task<ReplyPrompt?> GetPromptAsync(Guid owner, Guid agent, Guid message, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            select m.prompt::text, m.provider, m.model, m.outcome::text from chat.messages m
+             where m.id = @id and m.agent_id = @agent and m.owner_id = @owner and m.prompt is not null
+            """);
+        command.Parameters.AddWithValue("id", message);
+        command.Parameters.AddWithValue("agent", agent);
+        command.Parameters.AddWithValue("owner", owner);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var outcome = reader.IsDBNull(3) ? null : DurableJson.Deserialize<StoredOutcome>(reader.GetString(3));
+        return new ReplyPrompt(message.ToString(), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            DurableJson.Deserialize<List<PromptMessage>>(reader.GetString(0)) ?? [], outcome?.MemoriesUsed ?? [], outcome?.LoreUsed ?? []);
     }
 
     public async Task<IReadOnlyList<ChatMessageView>?> ListMessagesAsync(Guid owner, Guid agent, Guid? before, int limit, CancellationToken ct)

@@ -5,7 +5,8 @@ namespace Hearth.Chat;
 /// <summary>A user's chat message to one of their agents.</summary>
 /// <param name="OwnerTimeZone">The user's IANA zone (the picture cap counts the user's day).</param>
 /// <param name="ClientMessageId">The client's idempotency key: a repeat returns the first result and does nothing twice.</param>
-public sealed record ChatTurnCommand(string OwnerId, string OwnerTimeZone, string AgentId, string Text, string? ClientMessageId);
+/// <param name="OwnerName">What a character card's <c>{{user}}</c> becomes (null: "you").</param>
+public sealed record ChatTurnCommand(string OwnerId, string OwnerTimeZone, string AgentId, string Text, string? ClientMessageId, string? OwnerName = null);
 
 /// <summary>Limits of a chat message.</summary>
 public static class ChatLimits
@@ -59,6 +60,16 @@ public sealed record AffinityState(double Value, double Delta, string Band);
 /// <summary>A memory the reply was built from.</summary>
 public sealed record MemoryUsed(string Id, string Kind, string Tier, string Snippet);
 
+/// <summary>A lorebook entry injected into the reply's prompt: its id, name and keys, and whose book it is in (<c>agent</c> or <c>user</c>).</summary>
+public sealed record LoreUsed(string Id, string BookId, string Scope, string Name, IReadOnlyList<string> Keys);
+
+/// <summary>One message as it was sent to the model: <c>system</c>, <c>user</c> or <c>assistant</c>, and its text.</summary>
+public sealed record PromptMessage(string Role, string Content);
+
+/// <summary>The exact messages a reply was written from (system prompt first), who answered, and the memory and lore in it.</summary>
+public sealed record ReplyPrompt(string MessageId, string? Provider, string? Model, IReadOnlyList<PromptMessage> Messages,
+    IReadOnlyList<MemoryUsed> MemoriesUsed, IReadOnlyList<LoreUsed> LoreUsed);
+
 /// <summary>What happened to a picture asked for in this turn.</summary>
 /// <param name="Outcome"><c>started</c>, or a refusal: <c>asleep</c>, <c>affinity</c>, <c>daily-cap</c>, <c>unavailable</c>.</param>
 public sealed record PictureOutcome(string Outcome, string? ImageJobId);
@@ -76,7 +87,8 @@ public sealed record ChatTurnResult(
     PictureOutcome? Picture,
     TokenUsage? Usage,
     string SessionId,
-    bool Replayed);
+    bool Replayed,
+    IReadOnlyList<LoreUsed>? LoreUsed = null);
 
 /// <summary>Receives a streamed reply as it is written: pieces of checked text, and resets when the text so far is void.</summary>
 public interface IChatTurnObserver

@@ -38,7 +38,7 @@ public sealed class ChatTurnOptions
 /// Idempotency: the client message id is unique per agent; a retry gets the stored result, and a concurrent duplicate
 /// waits on the unique index for the first to commit and then returns the first result (its own reply is discarded).
 /// </summary>
-public sealed class ChatTurnService
+public sealed partial class ChatTurnService
 {
     private readonly ChatStore store;
     private readonly IMemoryRecall recall;
@@ -92,7 +92,9 @@ public sealed class ChatTurnService
         var sky = await WeatherAsync(agent, moment, ct);
         var picture = PictureRequests.IsPictureRequest(text) ? await GatePictureAsync(command, agent, availability, now, ct) : null;
         var previousReply = context.RecentMessages.LastOrDefault(m => m.Role == "agent")?.Text;
-        var reply = new ReplyContext(agent, text, moment, availability, sky, context.Scenario, context.RecentEvents, memory, context.RecentMessages, picture, previousReply);
+        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. context.RecentMessages.Select(m => m.Text), text]);
+        var reply = new ReplyContext(agent, text, moment, availability, sky, context.Scenario, context.RecentEvents, memory, context.RecentMessages, picture, previousReply,
+            context.Card, lore, string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName);
         var seed = ChatOfflineResponder.SeedFor(agent.Id, (int)context.LatestSeq);
 
         var written = await WriteReplyAsync(reply, seed, observer, ct);
@@ -101,7 +103,8 @@ public sealed class ChatTurnService
         var memories = memory.All.Select(m => new MemoryUsed(m.Id, m.Kind, m.Tier, m.Snippet)).ToList();
         var write = new TurnWrite(owner, agentId, sessionId, Guid.CreateVersion7(), text, command.ClientMessageId, now, Guid.CreateVersion7(),
             written.Text, replyAt < now ? now : replyAt, written.Reply.Provider, written.Reply.Model,
-            new TokenCounts(written.Usage?.InputTokens, written.Usage?.OutputTokens, written.Usage?.TotalTokens), feelings, memories, picture);
+            new TokenCounts(written.Usage?.InputTokens, written.Usage?.OutputTokens, written.Usage?.TotalTokens), feelings, memories, picture,
+            lore.Select(l => new LoreUsed(l.Entry.Id, l.BookId, l.UserBook ? "user" : "agent", l.Entry.Name, l.Entry.Keys)).ToList(), Prompt(written.Sent));
 
         var committed = await CommitAsync(write, command, ct);
         if (committed is null) return notFound;
@@ -172,10 +175,20 @@ public sealed class ChatTurnService
             picture,
             Usage(write.Tokens),
             write.Session.ToString(),
-            Replayed: false);
+            Replayed: false,
+            write.Lore);
     }
 
-    private sealed record Written(string Text, ModelReply Reply, FeelingChange? Judgement, TokenUsage? Usage);
+    /// <summary>The messages a request sends to the model, system prompt first (what the prompt inspector shows).</summary>
+    internal static List<PromptMessage> Prompt(ModelRequest request)
+    {
+        var messages = new List<PromptMessage>(request.Messages.Count + 1) { new("system", request.SystemPrompt) };
+        messages.AddRange(request.Messages.Select(m => new PromptMessage(m.Role.Value, m.Text)));
+        return messages;
+    }
+
+    /// <summary>The reply's text, the model's answer, its judgement and usage, and the request the kept text answered.</summary>
+    private sealed record Written(string Text, ModelReply Reply, FeelingChange? Judgement, TokenUsage? Usage, ModelRequest Sent);
 
     /// <summary>Asks the chain, keeps the reply in character (repair → one stricter regeneration → offline), extracts the model's judgement.</summary>
     private async Task<Written> WriteReplyAsync(ReplyContext context, int seed, IChatTurnObserver? observer, CancellationToken ct)
@@ -222,7 +235,7 @@ public sealed class ChatTurnService
             (text, usable, violations) = (stream.Text, stream.Usable, stream.Violations);
             usage = reply.Usage;
         }
-        if (usable) return new Written(text, reply, reply.IsOffline ? null : judgement, usage);
+        if (usable) return new Written(text, reply, reply.IsOffline ? null : judgement, usage, request);
 
         logger.LogWarning("Reply from {Provider}/{Model} broke character ({Violations}); writing it again", reply.Provider, reply.Model, string.Join(", ", violations));
         if (observer is not null) await observer.OnResetAsync(ct);
@@ -239,14 +252,14 @@ public sealed class ChatTurnService
             if (againUsable)
             {
                 if (observer is not null) await observer.OnTextAsync(againText, ct);
-                return new Written(againText, again, again.IsOffline ? null : againJudgement, usage);
+                return new Written(againText, again, again.IsOffline ? null : againJudgement, usage, stricter);
             }
             logger.LogWarning("The regenerated reply broke character too ({Violations}); the offline responder answers", string.Join(", ", againViolations));
             reply = again;
         }
         var fallback = ModelOutput.InCharacter(offline(), agent.Name).Text;
         if (observer is not null) await observer.OnTextAsync(fallback, ct);
-        return new Written(fallback, new ModelReply(fallback, ModelReply.OfflineProvider, ModelReply.OfflineModel, null, reply.Attempts), null, usage);
+        return new Written(fallback, new ModelReply(fallback, ModelReply.OfflineProvider, ModelReply.OfflineModel, null, reply.Attempts), null, usage, request);
     }
 
     /// <summary>
@@ -336,7 +349,8 @@ public sealed class ChatTurnService
             o.Picture,
             Usage(stored.Tokens),
             stored.User.SessionId ?? "",
-            replayed);
+            replayed,
+            o.LoreUsed ?? []);
     }
 
     private static TokenUsage? Usage(TokenCounts t) => t.Input is null && t.Output is null && t.Total is null ? null : new TokenUsage(t.Input, t.Output, t.Total);

@@ -102,6 +102,12 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
         return _store.ListMessagesAsync(owner, agent, cursor, limit, ct);
     }
 
+    /// <summary>The messages sent to the model for a reply (the prompt inspector); null when it is not the owner's agent's reply or none was stored.</summary>
+    public Task<ReplyPrompt?> GetPromptAsync(string ownerId, string agentId, string messageId, CancellationToken ct) =>
+        Guid.TryParse(ownerId, out var owner) && Guid.TryParse(agentId, out var agent) && Guid.TryParse(messageId, out var message)
+            ? _store.GetPromptAsync(owner, agent, message, ct)
+            : Task.FromResult<ReplyPrompt?>(null);
+
     public async Task<string> PostPictureAsync(string ownerId, string agentId, string? sessionId, string imageJobId, string mediaId, string? caption, CancellationToken ct)
     {
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent))

@@ -45,8 +45,9 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
     /// <summary>The routes that must carry a limit (more may: they are all tested).</summary>
     /// Issue 18: every route that starts work (an orchestration, a model call or jobs) is limited per user.
     private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
-        "CreateAgent", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
-        "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill"]; // skill edits store a version and queue its index jobs
+        "CreateAgent", "ImportCharacterCard", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
+        "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill", // skill edits store a version and queue its index jobs
+        "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage"]; // a new reply from the model; a chosen one re-indexes the turn
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -67,6 +68,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""",
+            ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
 
@@ -78,12 +81,21 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
             // A skill edit's target is the only section of a file stored straight through the library.
             async Task<string> TargetAsync(HttpClient client)
             {
-                if (operation.OperationId == "CreateAgent") return "";
+                if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
-                if (operation.OperationId != "SummariseSession") return agentId;
-                using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });
-                return (await turn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
+                if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage")) return agentId;
+                if (operation.OperationId == "SummariseSession")
+                {
+                    using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });
+                    return (await turn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
+                }
+                // A reply to regenerate or choose, written outside the Chat limit these routes share.
+                var me = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+                await using var scope = host.Factory.Services.CreateAsyncScope();
+                var written = await scope.ServiceProvider.GetRequiredService<Hearth.Chat.ChatTurnService>()
+                    .TakeTurnAsync(new Hearth.Chat.ChatTurnCommand(me, "UTC", agentId, "a turn to write again", null), CancellationToken.None);
+                return agentId + "|" + written.Result!.Reply.Id; // the agent and its reply
             }
             var agent = await TargetAsync(user);
             async Task<HttpResponseMessage> CallAsync(HttpClient client, string target) => operation.OperationId switch
@@ -93,7 +105,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 "ReplaceSkillSection" => await client.SendAsync(Octets(HttpMethod.Put, $"/api/skills/sections/{target}", NewSkillText())),
                 "ComposeSkill" => await client.PostAsJsonAsync("/api/skills/compose", new { name = "limits-" + Guid.NewGuid().ToString("N")[..8], sectionIds = new[] { target } }),
                 "CheckinSkill" => await CheckoutAndCheckinAsync(client),
-                _ => await client.SendAsync(operation.Request(operation.Fill(_ => target), bodies.GetValueOrDefault(operation.OperationId),
+                _ => await client.SendAsync(operation.Request(operation.Fill(name => name == "messageId" ? target.Split('|')[1] : target.Split('|')[0]),
+                    bodies.GetValueOrDefault(operation.OperationId),
                     operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json")),
             };
 

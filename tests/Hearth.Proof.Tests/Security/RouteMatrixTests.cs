@@ -45,6 +45,11 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["TerminateOrchestration"] = """{"reason":"not yours"}""",
         ["ReplaceSkillSection"] = "# Replaced by someone else\n",
         ["UpdateMemory"] = """{"text":"changed by someone else"}""",
+        ["SelectReply"] = """{"index":0}""",
+        ["EditMessage"] = """{"text":"changed by someone else"}""",
+        ["AddAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
+        ["ReplaceAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
+        ["ReplaceUserLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
     };
 
     private static string Key(ApiOperation operation) => $"{operation.Method} {operation.Path}";
@@ -53,6 +58,9 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
     private static string? AliceValue(ApiOperation operation, string parameter, AliceWorld alice) => (operation.Path, parameter) switch
     {
         (_, "agentId") => alice.AgentId,
+        (_, "messageId") => alice.ReplyId,
+        (var p, "entryId") when p.StartsWith("/api/agents/", StringComparison.Ordinal) => alice.AgentLoreEntryId,
+        (var p, "entryId") when p.StartsWith("/api/lorebook/", StringComparison.Ordinal) => alice.UserLoreEntryId,
         (_, "scenarioId") => alice.ScenarioId,
         (var p, "id") when p.StartsWith("/api/agents/", StringComparison.Ordinal) => alice.AgentId,
         (_, "jobId") => alice.PictureJobId,

@@ -33,11 +33,16 @@ public sealed record AliceWorld(string UserId, string AgentId, string PictureJob
     /// <summary>The deletion of a second companion alice had (its status route is hers alone).</summary>
     public string? DeletionId { get; init; }
 
+    /// <summary>An entry of alice's agent's lorebook and one of her own lorebook.</summary>
+    public string? AgentLoreEntryId { get; init; }
+
+    public string? UserLoreEntryId { get; init; }
+
     public const string DocumentId = "alice-doc-1";
 
     /// <summary>Strings only alice's data contains.</summary>
     public IEnumerable<string> Secrets =>
-        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary", DeletionId }
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary", DeletionId, AgentLoreEntryId, UserLoreEntryId, "Alma's hidden cove", "Alice's lucky number" }
             .Where(s => s is not null)!;
 
     public const string SkillPath = "alice/secret-notes.md";
@@ -83,6 +88,7 @@ public sealed class SecurityHost : ProofHost
                 Assert.True(deleted.StatusCode == System.Net.HttpStatusCode.Accepted, $"alice's deletion: {(int)deleted.StatusCode} {await deleted.Content.ReadAsStringAsync()}");
                 world = world with { DeletionId = (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString() };
             }
+            if ((await OperationsAsync()).Any(o => o.Path == "/api/lorebook")) world = await WithLoreAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/memory")) world = await WithMemoryAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/documents/import")) world = await WithDocumentAsync(alice, world);
@@ -92,6 +98,22 @@ public sealed class SecurityHost : ProofHost
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>An entry in alice's agent's lorebook and one in her own.</summary>
+    private static async Task<AliceWorld> WithLoreAsync(HttpClient alice, AliceWorld world)
+    {
+        async Task<string> AddAsync(string path, string content)
+        {
+            using var created = await alice.PostAsJsonAsync(path, new { keys = new[] { "cove" }, content });
+            Assert.True(created.IsSuccessStatusCode, $"alice's lore entry: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+            return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+        return world with
+        {
+            AgentLoreEntryId = await AddAsync($"/api/agents/{world.AgentId}/lorebook/entries", "Alma's hidden cove is past the lighthouse."),
+            UserLoreEntryId = await AddAsync("/api/lorebook/entries", "Alice's lucky number is 11."),
+        };
     }
 
     /// <summary>A memory of alice's and a written summary of her session.</summary>

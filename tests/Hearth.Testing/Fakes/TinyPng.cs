@@ -36,6 +36,42 @@ public static class TinyPng
         return png.ToArray();
     }
 
+    /// <summary>
+    /// A copy of <paramref name="png"/> with a tEXt chunk (<paramref name="keyword"/>, Latin-1 <paramref name="text"/>) right
+    /// after IHDR, as character card tools write the card: what the card tests import.
+    /// </summary>
+    public static byte[] WithText(byte[] png, string keyword, string text)
+    {
+        var ihdrEnd = 8 + 4 + 4 + 13 + 4;
+        using var output = new MemoryStream();
+        output.Write(png, 0, ihdrEnd);
+        var data = new byte[keyword.Length + 1 + text.Length];
+        System.Text.Encoding.Latin1.GetBytes(keyword, data);
+        System.Text.Encoding.Latin1.GetBytes(text, data.AsSpan(keyword.Length + 1));
+        Chunk(output, "tEXt"u8, data);
+        output.Write(png, ihdrEnd, png.Length - ihdrEnd);
+        return output.ToArray();
+    }
+
+    /// <summary>The tEXt chunks of a PNG (keyword → text), read without the product's code; chunk CRCs are not checked here.</summary>
+    public static Dictionary<string, string> Texts(byte[] png)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var at = 8; at + 12 <= png.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            var type = System.Text.Encoding.ASCII.GetString(png, at + 4, 4);
+            if (type == "tEXt")
+            {
+                var data = png.AsSpan(at + 8, length);
+                var nul = data.IndexOf((byte)0);
+                texts[System.Text.Encoding.Latin1.GetString(data[..nul])] = System.Text.Encoding.Latin1.GetString(data[(nul + 1)..]);
+            }
+            at += 12 + length;
+        }
+        return texts;
+    }
+
     private static void Chunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
         Span<byte> four = stackalloc byte[4];

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hearth.Chat.Lore;
+
+namespace Hearth.Chat.Tests;
+
+/// <summary>World info: which entries a reply's prompt gets (keys in the scan window, secondary keys, budget, order), and the lorebook API.</summary>
+[Collection("model-host")]
+public sealed class LoreTests(ModelChatHost host) : IClassFixture<ModelChatHost>
+{
+    private static LoreEntry Entry(string name, string[] keys, string content, int order = 100, int? priority = null, bool caseSensitive = false,
+        string[]? secondary = null, bool constant = false) =>
+        new(name, keys, secondary ?? [], secondary is not null, constant, content, true, order, priority, caseSensitive, LoreRules.AfterChar, name, "",
+            new Dictionary<string, JsonElement>());
+
+    private static Lorebook Book(int depth, int budget, bool recursive, params LoreEntry[] entries) =>
+        new("book", "agent", "", "", depth, budget, recursive, new Dictionary<string, JsonElement>(), entries, default, default);
+
+    private static List<string> Names(IReadOnlyList<ActivatedLore> chosen) => chosen.Select(c => c.Entry.Name).ToList();
+
+    [Fact]
+    public void Keys_match_whole_words_in_the_scan_window_only()
+    {
+        var book = Book(2, 1000, false, Entry("cat", ["cat"], "Their cat is Pixel."), Entry("Oslo", ["Oslo"], "They grew up in Oslo.", caseSensitive: true));
+
+        Assert.Empty(LoreScanner.Select([book], ["Let me check the category list.", "ok"]));                  // "cat" is not in "category"
+        Assert.Equal(["cat"], Names(LoreScanner.Select([book], ["hi", "My CAT is sick."])));
+        Assert.Empty(LoreScanner.Select([book], ["My cat is sick.", "anyway", "what's new?"]));                // out of the 2-message window
+        Assert.Empty(LoreScanner.Select([book], ["we flew to oslo"]));                                       // case-sensitive key
+        Assert.Equal(["Oslo"], Names(LoreScanner.Select([book], ["we flew to Oslo!"])));
+    }
+
+    [Fact]
+    public void The_budget_keeps_higher_priority_and_the_prompt_order_follows_insertion_order()
+    {
+        var big = new string('x', 400); // 100 tokens
+        var book = Book(4, 150, false,
+            Entry("low", ["storm"], big, order: 1, priority: 1),
+            Entry("high", ["storm"], big, order: 30, priority: 9),
+            Entry("small", ["storm"], "A short note.", order: 5),
+            Entry("always", [], "Always here.", order: 50, constant: true));
+
+        var chosen = Names(LoreScanner.Select([book], ["a storm is coming"]));
+        Assert.Equal(["small", "high", "always"], chosen); // "low" did not fit; kept ones in insertion order
+    }
+
+    [Fact]
+    public void Selective_entries_need_a_secondary_key_and_recursion_follows_content()
+    {
+        var book = Book(4, 1000, true,
+            Entry("vantor", ["Vantor"], "Vantor is ruled by the Guild.", secondary: ["debt", "storm"]),
+            Entry("guild", ["Guild"], "The Guild collects debts in silver."),
+            Entry("ship", ["ship"], "The ship is called Kestrel; Vantor built it."));
+
+        Assert.Equal(["ship"], Names(LoreScanner.Select([book], ["the ship leaks"]))); // recursion reaches "Vantor", but no secondary key
+        Assert.Equal(["vantor", "guild"], Names(LoreScanner.Select([book], ["my debt in Vantor"]))); // the Guild comes from Vantor's content
+        Assert.Empty(LoreScanner.Select([book with { RecursiveScanning = false }], ["Vantor again"]));
+    }
+
+    [Fact]
+    public async Task The_users_own_book_reaches_every_companions_prompt_and_the_api_edits_it()
+    {
+        host.Reset();
+        var client = host.User("lore-user");
+        using (var added = await client.PostAsJsonAsync("/api/lorebook/entries", new { keys = new[] { "Priya" }, content = "Priya is their sister; she lives in Lisbon.", name = "sister" }))
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var first = (await host.CreateAgentAsync(client, new { name = "Ana", timezone = "UTC" })).GetProperty("id").GetString()!;
+        var second = (await host.CreateAgentAsync(client, new { name = "Ben", timezone = "UTC" })).GetProperty("id").GetString()!;
+
+        foreach (var agent in new[] { first, second })
+        {
+            var turn = await host.ChatAsync(client, agent, "Priya called me today!");
+            Assert.Contains("Priya is their sister; she lives in Lisbon.", host.First.Requests[^1].System);
+            var used = Assert.Single(turn.GetProperty("loreUsed").EnumerateArray());
+            Assert.Equal("user", used.GetProperty("scope").GetString());
+        }
+
+        // The companion's own book, with a scan depth of one message: only the new message is searched.
+        using (var settings = await client.PutAsJsonAsync($"/api/agents/{first}/lorebook", new { name = "Ana's", scanDepth = 1, tokenBudget = 200 }))
+            Assert.Equal(HttpStatusCode.OK, settings.StatusCode);
+        var created = await (await client.PostAsJsonAsync($"/api/agents/{first}/lorebook/entries", new { keys = new[] { "garden" }, content = "Ana keeps bees in the garden." }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var entryId = created.GetProperty("id").GetString()!;
+        await host.ChatAsync(client, first, "How is the garden?");
+        Assert.Contains("Ana keeps bees in the garden.", host.First.Requests[^1].System);
+        await host.ChatAsync(client, first, "And the weather?");
+        Assert.DoesNotContain("Ana keeps bees in the garden.", host.First.Requests[^1].System);
+
+        using (var replaced = await client.PutAsJsonAsync($"/api/agents/{first}/lorebook/entries/{entryId}", new { keys = new[] { "weather" }, content = "Ana hates rain." }))
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        await host.ChatAsync(client, first, "And the weather?");
+        Assert.Contains("Ana hates rain.", host.First.Requests[^1].System);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/agents/{first}/lorebook/entries/{entryId}")).StatusCode);
+        await host.ChatAsync(client, first, "And the weather?");
+        Assert.DoesNotContain("Ana hates rain.", host.First.Requests[^1].System);
+
+        using var bad = await client.PostAsJsonAsync($"/api/agents/{first}/lorebook/entries", new { keys = new[] { "" }, content = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("keys", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("content", out _));
+        using var badBook = await client.PutAsJsonAsync("/api/lorebook", new { scanDepth = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, badBook.StatusCode);
+    }
+}
