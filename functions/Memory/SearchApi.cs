@@ -15,6 +15,7 @@ public static class SearchApi
             .MapGet("/", SearchAsync).WithName("SearchMemory")
             .WithSummary("Hybrid (default), bm25 or vector search over the caller's conversations, summaries and documents, routed by domain.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        Search.SearchCollectionsApi.Map(app);
     }
 
     /// <summary>
@@ -26,8 +27,12 @@ public static class SearchApi
     public sealed record SearchItem(string Id, string Text, double Score, string Kind, string? Source, string? Domain, string? AgentId, string? SessionId, DateTimeOffset CreatedAt,
         int? Bm25Rank = null, double? Bm25Score = null, int? VectorRank = null, double? VectorScore = null, string? SupersededBy = null);
 
-    /// <summary>Hits, best first, and the domains that were searched.</summary>
-    public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains);
+    /// <summary>
+    /// Hits, best first, and the domains that were searched. <c>mode</c> is the ranking that answered: <c>bm25</c> when
+    /// vectors could not be used, with <c>vectorFallback</c> saying why (<c>reembedding</c>: the memory is being embedded
+    /// again with a new model; <c>model-mismatch</c>) — or when the embedder was too slow for a reply.
+    /// </summary>
+    public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains, string Mode, string? VectorFallback = null);
 
     public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
         CurrentUser user, MemoryRetriever retriever, string? q, string? domain, int? k, string? mode, string? agentId, CancellationToken ct)
@@ -47,7 +52,7 @@ public static class SearchApi
             return TypedResults.Ok(new SearchResponse(
                 result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt,
                     h.Ranking?.Bm25Rank, h.Ranking?.Bm25Score, h.Ranking?.VectorRank, h.Ranking?.VectorScore, h.SupersededBy)).ToList(),
-                result.Domains));
+                result.Domains, result.Mode.ToString().ToLowerInvariant(), result.VectorFallback));
         }
         catch (EmbeddingMismatchException e)
         {

@@ -30,6 +30,12 @@ internal sealed class EmbeddingWarmUp(
             logger.LogCritical(e, "{Message}", message);
             await Console.Error.WriteLineAsync(message);
             Environment.ExitCode = StartupFailure.SettingsExitCode;
+            // Stopping while the server still binds cancels its start, and the host then fails as a crash (exit 70)
+            // instead of this message's exit 78: let the start finish, then stop.
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await using (stoppingToken.Register(() => started.TrySetResult()))
+                await started.Task;
             lifetime.StopApplication();
         }
     }

@@ -22,29 +22,38 @@ public static class SearchModule
             // Invalid search settings: the settings check names the keys and stops the start (exit 78).
             return builder;
         }
-        builder.Services.AddDurable().AddSearchMaintenance();
+        builder.Services.AddDurable().AddSearchMaintenance().AddVectorJobs();
         builder.Services.AddStatusContributor<SearchStatus>();
         builder.Services.AddHostedService<EmbeddingWarmUp>();
         return builder;
     }
 }
 
-/// <summary>Which search and embedding providers answer (never keys).</summary>
-internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> embedder) : IStatusContributor
+/// <summary>
+/// Which search and embedding providers answer (never keys); for admins also each local collection's model and vector
+/// state (re-embedding progress), for users the collections being re-embedded (their searches answer by BM25 meanwhile).
+/// </summary>
+internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> embedder, SearchService service) : IStatusContributor
 {
     public string Name => "search";
 
-    public Task<object?> DescribeForUserAsync(CancellationToken ct) => DescribeAsync(ct);
+    public async Task<object?> DescribeForUserAsync(CancellationToken ct)
+    {
+        var reembedding = service.Index is PostgresSearchIndex local ? await local.ListReembeddingAsync(ct) : [];
+        return new { index = search.Provider, embeddings = Embeddings(), reembedding };
+    }
 
-    public Task<object?> DescribeAsync(CancellationToken ct)
+    public async Task<object?> DescribeAsync(CancellationToken ct)
+    {
+        var collections = service.Index is PostgresSearchIndex local ? await local.ListVectorStatusAsync(ct) : null;
+        return new { index = search.Provider, embeddings = Embeddings(), collections };
+    }
+
+    private object Embeddings()
     {
         var metadata = embedder.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata;
         // A local model reports whether it is in memory yet (it loads in the background after the start).
         bool? loaded = embedder.GetService(typeof(Hearth.Adapters.LocalModels.LocalEmbeddingGenerator)) is Hearth.Adapters.LocalModels.LocalEmbeddingGenerator local ? local.IsLoaded : null;
-        return Task.FromResult<object?>(new
-        {
-            index = search.Provider,
-            embeddings = new { provider = metadata?.ProviderName ?? "hashing", model = metadata?.DefaultModelId, dimensions = metadata?.DefaultModelDimensions, loaded },
-        });
+        return new { provider = metadata?.ProviderName ?? "hashing", model = metadata?.DefaultModelId, dimensions = metadata?.DefaultModelDimensions, loaded };
     }
 }

@@ -67,6 +67,26 @@ public sealed class ChatTurnAcceptanceTests
             TimeSpan.FromSeconds(2), "the turn is searchable within 2 s of the embedder answering");
     }
 
+    [Fact]
+    public async Task The_question_is_embedded_once_per_turn_whatever_recall_searches()
+    {
+        var embedder = new CountingEmbedder();
+        await using var factory = await HearthFactory.CreateAsync(
+            settings: new Dictionary<string, string?> { ["Auth:DevToken"] = "dev", ["RateLimits:Chat:PermitLimit"] = "0" },
+            services: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(embedder));
+        var user = factory.ClientWith("dev:once");
+        var agentId = await CreateAgentAsync(user);
+        var first = await ChatAsync(user, agentId, "My kayak is red and I paddle on Sundays.");
+        var replyId = first.GetProperty("reply").GetProperty("id").GetString()!;
+        await Eventually.TrueAsync(async () => (await SearchIdsAsync(user)).Contains(TurnDocuments.ExchangeId(replyId)),
+            TimeSpan.FromSeconds(20), "the first turn is indexed");
+
+        // Recall searches conversations and documents (each collection, each routed domain) with one embedding of the question.
+        var before = embedder.Queries;
+        await ChatAsync(user, agentId, "What colour is the boat I paddle?");
+        Assert.Equal(1, embedder.Queries - before);
+    }
+
     private static Task<HearthFactory> CreateAsync(GatedEmbedder gate, LogCapture logs) => HearthFactory.CreateAsync(
         settings: new Dictionary<string, string?> { ["Auth:DevToken"] = "dev", ["RateLimits:Chat:PermitLimit"] = "0", ["Memory:RecallEmbedTimeout"] = "00:00:00.2" },
         services: s =>

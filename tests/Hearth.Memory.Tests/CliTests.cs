@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Hearth.Cli;
 using Hearth.Cli.Eval;
+using Hearth.Durable.Jobs;
 using Hearth.Durable.Migrations;
 using Hearth.Search;
 using Hearth.Search.Local;
@@ -135,30 +136,65 @@ public sealed class CliTests
         Assert.NotEqual(0, (await RunAsync(new EvalCommand(), "eval", "retrieval", "--dataset", path, "--mode", "fuzzy")).Code);
     }
 
-    [Fact]
-    public async Task Reindex_moves_a_collection_built_with_another_model_to_the_configured_embedder()
+    private static async Task<string> OldCollectionAsync()
     {
         var connection = await TestPostgres.CreateDatabaseAsync();
-        await using (var db = NpgsqlDataSource.Create(connection))
-        {
-            await Migrator.ApplyAsync(db, [PostgresSearchIndex.Migrations], NullLogger.Instance, CancellationToken.None);
-            var index = new PostgresSearchIndex(db, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
-            await index.EnsureCollectionAsync("memory", "older-model", 16, CancellationToken.None);
-            await index.UpsertAsync("memory", [
-                new SearchDocument("a", "owner", "Otters hold hands while sleeping.", new float[16]) { Kind = "turn" },
-                new SearchDocument("b", "owner", "Beavers build dams.", new float[16]) { Kind = "turn" }], CancellationToken.None);
-        }
+        await using var db = NpgsqlDataSource.Create(connection);
+        await Migrator.ApplyAsync(db, [new MigrationSource("durable", typeof(IJobClient).Assembly, "Hearth.Durable.Migrations."), PostgresSearchIndex.Migrations],
+            NullLogger.Instance, CancellationToken.None);
+        var index = new PostgresSearchIndex(db, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
+        await index.EnsureCollectionAsync("memory", "older-model", 16, CancellationToken.None);
+        await index.UpsertAsync("memory", [
+            new SearchDocument("a", "owner", "Otters hold hands while sleeping.", new float[16]) { Kind = "turn" },
+            new SearchDocument("b", "owner", "Beavers build dams.", new float[16]) { Kind = "turn" }], CancellationToken.None);
+        return connection;
+    }
 
-        var (code, output, error) = await RunAsync(new ReindexCommand(), "reindex", "--connection", connection);
+    [Fact]
+    public async Task Reindex_inline_moves_a_collection_built_with_another_model_to_the_configured_embedder()
+    {
+        var connection = await OldCollectionAsync();
+
+        var (code, output, error) = await RunAsync(new ReindexCommand(), "reindex", "--connection", connection, "--inline");
         Assert.True(code == 0, error);
         Assert.Contains("Reindexed memory: 2 documents with snowflake-arctic-embed-xs (384 dimensions).", output); // the default embedder
         await using var check = NpgsqlDataSource.Create(connection);
         var index2 = new PostgresSearchIndex(check, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
         using var embedder = new Hearth.Adapters.LocalModels.LocalEmbeddingGenerator("snowflake-arctic-embed-xs");
         var query = (await embedder.GenerateAsync(["which animal sleeps holding hands"], Hearth.Embeddings.EmbeddingPurpose.Query()))[0].Vector;
-        var hits = await index2.SearchAsync("memory", new SearchQuery("which animal sleeps holding hands", query, SearchMode.Vector, 1, new SearchFilter("owner")), CancellationToken.None);
-        Assert.Equal("a", Assert.Single(hits).Id);
+        var hits = await index2.SearchAsync("memory", new SearchQuery("which animal sleeps holding hands", query, SearchMode.Vector, 1, new SearchFilter("owner"))
+        {
+            VectorModel = "snowflake-arctic-embed-xs",
+        }, CancellationToken.None);
+        Assert.Equal((SearchMode.Vector, "a"), (hits.Mode, Assert.Single(hits).Id));
+        var status = await index2.GetVectorStatusAsync("memory", CancellationToken.None);
+        Assert.Equal((false, 2L, 0L), (status!.Reembedding, status.Done, status.Pending));
 
         Assert.Equal(1, (await RunAsync(new ReindexCommand(), "reindex", "--connection", connection, "--collection", "nope")).Code);
+    }
+
+    [Fact]
+    public async Task Reindex_starts_the_re_embedding_for_the_hosts_workers_and_searches_answer_by_bm25_meanwhile()
+    {
+        var connection = await OldCollectionAsync();
+
+        var (code, output, error) = await RunAsync(new ReindexCommand(), "reindex", "--connection", connection);
+        Assert.True(code == 0, error);
+        Assert.Contains("Re-embedding memory from older-model to snowflake-arctic-embed-xs (384 dimensions): 2 documents.", output);
+        await using var check = NpgsqlDataSource.Create(connection);
+        await using (var jobs = check.CreateCommand("select count(*) from durable.jobs where queue = 'search.embed-vectors' and state = 'ready'"))
+            Assert.Equal(1L, await jobs.ExecuteScalarAsync());
+        var index = new PostgresSearchIndex(check, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
+        var hits = await index.SearchAsync("memory", new SearchQuery("otters", new float[384], SearchMode.Hybrid, 1, new SearchFilter("owner")), CancellationToken.None);
+        Assert.Equal((SearchMode.Bm25, SearchResults.Reembedding, "a"), (hits.Mode, hits.VectorFallback, Assert.Single(hits).Id));
+
+        // Running it again while it runs does not throw the progress away.
+        var again = await RunAsync(new ReindexCommand(), "reindex", "--connection", connection, "--collection", "memory");
+        Assert.Equal(0, again.Code);
+        Assert.Contains("memory is already being re-embedded with snowflake-arctic-embed-xs: 0/2 done.", again.Output);
+        await using (var jobs = check.CreateCommand("select count(*) from durable.jobs where queue = 'search.embed-vectors'"))
+            Assert.Equal(1L, await jobs.ExecuteScalarAsync());
+        var status = await index.GetVectorStatusAsync("memory", CancellationToken.None);
+        Assert.Equal((true, 0L, 2L), (status!.Reembedding, status.Done, status.Pending));
     }
 }

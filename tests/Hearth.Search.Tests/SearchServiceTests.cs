@@ -44,19 +44,19 @@ public sealed class SearchServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_embedder_with_other_dimensions_than_the_collection_fails_clearly_and_writes_nothing()
+    public async Task An_embedder_with_other_dimensions_re_embeds_the_collection_instead_of_mixing_and_answers_by_bm25_meanwhile()
     {
         await Service(384).IndexAsync("memory", [Doc("a", "first text")], Ct);
 
         var other = Service(256);
-        var error = await Assert.ThrowsAsync<EmbeddingMismatchException>(() => other.IndexAsync("memory", [Doc("b", "second text")], Ct));
+        await other.IndexAsync("memory", [Doc("b", "second text")], Ct);
 
-        Assert.Equal((384, 256), (error.CollectionDimensions, error.GivenDimensions));
-        Assert.Contains("384 dimensions", error.Message);
-        Assert.Contains("256 dimensions", error.Message);
-        Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents"));
-        await Assert.ThrowsAsync<EmbeddingMismatchException>(() =>
-            other.SearchAsync("memory", "first", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct));
+        var collection = await other.Index.GetCollectionAsync("memory", Ct);
+        Assert.Equal(256, collection!.Dimensions);
+        Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents where vector is not null and length(vector) = 256 * 4"));
+        var hits = await other.SearchAsync("memory", "first", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct);
+        Assert.Equal((SearchMode.Bm25, SearchResults.Reembedding), (hits.Mode, hits.VectorFallback));
+        Assert.Equal("a", Assert.Single(hits).Id);
     }
 
     [Fact]

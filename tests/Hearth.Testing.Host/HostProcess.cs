@@ -26,13 +26,17 @@ public sealed class HostProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts <c>dotnet Hearth.Functions.dll</c> with only the given Hearth settings in its environment.</summary>
-    public static HostProcess Start(Dictionary<string, string> environment, string? workingDirectory = null)
+    /// <summary>
+    /// Starts <c>dotnet Hearth.Functions.dll</c> with only the given Hearth settings in its environment; <paramref name="hostDll"/>
+    /// runs another copy of the host (default: <see cref="HostDll"/>).
+    /// </summary>
+    public static HostProcess Start(Dictionary<string, string> environment, string? workingDirectory = null, string? hostDll = null)
     {
+        hostDll ??= HostDll;
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { HostDll },
-            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(HostDll)!,
+            ArgumentList = { hostDll },
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(hostDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

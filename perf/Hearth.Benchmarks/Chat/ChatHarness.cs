@@ -15,7 +15,7 @@ namespace Hearth.Benchmarks.Chat;
 public sealed class ChatHarness : IHarness
 {
     public string Name => "chat";
-    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --runs 3 --users 1,8,32,128 --rate 250,500 [--no-notify: diagnostic])";
+    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --runs 3 --users 1,8,32,128 --rate 250,500 --embedder local|hashing --threads N [--no-notify: diagnostic])";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -24,6 +24,9 @@ public sealed class ChatHarness : IHarness
         var runs = options.Int("runs", 3);
         var users = (options.Get("users") ?? "1,8,32,128").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToArray();
         var rates = (options.Get("rate") ?? "250,500").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).Where(r => r > 0).ToArray();
+        // The product's default embeds each question with the local model; hashing costs next to nothing (the difference is the embedding).
+        var embedder = options.Get("embedder") ?? "local";
+        if (embedder is not ("local" or "hashing")) throw new ArgumentException("--embedder must be local or hashing.");
         var loadDir = Path.Combine(Repository.Root, "perf", "load");
         await InstallAsync(loadDir);
 
@@ -31,7 +34,7 @@ public sealed class ChatHarness : IHarness
         var connectionString = await cluster.NewDatabaseAsync("chat");
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
-        using var host = StartHost(connectionString, baseUrl);
+        using var host = StartHost(connectionString, baseUrl, embedder, options.Get("threads"));
         try
         {
             await WaitReadyAsync(host, baseUrl);
@@ -55,6 +58,8 @@ public sealed class ChatHarness : IHarness
                 await analyze.ExecuteNonQueryAsync();
 
             var report = new BenchReport("Chat turns over HTTP (offline model)", $"./bench chat {options}".Trim())
+                .Parameter("embedder", embedder == "local" ? "local model (snowflake-arctic-embed-xs, the default)" : "hashing")
+                .Parameter("ONNX Runtime threads per query", options.Get("threads") ?? "default (cores)")
                 .Parameter("duration per row (s)", duration).Parameter("agents", clients.Count)
                 .Parameter("runs per row (median)", runs)
                 .Columns("concurrent users", "load", "turns/s", "runs (turns/s)", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/turn host", "CPU ms/turn db", "turns/s ÷ first row");
@@ -108,7 +113,7 @@ public sealed class ChatHarness : IHarness
         if (install.ExitCode != 0) throw new InvalidOperationException($"npm install in {loadDir} failed with {install.ExitCode}.");
     }
 
-    private static Process StartHost(string connectionString, string baseUrl)
+    private static Process StartHost(string connectionString, string baseUrl, string embedder, string? threads)
     {
         var dll = Path.Combine(Repository.Root, "functions", "bin", "Release", "net10.0", "Hearth.Functions.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build with ./bench (it builds Release).");
@@ -118,6 +123,8 @@ public sealed class ChatHarness : IHarness
             start.Environment.Remove(key);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = baseUrl;
+        if (embedder == "hashing") start.Environment["Models__Embeddings__Provider"] = "Hashing";
+        if (threads is not null) start.Environment["Models__Embeddings__Threads"] = threads;
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Auth__DevToken"] = "bench-token";
         start.Environment["RateLimits__Chat__PermitLimit"] = "0";

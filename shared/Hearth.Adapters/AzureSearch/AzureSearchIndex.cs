@@ -148,7 +148,7 @@ public sealed class AzureSearchIndex : ISearchIndex
         return deleted;
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
+    public async Task<SearchResults> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
     {
         query.Validate();
         var registration = await RequireAsync(collection, ct);
@@ -209,7 +209,7 @@ public sealed class AzureSearchIndex : ISearchIndex
                 if (hits.Count == query.K) break;
             }
         }, ct);
-        return hits;
+        return new SearchResults(hits, query.Mode);
     }
 
     public async Task<int> ReindexAsync(string collection, string embeddingModel, int dimensions, EmbedBatch embed, CancellationToken ct)

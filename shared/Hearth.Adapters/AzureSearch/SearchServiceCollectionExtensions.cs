@@ -45,8 +45,10 @@ public static class SearchServiceCollectionExtensions
         else
         {
             services.AddMigrations(PostgresSearchIndex.Migrations);
+            // With the durable runtime registered, re-embedding and vectors that follow run as its queue jobs.
             services.TryAddSingleton(sp => new PostgresSearchIndex(
-                sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<PostgresSearchIndex>>()));
+                sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<PostgresSearchIndex>>(),
+                sp.GetService<Hearth.Durable.Jobs.IJobClient>()));
             services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<PostgresSearchIndex>());
             if (search.WarmUp.Count > 0) services.AddHostedService<SearchWarmUp>();
         }

@@ -31,13 +31,21 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     // length: 16 sections of 2,000 characters in one run left the process 1,100 MB larger and ran at 14 sections/s;
     // runs bounded to 3,000 characters stay under 420 MB at 20 sections/s and 149 windows/s (./bench embed).
     private const int RunChars = 3000;
+    // Single texts up to this long (questions) may share a run with others; a longer one runs alone, so a section is never
+    // padded against, nor pads, a question.
+    private const int SharedRunChars = 300;
 
     // One loaded model per (model, threads) in the process, shared by every generator: a process that builds several
     // hosts or containers (the test suite builds dozens) must not hold one ~400 MB ONNX session each. Sessions are
     // safe to run from many threads; the model lives as long as the process.
     private static readonly ConcurrentDictionary<(string Model, int Threads), Lazy<LoadedModel>> Loaded = new();
 
-    private sealed record LoadedModel(ISentenceEncoder Encoder, TimeSpan LoadTime);
+    private sealed record LoadedModel(ISentenceEncoder Encoder, TimeSpan LoadTime)
+    {
+        /// <summary>Single texts waiting for the next shared run (see <see cref="EncodeOneAsync"/>).</summary>
+        public readonly Queue<(string Text, TaskCompletionSource<float[]> Result)> Waiting = new();
+        public bool Draining;
+    }
 
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly Lazy<LoadedModel> _model;
@@ -67,6 +75,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
                 IntraOpNumThreads = intraThreads,
                 InterOpNumThreads = 1,
             };
+            // Idle intra-op threads sleep instead of spinning: under concurrent requests the spinning burnt the cores the
+            // requests needed (./bench chat, 32 users: host CPU per turn 10.3 ms spinning, see docs/benchmarks.md).
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             var encoder = create(options);
             return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
         }, LazyThreadSafetyMode.ExecutionAndPublication));
@@ -95,6 +106,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var prefix = EmbeddingPurpose.IsQuery(options) ? _queryPrefix : "";
         var vectors = new float[texts.Count][];
         var encoder = _model.Value.Encoder;
+        if (texts.Count == 1 && texts[0].Length + prefix.Length <= SharedRunChars)
+        {
+            return EncodeOneAsync(prefix + texts[0], cancellationToken);
+        }
         if (texts.Count == 1)
         {
             vectors[0] = encoder.Encode([prefix + texts[0]], cancellationToken)[0];
@@ -124,6 +139,53 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
         foreach (var vector in vectors) result.Add(new Embedding<float>(vector) { ModelId = Model });
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// One text (a chat turn's question): texts that arrive while a run is under way wait and go together in the next run
+    /// (up to <see cref="RunSize"/>), so concurrent questions share one ONNX run instead of each paying a run of its own;
+    /// a text that arrives when nothing runs starts a run at once (no added wait when idle).
+    /// </summary>
+    private async Task<GeneratedEmbeddings<Embedding<float>>> EncodeOneAsync(string text, CancellationToken ct)
+    {
+        var model = _model.Value;
+        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (model.Waiting)
+        {
+            model.Waiting.Enqueue((text, result));
+            start = !model.Draining;
+            model.Draining = true;
+        }
+        if (start) _ = Task.Run(() => Drain(model), CancellationToken.None);
+        var vector = await result.Task.WaitAsync(ct);
+        return new GeneratedEmbeddings<Embedding<float>>(1) { new Embedding<float>(vector) { ModelId = Model } };
+    }
+
+    private static void Drain(LoadedModel model)
+    {
+        while (true)
+        {
+            var run = new List<(string Text, TaskCompletionSource<float[]> Result)>(RunSize);
+            lock (model.Waiting)
+            {
+                while (run.Count < RunSize && model.Waiting.TryDequeue(out var next)) run.Add(next);
+                if (run.Count == 0)
+                {
+                    model.Draining = false;
+                    return;
+                }
+            }
+            try
+            {
+                var encoded = model.Encoder.Encode(run.Select(r => r.Text).ToArray(), CancellationToken.None);
+                for (var i = 0; i < run.Count; i++) run[i].Result.TrySetResult(encoded[i]);
+            }
+            catch (Exception e)
+            {
+                foreach (var r in run) r.Result.TrySetException(e);
+            }
+        }
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

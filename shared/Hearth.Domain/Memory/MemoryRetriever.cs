@@ -57,7 +57,11 @@ public sealed record MemoryHit(string Id, string Collection, string Kind, string
 }
 
 /// <summary>Hits, best first, and the domains that were searched; <paramref name="Mode"/> is the mode used (keyword-only when the embedder was too slow).</summary>
-public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyList<string> Domains, bool FellBack, IReadOnlyList<string> ContentTerms, SearchMode Mode);
+public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyList<string> Domains, bool FellBack, IReadOnlyList<string> ContentTerms, SearchMode Mode)
+{
+    /// <summary>Why a searched collection answered by BM25 though vectors were asked for (<see cref="SearchResults.VectorFallback"/>); null when none did.</summary>
+    public string? VectorFallback { get; init; }
+}
 
 /// <summary>
 /// Cold retrieval: the conversations of the routed domains (each domain's collection, narrowed to the winning domains,
@@ -121,6 +125,7 @@ public sealed class MemoryRetriever(
         var general = route is [{ Name: DomainRouter.General }];
         var owner = new SearchFilter(query.OwnerId);
         var lists = new List<(string Collection, IReadOnlyList<SearchHit> Hits)>();
+        var fallbacks = new HashSet<string>(StringComparer.Ordinal);
         var fellBack = general;
 
         if (query.IncludeConversations)
@@ -131,14 +136,14 @@ public sealed class MemoryRetriever(
             {
                 foreach (var group in route.GroupBy(m => m.Collection))
                 {
-                    var hits = await SearchOneAsync(group.Key, text, query.Mode, vector, depth, conversations with { Domains = group.Select(m => m.Name).ToList() }, ct);
+                    var hits = await SearchOneAsync(group.Key, text, query.Mode, vector, depth, conversations with { Domains = group.Select(m => m.Name).ToList() }, fallbacks, ct);
                     if (hits.Count > 0) found.Add((group.Key, hits));
                 }
             }
             if (found.Count == 0 && query.Domain is null)
             {
                 fellBack = true;
-                var hits = await SearchOneAsync(router.Fallback.Collection, text, query.Mode, vector, depth, conversations, ct);
+                var hits = await SearchOneAsync(router.Fallback.Collection, text, query.Mode, vector, depth, conversations, fallbacks, ct);
                 if (hits.Count > 0) found.Add((router.Fallback.Collection, hits));
             }
             lists.AddRange(found);
@@ -148,8 +153,8 @@ public sealed class MemoryRetriever(
         {
             var collection = options.DocumentsCollection;
             IReadOnlyList<SearchHit> hits = [];
-            if (!general) hits = await SearchOneAsync(collection, text, query.Mode, vector, depth, owner with { Domains = route.Select(m => m.Name).ToList() }, ct);
-            if (hits.Count == 0 && query.Domain is null) hits = await SearchOneAsync(collection, text, query.Mode, vector, depth, owner, ct);
+            if (!general) hits = await SearchOneAsync(collection, text, query.Mode, vector, depth, owner with { Domains = route.Select(m => m.Name).ToList() }, fallbacks, ct);
+            if (hits.Count == 0 && query.Domain is null) hits = await SearchOneAsync(collection, text, query.Mode, vector, depth, owner, fallbacks, ct);
             if (hits.Count > 0) lists.Add((collection, hits));
         }
 
@@ -170,7 +175,11 @@ public sealed class MemoryRetriever(
         }
         // Newer statements first: a passage another one updates goes right after it, marked superseded; recency breaks near-ties.
         candidates = KnowledgeUpdates.Apply(candidates, query.Text, depth);
-        return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, mode);
+        // A collection being re-embedded answered by keywords alone: the result says so (it is not a hybrid ranking).
+        return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, fallbacks.Count > 0 ? SearchMode.Bm25 : mode)
+        {
+            VectorFallback = fallbacks.Order(StringComparer.Ordinal).FirstOrDefault(),
+        };
     }
 
     /// <summary>The query's vector, or keyword-only mode when the embedder is slower than the query allows (the reply must not wait on it).</summary>
@@ -239,13 +248,16 @@ public sealed class MemoryRetriever(
         return [new DomainMatch(domain, known.Collection, 0, 0)];
     }
 
-    private async Task<IReadOnlyList<SearchHit>> SearchOneAsync(string collection, string text, SearchMode mode, ReadOnlyMemory<float>? vector, int k, SearchFilter filter, CancellationToken ct)
+    private async Task<IReadOnlyList<SearchHit>> SearchOneAsync(string collection, string text, SearchMode mode, ReadOnlyMemory<float>? vector, int k, SearchFilter filter,
+        HashSet<string> fallbacks, CancellationToken ct)
     {
         // Ensuring first: a collection nothing was indexed in answers empty, and a mismatched embedder fails clearly.
         var info = await search.EnsureCollectionAsync(collection, ct);
         if (vector is { } v && v.Length != info.Dimensions)
             throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, search.ModelId, v.Length);
-        return await search.Index.SearchAsync(collection, new SearchQuery(text, vector, mode, k, filter), ct);
+        var results = await search.Index.SearchAsync(collection, new SearchQuery(text, vector, mode, k, filter) { VectorModel = search.ModelId }, ct);
+        if (results.VectorFallback is { } fallback) fallbacks.Add(fallback);
+        return results;
     }
 
     private static List<(string Collection, SearchHit Hit, double Score)> Fuse(List<(string Collection, IReadOnlyList<SearchHit> Hits)> lists)

@@ -22,6 +22,14 @@ public interface ISearchIndex
     /// </summary>
     Task UpsertAsync(string collection, IReadOnlyList<SearchDocument> documents, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="UpsertAsync(string, IReadOnlyList{SearchDocument}, CancellationToken)"/> with the model that made the
+    /// vectors: an index that can re-embed stores them only when it is the collection's model, and otherwise keeps the
+    /// documents (searchable by BM25) and embeds them again itself. Vectors of two models are never mixed.
+    /// </summary>
+    Task UpsertAsync(string collection, IReadOnlyList<SearchDocument> documents, string vectorsModel, CancellationToken ct) =>
+        UpsertAsync(collection, documents, ct);
+
     /// <summary>Deletes the owner's documents with these ids; returns how many existed.</summary>
     Task<int> DeleteAsync(string collection, string owner, IReadOnlyCollection<string> ids, CancellationToken ct);
 
@@ -29,7 +37,7 @@ public interface ISearchIndex
     Task<int> DeleteWhereAsync(string collection, SearchFilter filter, CancellationToken ct);
 
     /// <summary>Ranked hits for the query, best first, only ever from <see cref="SearchFilter.Owner"/>'s documents.</summary>
-    Task<IReadOnlyList<SearchHit>> SearchAsync(string collection, SearchQuery query, CancellationToken ct);
+    Task<SearchResults> SearchAsync(string collection, SearchQuery query, CancellationToken ct);
 
     /// <summary>
     /// Rebuilds the collection with another embedding model: every document's text is embedded again through

@@ -22,6 +22,12 @@ public sealed record SearchQuery(string Text, ReadOnlyMemory<float>? Vector, Sea
     /// <summary>Largest <see cref="K"/> accepted.</summary>
     public const int MaxK = 1000;
 
+    /// <summary>
+    /// The model that made <see cref="Vector"/>. When it is not the collection's (another replica re-embedded it), the
+    /// vector is not compared with the collection's: the search answers by BM25, labelled (<see cref="SearchResults.VectorFallback"/>).
+    /// </summary>
+    public string? VectorModel { get; init; }
+
     /// <summary>Throws a clear <see cref="ArgumentException"/> for a query no index can answer.</summary>
     public void Validate()
     {

@@ -7,8 +7,10 @@ namespace Hearth.Search;
 /// <summary>
 /// What features call to index and search: embeds texts with the configured <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/>
 /// (in batches), makes sure each collection was built with that model and size, and passes queries to the
-/// <see cref="ISearchIndex"/>. A model or dimension mismatch throws <see cref="EmbeddingMismatchException"/> before
-/// anything is written; <see cref="ReindexAsync"/> moves a collection to the configured model.
+/// <see cref="ISearchIndex"/>. On the local index, a collection built with another model is re-embedded on first use
+/// (durable queue jobs, <see cref="Local.VectorJobs"/>) while searches answer by BM25; elsewhere a model or dimension
+/// mismatch throws <see cref="EmbeddingMismatchException"/> before anything is written and <see cref="ReindexAsync"/>
+/// moves a collection to the configured model.
 /// </summary>
 public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string, Embedding<float>> embedder, ILogger<SearchService> logger)
 {
@@ -28,10 +30,39 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
     {
         if (_ensured.TryGetValue(collection, out var known)) return known;
         var dimensions = _dimensions ??= (await EmbedAsync(["dimension probe"], ct))[0].Length;
-        var ensured = await index.EnsureCollectionAsync(collection, ModelId, dimensions, ct);
+        SearchCollection ensured;
+        try
+        {
+            ensured = await index.EnsureCollectionAsync(collection, ModelId, dimensions, ct);
+        }
+        catch (EmbeddingMismatchException) when (index is Local.PostgresSearchIndex local)
+        {
+            // Built by another model: re-embed it in the background; searches answer by BM25 until the vectors are back.
+            await local.StartReembedAsync(collection, ModelId, dimensions, force: false, ct);
+            ensured = await index.GetCollectionAsync(collection, ct) ?? throw new SearchCollectionNotFoundException(collection);
+        }
         _ensured[collection] = ensured;
         return ensured;
     }
+
+    /// <summary>
+    /// Starts re-embedding the collection with the configured embedder (local index: durable jobs with progress in
+    /// <see cref="Local.PostgresSearchIndex.GetVectorStatusAsync"/>). Without <paramref name="force"/>, only when its model
+    /// differs. Returns whether it started.
+    /// </summary>
+    public async Task<bool> StartReindexAsync(string collection, bool force, CancellationToken ct)
+    {
+        if (index is not Local.PostgresSearchIndex local)
+            throw new NotSupportedException("Re-embedding in the background needs the local index; use ReindexAsync.");
+        var dimensions = _dimensions ??= (await EmbedAsync(["dimension probe"], ct))[0].Length;
+        var started = await local.StartReembedAsync(collection, ModelId, dimensions, force, ct);
+        _ensured.TryRemove(collection, out _);
+        return started;
+    }
+
+    /// <summary>Embeds documents' texts in batches, one vector per text (what the vector job calls).</summary>
+    public async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedForIndexAsync(IReadOnlyList<string> texts, CancellationToken ct) =>
+        await EmbedAsync(texts, ct);
 
     /// <summary>Embeds documents that have no vector yet and upserts them all at once (same owner and id replaces).</summary>
     public async Task IndexAsync(string collection, IReadOnlyList<SearchDocument> documents, CancellationToken ct)
@@ -47,11 +78,11 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
                 throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, ModelId, vectors[j].Length);
             ready[missing[j].i] = missing[j].d with { Vector = vectors[j] };
         }
-        await index.UpsertAsync(collection, ready, ct);
+        await index.UpsertAsync(collection, ready, ModelId, ct);
     }
 
     /// <summary>Searches one collection; embeds the query text for vector and hybrid modes.</summary>
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string collection, string text, SearchMode mode, int k, SearchFilter filter, CancellationToken ct)
+    public async Task<SearchResults> SearchAsync(string collection, string text, SearchMode mode, int k, SearchFilter filter, CancellationToken ct)
     {
         ReadOnlyMemory<float>? vector = null;
         // Ensuring first makes a search of a collection nothing was indexed in yet answer empty rather than fail.
@@ -63,7 +94,7 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
             if (vector.Value.Length != info.Dimensions)
                 throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, ModelId, vector.Value.Length);
         }
-        return await index.SearchAsync(collection, new SearchQuery(text, vector, mode, k, filter), ct);
+        return await index.SearchAsync(collection, new SearchQuery(text, vector, mode, k, filter) { VectorModel = ModelId }, ct);
     }
 
     /// <summary>Deletes the owner's documents with these ids.</summary>

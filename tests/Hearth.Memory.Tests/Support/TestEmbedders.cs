@@ -55,3 +55,26 @@ public sealed class PoisonedEmbedder : IEmbeddingGenerator<string, Embedding<flo
 
     public void Dispose() => _inner.Dispose();
 }
+
+/// <summary>The hashing embedder counting the texts it embeds as search queries (<see cref="EmbeddingPurpose"/>) and as documents.</summary>
+public sealed class CountingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+{
+    private readonly HashingEmbeddingGenerator _inner = new();
+    private int _queries;
+    private int _documents;
+
+    public int Queries => Volatile.Read(ref _queries);
+
+    public int Documents => Volatile.Read(ref _documents);
+
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var list = values.ToList();
+        Interlocked.Add(ref EmbeddingPurpose.IsQuery(options) ? ref _queries : ref _documents, list.Count);
+        return _inner.GenerateAsync(list, options, cancellationToken);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => _inner.GetService(serviceType, serviceKey);
+
+    public void Dispose() => _inner.Dispose();
+}

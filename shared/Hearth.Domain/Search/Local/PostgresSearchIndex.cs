@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Hearth.Durable.Jobs;
 using Hearth.Durable.Migrations;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -15,8 +16,11 @@ namespace Hearth.Search.Local;
 /// in-memory <see cref="MemoryCollection"/> per collection and, before every query, catches up on rows whose change
 /// sequence is above the last it applied, so any number of replicas answer from the same data. BM25 and the vector
 /// scan run in memory; the vector shortlist is re-scored exactly on the float32 vectors fetched with the hits.
+/// A collection moved to another model is re-embedded by <see cref="VectorJobs"/> (durable queue jobs, one batch each)
+/// while it keeps answering by BM25; <paramref name="jobs"/> enqueues them (without it nothing is enqueued: tools and
+/// tests drive <see cref="EmbedVectorsAsync"/> themselves).
 /// </summary>
-public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptions options, ILogger<PostgresSearchIndex> logger) : ISearchIndex
+public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptions options, ILogger<PostgresSearchIndex> logger, IJobClient? jobs = null) : ISearchIndex
 {
     private const int PageSize = 5000;
     private readonly ConcurrentDictionary<string, CollectionState> _states = new(StringComparer.Ordinal);
@@ -55,7 +59,14 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         return await ReadCollectionAsync(connection, collection, ct);
     }
 
-    public async Task UpsertAsync(string collection, IReadOnlyList<SearchDocument> documents, CancellationToken ct)
+    public Task UpsertAsync(string collection, IReadOnlyList<SearchDocument> documents, CancellationToken ct) =>
+        UpsertAsync(collection, documents, null, ct);
+
+    /// <summary>
+    /// Upserts; when <paramref name="vectorsModel"/> is not the collection's model (it was re-embedded by a replica on
+    /// another model) the documents are stored without their vectors and the vector job embeds them with the right one.
+    /// </summary>
+    public async Task UpsertAsync(string collection, IReadOnlyList<SearchDocument> documents, string? vectorsModel, CancellationToken ct)
     {
         if (documents.Count == 0) return;
         // Same owner and id twice in one call: the later one wins, as two calls would.
@@ -70,22 +81,29 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var (collectionId, info) = await LockCollectionAsync(connection, tx, collection, ct);
+        if (vectorsModel is not null && vectorsModel != info.EmbeddingModel)
+        {
+            logger.LogWarning("Vectors of model {Model} for collection {Collection} (now {CollectionModel}) were left out; the vector job embeds those documents again",
+                vectorsModel, collection, info.EmbeddingModel);
+            batch = batch.Select(d => d.Vector is null ? d : d with { Vector = null }).ToList();
+        }
         foreach (var document in batch)
             if (document.Vector is { } vector && vector.Length != info.Dimensions)
                 throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, null, vector.Length);
 
         await using (var upsert = new NpgsqlCommand("""
             insert into search.documents as d
-                (collection_id, owner, id, seq, deleted, text, vector, agent, session, domain, kind, source, created_at, tags, updated_at)
+                (collection_id, owner, id, seq, deleted, text, vector, agent, session, domain, kind, source, created_at, tags, updated_at, embedding_text)
             select $1, u.owner, u.id, nextval('search.change_seq'), false, u.text, u.vector, u.agent, u.session, u.domain, u.kind,
-                   u.source, u.created_at, coalesce(array(select jsonb_array_elements_text(u.tags::jsonb)), '{}'), now()
+                   u.source, u.created_at, coalesce(array(select jsonb_array_elements_text(u.tags::jsonb)), '{}'), now(), u.embedding_text
             from unnest($2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::text[],
-                        $10::text[], $11::timestamptz[], $12::text[])
-                 as u(owner, id, text, vector, agent, session, domain, kind, source, created_at, tags)
+                        $10::text[], $11::timestamptz[], $12::text[], $13::text[])
+                 as u(owner, id, text, vector, agent, session, domain, kind, source, created_at, tags, embedding_text)
             on conflict (collection_id, owner, id) do update
                set seq = excluded.seq, deleted = false, text = excluded.text, vector = excluded.vector,
                    agent = excluded.agent, session = excluded.session, domain = excluded.domain, kind = excluded.kind,
-                   source = excluded.source, created_at = excluded.created_at, tags = excluded.tags, updated_at = now()
+                   source = excluded.source, created_at = excluded.created_at, tags = excluded.tags, updated_at = now(),
+                   embedding_text = excluded.embedding_text
             """, connection, tx))
         {
             upsert.Parameters.Add(new() { Value = collectionId });
@@ -100,8 +118,13 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             upsert.Parameters.Add(new() { Value = batch.Select(d => d.Source).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             upsert.Parameters.Add(new() { Value = batch.Select(d => d.CreatedAt.UtcDateTime).ToArray() });
             upsert.Parameters.Add(new() { Value = batch.Select(d => JsonSerializer.Serialize(d.Tags)).ToArray() });
+            // Kept only when it is not the text itself, so a re-embedding reads what the first embedding read.
+            upsert.Parameters.Add(new() { Value = batch.Select(d => d.EmbeddingText == d.Text ? null : d.EmbeddingText).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             await upsert.ExecuteNonQueryAsync(ct);
         }
+        // Documents waiting for a vector (their writer had another model, or left it to follow): the job embeds them.
+        if (batch.Any(d => d.Vector is null && d.EmbeddingText is not ""))
+            await EnqueueVectorJobAsync(collection, info.VectorBatch, tx, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -119,11 +142,25 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         return await TombstoneAsync(collection, where, values, ct);
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
+    public async Task<SearchResults> SearchAsync(string collection, SearchQuery query, CancellationToken ct)
     {
         query.Validate();
         var state = _states.GetOrAdd(collection, static name => new CollectionState(name));
         var index = await SyncAsync(state, ct);
+        if (query.Mode != SearchMode.Bm25)
+        {
+            // Never compare vectors of two models: while the collection is re-embedded, or when the query's model is not
+            // the collection's, answer by keywords and say so.
+            var fallback = state.Reembedding ? SearchResults.Reembedding
+                : query.VectorModel is { } model && model != state.Model ? SearchResults.ModelMismatch
+                : null;
+            if (fallback is not null)
+            {
+                IReadOnlyList<SearchHit> keywords = string.IsNullOrWhiteSpace(query.Text) ? []
+                    : await SearchAsync(collection, query with { Mode = SearchMode.Bm25, Vector = null }, ct);
+                return new SearchResults(keywords, SearchMode.Bm25, fallback);
+            }
+        }
         var window = Math.Max(query.K, options.HybridCandidates);
 
         List<Ranked> bm25 = [];
@@ -155,72 +192,33 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
             .Take(query.Mode == SearchMode.Vector ? query.K : window)
             .ToList();
 
-        return query.Mode switch
+        return new SearchResults(query.Mode switch
         {
             SearchMode.Bm25 => bm25.Take(query.K).Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, i + 1, r.Score, null, null)).ToList(),
             SearchMode.Vector => vector.Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, null, null, i + 1, r.Score)).ToList(),
             _ when bounds is { } b => FuseScores(bm25, vector, rows, queryVector!, b, query.K),
             _ => Fuse(bm25, vector, rows, query.K),
-        };
+        }, query.Mode);
     }
 
+    /// <summary>
+    /// Re-embeds the collection in this call (the same batches the vector job runs, one after the other): starts the
+    /// re-embedding when the collection has another model, then embeds until no row waits. Returns how many documents were
+    /// embedded. Hosts start it with <see cref="StartReembedAsync"/> and let <see cref="VectorJobs"/> do the work.
+    /// </summary>
     public async Task<int> ReindexAsync(string collection, string embeddingModel, int dimensions, EmbedBatch embed, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(embeddingModel)) throw new ArgumentException("The embedding model id is required.", nameof(embeddingModel));
-        if (dimensions is < 1 or > 16384) throw new ArgumentOutOfRangeException(nameof(dimensions), dimensions, "Dimensions must be between 1 and 16384.");
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // One transaction: writers wait on the collection row, readers keep the old generation until commit.
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var (collectionId, _) = await LockCollectionAsync(connection, tx, collection, ct);
+        await StartReembedAsync(collection, embeddingModel, dimensions, force: true, ct);
         var count = 0;
-        var lastKey = 0L;
         while (true)
         {
-            var keys = new List<long>();
-            var texts = new List<string>();
-            await using (var page = new NpgsqlCommand(
-                "select key, text from search.documents where collection_id = $1 and not deleted and key > $2 order by key limit 256", connection, tx))
-            {
-                page.Parameters.Add(new() { Value = collectionId });
-                page.Parameters.Add(new() { Value = lastKey });
-                await using var reader = await page.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    keys.Add(reader.GetInt64(0));
-                    texts.Add(reader.GetString(1));
-                }
-            }
-            if (keys.Count == 0) break;
-            var vectors = await embed(texts, ct);
-            if (vectors.Count != texts.Count)
-                throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {texts.Count} texts.");
-            foreach (var v in vectors)
-                if (v.Length != dimensions)
-                    throw new EmbeddingMismatchException(collection, embeddingModel, dimensions, embeddingModel, v.Length);
-            await using (var update = new NpgsqlCommand("""
-                update search.documents d set vector = u.vector, seq = nextval('search.change_seq'), updated_at = now()
-                from unnest($2::bigint[], $3::bytea[]) as u(key, vector)
-                where d.collection_id = $1 and d.key = u.key
-                """, connection, tx))
-            {
-                update.Parameters.Add(new() { Value = collectionId });
-                update.Parameters.Add(new() { Value = keys.ToArray() });
-                update.Parameters.Add(new() { Value = vectors.Select(v => VectorBytes.Encode(v.Span)).ToArray() });
-                await update.ExecuteNonQueryAsync(ct);
-            }
-            count += keys.Count;
-            lastKey = keys[^1];
+            var info = await GetCollectionAsync(collection, ct) ?? throw new SearchCollectionNotFoundException(collection);
+            var step = await EmbedVectorsAsync(collection, info.VectorBatch, embeddingModel, embed, VectorJobs.BatchSize, ct);
+            count += step.Embedded;
+            if (step.Outcome is VectorStepOutcome.Finished) break;
+            if (step.Outcome is VectorStepOutcome.OtherModel)
+                throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, embeddingModel, dimensions);
         }
-        await using (var record = new NpgsqlCommand("""
-            update search.collections set embedding_model = $2, dimensions = $3, generation = generation + 1, updated_at = now() where id = $1
-            """, connection, tx))
-        {
-            record.Parameters.Add(new() { Value = collectionId });
-            record.Parameters.Add(new() { Value = embeddingModel });
-            record.Parameters.Add(new() { Value = dimensions });
-            await record.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
         logger.LogInformation("Reindexed search collection {Collection}: {Count} documents now embedded with {Model} ({Dimensions} dimensions)",
             collection, count, embeddingModel, dimensions);
         return count;
@@ -329,7 +327,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         // join from the key list keeps the plan to one index lookup per hit even before the table has statistics.
         await using var fetch = new NpgsqlCommand("""
             select d.key, d.id, d.text, d.agent, d.session, d.domain, d.kind, d.source, d.created_at, d.tags,
-                   case when k.rescore then d.vector end
+                   case when k.rescore and d.seq > (select vectors_from_seq from search.collections where id = $1) then d.vector end
             from unnest($3::bigint[], $4::boolean[]) as k(key, rescore)
             join search.documents d on d.key = k.key
             where d.collection_id = $1 and d.owner = $2 and not d.deleted
@@ -379,7 +377,10 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 await using var batch = new NpgsqlBatch(connection);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                    "select id, embedding_model, dimensions, generation, purged_seq from search.collections where name = $1")
+                    """
+                    select id, embedding_model, dimensions, generation, purged_seq, reembed_started_at is not null and reembed_finished_at is null
+                    from search.collections where name = $1
+                    """)
                 { Parameters = { new() { Value = state.Name } } });
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(ChangesSql)
                 { Parameters = { new() { Value = state.Name }, new() { Value = index?.LastSeq ?? 0 }, new() { Value = PageSize } } });
@@ -391,7 +392,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
                 }
                 var (id, model, dimensions, generation, purgedSeq) =
                     (reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(4));
-                (state.Id, state.Model, state.Dimensions) = (id, model, dimensions);
+                (state.Id, state.Model, state.Dimensions, state.Reembedding) = (id, model, dimensions, reader.GetBoolean(5));
                 if (index is null || index.Generation != generation || state.LoadedId != id || index.LastSeq < purgedSeq)
                 {
                     await reader.DisposeAsync();
@@ -420,7 +421,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
     // it scanned the whole documents table (~200 ms per query at 100,000 rows). With collection_id = (sub-select) it
     // walks documents_changes in seq order and stops at the limit.
     private const string ChangesSql = """
-        select (select generation from search.collections where name = $1), d.key, d.seq, d.deleted, d.owner, d.text, d.vector,
+        select (select generation from search.collections where name = $1), d.key, d.seq, d.deleted, d.owner, d.text,
+               case when d.seq > (select vectors_from_seq from search.collections where name = $1) then d.vector end,
                d.agent, d.session, d.domain, d.kind, d.created_at, d.tags
         from search.documents d
         where d.collection_id = (select id from search.collections where name = $1) and d.seq > $2
@@ -471,8 +473,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
     }
 
     private const string LoadSql = """
-        select c.generation, d.key, d.seq, d.deleted, d.owner, d.text, d.vector, d.agent, d.session, d.domain, d.kind,
-               d.created_at, d.tags, c.purged_seq
+        select c.generation, d.key, d.seq, d.deleted, d.owner, d.text, case when d.seq > c.vectors_from_seq then d.vector end,
+               d.agent, d.session, d.domain, d.kind, d.created_at, d.tags, c.purged_seq
         from search.documents d
         join search.collections c on c.id = d.collection_id
         where d.collection_id = $1 and not d.deleted
@@ -548,21 +550,21 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
     private static async Task<(int Id, SearchCollection Info)> LockCollectionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string collection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            "select id, embedding_model, dimensions, generation from search.collections where name = $1 for update", connection, tx);
+            "select id, embedding_model, dimensions, generation, vector_batch from search.collections where name = $1 for update", connection, tx);
         command.Parameters.Add(new() { Value = collection });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw new SearchCollectionNotFoundException(collection);
-        return (reader.GetInt32(0), new SearchCollection(collection, reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3)));
+        return (reader.GetInt32(0), new SearchCollection(collection, reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3)) { VectorBatch = reader.GetInt32(4) });
     }
 
     private static async Task<SearchCollection?> ReadCollectionAsync(NpgsqlConnection connection, string collection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            "select embedding_model, dimensions, generation from search.collections where name = $1", connection);
+            "select embedding_model, dimensions, generation, vector_batch from search.collections where name = $1", connection);
         command.Parameters.Add(new() { Value = collection });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new SearchCollection(collection, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2))
+            ? new SearchCollection(collection, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)) { VectorBatch = reader.GetInt32(3) }
             : null;
     }
 
@@ -586,6 +588,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource dataSource, SearchOptio
         public int LoadedId { get; set; }
         public string Model { get; set; } = "";
         public int Dimensions { get; set; }
+        /// <summary>Being re-embedded with another model: searches answer by BM25 until it ends.</summary>
+        public bool Reembedding { get; set; }
     }
 
     private sealed record RawRow(int Generation, long Key, long Seq, bool Deleted, string Owner, string? Text, byte[]? Vector,
