@@ -107,7 +107,7 @@ public sealed class TaskClient(PostgresOrchestrationService store, NpgsqlDataSou
         await using var read = db.CreateCommand($"""
             select {PostgresOrchestrationService.StateColumns} from durabletask.instances
             where ($1::text is null or name = $1)
-              and ($2::text[] is null or status = any($2))
+              and ($2::text[] is null or status = any($2::text[]))
               and ($3::text is null or owner = $3)
               and ($4::timestamptz is null or (created_at, instance_id) < ($4::timestamptz, $5::text))
             order by created_at desc, instance_id desc
