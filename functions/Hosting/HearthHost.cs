@@ -79,6 +79,7 @@ public static class HearthHost
             kestrel.Limits.MaxRequestBodySize = http.Value.MaxRequestBodyBytes);
         services.AddHearthRateLimiter();
         services.AddHearthOpenApi();
+        if (builder.Environment.IsDevelopment()) services.AddHostedService<StartBanner>(); // prints once the server listens
         return builder;
     }
 
@@ -109,7 +110,6 @@ public static class HearthHost
 
         app.MapHealthApi();
         app.MapOpenApi().AllowAnonymous();
-        if (app.Environment.IsDevelopment()) StartBanner.PrintWhenListening(app);
         return app;
     }
 }

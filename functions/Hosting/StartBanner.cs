@@ -7,16 +7,21 @@ namespace Hearth.Functions.Hosting;
 /// What a newcomer needs after <c>./run</c>, printed once the host listens (Development only): where to open the app,
 /// how to sign in, and where the data lives. Plain lines on standard output, before the log lines that follow.
 /// </summary>
-public static class StartBanner
+public sealed class StartBanner(IServer server, PostgresConnection database) : IHostedLifecycleService
 {
-    public static void PrintWhenListening(WebApplication app) =>
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var database = app.Services.GetRequiredService<PostgresConnection>();
-            Console.Out.Write(Text(addresses, database));
-            Console.Out.Flush();
-        });
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        Console.Out.Write(Text(addresses, database));
+        Console.Out.Flush();
+        return Task.CompletedTask;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The banner for these listening addresses and this database.</summary>
     public static string Text(IEnumerable<string> addresses, PostgresConnection database)

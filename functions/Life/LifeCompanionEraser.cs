@@ -22,20 +22,13 @@ public sealed class LifeCompanionEraser(NpgsqlDataSource db, IOrchestrationClien
     public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
     {
         if (!Guid.TryParse(ownerId, out var owner)) return;
-        await using var batch = db.CreateBatch();
-        foreach (var sql in new[]
-                 {
-                     "delete from life.webhooks where owner_id = @owner",
-                     "delete from life.notifications where owner_id = @owner",
-                     "delete from life.initiations where owner_id = @owner",
-                     "delete from life.initiation_settings where owner_id = @owner",
-                     "delete from life.agent_clock where owner_id = @owner",
-                 })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.AddWithValue("owner", owner);
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(ct);
+        await OwnedRows.DeleteAsync(db,
+        [
+            "delete from life.webhooks where owner_id = @owner",
+            "delete from life.notifications where owner_id = @owner",
+            "delete from life.initiations where owner_id = @owner",
+            "delete from life.initiation_settings where owner_id = @owner",
+            "delete from life.agent_clock where owner_id = @owner",
+        ], owner, null, ct);
     }
 }

@@ -193,6 +193,21 @@ public sealed class OrchestrationTests
     }
 
     [Fact]
+    public async Task Every_step_of_an_owned_orchestration_is_queued_under_its_owner_so_fair_share_counts_it()
+    {
+        await using var harness = await StartAsync();
+        var start = await harness.Orchestrations.StartAsync<ApprovalOrchestration, ApprovalOrchestration.Input>(new(0, true), new StartOptions { Owner = "erin" });
+        await Eventually.ValueAsync(() => harness.Orchestrations.GetAsync(start.InstanceId),
+            s => s!.Status == OrchestrationRuntimeStatus.Waiting, Wait, "the activity to finish and the instance to wait");
+        await harness.Orchestrations.RaiseEventAsync(start.InstanceId, "approval", "yes");
+        await harness.Orchestrations.WaitForCompletionAsync(start.InstanceId, Wait);
+
+        // Started, woken by the activity's result, woken by the event: each step job is erin's (issue 18's fair share).
+        Assert.True(await harness.ScalarAsync<long>("select count(*) from durable.jobs where instance_id = $1 and kind = 3", start.InstanceId) >= 3);
+        Assert.Equal(0L, await harness.ScalarAsync<long>("select count(*) from durable.jobs where instance_id = $1 and owner is distinct from 'erin'", start.InstanceId));
+    }
+
+    [Fact]
     public async Task Listing_filters_by_type_status_and_owner_and_pages_with_a_cursor()
     {
         await using var harness = await StartAsync();

@@ -22,29 +22,33 @@ public sealed class FairnessSettings
 /// <c>too-many-active</c> (with <c>active</c>, <c>limit</c> and a Retry-After to look again) and starts nothing.
 /// Attach with <c>.RequireActiveWorkLimit()</c>.
 /// </summary>
-public static class ActiveWorkLimit
+public sealed class ActiveWorkLimit(IOptions<FairnessSettings> fairness, IOrchestrationClient orchestrations) : IEndpointFilter
 {
     /// <summary>When to look again: work finishes at its own pace, so this is a polling hint, not a promise.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
-    public static TBuilder RequireActiveWorkLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var limit = fairness.Value.MaxActiveOrchestrationsPerUser;
+        if (limit == 0 || Identity.CurrentUser.From(http.User) is not { } user) return await next(context);
+        var active = 0;
+        foreach (var status in new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running })
         {
-            var http = context.HttpContext;
-            var limit = http.RequestServices.GetRequiredService<IOptions<FairnessSettings>>().Value.MaxActiveOrchestrationsPerUser;
-            if (limit == 0 || Identity.CurrentUser.From(http.User) is not { } user) return await next(context);
-            var orchestrations = http.RequestServices.GetRequiredService<IOrchestrationClient>();
-            var active = 0;
-            foreach (var status in new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running })
-            {
-                if (active >= limit) break;
-                var page = await orchestrations.ListAsync(new OrchestrationQuery(Status: status, Owner: user.Id, Limit: limit - active), http.RequestAborted);
-                active += page.Items.Count;
-            }
-            if (active < limit) return await next(context);
-            http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyActive,
-                $"You have {active} runs going (the most is {limit}); start more when one finishes (each answers a statusUrl).",
-                new Dictionary<string, object?> { ["active"] = active, ["limit"] = limit, ["retryAfterSeconds"] = (int)RetryAfter.TotalSeconds });
-        });
+            if (active >= limit) break;
+            var page = await orchestrations.ListAsync(new OrchestrationQuery(Status: status, Owner: user.Id, Limit: limit - active), http.RequestAborted);
+            active += page.Items.Count;
+        }
+        if (active < limit) return await next(context);
+        http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyActive,
+            $"You have {active} runs going (the most is {limit}); start more when one finishes (each answers a statusUrl).",
+            new Dictionary<string, object?> { ["active"] = active, ["limit"] = limit, ["retryAfterSeconds"] = (int)RetryAfter.TotalSeconds });
+    }
+}
+
+public static class ActiveWorkLimitExtensions
+{
+    public static TBuilder RequireActiveWorkLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter<TBuilder, ActiveWorkLimit>();
 }

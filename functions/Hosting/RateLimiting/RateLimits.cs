@@ -42,14 +42,14 @@ public static class RateLimits
         ArgumentOutOfRangeException.ThrowIfNegative(permitLimit);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         services.AddSettingsCheck((configuration, _isDevelopment) => Read(configuration, name, permitLimit, window, out _));
-        services.Configure<RateLimiterOptions>(options => options.AddPolicy(name, context =>
+        // The limits are read once from the final configuration, and time comes from the host's TimeProvider (tests move it).
+        services.AddOptions<RateLimiterOptions>().Configure<IConfiguration, TimeProvider>((options, configuration, time) =>
         {
-            var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
             Read(configuration, name, permitLimit, window, out var limit);
-            if (limit.PermitLimit == 0) return RateLimitPartition.GetNoLimiter("off");
-            var time = context.RequestServices.GetRequiredService<TimeProvider>();   // the host registers one (tests replace it)
-            return RateLimitPartition.Get(PartitionKey(context), _ => new SlidingLogRateLimiter(limit.PermitLimit, limit.Window, time));
-        }));
+            options.AddPolicy(name, context => limit.PermitLimit == 0
+                ? RateLimitPartition.GetNoLimiter("off")
+                : RateLimitPartition.Get(PartitionKey(context), _ => new SlidingLogRateLimiter(limit.PermitLimit, limit.Window, time)));
+        });
         return services;
     }
 

@@ -29,6 +29,23 @@ public interface IAccountEraser
     Task EraseAccountAsync(string ownerId, CancellationToken ct);
 }
 
+/// <summary>The rows an eraser deletes: its statements in one round trip, each using <c>@owner</c> (and <c>@agent</c> when given).</summary>
+public static class OwnedRows
+{
+    public static async Task DeleteAsync(NpgsqlDataSource db, IEnumerable<string> statements, object owner, object? agent, CancellationToken ct)
+    {
+        await using var batch = db.CreateBatch();
+        foreach (var sql in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddWithValue("owner", owner);
+            if (agent is not null) command.Parameters.AddWithValue("agent", agent);
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+}
+
 /// <summary>The deletion job's payload.</summary>
 public sealed record CompanionErasure(string DeletionId, string OwnerId, string AgentId);
 

@@ -75,14 +75,6 @@ public sealed class MemoryCompanionEraser(NpgsqlDataSource db, ISearchIndex inde
                 "delete from memory.turns where owner_id = @owner",
                 "delete from memory.documents where owner_id = @owner",
             };
-        await using var batch = db.CreateBatch();
-        foreach (var sql in statements)
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.AddWithValue("owner", ownerId);
-            if (agentId is not null) command.Parameters.AddWithValue("agent", agentId);
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(ct);
+        await OwnedRows.DeleteAsync(db, statements, ownerId, agentId, ct);
     }
 }

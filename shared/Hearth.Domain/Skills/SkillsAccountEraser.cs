@@ -21,23 +21,14 @@ public sealed class SkillsAccountEraser(NpgsqlDataSource db, ISearchIndex index,
         {
             // No skill was ever indexed here.
         }
-        await using (var batch = db.CreateBatch())
-        {
-            // Children first where no cascade reaches (versions and sections cascade from files, run files from runs).
-            foreach (var sql in new[]
-                     {
-                         "delete from skills.checkouts where owner = @owner",
-                         "delete from skills.runs where owner = @owner",
-                         "delete from skills.files where owner = @owner",
-                         "delete from skills.blobs where owner = @owner",
-                     })
-            {
-                var command = new NpgsqlBatchCommand(sql);
-                command.Parameters.AddWithValue("owner", ownerId);
-                batch.BatchCommands.Add(command);
-            }
-            await batch.ExecuteNonQueryAsync(ct);
-        }
+        // Children first where no cascade reaches (versions and sections cascade from files, run files from runs).
+        await OwnedRows.DeleteAsync(db,
+        [
+            "delete from skills.checkouts where owner = @owner",
+            "delete from skills.runs where owner = @owner",
+            "delete from skills.files where owner = @owner",
+            "delete from skills.blobs where owner = @owner",
+        ], ownerId, null, ct);
         var folder = Path.Combine(checkouts.Root, ownerId);
         if (Path.GetFileName(folder) == ownerId && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }

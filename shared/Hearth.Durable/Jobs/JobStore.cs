@@ -12,7 +12,8 @@ namespace Hearth.Durable.Jobs;
 internal sealed class JobStore(NpgsqlDataSource db)
 {
     // CTEs appended to statements whose CTE "ev" returns the instance ids that received events:
-    // wake each instance once, reusing a step job that is still waiting. Locking that job keeps a worker from
+    // wake each instance once, reusing a step job that is still waiting. The step job carries the instance's owner, so
+    // the fair-share fetch takes an owner's orchestration steps in that owner's turn (issue 18). Locking that job keeps a worker from
     // starting it before this transaction's events are visible.
     internal const string WakeInstances = """
         , waiting as (
@@ -21,9 +22,9 @@ internal sealed class JobStore(NpgsqlDataSource db)
             for update
         ),
         woke as (
-            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, run_at, created_at)
+            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, owner, run_at, created_at)
             select distinct '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb,
-                   e.instance_id, @now, @now
+                   e.instance_id, (select i.owner from durable.instances i where i.id = e.instance_id), @now, @now
             from ev e
             where e.instance_id not in (select instance_id from waiting)
             returning 1

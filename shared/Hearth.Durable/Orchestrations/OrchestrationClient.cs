@@ -75,8 +75,8 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
             started as (
                 insert into durable.events (instance_id, kind, created_at) select id, 'started', @now from created returning instance_id
             )
-            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, run_at, created_at)
-            select '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb, instance_id, @now, @now
+            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, owner, run_at, created_at)
+            select '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb, instance_id, @owner, @now, @now
             from started
             """, ("id", id), ("type", type), ("owner", (object?)options.Owner), ("input", DurableJson.Serialize(input)), ("now", now)));
         var (_, affected) = await JobInserts.ExecuteAsync(db, transaction, ct, [.. commands]);

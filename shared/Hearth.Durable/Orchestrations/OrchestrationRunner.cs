@@ -131,7 +131,7 @@ internal sealed class OrchestrationRunner(
             write.BatchCommands.Add(new NpgsqlBatchCommand("""
                 insert into durable.events (instance_id, kind, created_at) values (@id, 'started', @now);
                 """) { Parameters = { new("id", instanceId), new("now", now) } });
-            write.BatchCommands.Add(WakeSelf(instanceId, now));
+            write.BatchCommands.Add(WakeSelf(instanceId, row.Owner, now));
         }
         else
         {
@@ -220,10 +220,10 @@ internal sealed class OrchestrationRunner(
     private RetryPolicy RetryFor(NewCall call) =>
         call.Retry ?? (registry.Handlers.TryGetValue(call.Name, out var registration) ? registration.Retry : null) ?? _options.DefaultRetry;
 
-    private static NpgsqlBatchCommand WakeSelf(string instanceId, DateTimeOffset now) => new("""
-        insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, run_at, created_at)
-        values ('$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb, @id, @now, @now)
-        """) { Parameters = { new("id", instanceId), new("now", now) } };
+    private static NpgsqlBatchCommand WakeSelf(string instanceId, string? owner, DateTimeOffset now) => new("""
+        insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, owner, run_at, created_at)
+        values ('$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb, @id, @owner, @now, @now)
+        """) { Parameters = { new("id", instanceId), new("owner", (object?)owner ?? DBNull.Value) { NpgsqlDbType = NpgsqlDbType.Text }, new("now", now) } };
 
     private bool IsActivity(string name) => registry.Handlers.TryGetValue(name, out var registration) && registration.Kind == JobKind.Activity;
 
