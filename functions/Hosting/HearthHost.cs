@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hearth.Durable;
+using Hearth.Durable.Tasks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -56,6 +57,13 @@ public static class HearthHost
 
         services.AddHearthDatabase();
         services.AddDurable();
+        services.AddDurableTasks(); // orchestrations in the Durable Task programming model, on the same database
+        // One lease and one polling interval for jobs and orchestrations (host.json's extensions.queues keys).
+        services.AddOptions<TaskStoreOptions>().Configure<IOptions<DurableOptions>>((tasks, durable) =>
+        {
+            tasks.LeaseDuration = durable.Value.LeaseDuration;
+            tasks.MaxPollingInterval = durable.Value.MaxPollingInterval;
+        });
         services.AddOptions<DurableOptions>().Configure<IConfiguration>((options, configuration) => HostJsonSettings.Bind(options, configuration));
         services.AddSettingsCheck((configuration, _) => HostJsonSettings.Validate(configuration));
         // Stopping waits for the runtime to drain running jobs, then to record outcomes and hand back the rest.

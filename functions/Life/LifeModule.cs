@@ -1,6 +1,8 @@
 using Hearth.Companions;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
+using Hearth.Durable.Tasks;
+using Microsoft.DurableTask;
 using Hearth.Life;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -27,24 +29,26 @@ public static class LifeModule
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, LifeCompanionEraser>());
         services.AddDurable()
             .AddTimer<LifeTimer>(LifeTimer.Name, LifeTimer.DefaultSchedule)
-            .AddOrchestration<LifeSlotOrchestration>(LifeSlotOrchestration.Name)
-            .AddActivity<RunSlotActivity, LifeSlot, SlotResult>(LifeSlotOrchestration.RunSlot)
-            .AddActivity<DeliverActivity, DeliverInput, DeliveryResult>(LifeSlotOrchestration.Deliver)
-            .AddFunction<WebhookPushFunction, WebhookPush>("life.webhook", new RetryPolicy(8, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(30)));
+            .AddFunction<WebhookPushFunction, WebhookPush>("life.webhook", new Hearth.Durable.RetryPolicy(8, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(30)));
+        services.AddDurableTasks()
+            .AddOrchestrator<LifeSlotOrchestration>(LifeSlotOrchestration.Name)
+            .AddActivity<RunSlotActivity>(LifeSlotOrchestration.RunSlot)
+            .AddActivity<DeliverActivity>(LifeSlotOrchestration.Deliver);
         return builder;
     }
 }
 
 /// <summary><c>life.run-slot</c>: lives one agent's slot.</summary>
-public sealed class RunSlotActivity(LifeEngine engine) : IActivity<LifeSlot, SlotResult>
+public sealed class RunSlotActivity(LifeEngine engine) : TaskActivity<LifeSlot, SlotResult>
 {
-    public Task<SlotResult> RunAsync(LifeSlot slot, JobContext context, CancellationToken ct) => engine.RunSlotAsync(slot, ct);
+    public override Task<SlotResult> RunAsync(TaskActivityContext context, LifeSlot slot) => engine.RunSlotAsync(slot, CancellationToken.None);
 }
 
 /// <summary><c>life.deliver</c>: sends a planned initiation if every rule still allows it.</summary>
-public sealed class DeliverActivity(LifeEngine engine) : IActivity<DeliverInput, DeliveryResult>
+public sealed class DeliverActivity(LifeEngine engine) : TaskActivity<DeliverInput, DeliveryResult>
 {
-    public Task<DeliveryResult> RunAsync(DeliverInput input, JobContext context, CancellationToken ct) => engine.DeliverAsync(input.OwnerId, input.InitiationId, ct);
+    public override Task<DeliveryResult> RunAsync(TaskActivityContext context, DeliverInput input) =>
+        engine.DeliverAsync(input.OwnerId, input.InitiationId, CancellationToken.None);
 }
 
 /// <summary><c>life.webhook</c>: pushes one notification to the user's webhook.</summary>

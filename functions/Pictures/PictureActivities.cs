@@ -1,7 +1,7 @@
 using Hearth.Adapters.Fal;
 using Hearth.Chat;
-using Hearth.Durable;
-using Hearth.Durable.Jobs;
+using Hearth.Durable.Tasks;
+using Microsoft.DurableTask;
 using Hearth.Images;
 using Hearth.Images.Jobs;
 using Hearth.Images.Placeholder;
@@ -23,27 +23,16 @@ public static class PictureActivities
     public const string Deliver = "pictures.deliver";
     public const string Fail = "pictures.fail";
 
-    /// <summary>Registers the activities with their retry policies (for trouble of ours; the provider's is handled inside).</summary>
-    public static DurableBuilder AddPictureActivities(this DurableBuilder durable) => durable
-        .AddActivity<SubmitPicture, SubmitPictureInput, SubmitPictureResult>(Submit, new RetryPolicy(3, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(10)))
-        .AddActivity<PollPicture, string, PollPictureResult>(Poll, new RetryPolicy(2, TimeSpan.FromSeconds(1)))
-        .AddActivity<StorePicture, StorePictureInput, StorePictureResult>(Store, new RetryPolicy(5, TimeSpan.FromSeconds(2), 2, TimeSpan.FromSeconds(30)))
-        .AddActivity<DeliverPicture, string, DeliverPictureResult>(Deliver, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)))
-        .AddActivity<FailPicture, FailPictureInput, bool>(Fail, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)));
-
-    /// <summary>
-    /// The chat feature's agent directory. Resolved when needed, not injected, so that a host without the chat feature
-    /// still starts (its container is validated at build); a job then fails saying what is missing.
-    /// </summary>
-    internal static IAgentPortraits Agents(IServiceProvider services) => services.GetService<IAgentPortraits>()
-        ?? throw new PermanentJobFailureException("No agent directory (IAgentPortraits) is registered: the chat feature provides it.");
-
-    /// <summary>The chat feature's picture posting (see <see cref="Agents"/>).</summary>
-    internal static IChatPictures Chat(IServiceProvider services) => services.GetService<IChatPictures>()
-        ?? throw new PermanentJobFailureException("No chat (IChatPictures) is registered: the chat feature provides it.");
+    /// <summary>Registers the activities under their names (their retry policies are the orchestration's <see cref="TaskOptions"/>).</summary>
+    public static DurableTasksBuilder AddPictureActivities(this DurableTasksBuilder tasks) => tasks
+        .AddActivity<SubmitPicture>(Submit)
+        .AddActivity<PollPicture>(Poll)
+        .AddActivity<StorePicture>(Store)
+        .AddActivity<DeliverPicture>(Deliver)
+        .AddActivity<FailPicture>(Fail);
 
     internal static async Task<PictureJob> LoadAsync(PictureJobStore store, string jobId, CancellationToken ct) =>
-        await store.FindAsync(jobId, ct) ?? throw new PermanentJobFailureException($"Picture job {jobId} does not exist.");
+        await store.FindAsync(jobId, ct) ?? throw new InvalidOperationException($"Picture job {jobId} does not exist.");
 }
 
 /// <summary>
@@ -66,19 +55,21 @@ public sealed class SubmitPicture(
     ImageGenerators generators,
     PictureReferences references,
     FalWebhookUrls webhooks,
+    IAgentPortraits agents,
     TimeProvider time,
-    ILogger<SubmitPicture> logger) : IActivity<SubmitPictureInput, SubmitPictureResult>
+    ILogger<SubmitPicture> logger) : TaskActivity<SubmitPictureInput, SubmitPictureResult>
 {
     /// <summary>What a variation shows when nobody said.</summary>
     public const string DefaultScene = "a casual selfie, natural light, smiling at the camera";
 
-    public async Task<SubmitPictureResult> RunAsync(SubmitPictureInput input, JobContext context, CancellationToken ct)
+    public override async Task<SubmitPictureResult> RunAsync(TaskActivityContext context, SubmitPictureInput input)
     {
+        var ct = CancellationToken.None;
         var job = await PictureActivities.LoadAsync(store, input.JobId, ct);
         if (job.Submission is { } recorded) return SubmitPictureResult.Submitted(recorded.RequestId, recorded.CompletedAtSubmit, job.WebhookRequested);
         if (job.IsFinished) return SubmitPictureResult.Permanent(job.Reason ?? "The job has already finished.");
 
-        var look = await PictureActivities.Agents(context.Services).GetLookAsync(job.OwnerId, job.AgentId, ct);
+        var look = await agents.GetLookAsync(job.OwnerId, job.AgentId, ct);
         if (look is null) return SubmitPictureResult.Permanent("The agent does not exist (any more).");
 
         var generator = generators.Current;
@@ -159,10 +150,11 @@ public sealed class SubmitPicture(
 
 /// <summary>Asks the provider where a submission is.</summary>
 public sealed class PollPicture(PictureJobStore store, ImageGenerators generators, TimeProvider time, ILogger<PollPicture> logger)
-    : IActivity<string, PollPictureResult>
+    : TaskActivity<string, PollPictureResult>
 {
-    public async Task<PollPictureResult> RunAsync(string jobId, JobContext context, CancellationToken ct)
+    public override async Task<PollPictureResult> RunAsync(TaskActivityContext context, string jobId)
     {
+        var ct = CancellationToken.None;
         var job = await PictureActivities.LoadAsync(store, jobId, ct);
         if (job.Submission is not { } submission) return new PollPictureResult(PollOutcome.Failed, "The job was never submitted.");
         try
@@ -200,10 +192,11 @@ public sealed class StorePicture(
     IMediaStore media,
     MediaDownloader downloader,
     TimeProvider time,
-    ILogger<StorePicture> logger) : IActivity<StorePictureInput, StorePictureResult>
+    ILogger<StorePicture> logger) : TaskActivity<StorePictureInput, StorePictureResult>
 {
-    public async Task<StorePictureResult> RunAsync(StorePictureInput input, JobContext context, CancellationToken ct)
+    public override async Task<StorePictureResult> RunAsync(TaskActivityContext context, StorePictureInput input)
     {
+        var ct = CancellationToken.None;
         var job = await PictureActivities.LoadAsync(store, input.JobId, ct);
         if (job.Images.Count > 0) return new StorePictureResult(job.Images.Select(i => i.MediaId).ToList(), null);
         if (job.IsFinished) return new StorePictureResult([], job.Reason ?? "The job has already finished.");
@@ -280,14 +273,17 @@ public sealed class StorePicture(
 /// <summary>Delivers the stored picture: into the chat (variations) or as the agent's base portrait.</summary>
 public sealed class DeliverPicture(
     PictureJobStore store,
+    IAgentPortraits agents,
+    IChatPictures chat,
     TimeProvider time,
-    ILogger<DeliverPicture> logger) : IActivity<string, DeliverPictureResult>
+    ILogger<DeliverPicture> logger) : TaskActivity<string, DeliverPictureResult>
 {
     /// <summary>The caption of a placeholder picture in the chat, so nobody takes it for the real thing.</summary>
     public const string PlaceholderCaption = "Placeholder picture (no Fal key is configured).";
 
-    public async Task<DeliverPictureResult> RunAsync(string jobId, JobContext context, CancellationToken ct)
+    public override async Task<DeliverPictureResult> RunAsync(TaskActivityContext context, string jobId)
     {
+        var ct = CancellationToken.None;
         var job = await PictureActivities.LoadAsync(store, jobId, ct);
         switch (job.Status)
         {
@@ -302,12 +298,12 @@ public sealed class DeliverPicture(
         string? messageId = null;
         if (job.Kind == PictureKind.BasePortrait)
         {
-            if (!await PictureActivities.Agents(context.Services).SetBasePortraitAsync(job.OwnerId, job.AgentId, mediaId, ct))
+            if (!await agents.SetBasePortraitAsync(job.OwnerId, job.AgentId, mediaId, ct))
                 return new DeliverPictureResult(false, null, "The agent does not exist (any more); the portrait was not set.");
         }
         else
         {
-            messageId = await PictureActivities.Chat(context.Services).PostPictureAsync(job.OwnerId, job.AgentId, job.SessionId, job.Id, mediaId, job.IsPlaceholder ? PlaceholderCaption : null, ct);
+            messageId = await chat.PostPictureAsync(job.OwnerId, job.AgentId, job.SessionId, job.Id, mediaId, job.IsPlaceholder ? PlaceholderCaption : null, ct);
         }
         await store.MarkSucceededAsync(job.Id, messageId, time.GetUtcNow(), ct);
         logger.LogInformation("Picture job {JobId} delivered ({Kind}, media {MediaId})", job.Id, job.Kind, mediaId);
@@ -317,10 +313,11 @@ public sealed class DeliverPicture(
 
 /// <summary>Records a job's failure, cancelling it at the provider first when asked (best effort).</summary>
 public sealed class FailPicture(PictureJobStore store, ImageGenerators generators, TimeProvider time, ILogger<FailPicture> logger)
-    : IActivity<FailPictureInput, bool>
+    : TaskActivity<FailPictureInput, bool>
 {
-    public async Task<bool> RunAsync(FailPictureInput input, JobContext context, CancellationToken ct)
+    public override async Task<bool> RunAsync(TaskActivityContext context, FailPictureInput input)
     {
+        var ct = CancellationToken.None;
         var job = await PictureActivities.LoadAsync(store, input.JobId, ct);
         if (job.IsFinished) return false;
         if (input.CancelAtProvider && job.Submission is { } submission)

@@ -1,7 +1,6 @@
-using Hearth.Durable.Orchestrations;
 using Hearth.Images;
-using Context = Hearth.Durable.Orchestrations.OrchestrationContext<
-    Hearth.Functions.Pictures.PictureJobInput, Hearth.Functions.Pictures.PictureJobState, Hearth.Functions.Pictures.PictureJobOutput>;
+using Microsoft.DurableTask;
+using DurableRetry = Microsoft.DurableTask.RetryPolicy;
 
 namespace Hearth.Functions.Pictures;
 
@@ -9,10 +8,10 @@ namespace Hearth.Functions.Pictures;
 /// Makes one picture: submit (retried with backoff on 429/5xx, honouring Retry-After) → wait for Fal's webhook event
 /// with a timeout → on timeout poll the status URL with growing waits (a webhook arriving meanwhile still counts; whichever
 /// comes first wins, once) → copy every picture into the media store → post it into the chat or set the base portrait →
-/// complete. A deadline (from the start) fails it with the reason and cancels it at Fal. The placeholder painter runs the
-/// same way and is complete at submission. Every step's I/O is an activity; the job row follows each step.
+/// complete. A deadline (from the start) fails it with the reason and cancels it at Fal, up to the copy. The placeholder
+/// painter runs the same way and is complete at submission. Every step's I/O is an activity; the job row follows each step.
 /// </summary>
-public sealed class PictureOrchestration : Orchestration<PictureJobInput, PictureJobState, PictureJobOutput>
+public sealed class PictureOrchestration : TaskOrchestrator<PictureJobInput, PictureJobOutput>
 {
     /// <summary>The orchestration's registered name.</summary>
     public const string Name = "PictureJob";
@@ -20,239 +19,265 @@ public sealed class PictureOrchestration : Orchestration<PictureJobInput, Pictur
     /// <summary>The external event a verified webhook raises; its data is a <see cref="PictureResultEvent"/>.</summary>
     public const string ResultEvent = "fal.result";
 
-    private static class Tags
-    {
-        public const string Submit = "submit";
-        public const string SubmitRetry = "submit-retry";
-        public const string Poll = "poll";
-        public const string Deadline = "deadline";
-        public const string Store = "store";
-        public const string Deliver = "deliver";
-        public const string Fail = "fail";
-    }
+    // Retries for trouble of ours (the database, a full disk); the provider's answers are handled by the flow itself.
+    internal static readonly TaskOptions SubmitRetry = Retry(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    internal static readonly TaskOptions PollRetry = Retry(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    internal static readonly TaskOptions StoreRetry = Retry(5, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
+    internal static readonly TaskOptions FinishRetry = Retry(5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
-    public override void OnEvent(Context ctx, OrchestrationEvent e)
+    public override async Task<PictureJobOutput> RunAsync(TaskOrchestrationContext context, PictureJobInput input)
     {
-        var state = ctx.State;
-        switch (e)
+        var deadlineAt = context.CurrentUtcDateTime + input.Pacing.Deadline;
+        using var deadline = new CancellationTokenSource();
+        var run = new PictureRun(context, input, deadlineAt, context.CreateTimer(deadlineAt, deadline.Token));
+        try
         {
-            case OrchestrationStarted:
-                state.Deadline = ctx.CurrentTime + ctx.Input.Pacing.Deadline;
-                ctx.CreateTimer(state.Deadline.Value, Tags.Deadline);
-                Submit(ctx);
-                break;
-
-            case TimerFired { Tag: Tags.SubmitRetry } when state.Phase == PicturePhase.Submitting:
-                Submit(ctx);
-                break;
-            case ActivityCompleted { Tag: Tags.Submit } completed when state.Phase == PicturePhase.Submitting:
-                OnSubmitted(ctx, completed.GetResult<SubmitPictureResult>());
-                break;
-            case ActivityFailed { Tag: Tags.Submit } failed when state.Phase == PicturePhase.Submitting:
-                Fail(ctx, $"Submitting the picture failed: {failed.Error}", cancelAtProvider: true);
-                break;
-
-            case EventRaised { Name: ResultEvent } raised when state.Phase is PicturePhase.WaitingForWebhook or PicturePhase.Polling:
-                OnResult(ctx, raised.GetData<PictureResultEvent>());
-                break;
-            case EventWaitTimedOut { Name: ResultEvent } when state.Phase == PicturePhase.WaitingForWebhook:
-                StartPolling(ctx);
-                break;
-
-            case TimerFired { Tag: Tags.Poll } when state.Phase == PicturePhase.Polling:
-                Poll(ctx);
-                break;
-            case ActivityCompleted { Tag: Tags.Poll } completed when state.Phase == PicturePhase.Polling:
-                OnPolled(ctx, completed.GetResult<PollPictureResult>());
-                break;
-            case ActivityFailed { Tag: Tags.Poll } failed when state.Phase == PicturePhase.Polling:
-                // Trouble of ours (the database, say) after the activity's own retries: keep polling; the deadline bounds it.
-                state.Polls++;
-                state.LastError = failed.Error;
-                SchedulePoll(ctx);
-                break;
-
-            case TimerFired { Tag: Tags.Deadline } when state.Phase is PicturePhase.Submitting or PicturePhase.WaitingForWebhook or PicturePhase.Polling:
-                var last = state.LastError is null ? "" : $" (last problem: {state.LastError})";
-                Fail(ctx, $"No picture within the deadline of {Describe(ctx.Input.Pacing.Deadline)}{last}; the request was cancelled.", cancelAtProvider: true);
-                break;
-
-            case ActivityCompleted { Tag: Tags.Store } completed when state.Phase == PicturePhase.Storing:
-                var stored = completed.GetResult<StorePictureResult>();
-                if (stored.Error is { } refused)
-                {
-                    Fail(ctx, refused, cancelAtProvider: false);
-                    break;
-                }
-                state.MediaIds = [.. stored.MediaIds];
-                state.Phase = PicturePhase.Delivering;
-                ctx.CallActivity(PictureActivities.Deliver, ctx.Input.JobId, Tags.Deliver);
-                Progress(ctx);
-                break;
-            case ActivityFailed { Tag: Tags.Store } failed when state.Phase == PicturePhase.Storing:
-                Fail(ctx, $"Copying the picture into the media store failed: {failed.Error}", cancelAtProvider: false);
-                break;
-
-            case ActivityCompleted { Tag: Tags.Deliver } completed when state.Phase == PicturePhase.Delivering:
-                var delivered = completed.GetResult<DeliverPictureResult>();
-                if (!delivered.Delivered)
-                {
-                    Fail(ctx, delivered.Error ?? "The picture could not be delivered.", cancelAtProvider: false);
-                    break;
-                }
-                ctx.Complete(new PictureJobOutput(ctx.Input.JobId, state.MediaIds, delivered.MessageId));
-                break;
-            case ActivityFailed { Tag: Tags.Deliver } failed when state.Phase == PicturePhase.Delivering:
-                Fail(ctx, $"Delivering the picture failed: {failed.Error}", cancelAtProvider: false);
-                break;
-
-            case ActivityCompleted { Tag: Tags.Fail } when state.Phase == PicturePhase.Failing:
-            case ActivityFailed { Tag: Tags.Fail } when state.Phase == PicturePhase.Failing:
-                ctx.Fail(state.FailureReason ?? "The picture job failed.");
-                break;
-
-            // Anything else is late news for a phase that is over (a poll answer after the webhook won, a duplicate event,
-            // the deadline while copying): nothing to do.
+            var found = await run.SubmitAndWaitAsync();
+            deadline.Cancel(); // past this point the picture exists: copying and delivering are not cut short
+            return await run.StoreAndDeliverAsync(found);
+        }
+        finally
+        {
+            if (!deadline.IsCancellationRequested) deadline.Cancel();
         }
     }
 
-    private static void Submit(Context ctx)
+    private static TaskOptions Retry(int attempts, TimeSpan first, TimeSpan max) =>
+        TaskOptions.FromRetryPolicy(new DurableRetry(attempts, first, backoffCoefficient: 2, maxRetryInterval: max));
+}
+
+/// <summary>Where the pictures come from once the provider has them: the webhook's URLs, or null to read the result.</summary>
+internal sealed record FoundPicture(IReadOnlyList<ResultImage>? Images);
+
+/// <summary>A job failed for <see cref="Exception.Message"/>; the orchestration fails with it (the job row says it too).</summary>
+public sealed class PictureJobFailedException(string reason) : Exception(reason);
+
+/// <summary>One run of <see cref="PictureOrchestration"/>: its progress and the steps, each reading straight down.</summary>
+/// <remarks>The deadline timer is given at the start; whichever step it beats fails the job and cancels it at the provider.</remarks>
+internal sealed class PictureRun(TaskOrchestrationContext context, PictureJobInput input, DateTime deadlineAt, Task deadline)
+{
+    private readonly PicturePacing _pacing = input.Pacing;
+    private Task<PictureResultEvent>? _webhook;
+
+    public PictureProgress Progress { get; private set; } =
+        new(PicturePhase.Submitting, null, 0, 0, new DateTimeOffset(DateTime.SpecifyKind(deadlineAt, DateTimeKind.Utc)), null);
+
+    private Task Deadline => deadline;
+
+    /// <summary>Submits (again after a retryable refusal), then waits for the webhook and polls; returns where the pictures are.</summary>
+    public async Task<FoundPicture> SubmitAndWaitAsync()
     {
-        var state = ctx.State;
-        state.Phase = PicturePhase.Submitting;
-        state.SubmitAttempts++;
-        ctx.CallActivity(PictureActivities.Submit, new SubmitPictureInput(ctx.Input.JobId, state.SubmitAttempts), Tags.Submit);
-        Progress(ctx);
+        var submitted = await SubmitAsync();
+        Report(Progress with { RequestId = submitted.RequestId, LastError = null });
+        if (submitted.CompletedAtSubmit) return new FoundPicture(null);
+        if (submitted.WebhookRequested && await WaitForWebhookAsync() is { } delivered) return delivered;
+        return await PollAsync();
     }
 
-    private static void OnSubmitted(Context ctx, SubmitPictureResult result)
+    private async Task<SubmitPictureResult> SubmitAsync()
     {
-        var state = ctx.State;
-        var pacing = ctx.Input.Pacing;
-        switch (result.Outcome)
+        while (true)
         {
-            case SubmitOutcome.Submitted:
-                state.RequestId = result.RequestId;
-                state.LastError = null;
-                if (result.CompletedAtSubmit)
-                {
-                    Store(ctx, images: null);
-                }
-                else if (result.WebhookRequested)
-                {
-                    state.Phase = PicturePhase.WaitingForWebhook;
-                    ctx.WaitForEvent(ResultEvent, pacing.WebhookTimeout);
-                    Progress(ctx);
-                }
-                else
-                {
-                    StartPolling(ctx);
-                }
-                break;
-            case SubmitOutcome.RetryableFailure when state.SubmitAttempts < pacing.SubmitAttempts:
-                state.LastError = result.Error;
-                ctx.CreateTimer(pacing.SubmitDelay(state.SubmitAttempts, result.RetryAfter), Tags.SubmitRetry);
-                Progress(ctx);
-                break;
-            case SubmitOutcome.RetryableFailure:
-                Fail(ctx, $"Fal did not take the request after {state.SubmitAttempts} attempt(s): {result.Error}", cancelAtProvider: false);
-                break;
-            default:
-                Fail(ctx, result.Error ?? "The picture request was refused.", cancelAtProvider: false);
-                break;
+            Report(Progress with { Phase = PicturePhase.Submitting, SubmitAttempts = Progress.SubmitAttempts + 1 });
+            var attempt = Progress.SubmitAttempts;
+            var call = context.CallActivityAsync<SubmitPictureResult>(PictureActivities.Submit, new SubmitPictureInput(input.JobId, attempt), PictureOrchestration.SubmitRetry);
+            if (await Task.WhenAny(call, Deadline) == Deadline) throw await DeadlineAsync();
+            SubmitPictureResult result;
+            try
+            {
+                result = await call;
+            }
+            catch (TaskFailedException e)
+            {
+                throw await FailAsync($"Submitting the picture failed: {Reason(e)}", cancelAtProvider: true);
+            }
+            switch (result.Outcome)
+            {
+                case SubmitOutcome.Submitted:
+                    return result;
+                case SubmitOutcome.RetryableFailure when attempt < _pacing.SubmitAttempts:
+                    Report(Progress with { LastError = result.Error });
+                    using (var wait = new CancellationTokenSource())
+                    {
+                        var again = context.CreateTimer(context.CurrentUtcDateTime + _pacing.SubmitDelay(attempt, result.RetryAfter), wait.Token);
+                        if (await Task.WhenAny(again, Deadline) == Deadline)
+                        {
+                            wait.Cancel();
+                            throw await DeadlineAsync();
+                        }
+                    }
+                    break;
+                case SubmitOutcome.RetryableFailure:
+                    throw await FailAsync($"Fal did not take the request after {attempt} attempt(s): {result.Error}", cancelAtProvider: false);
+                default:
+                    throw await FailAsync(result.Error ?? "The picture request was refused.", cancelAtProvider: false);
+            }
         }
     }
 
-    private static void OnResult(Context ctx, PictureResultEvent result)
+    /// <summary>Waits for this submission's webhook until the webhook timeout; null when it did not come (then poll).</summary>
+    private async Task<FoundPicture?> WaitForWebhookAsync()
     {
-        var state = ctx.State;
-        if (state.RequestId is { } expected && !string.Equals(result.RequestId, expected, StringComparison.Ordinal))
+        Report(Progress with { Phase = PicturePhase.WaitingForWebhook });
+        using var timeout = new CancellationTokenSource();
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + _pacing.WebhookTimeout, timeout.Token);
+        while (true)
+        {
+            var webhook = NextWebhook();
+            var first = await Task.WhenAny(webhook, timer, Deadline);
+            if (first == Deadline)
+            {
+                timeout.Cancel();
+                throw await DeadlineAsync();
+            }
+            if (first == timer) return null; // the wait for the webhook goes on while polling
+            if (await OnWebhookAsync() is { } found)
+            {
+                timeout.Cancel();
+                return found;
+            }
+        }
+    }
+
+    /// <summary>Polls the provider with growing waits until it has the pictures; a webhook arriving meanwhile wins.</summary>
+    private async Task<FoundPicture> PollAsync()
+    {
+        Report(Progress with { Phase = PicturePhase.Polling });
+        using var waits = new CancellationTokenSource();
+        Task<PollPictureResult>? poll = context.CallActivityAsync<PollPictureResult>(PictureActivities.Poll, input.JobId, PictureOrchestration.PollRetry);
+        Task? wait = null;
+        while (true)
+        {
+            var webhook = NextWebhook();
+            var first = await Task.WhenAny(webhook, Deadline, poll ?? wait!);
+            if (first == Deadline)
+            {
+                waits.Cancel();
+                throw await DeadlineAsync();
+            }
+            if (first == webhook)
+            {
+                if (await OnWebhookAsync() is not { } delivered) continue;
+                waits.Cancel();
+                return delivered;
+            }
+            if (first == wait)
+            {
+                wait = null;
+                poll = context.CallActivityAsync<PollPictureResult>(PictureActivities.Poll, input.JobId, PictureOrchestration.PollRetry);
+                Report(Progress);
+                continue;
+            }
+
+            PollPictureResult polled;
+            try
+            {
+                polled = await poll!;
+            }
+            catch (TaskFailedException e)
+            {
+                // Trouble of ours after the activity's own retries: keep polling; the deadline bounds it.
+                polled = new PollPictureResult(PollOutcome.Pending, Reason(e));
+            }
+            poll = null;
+            Report(Progress with { Polls = Progress.Polls + 1 });
+            switch (polled.Outcome)
+            {
+                case PollOutcome.Completed:
+                    waits.Cancel();
+                    return new FoundPicture(null);
+                case PollOutcome.Failed:
+                    waits.Cancel();
+                    throw await FailAsync(polled.Error ?? "Fal failed the request.", cancelAtProvider: false);
+                default:
+                    Report(Progress with { LastError = polled.Error });
+                    wait = context.CreateTimer(context.CurrentUtcDateTime + _pacing.PollDelay(Progress.Polls), waits.Token);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The pending wait for the result event (one at a time, so an event is never consumed by a forgotten wait).</summary>
+    private Task<PictureResultEvent> NextWebhook() =>
+        _webhook ??= context.WaitForExternalEvent<PictureResultEvent>(PictureOrchestration.ResultEvent);
+
+    /// <summary>Reads the webhook that arrived: where the pictures are, or null when it was another submission's (keep waiting).</summary>
+    private async Task<FoundPicture?> OnWebhookAsync()
+    {
+        var result = await _webhook!;
+        _webhook = null;
+        if (Progress.RequestId is { } expected && !string.Equals(result.RequestId, expected, StringComparison.Ordinal))
         {
             // A result for another submission of this job (an activity that ran twice): ours is still to come.
-            ctx.Logger.LogWarning("Picture job {JobId} ignores a result for request {Other}; it waits for {Expected}", ctx.Input.JobId, result.RequestId, expected);
-            ctx.WaitForEvent(ResultEvent, state.Phase == PicturePhase.WaitingForWebhook ? ctx.Input.Pacing.WebhookTimeout : null);
-            return;
+            context.CreateReplaySafeLogger<PictureOrchestration>().LogWarning(
+                "Picture job {JobId} ignores a result for request {Other}; it waits for {Expected}", input.JobId, result.RequestId, expected);
+            return null;
         }
-        switch (result.Kind)
+        return result.Kind switch
         {
-            case ImageJobOutcomeKind.Succeeded when result.Images.Count > 0:
-                Store(ctx, result.Images);
-                break;
-            case ImageJobOutcomeKind.Failed:
-                Fail(ctx, $"Fal failed the request: {result.Error ?? "no reason given"}", cancelAtProvider: false);
-                break;
-            default:
-                // payload_error (or an empty result): read the result from Fal instead.
-                Store(ctx, images: null);
-                break;
-        }
+            ImageJobOutcomeKind.Succeeded when result.Images.Count > 0 => new FoundPicture(result.Images),
+            ImageJobOutcomeKind.Failed => throw await FailAsync($"Fal failed the request: {result.Error ?? "no reason given"}", cancelAtProvider: false),
+            _ => new FoundPicture(null), // payload_error (or an empty result): read the result from Fal instead
+        };
     }
 
-    private static void StartPolling(Context ctx)
+    /// <summary>Copies the pictures into the media store, then delivers them; the output names both.</summary>
+    public async Task<PictureJobOutput> StoreAndDeliverAsync(FoundPicture found)
     {
-        ctx.State.Phase = PicturePhase.Polling;
-        ctx.WaitForEvent(ResultEvent); // a webhook that arrives late still completes the job
-        Poll(ctx);
-    }
-
-    private static void Poll(Context ctx)
-    {
-        ctx.State.PollTimerId = null;
-        ctx.CallActivity(PictureActivities.Poll, ctx.Input.JobId, Tags.Poll);
-        Progress(ctx);
-    }
-
-    private static void OnPolled(Context ctx, PollPictureResult result)
-    {
-        var state = ctx.State;
-        state.Polls++;
-        switch (result.Outcome)
+        Report(Progress with { Phase = PicturePhase.Storing });
+        StorePictureResult stored;
+        try
         {
-            case PollOutcome.Completed:
-                Store(ctx, images: null);
-                break;
-            case PollOutcome.Failed:
-                Fail(ctx, result.Error ?? "Fal failed the request.", cancelAtProvider: false);
-                break;
-            default:
-                state.LastError = result.Error;
-                SchedulePoll(ctx);
-                break;
+            stored = await context.CallActivityAsync<StorePictureResult>(PictureActivities.Store, new StorePictureInput(input.JobId, found.Images), PictureOrchestration.StoreRetry);
         }
+        catch (TaskFailedException e)
+        {
+            throw await FailAsync($"Copying the picture into the media store failed: {Reason(e)}", cancelAtProvider: false);
+        }
+        if (stored.Error is { } refused) throw await FailAsync(refused, cancelAtProvider: false);
+
+        Report(Progress with { Phase = PicturePhase.Delivering });
+        DeliverPictureResult delivered;
+        try
+        {
+            delivered = await context.CallActivityAsync<DeliverPictureResult>(PictureActivities.Deliver, input.JobId, PictureOrchestration.FinishRetry);
+        }
+        catch (TaskFailedException e)
+        {
+            throw await FailAsync($"Delivering the picture failed: {Reason(e)}", cancelAtProvider: false);
+        }
+        if (!delivered.Delivered) throw await FailAsync(delivered.Error ?? "The picture could not be delivered.", cancelAtProvider: false);
+        return new PictureJobOutput(input.JobId, stored.MediaIds, delivered.MessageId);
     }
 
-    private static void SchedulePoll(Context ctx)
+    private Task<PictureJobFailedException> DeadlineAsync()
     {
-        ctx.State.PollTimerId = ctx.CreateTimer(ctx.Input.Pacing.PollDelay(ctx.State.Polls), Tags.Poll);
-        Progress(ctx);
+        var last = Progress.LastError is null ? "" : $" (last problem: {Progress.LastError})";
+        return FailAsync($"No picture within the deadline of {Describe(_pacing.Deadline)}{last}; the request was cancelled.", cancelAtProvider: true);
     }
 
-    private static void Store(Context ctx, IReadOnlyList<ResultImage>? images)
+    /// <summary>Records the failure on the job (cancelling at the provider when asked) and returns the exception that fails the orchestration.</summary>
+    private async Task<PictureJobFailedException> FailAsync(string reason, bool cancelAtProvider)
     {
-        var state = ctx.State;
-        if (state.PollTimerId is { } timer) ctx.CancelTimer(timer);
-        state.PollTimerId = null;
-        state.Phase = PicturePhase.Storing;
-        ctx.CallActivity(PictureActivities.Store, new StorePictureInput(ctx.Input.JobId, images), Tags.Store);
-        Progress(ctx);
+        Report(Progress with { Phase = PicturePhase.Failing });
+        try
+        {
+            await context.CallActivityAsync<bool>(PictureActivities.Fail, new FailPictureInput(input.JobId, reason, cancelAtProvider), PictureOrchestration.FinishRetry);
+        }
+        catch (TaskFailedException)
+        {
+            // The orchestration's failure still carries the reason, and the job's status answer reads it from there.
+        }
+        return new PictureJobFailedException(reason);
     }
 
-    private static void Fail(Context ctx, string reason, bool cancelAtProvider)
+    private void Report(PictureProgress progress)
     {
-        var state = ctx.State;
-        if (state.PollTimerId is { } timer) ctx.CancelTimer(timer);
-        state.PollTimerId = null;
-        state.Phase = PicturePhase.Failing;
-        state.FailureReason = reason;
-        ctx.CallActivity(PictureActivities.Fail, new FailPictureInput(ctx.Input.JobId, reason, cancelAtProvider), Tags.Fail);
-        Progress(ctx);
+        Progress = progress;
+        context.SetCustomStatus(progress);
     }
 
-    private static void Progress(Context ctx)
-    {
-        var s = ctx.State;
-        ctx.SetCustomStatus(new PictureProgress(s.Phase, s.RequestId, s.SubmitAttempts, s.Polls, s.Deadline, s.LastError));
-    }
+    private static string Reason(TaskFailedException e) => e.FailureDetails.ErrorMessage;
 
     private static string Describe(TimeSpan span) =>
         span.TotalMinutes >= 1 && span.Seconds == 0 && span.Milliseconds == 0 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";

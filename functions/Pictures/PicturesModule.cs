@@ -1,5 +1,6 @@
 using Hearth.Adapters.Fal;
 using Hearth.Durable;
+using Hearth.Durable.Tasks;
 using Hearth.Functions.Status;
 using Hearth.Images;
 using Hearth.Images.Jobs;
@@ -32,8 +33,8 @@ public static class PicturesModule
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Hearth.Companions.IAccountEraser, PictureCompanionEraser>());
         services.AddTransient<ImageGenerators>();
         services.AddSingleton<PictureReferences>();
-        services.AddDurable()
-            .AddOrchestration<PictureOrchestration>(PictureOrchestration.Name)
+        services.AddDurableTasks()
+            .AddOrchestrator<PictureOrchestration>(PictureOrchestration.Name)
             .AddPictureActivities();
         services.AddStatusContributor<PicturesStatus>();
         return builder;

@@ -1,6 +1,8 @@
 using DurableTask.Core;
 using Hearth.Durable.Migrations;
+using Hearth.Durable.Orchestrations;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,12 +57,20 @@ public static class DurableTasksServiceCollectionExtensions
         services.AddSingleton(sp => new PostgresOrchestrationService(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<TaskStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(new DurableTaskWorkerOptions());
+        // One JSON dialect with the job runtime and the API (camelCase, enums as strings): inputs, outputs and custom
+        // status read the same whichever engine wrote them.
+        services.AddSingleton(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(DurableJson.Options) });
         services.AddSingleton(sp => sp.GetRequiredService<DurableTaskWorkerOptions>().DataConverter);
         services.AddSingleton<TaskClient>();
         services.AddSingleton<TaskHubHost>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskHubHost>());
         services.AddHostedService<TaskRetention>();
+        // The product's IOrchestrationClient routes between this store and the state-machine engine's, and old-engine
+        // instances of names registered here move over.
+        foreach (var plain in services.Where(d => d.ServiceType == typeof(IOrchestrationClient) && !d.IsKeyedService).ToList()) services.Remove(plain);
+        services.AddSingleton<IOrchestrationClient, TaskOrchestrationClient>();
+        services.AddSingleton<StateMachineUpgrade>();
+        services.AddHostedService(sp => sp.GetRequiredService<StateMachineUpgrade>());
         return new DurableTasksBuilder(services, registry);
     }
 }
@@ -71,6 +81,7 @@ public sealed class TaskHubHost(
     TaskRegistry registry,
     DurableTaskWorkerOptions workerOptions,
     IServiceProvider services,
+    IServiceScopeFactory scopes,
     DatabaseReadiness readiness,
     ILoggerFactory loggers) : IHostedService, IDisposable
 {
@@ -83,7 +94,7 @@ public sealed class TaskHubHost(
         _worker = new TaskHubWorker(
             store,
             registry.OrchestrationManager(services, shims),
-            registry.ActivityManager(services.GetRequiredService<IServiceScopeFactory>(), shims),
+            registry.ActivityManager(scopes, shims),
             loggers)
         {
             // Microsoft.DurableTask's shims read failures as FailureDetails (TaskFailedException.FailureDetails).

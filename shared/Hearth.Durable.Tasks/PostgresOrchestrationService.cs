@@ -593,6 +593,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
 
     // ---------------------------------------------------------------- helpers
 
+    /// <summary>Whether <paramref name="instanceId"/> has events visible at this store's "now": what the next fetch would take.</summary>
+    internal async Task<bool> HasDueEventsAsync(string instanceId, CancellationToken ct)
+    {
+        await using var due = _db.CreateCommand("select exists (select 1 from durabletask.new_events where instance_id = $1 and visible_at <= $2)");
+        AddParameters(due, instanceId, Now);
+        return (bool)(await due.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>How long until the next row of <paramref name="table"/> becomes visible, at most the polling interval.</summary>
     private async Task<TimeSpan> UntilNextVisibleAsync(string table, CancellationToken ct)
     {

@@ -190,18 +190,7 @@ public sealed partial class PostgresOrchestrationService
     /// <summary>Deletes finished instances whose <paramref name="column"/> is before <paramref name="before"/>, with everything they left.</summary>
     internal async Task<int> PurgeFinishedAsync(string column, DateTimeOffset before, CancellationToken ct)
     {
-        await using var purge = _db.CreateCommand($"""
-            with gone as (
-                delete from durabletask.instances where status = any($1) and {column} < $2 returning instance_id
-            ), h as (
-                delete from durabletask.history where instance_id in (select instance_id from gone)
-            ), e as (
-                delete from durabletask.new_events where instance_id in (select instance_id from gone)
-            ), t as (
-                delete from durabletask.new_tasks where instance_id in (select instance_id from gone)
-            )
-            select count(*) from gone
-            """);
+        await using var purge = _db.CreateCommand(PurgeWhere($"status = any($1) and {column} < $2"));
         AddParameters(purge, Terminal, before);
         return Convert.ToInt32(await purge.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -209,19 +198,22 @@ public sealed partial class PostgresOrchestrationService
     /// <summary>Deletes one finished instance and everything it left; false when it is unknown or still running.</summary>
     internal async Task<bool> PurgeInstanceAsync(string instanceId, string? owner, CancellationToken ct)
     {
-        await using var purge = _db.CreateCommand("""
-            with gone as (
-                delete from durabletask.instances where instance_id = $1 and status = any($2) and ($3::text is null or owner = $3) returning instance_id
-            ), h as (
-                delete from durabletask.history where instance_id in (select instance_id from gone)
-            ), e as (
-                delete from durabletask.new_events where instance_id in (select instance_id from gone)
-            ), t as (
-                delete from durabletask.new_tasks where instance_id in (select instance_id from gone)
-            )
-            select count(*) from gone
-            """);
+        await using var purge = _db.CreateCommand(PurgeWhere("instance_id = $1 and status = any($2) and ($3::text is null or owner = $3)"));
         AddParameters(purge, instanceId, Terminal, owner);
         return Convert.ToInt32(await purge.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
+
+    /// <summary>Deletes the instances matching <paramref name="where"/> with their history, events and activity calls; selects how many.</summary>
+    private static string PurgeWhere(string where) => $"""
+        with gone as (
+            delete from durabletask.instances where {where} returning instance_id
+        ), h as (
+            delete from durabletask.history where instance_id in (select instance_id from gone)
+        ), e as (
+            delete from durabletask.new_events where instance_id in (select instance_id from gone)
+        ), t as (
+            delete from durabletask.new_tasks where instance_id in (select instance_id from gone)
+        )
+        select count(*) from gone
+        """;
 }

@@ -12,6 +12,14 @@ namespace Hearth.Durable.Tasks;
 /// <param name="StartAt">Start no earlier than this time.</param>
 public sealed record StartTaskOptions(string? InstanceId = null, string? Owner = null, bool ReplaceFinished = false, DateTimeOffset? StartAt = null);
 
+/// <summary>A filter for <see cref="TaskClient.ListAsync"/>: every field optional; <see cref="After"/> continues a listing after that instance.</summary>
+public sealed record TaskQuery(
+    string? Name = null,
+    IReadOnlyList<OrchestrationStatus>? Statuses = null,
+    string? Owner = null,
+    (DateTimeOffset CreatedAt, string InstanceId)? After = null,
+    int Limit = 50);
+
 /// <summary>The answer to a start: the instance id, and whether this call created it (false: it already existed).</summary>
 public sealed record StartResult(string InstanceId, bool Created);
 
@@ -90,7 +98,31 @@ public sealed class TaskClient(PostgresOrchestrationService store, NpgsqlDataSou
             $"select {PostgresOrchestrationService.StateColumns} from durabletask.instances where instance_id = $1 and ($2::text is null or owner = $2)");
         PostgresOrchestrationService.AddParameters(read, instanceId, owner);
         await using var reader = await read.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
+        return await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+    }
+
+    /// <summary>Instances newest first (creation time, then id, both descending), filtered as <paramref name="query"/> says.</summary>
+    public async Task<IReadOnlyList<TaskInstance>> ListAsync(TaskQuery query, CancellationToken ct = default)
+    {
+        await using var read = db.CreateCommand($"""
+            select {PostgresOrchestrationService.StateColumns} from durabletask.instances
+            where ($1::text is null or name = $1)
+              and ($2::text[] is null or status = any($2::text[]))
+              and ($3::text is null or owner = $3)
+              and ($4::timestamptz is null or (created_at, instance_id) < ($4::timestamptz, $5::text))
+            order by created_at desc, instance_id desc
+            limit $6
+            """);
+        PostgresOrchestrationService.AddParameters(read, query.Name, query.Statuses?.Select(s => s.ToString()).ToArray(), query.Owner,
+            query.After?.CreatedAt, query.After?.InstanceId, Math.Max(1, query.Limit));
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        var items = new List<TaskInstance>();
+        while (await reader.ReadAsync(ct)) items.Add(ReadInstance(reader));
+        return items;
+    }
+
+    private static TaskInstance ReadInstance(NpgsqlDataReader reader)
+    {
         var state = PostgresOrchestrationService.ReadState(reader);
         return new TaskInstance(
             state.OrchestrationInstance.InstanceId, state.Name, state.OrchestrationStatus, state.Input, state.Output, state.Status,

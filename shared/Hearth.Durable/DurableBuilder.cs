@@ -124,7 +124,9 @@ public static class DurableServiceCollectionExtensions
         services.AddSingleton<JobNotifier>();
         services.AddSingleton<OrchestrationRunner>();
         services.AddSingleton<IJobClient, JobClient>();
-        services.AddSingleton<IOrchestrationClient, OrchestrationClient>();
+        // Keyed as the state-machine engine's own, so a host that adds another engine can route between the two.
+        services.AddKeyedSingleton<IOrchestrationClient, OrchestrationClient>(OrchestrationEngines.StateMachine);
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IOrchestrationClient>(OrchestrationEngines.StateMachine));
         services.AddSingleton<TimerScheduler>();
         services.AddSingleton<JobWorker>();
         services.AddSingleton<IDurableInfo, DurableInfo>();

@@ -82,16 +82,15 @@ public sealed class TaskHarness : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds for the stored instance (bounded, for ordering only).</summary>
-    public async Task<TaskInstance> UntilAsync(string instanceId, Func<TaskInstance, bool> condition, int seconds = 30)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (true)
-        {
-            var instance = await Client.GetAsync(instanceId, ct: limit.Token);
-            if (instance is not null && condition(instance)) return instance;
-            await Task.Delay(10, limit.Token);
-        }
-    }
+    public async Task<TaskInstance> UntilAsync(string instanceId, Func<TaskInstance, bool> condition, int seconds = 30) =>
+        (await Eventually.ValueAsync(() => Client.GetAsync(instanceId), i => i is not null && condition(i), TimeSpan.FromSeconds(seconds),
+            $"instance {instanceId} to reach the expected state"))!;
+
+    /// <summary>Waits until the instance's durable timer is stored (its fire time decides when it becomes visible).</summary>
+    public Task UntilTimerStoredAsync(string instanceId) =>
+        Eventually.TrueAsync(async () => await ScalarAsync<long>(
+                "select count(*) from durabletask.new_events where instance_id = $1 and event_type = 'TimerFired'", instanceId) > 0,
+            TimeSpan.FromSeconds(30), $"the timer of {instanceId} to be stored");
 
     public async ValueTask DisposeAsync()
     {

@@ -1,12 +1,13 @@
 using DurableTask.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hearth.Durable.Tasks.Tests;
 
 /// <summary>
 /// Durable timers are events visible at their fire time; the store reads "now" from its TimeProvider, so these tests
-/// move the clock instead of waiting. (The orchestration's own clock is DurableTask.Core's, the wall clock; the
-/// fake starts at the wall clock's now.)
+/// move the clock instead of waiting and ask the store's due-work query what a fetch would take at the moved clock.
+/// (The orchestration's own clock is DurableTask.Core's, the wall clock; the fake starts at the wall clock's now.)
 /// </summary>
 public sealed class TimerTests
 {
@@ -16,14 +17,15 @@ public sealed class TimerTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var hub = await TaskHarness.StartAsync(time: clock);
         var start = await hub.Client.StartAsync(nameof(Sleeper), TimeSpan.FromHours(1));
-        await UntilTimerStoredAsync(hub, start.InstanceId);
+        await hub.UntilTimerStoredAsync(start.InstanceId);
+        var store = hub.Services.GetRequiredService<PostgresOrchestrationService>();
 
         clock.Advance(TimeSpan.FromMinutes(59));
-        await hub.UntilAsync(start.InstanceId, _ => true); // a look after the move
-        await Task.Delay(400); // two polling intervals of the worker: a due timer would be taken by now
+        Assert.False(await store.HasDueEventsAsync(start.InstanceId, CancellationToken.None)); // the worker's fetch would not take it
         Assert.Equal(OrchestrationStatus.Running, (await hub.Client.GetAsync(start.InstanceId))!.Status);
 
         clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(await store.HasDueEventsAsync(start.InstanceId, CancellationToken.None) || (await hub.Client.GetAsync(start.InstanceId))!.IsFinished);
         var done = await hub.CompletionAsync(start.InstanceId);
         Assert.Equal("woke", hub.Client.Read<string>(done.SerializedOutput));
     }
@@ -34,7 +36,7 @@ public sealed class TimerTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var hub = await TaskHarness.StartAsync(time: clock);
         var start = await hub.Client.StartAsync(nameof(Approval), TimeSpan.FromMinutes(30));
-        await UntilTimerStoredAsync(hub, start.InstanceId);
+        await hub.UntilTimerStoredAsync(start.InstanceId);
 
         clock.Advance(TimeSpan.FromMinutes(31));
         var done = await hub.CompletionAsync(start.InstanceId);
@@ -43,12 +45,5 @@ public sealed class TimerTests
         // An event after the deadline finds the instance finished and changes nothing.
         await hub.Client.RaiseEventAsync(start.InstanceId, "approval", "late");
         Assert.Equal("timed out", hub.Client.Read<string>((await hub.Client.GetAsync(start.InstanceId))!.SerializedOutput));
-    }
-
-    private static async Task UntilTimerStoredAsync(TaskHarness hub, string instanceId)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await hub.ScalarAsync<long>("select count(*) from durabletask.new_events where instance_id = $1 and event_type = 'TimerFired'", instanceId) == 0)
-            await Task.Delay(10, limit.Token);
     }
 }

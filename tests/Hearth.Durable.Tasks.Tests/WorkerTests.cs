@@ -37,8 +37,7 @@ public sealed class WorkerTests
         var first = await TaskHarness.StartAsync(database);
         await using var _ = first;
         var start = await first.Client.StartAsync(nameof(FanOut), new FanOutInput(20, Gated: true));
-        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-            while (first.Probe.Gated == 0) await Task.Delay(10, limit.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(first.Probe.Gated > 0), TimeSpan.FromSeconds(30), "an activity to wait at its gate");
 
         first.Kill();
         var killedAt = DateTimeOffset.UtcNow;

@@ -33,7 +33,7 @@ public sealed class TimerTests
         await WaitForQuietAsync(first, LifeTestKit.Start.AddHours(10).AddMinutes(30));
         Assert.Equal(2, await CountAsync(first));
         foreach (var agent in agents)
-            Assert.Equal(1, await first.ScalarAsync("select count(*) from durable.instances where id = @id", ("id", $"life:{agent}:20250304T1015Z")));
+            Assert.Equal(1, await first.ScalarAsync("select count(*) from durabletask.instances where instance_id = @id", ("id", $"life:{agent}:20250304T1015Z")));
 
         // A second start of the same slot (any host, any retry) is the same instance.
         var again = await LifeTimer.StartAsync(second.Services.GetRequiredService<IOrchestrationClient>(),
@@ -47,20 +47,20 @@ public sealed class TimerTests
         Assert.Equal(4, await CountAsync(first));
         foreach (var agent in agents)
         {
-            var slots = await first.QueryAsync("select id, input->>'at' from durable.instances where id like @prefix order by id",
+            var slots = await first.QueryAsync("select instance_id, input::jsonb->>'at' from durabletask.instances where instance_id like @prefix order by instance_id",
                 r => (r.GetString(0), r.GetString(1)), ("prefix", $"life:{agent}:%"));
             Assert.Equal([$"life:{agent}:20250304T1015Z", $"life:{agent}:20250304T1030Z"], slots.Select(s => s.Item1));
             Assert.Equal(clock.Now, DateTimeOffset.Parse(slots[1].Item2, System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
-    private static Task<long> CountAsync(HearthFactory host) => host.ScalarAsync("select count(*) from durable.instances where id like 'life:%'");
+    private static Task<long> CountAsync(HearthFactory host) => host.ScalarAsync("select count(*) from durabletask.instances where instance_id like 'life:%'");
 
     /// <summary>Waits until the tick has moved on to <paramref name="next"/>, its run finished, and every slot it started completed.</summary>
     private static Task WaitForQuietAsync(HearthFactory host, DateTimeOffset next) =>
         Eventually.TrueAsync(async () =>
             await host.ScalarAsync("select count(*) from durable.schedules where name = 'life.tick' and next_run_at = @next", ("next", next)) == 1
             && await host.ScalarAsync("select count(*) from durable.jobs where queue = 'life.tick' and state in ('ready', 'running')") == 0
-            && await host.ScalarAsync("select count(*) from durable.instances where id like 'life:%' and status not in ('Completed')") == 0,
+            && await host.ScalarAsync("select count(*) from durabletask.instances where instance_id like 'life:%' and status not in ('Completed')") == 0,
             Patience, $"the tick moved on to {next:HH:mm} and its slots completed");
 }

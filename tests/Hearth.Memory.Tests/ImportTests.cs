@@ -120,7 +120,7 @@ public sealed class ImportTests(PoisonedEmbedderHost host) : IClassFixture<Poiso
         Assert.Contains("text is required", errors.GetProperty("line 3")[0].GetString());
         Assert.Contains("createdAt", errors.GetProperty("line 4")[0].GetString());
         Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from memory.import_documents"));
-        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from durable.instances where owner = @p", await host.UserIdAsync("import-bad")));
+        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from durabletask.instances where owner = @p", await host.UserIdAsync("import-bad")));
 
         var duplicate = await user.PostAsync("/api/documents/import", Lines(new { id = "a", text = "one" }, new { id = "a", text = "two" }));
         Assert.Contains("repeats", (await duplicate.Content.ReadAsStringAsync()));

@@ -1,5 +1,6 @@
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
+using Hearth.Durable.Tasks;
 using Hearth.Skills.Checkout;
 using Hearth.Skills.Ingest;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,12 +52,13 @@ public static class SkillsServiceCollectionExtensions
 
         services.AddDurable()
             .AddFunction<SkillMirror, SkillVersionCommitted>(SkillQueues.Sync, new RetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(5)))
-            .AddFunction<SkillIndexFunction, SkillIndexRequested>(SkillQueues.Index, new RetryPolicy(8, TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(2)))
-            // Each run passes its configured policy with every call; this is the fallback.
-            .AddActivity<IngestFileActivity, IngestFileInput, IngestFileResult>(SkillQueues.IngestFile, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)))
-            .AddActivity<IndexRunActivity, IndexRunInput, int>(SkillQueues.IndexRun, new RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)))
-            .AddActivity<FinishRunActivity, FinishRunInput, IngestReport>(SkillQueues.FinishRun, new RetryPolicy(10, TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1)))
-            .AddOrchestration<SkillIngestOrchestration>();
+            .AddFunction<SkillIndexFunction, SkillIndexRequested>(SkillQueues.Index, new RetryPolicy(8, TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(2)));
+        // Bulk ingest runs on the Durable Task store; its retries (and attempt numbers) are the orchestrator's.
+        services.AddDurableTasks()
+            .AddOrchestrator<SkillIngestOrchestration>()
+            .AddActivity<IngestFileActivity>(SkillQueues.IngestFile)
+            .AddActivity<IndexRunActivity>(SkillQueues.IndexRun)
+            .AddActivity<FinishRunActivity>(SkillQueues.FinishRun);
         return services;
     }
 }

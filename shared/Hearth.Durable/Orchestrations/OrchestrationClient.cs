@@ -9,6 +9,13 @@ namespace Hearth.Durable.Orchestrations;
 /// <summary>Result of a purge.</summary>
 public enum PurgeResult { Purged, NotFound, NotFinished }
 
+/// <summary>Service keys of the orchestration engines' own clients.</summary>
+public static class OrchestrationEngines
+{
+    /// <summary>The state-machine engine of this library (<see cref="Orchestration{TInput, TState, TOutput}"/>).</summary>
+    public const string StateMachine = "state-machine";
+}
+
 /// <summary>
 /// Starts and manages orchestration instances: start (optionally inside the caller's transaction), status, list,
 /// raise event, terminate, purge, wait. Passing an <c>owner</c> restricts every call to that user's instances.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -12,10 +13,11 @@ namespace Hearth.Skills.Ingest;
 /// and writes the report. Idempotent: a second run of it writes the same report.
 /// </summary>
 public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, IJobClient jobs, TimeProvider time, ILogger<FinishRunActivity> logger)
-    : IActivity<FinishRunInput, IngestReport>
+    : TaskActivity<FinishRunInput, IngestReport>
 {
-    public async Task<IngestReport> RunAsync(FinishRunInput input, JobContext context, CancellationToken ct)
+    public override async Task<IngestReport> RunAsync(TaskActivityContext context, FinishRunInput input)
     {
+        var ct = CancellationToken.None;
         await RecordFailuresAsync(input, ct);
         var indexErrors = new List<string>();
         foreach (var failed in input.IndexFailures)
@@ -35,7 +37,7 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
                 await mirror.MirrorRunAsync(input.Owner, input.RunId, ct);
                 mirrorReport = await mirror.VerifyAsync(input.Owner, ct);
             }
-            catch (Exception e) when (context.IsLastAttempt && e is not OperationCanceledException)
+            catch (Exception e) when (input.IsLastAttempt && e is not OperationCanceledException)
             {
                 // The archive is down: the run's files are stored all the same, and each one's sync message will mirror it later.
                 mirrorError = $"The archive could not be updated or verified: {e.Message}";

@@ -1,4 +1,4 @@
-using Hearth.Durable.Jobs;
+using Microsoft.DurableTask;
 using Npgsql;
 
 namespace Hearth.Skills.Ingest;
@@ -8,10 +8,11 @@ namespace Hearth.Skills.Ingest;
 /// an earlier indexing missed). Idempotent: a retry only does what is left. A file that cannot be indexed for its own
 /// content is left with its reason (the run's report lists it); only the service being down fails the activity.
 /// </summary>
-public sealed class IndexRunActivity(NpgsqlDataSource db, SkillSearchIndexer indexer) : IActivity<IndexRunInput, int>
+public sealed class IndexRunActivity(NpgsqlDataSource db, SkillSearchIndexer indexer) : TaskActivity<IndexRunInput, int>
 {
-    public async Task<int> RunAsync(IndexRunInput input, JobContext context, CancellationToken ct)
+    public override async Task<int> RunAsync(TaskActivityContext context, IndexRunInput input)
     {
+        var ct = CancellationToken.None;
         var files = await UnindexedFilesAsync(db, input.RunId, input.Owner, input.From, input.To, ct);
         return files.Count == 0 ? 0 : (await indexer.IndexFilesAsync(input.Owner, files, ct)).Written;
     }

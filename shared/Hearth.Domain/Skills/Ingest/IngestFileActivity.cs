@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
+using Microsoft.DurableTask;
 using Hearth.Skills.Splitting;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,29 +17,30 @@ namespace Hearth.Skills.Ingest;
 /// lock-and-read, the inserts with the row's update, and the commit.
 /// </summary>
 public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter writer, ISkillIngestFaults faults, TimeProvider time)
-    : IActivity<IngestFileInput, IngestFileResult>
+    : TaskActivity<IngestFileInput, IngestFileResult>
 {
-    public async Task<IngestFileResult> RunAsync(IngestFileInput input, JobContext context, CancellationToken ct)
+    public override async Task<IngestFileResult> RunAsync(TaskActivityContext context, IngestFileInput input)
     {
+        var ct = CancellationToken.None;
         var row = await ReadAsync(input, ct) ?? throw new PermanentJobFailureException($"Run {input.RunId} has no file {input.Ord}.");
         if (row.Status != "pending") return new IngestFileResult(row.Status, row.Sections ?? 0);
         try
         {
-            await faults.BeforeIngestAsync(input.RunId, row.Path, context.Attempt, ct);
+            await faults.BeforeIngestAsync(input.RunId, row.Path, input.Attempt, ct);
             if (row.UnchangedSections is { } sections)
             {
                 // The bytes are already the file's current version (a library pushed again): nothing to split or write.
                 await using var update = db.CreateCommand(RecordSql);
-                update.Parameters.AddRange(RecordParameters(input, "unchanged", sections, [], context.Attempt));
+                update.Parameters.AddRange(RecordParameters(input, "unchanged", sections, [], input.Attempt));
                 await update.ExecuteNonQueryAsync(ct);
                 return new IngestFileResult("unchanged", sections);
             }
             if (row.Content is null) throw new PermanentJobFailureException($"The bytes of '{row.Path}' are missing (blob {row.Sha256}).");
-            return await StoreAsync(input, row, context.Attempt, ct);
+            return await StoreAsync(input, row, input.Attempt, ct);
         }
-        catch (Exception e) when (context.IsLastAttempt && e is not OperationCanceledException)
+        catch (Exception e) when (input.IsLastAttempt && e is not OperationCanceledException)
         {
-            await RecordFailureAsync(input, e.Message, context.Attempt);
+            await RecordFailureAsync(input, e.Message, input.Attempt);
             throw;
         }
     }

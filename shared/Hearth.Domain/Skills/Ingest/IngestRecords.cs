@@ -6,26 +6,6 @@ namespace Hearth.Skills.Ingest;
 /// <param name="FileRetry">Retry policy of each file's activity.</param>
 public sealed record IngestRunInput(string RunId, string Owner, int Total, int Parallelism, int IndexBatch, Hearth.Durable.RetryPolicy FileRetry);
 
-/// <summary>The orchestration's own state: counts, phase, and what failed.</summary>
-public sealed class IngestRunState
-{
-    public string Phase { get; set; } = IngestPhases.Ingesting;
-    /// <summary>The next file to call (files are called in order, at most Parallelism in flight).</summary>
-    public int NextOrd { get; set; }
-    /// <summary>Files settled per index slice; a slice is indexed when it is full.</summary>
-    public int[] SliceSettled { get; set; } = [];
-    public int Done { get; set; }
-    public int Failed { get; set; }
-    public int Sections { get; set; }
-    public int IndexCalls { get; set; }
-    public int IndexDone { get; set; }
-    public List<IngestFailure> Failures { get; set; } = [];
-    public List<IndexFailure> IndexFailures { get; set; } = [];
-    public DateTimeOffset? StartedAt { get; set; }
-    public DateTimeOffset? IndexingAt { get; set; }
-    public DateTimeOffset? FinishingAt { get; set; }
-}
-
 /// <summary>Seconds each phase of a run took: storing the files (indexing runs alongside), the indexing that remained after the last file was stored, finishing (mirror, report).</summary>
 public sealed record IngestPhaseTimes(double Storing, double Indexing, double Finishing);
 
@@ -50,7 +30,9 @@ public sealed record IngestFailure(int Ord, string Error, int Attempts);
 /// <summary>A search-indexing slice that failed every attempt (its files get queued index jobs instead).</summary>
 public sealed record IndexFailure(int From, int To, string Error);
 
-public sealed record IngestFileInput(string RunId, string Owner, int Ord);
+/// <param name="Attempt">Which attempt this is (1-based); recorded on the file's row.</param>
+/// <param name="IsLastAttempt">When this attempt fails, the file fails: the activity records why on the row.</param>
+public sealed record IngestFileInput(string RunId, string Owner, int Ord, int Attempt = 1, bool IsLastAttempt = true);
 
 /// <summary>What became of one file: created, updated or unchanged, and its section count.</summary>
 public sealed record IngestFileResult(string Status, int Sections);
@@ -64,7 +46,9 @@ public sealed record FinishRunInput(
     IReadOnlyList<IndexFailure> IndexFailures,
     DateTimeOffset? StartedAt = null,
     DateTimeOffset? IndexingAt = null,
-    DateTimeOffset? FinishingAt = null);
+    DateTimeOffset? FinishingAt = null,
+    int Attempt = 1,
+    bool IsLastAttempt = true);
 
 /// <summary>
 /// The report of a finished run. <see cref="Ingested"/> = created + updated + unchanged; <see cref="Sections"/> counts the

@@ -1,123 +1,143 @@
-using System.Globalization;
-using Hearth.Durable.Orchestrations;
+using Hearth.Durable.Jobs;
+using Microsoft.DurableTask;
 
 namespace Hearth.Skills.Ingest;
 
 /// <summary>
-/// A bulk ingest run: one <see cref="SkillQueues.IngestFile"/> activity per file (at most
-/// <see cref="IngestRunInput.Parallelism"/> in flight, each with the run's retry policy), counting what comes back
-/// (progress in the custom status). The files are cut into slices of <see cref="IngestRunInput.IndexBatch"/>; as soon
-/// as every file of a slice is settled, one <see cref="SkillQueues.IndexRun"/> activity indexes that slice, so search
-/// indexing overlaps storing. When everything is settled the report is written and the run completes with it. A file
-/// that fails every attempt is counted and reported; it never fails the run.
+/// A bulk ingest run: one <see cref="SkillQueues.IngestFile"/> activity per file in a sliding window of
+/// <see cref="IngestRunInput.Parallelism"/>, each tried up to the run's <see cref="IngestRunInput.FileRetry"/> attempts
+/// with backoff (the attempt number travels in the input, so the activity records it and knows its last attempt). The
+/// files are cut into slices of <see cref="IngestRunInput.IndexBatch"/>; as soon as every file of a slice is settled,
+/// one <see cref="SkillQueues.IndexRun"/> activity indexes that slice, so search indexing overlaps storing. When
+/// everything is settled <see cref="SkillQueues.FinishRun"/> writes the report and the run completes with it. Progress
+/// is the custom status. A file that fails every attempt is counted and reported; it never fails the run.
 /// </summary>
-public sealed class SkillIngestOrchestration : Orchestration<IngestRunInput, IngestRunState, IngestReport>
+public sealed class SkillIngestOrchestration : TaskOrchestrator<IngestRunInput, IngestReport>
 {
-    private const string FileTag = "file.";
-    private const string IndexTag = "index.";
-    private const string FinishTag = "finish";
+    /// <summary>Attempts of a slice's indexing and of the finish, with backoff (trouble of ours: the database, the embedder).</summary>
+    internal static readonly Hearth.Durable.RetryPolicy IndexRetry = new(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30));
+    internal static readonly Hearth.Durable.RetryPolicy FinishRetry = new(10, TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1));
 
-    public override void OnEvent(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context, OrchestrationEvent e)
+    public override async Task<IngestReport> RunAsync(TaskOrchestrationContext context, IngestRunInput input)
     {
-        var input = context.Input;
-        var state = context.State;
-        switch (e)
-        {
-            case OrchestrationStarted:
-                state.StartedAt = context.CurrentTime;
-                state.SliceSettled = new int[Slices(input)];
-                // The bound is kept here rather than by MaxActivitiesInFlight, so that index calls never queue behind files.
-                while (state.NextOrd < input.Total && state.NextOrd < Math.Max(1, input.Parallelism)) CallFile(context);
-                if (input.Total == 0) Finish(context);
-                break;
-
-            case ActivityCompleted { Tag: { } tag } done when tag.StartsWith(FileTag, StringComparison.Ordinal):
-                state.Done++;
-                state.Sections += done.GetResult<IngestFileResult>().Sections;
-                FileSettled(context, Ord(tag));
-                break;
-
-            case ActivityFailed { Tag: { } tag } failed when tag.StartsWith(FileTag, StringComparison.Ordinal):
-                state.Failed++;
-                state.Failures.Add(new IngestFailure(Ord(tag), Trim(failed.Error), failed.Attempts));
-                FileSettled(context, Ord(tag));
-                break;
-
-            case ActivityCompleted { Tag: { } tag } when tag.StartsWith(IndexTag, StringComparison.Ordinal):
-                state.IndexDone++;
-                if (AllSettled(context)) Finish(context);
-                break;
-
-            case ActivityFailed { Tag: { } tag } failed when tag.StartsWith(IndexTag, StringComparison.Ordinal):
-                var range = tag[IndexTag.Length..].Split('-');
-                state.IndexFailures.Add(new IndexFailure(int.Parse(range[0], CultureInfo.InvariantCulture), int.Parse(range[1], CultureInfo.InvariantCulture), Trim(failed.Error)));
-                state.IndexDone++;
-                if (AllSettled(context)) Finish(context);
-                break;
-
-            case ActivityCompleted { Tag: FinishTag } finished:
-                state.Phase = IngestPhases.Done;
-                Progress(context);
-                context.Complete(finished.GetResult<IngestReport>());
-                return;
-
-            case ActivityFailed { Tag: FinishTag } failed:
-                context.Fail($"The run's report could not be written: {failed.Error}");
-                return;
-        }
-        Progress(context);
-    }
-
-    private static void CallFile(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
-    {
-        var ord = context.State.NextOrd++;
-        context.CallActivity(SkillQueues.IngestFile, new IngestFileInput(context.Input.RunId, context.Input.Owner, ord),
-            FileTag + ord.ToString(CultureInfo.InvariantCulture), context.Input.FileRetry);
-    }
-
-    private static void FileSettled(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context, int ord)
-    {
-        var input = context.Input;
-        var state = context.State;
-        if (state.NextOrd < input.Total) CallFile(context);
+        var startedAt = Utc(context.CurrentUtcDateTime);
         var batch = Math.Max(1, input.IndexBatch);
-        var slice = ord / batch;
-        var from = slice * batch;
-        var to = Math.Min(input.Total, from + batch);
-        if (++state.SliceSettled[slice] == to - from)
+        var sliceSettled = new int[(input.Total + batch - 1) / batch];
+        var progress = new IngestProgress(IngestPhases.Ingesting, input.Total, 0, 0, 0);
+        var failures = new List<IngestFailure>();
+        var indexing = new List<Task<IndexFailure?>>();
+        var window = new List<Task<FileOutcome>>();
+        var next = 0;
+        context.SetCustomStatus(progress);
+
+        while (next < input.Total && window.Count < Math.Max(1, input.Parallelism)) window.Add(IngestFileAsync(context, input, next++));
+        while (window.Count > 0)
         {
-            context.CallActivity(SkillQueues.IndexRun, new IndexRunInput(input.RunId, input.Owner, from, to),
-                string.Create(CultureInfo.InvariantCulture, $"{IndexTag}{from}-{to}"));
-            state.IndexCalls++;
+            var settled = await Task.WhenAny(window);
+            window.Remove(settled);
+            var file = await settled;
+            if (next < input.Total) window.Add(IngestFileAsync(context, input, next++));
+            if (file.Failure is { } failure)
+            {
+                failures.Add(failure);
+                progress = progress with { Failed = progress.Failed + 1 };
+            }
+            else
+            {
+                progress = progress with { Done = progress.Done + 1, Sections = progress.Sections + file.Sections };
+            }
+            var slice = file.Ord / batch;
+            var from = slice * batch;
+            var to = Math.Min(input.Total, from + batch);
+            if (++sliceSettled[slice] == to - from) indexing.Add(IndexSliceAsync(context, input, from, to));
+            context.SetCustomStatus(progress);
         }
-        if (state.Done + state.Failed == input.Total)
+
+        progress = progress with { Phase = IngestPhases.Indexing };
+        context.SetCustomStatus(progress);
+        var indexingAt = Utc(context.CurrentUtcDateTime);
+        var indexFailures = (await Task.WhenAll(indexing)).OfType<IndexFailure>().ToList();
+
+        context.SetCustomStatus(progress with { Phase = IngestPhases.Finishing });
+        var finishingAt = Utc(context.CurrentUtcDateTime);
+        IngestReport report;
+        try
         {
-            state.Phase = IngestPhases.Indexing;
-            state.IndexingAt ??= context.CurrentTime;
+            report = await CallWithAttemptsAsync<IngestReport>(context, SkillQueues.FinishRun, FinishRetry, (attempt, last) =>
+                new FinishRunInput(input.RunId, input.Owner, failures, indexFailures, startedAt, indexingAt, finishingAt, attempt, last));
         }
-        if (AllSettled(context)) Finish(context);
+        catch (AttemptsExhaustedException e)
+        {
+            throw new InvalidOperationException($"The run's report could not be written: {e.Message}");
+        }
+        context.SetCustomStatus(progress with { Phase = IngestPhases.Done });
+        return report;
     }
 
-    /// <summary>Every file settled and every slice indexed (or failed to).</summary>
-    private static bool AllSettled(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context) =>
-        context.State.Done + context.State.Failed == context.Input.Total && context.State.IndexDone == Slices(context.Input);
-
-    private static int Slices(IngestRunInput input) => (input.Total + Math.Max(1, input.IndexBatch) - 1) / Math.Max(1, input.IndexBatch);
-
-    private static int Ord(string tag) => int.Parse(tag[FileTag.Length..], CultureInfo.InvariantCulture);
-
-    private static void Finish(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context)
+    /// <summary>One file through its attempts: its section count, or why it failed after the last one.</summary>
+    private static async Task<FileOutcome> IngestFileAsync(TaskOrchestrationContext context, IngestRunInput input, int ord)
     {
-        var state = context.State;
-        state.Phase = IngestPhases.Finishing;
-        state.IndexingAt ??= context.CurrentTime;
-        state.FinishingAt = context.CurrentTime;
-        context.CallActivity(SkillQueues.FinishRun,
-            new FinishRunInput(context.Input.RunId, context.Input.Owner, state.Failures, state.IndexFailures, state.StartedAt, state.IndexingAt, state.FinishingAt), FinishTag);
+        try
+        {
+            var result = await CallWithAttemptsAsync<IngestFileResult>(context, SkillQueues.IngestFile, input.FileRetry,
+                (attempt, last) => new IngestFileInput(input.RunId, input.Owner, ord, attempt, last));
+            return new FileOutcome(ord, result.Sections, null);
+        }
+        catch (AttemptsExhaustedException e)
+        {
+            return new FileOutcome(ord, 0, new IngestFailure(ord, Trim(e.Failure.ErrorMessage), e.Attempts));
+        }
     }
 
-    private static void Progress(OrchestrationContext<IngestRunInput, IngestRunState, IngestReport> context) =>
-        context.SetCustomStatus(new IngestProgress(context.State.Phase, context.Input.Total, context.State.Done, context.State.Failed, context.State.Sections));
+    /// <summary>Indexes one slice; null when it worked, else the failure the report names (the finish queues it again).</summary>
+    private static async Task<IndexFailure?> IndexSliceAsync(TaskOrchestrationContext context, IngestRunInput input, int from, int to)
+    {
+        try
+        {
+            await CallWithAttemptsAsync<int>(context, SkillQueues.IndexRun, IndexRetry, (_, _) => new IndexRunInput(input.RunId, input.Owner, from, to));
+            return null;
+        }
+        catch (AttemptsExhaustedException e)
+        {
+            return new IndexFailure(from, to, Trim(e.Failure.ErrorMessage));
+        }
+    }
+
+    /// <summary>
+    /// Calls an activity until it succeeds, waiting <see cref="Hearth.Durable.RetryPolicy.NextDelay"/> (without jitter:
+    /// orchestrators are deterministic) between attempts. A <see cref="PermanentJobFailureException"/> is not tried again.
+    /// Throws <see cref="AttemptsExhaustedException"/> with the last failure.
+    /// </summary>
+    private static async Task<T> CallWithAttemptsAsync<T>(TaskOrchestrationContext context, string activity, Hearth.Durable.RetryPolicy policy,
+        Func<int, bool, object> input)
+    {
+        var attempts = Math.Max(1, policy.MaxNumberOfAttempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await context.CallActivityAsync<T>(activity, input(attempt, attempt == attempts));
+            }
+            catch (TaskFailedException e)
+            {
+                if (attempt == attempts || e.FailureDetails.ErrorType == typeof(PermanentJobFailureException).FullName)
+                    throw new AttemptsExhaustedException(e.FailureDetails, attempt);
+                await context.CreateTimer(context.CurrentUtcDateTime + policy.NextDelay(attempt, jitterSample: 0.5), CancellationToken.None);
+            }
+        }
+    }
+
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 
     private static string Trim(string error) => error.Length <= 2000 ? error : error[..2000] + "…";
+
+    private sealed record FileOutcome(int Ord, int Sections, IngestFailure? Failure);
+
+    /// <summary>An activity failed its last attempt (or a permanent failure): the last failure and how many attempts were made.</summary>
+    private sealed class AttemptsExhaustedException(TaskFailureDetails failure, int attempts) : Exception(failure.ErrorMessage)
+    {
+        public TaskFailureDetails Failure => failure;
+
+        public int Attempts => attempts;
+    }
 }

@@ -67,7 +67,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
             });
             await batch.ExecuteNonQueryAsync(ct);
         }
-        await orchestrations.StartAsync<SkillIngestOrchestration, IngestRunInput>(
+        await orchestrations.StartAsync(nameof(SkillIngestOrchestration),
             new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch, options.FileRetry),
             new StartOptions { InstanceId = runId, Owner = owner }, tx.Transaction, ct);
         await tx.CommitAsync(ct);

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Json;
+using Hearth.Durable.Jobs;
+using Hearth.Durable.Orchestrations;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using CoreStatus = DurableTask.Core.OrchestrationStatus;
+using HearthStart = Hearth.Durable.Orchestrations.StartResult;
+using HearthStatus = Hearth.Durable.Orchestrations.OrchestrationStatus;
+
+namespace Hearth.Durable.Tasks;
+
+/// <summary>
+/// The product's <see cref="IOrchestrationClient"/> while two engines share the database. Orchestrations registered with
+/// <see cref="DurableTasksBuilder"/> start on the Durable Task store (in the caller's transaction when given); any other
+/// name starts on the state-machine engine. Reads, events, termination and purge go to whichever store holds the id;
+/// listings merge both stores newest first behind one cursor. So the management API, the erasers and the features
+/// answer the same whichever engine runs an instance.
+/// </summary>
+public sealed class TaskOrchestrationClient(
+    TaskClient tasks,
+    TaskRegistry registry,
+    [FromKeyedServices(OrchestrationEngines.StateMachine)] IOrchestrationClient stateMachine) : IOrchestrationClient
+{
+    public Task<HearthStart> StartAsync<TOrchestration, TInput>(TInput input, StartOptions? options = null, NpgsqlTransaction? transaction = null,
+        CancellationToken ct = default) where TOrchestration : IOrchestration =>
+        stateMachine.StartAsync<TOrchestration, TInput>(input, options, transaction, ct);
+
+    public async Task<HearthStart> StartAsync<TInput>(string type, TInput input, StartOptions? options = null, NpgsqlTransaction? transaction = null,
+        CancellationToken ct = default)
+    {
+        if (!registry.Orchestrators.ContainsKey(type)) return await stateMachine.StartAsync(type, input, options, transaction, ct);
+        options ??= new StartOptions();
+        var id = options.InstanceId ?? Guid.NewGuid().ToString("N");
+        if (id.Length is 0 or > 200) throw new ArgumentException("An instance id is 1-200 characters.", nameof(options));
+        // A caller-chosen id still held by the old engine (started before an upgrade) is the same singleton.
+        if (options.InstanceId is not null && await stateMachine.GetAsync(id, null, ct) is { } old)
+        {
+            if (!old.IsFinished || !options.ReplaceFinished) return new HearthStart(id, false);
+            await stateMachine.PurgeAsync(id, null, ct);
+        }
+        var started = await tasks.StartAsync(type, input, new StartTaskOptions(id, options.Owner, options.ReplaceFinished), transaction, ct);
+        return new HearthStart(started.InstanceId, started.Created);
+    }
+
+    public async Task<HearthStatus?> GetAsync(string instanceId, string? owner = null, CancellationToken ct = default) =>
+        await tasks.GetAsync(instanceId, owner, ct) is { } instance ? ToStatus(instance) : await stateMachine.GetAsync(instanceId, owner, ct);
+
+    public async Task<Page<HearthStatus>> ListAsync(OrchestrationQuery query, CancellationToken ct = default)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var after = ParseCursor(query.Cursor);
+        var statuses = query.Status is { } status ? Statuses(status) : null;
+        var fromTasks = statuses is { Length: 0 }
+            ? []
+            : await tasks.ListAsync(new TaskQuery(query.Type, statuses, query.Owner, after, limit + 1), ct);
+        var fromStateMachine = await stateMachine.ListAsync(query with { Limit = limit + 1 }, ct);
+        var merged = fromTasks.Select(ToStatus).Concat(fromStateMachine.Items)
+            .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.InstanceId, StringComparer.Ordinal)
+            .ToList();
+        string? next = null;
+        if (merged.Count > limit || fromStateMachine.NextCursor is not null)
+        {
+            var last = merged[Math.Min(limit, merged.Count) - 1];
+            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.CreatedAt.UtcTicks}|{last.InstanceId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        }
+        return new Page<HearthStatus>(merged.Take(limit).ToList(), next);
+    }
+
+    public async Task<bool> RaiseEventAsync(string instanceId, string name, object? data, string? owner = null, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200) throw new ArgumentException("An event name is 1-200 characters.", nameof(name));
+        var instance = await tasks.GetAsync(instanceId, owner, ct);
+        if (instance is null) return await stateMachine.RaiseEventAsync(instanceId, name, data, owner, ct);
+        return !instance.IsFinished && await tasks.RaiseEventAsync(instanceId, name, data, ct: ct);
+    }
+
+    public async Task<bool> TerminateAsync(string instanceId, string reason, string? owner = null, CancellationToken ct = default)
+    {
+        var instance = await tasks.GetAsync(instanceId, owner, ct);
+        if (instance is null) return await stateMachine.TerminateAsync(instanceId, reason, owner, ct);
+        return !instance.IsFinished && await tasks.TerminateAsync(instanceId, reason, ct: ct);
+    }
+
+    public async Task<PurgeResult> PurgeAsync(string instanceId, string? owner = null, CancellationToken ct = default)
+    {
+        var instance = await tasks.GetAsync(instanceId, owner, ct);
+        if (instance is null) return await stateMachine.PurgeAsync(instanceId, owner, ct);
+        if (!instance.IsFinished) return PurgeResult.NotFinished;
+        return await tasks.PurgeAsync(instanceId, owner, ct) ? PurgeResult.Purged : PurgeResult.NotFound;
+    }
+
+    public async Task<HearthStatus?> WaitForCompletionAsync(string instanceId, TimeSpan timeout, CancellationToken ct = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        var delay = TimeSpan.FromMilliseconds(5);
+        while (true)
+        {
+            var status = await GetAsync(instanceId, null, ct);
+            if (status is null || status.IsFinished || limit.IsCancellationRequested) return status;
+            try
+            {
+                await Task.Delay(delay, limit.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return await GetAsync(instanceId, null, ct);
+            }
+            if (delay < TimeSpan.FromMilliseconds(100)) delay *= 2;
+        }
+    }
+
+    /// <summary>The task store's statuses that read as <paramref name="status"/> (waiting for an event is "Running" there).</summary>
+    private static CoreStatus[] Statuses(OrchestrationRuntimeStatus status) => status switch
+    {
+        OrchestrationRuntimeStatus.Pending => [CoreStatus.Pending],
+        OrchestrationRuntimeStatus.Running => [CoreStatus.Running, CoreStatus.ContinuedAsNew, CoreStatus.Suspended],
+        OrchestrationRuntimeStatus.Completed => [CoreStatus.Completed],
+        OrchestrationRuntimeStatus.Failed => [CoreStatus.Failed],
+        OrchestrationRuntimeStatus.Terminated => [CoreStatus.Terminated, CoreStatus.Canceled],
+        _ => [],
+    };
+
+    /// <summary>An instance of the task store as the management API shows any instance (an output only when it completed:
+    /// a failed or terminated instance's output column holds its failure or reason).</summary>
+    internal HearthStatus ToStatus(TaskInstance instance)
+    {
+        var status = instance.Status switch
+        {
+            CoreStatus.Pending => OrchestrationRuntimeStatus.Pending,
+            CoreStatus.Completed => OrchestrationRuntimeStatus.Completed,
+            CoreStatus.Failed => OrchestrationRuntimeStatus.Failed,
+            CoreStatus.Terminated or CoreStatus.Canceled => OrchestrationRuntimeStatus.Terminated,
+            _ => OrchestrationRuntimeStatus.Running,
+        };
+        var error = status switch
+        {
+            OrchestrationRuntimeStatus.Failed => instance.Failure?.ErrorMessage ?? "The orchestration failed.",
+            OrchestrationRuntimeStatus.Terminated => tasks.Read<string>(instance.SerializedOutput) ?? "Terminated.",
+            _ => null,
+        };
+        return new HearthStatus(instance.InstanceId, instance.Name, status, instance.Owner, Json(instance.SerializedInput),
+            Json(instance.SerializedCustomStatus), status == OrchestrationRuntimeStatus.Completed ? Json(instance.SerializedOutput) : null, error,
+            instance.CreatedAt, instance.UpdatedAt, instance.CompletedAt);
+    }
+
+    private static JsonElement? Json(string? serialized)
+    {
+        if (serialized is null) return null;
+        using var document = JsonDocument.Parse(serialized);
+        return document.RootElement.Clone();
+    }
+
+    private static (DateTimeOffset, string)? ParseCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return null;
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            var bar = text.IndexOf('|');
+            return (new DateTimeOffset(long.Parse(text[..bar], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), text[(bar + 1)..]);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new InvalidCursorException();
+        }
+    }
+}
