@@ -63,16 +63,18 @@ public sealed class SessionSummarizer(
             ? (ISessionSummaryWriter)ActivatorUtilities.CreateInstance<ModelSummaryWriter>(services, model)
             : services.GetRequiredService<RuleSummaryWriter>();
         var draft = await writer.WriteAsync(messages, ct);
-        var summary = await store.CompleteAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, draft,
-            messages.Count, messages[0].CreatedAt, messages[^1].CreatedAt, ct);
 
-        var text = SearchText(summary);
+        // Indexed before it is marked done, so a summary the status calls done is already found by search (a retry after
+        // a failure in between indexes the same id again).
+        var text = SearchText(draft.Text, draft.Decisions, draft.ActionItems);
         var domain = router.Tag(text);
-        await search.IndexAsync(router.Fallback.Collection, [new SearchDocument(summary.Id, request.OwnerId, text)
+        await search.IndexAsync(router.Fallback.Collection, [new SearchDocument(SummaryStore.IdFor(request.UpToMessageId), request.OwnerId, text)
         {
             Agent = request.AgentId, Session = request.SessionId, Domain = domain.Name, Kind = Kind, Source = $"message:{request.UpToMessageId}",
             CreatedAt = messages[^1].CreatedAt,
         }], ct);
+        var summary = await store.CompleteAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, draft,
+            messages.Count, messages[0].CreatedAt, messages[^1].CreatedAt, ct);
         // The companion may have been deleted while the session was read and summarised (see ErasedTurnGuard).
         if (await guard.SessionErasedAsync(request.OwnerId, request.AgentId, request.SessionId, "summarising", ct)) return null;
         logger.LogInformation("Summarised session {SessionId} up to {MessageId}: {Messages} messages ({Origin})", request.SessionId, request.UpToMessageId, messages.Count, draft.Origin);
@@ -80,11 +82,13 @@ public sealed class SessionSummarizer(
     }
 
     /// <summary>The text a summary is searched and recalled by.</summary>
-    public static string SearchText(SessionSummary summary)
+    public static string SearchText(SessionSummary summary) => SearchText(summary.Text, summary.Decisions, summary.ActionItems);
+
+    private static string SearchText(string? text, IReadOnlyList<string> decisions, IReadOnlyList<string> actionItems)
     {
-        var parts = new List<string> { summary.Text ?? "" };
-        if (summary.Decisions.Count > 0) parts.Add("Decisions: " + string.Join(" ", summary.Decisions));
-        if (summary.ActionItems.Count > 0) parts.Add("Action items: " + string.Join(" ", summary.ActionItems));
+        var parts = new List<string> { text ?? "" };
+        if (decisions.Count > 0) parts.Add("Decisions: " + string.Join(" ", decisions));
+        if (actionItems.Count > 0) parts.Add("Action items: " + string.Join(" ", actionItems));
         return string.Join("\n", parts.Where(p => p.Length > 0));
     }
 }

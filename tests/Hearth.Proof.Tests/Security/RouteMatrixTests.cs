@@ -67,6 +67,7 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         (var p, "id") when p.StartsWith("/api/orchestrations/", StringComparison.Ordinal) => alice.PictureJobId, // a picture job is its orchestration
         (var p, "name") when p.StartsWith("/api/orchestrations/", StringComparison.Ordinal) => "proof-event",
         (var p, "id") when p.StartsWith("/api/admin/jobs/", StringComparison.Ordinal) => "1",
+        (var p, "name") when p.StartsWith("/api/search/collections/", StringComparison.Ordinal) => "memory", // admin routes: a collection is the server's
         (var p, "id") when p.StartsWith("/media/", StringComparison.Ordinal) => alice.MediaId,
         (var p, "id") when p.StartsWith("/api/skills/files/", StringComparison.Ordinal) => alice.SkillFileId,
         (var p, "id") when p.StartsWith("/api/skills/sections/", StringComparison.Ordinal) => alice.SkillSectionId,
