@@ -46,7 +46,7 @@ public static class CardApi
         if (query.Timezone is { } zone && !Hearth.Identity.TimeZones.IsKnown(zone))
             return Problems.Validation(("timezone", $"'{zone}' is not an IANA time zone name such as 'Europe/Paris'"));
         var limit = options.Value.MaxBytes;
-        var body = await ReadBodyAsync(request, limit, ct);
+        var body = await RequestBodies.ReadAsync(request, limit, ct);
         if (body is null) return Problems.PayloadTooLarge(limit);
         if (body.Length == 0) return Problems.Validation(("card", "the body is empty"));
         var isPng = type == MediaTypes.Png;
@@ -95,18 +95,5 @@ public static class CardApi
     {
         var safe = new string([.. name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_')]).Trim('_');
         return safe.Length == 0 ? "card" : safe;
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit) return null;
-        }
-        return buffer.ToArray();
     }
 }

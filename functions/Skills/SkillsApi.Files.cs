@@ -14,7 +14,7 @@ public static partial class SkillsApi
         if (!IsOctetStream(request)) return UnsupportedMediaType("Send the file's exact bytes as application/octet-stream.");
         if (string.IsNullOrWhiteSpace(path)) return Problems.Validation(("path", "name the file with ?path= (relative to the library root)"));
         var limit = options.Value.MaxFileBytes;
-        var bytes = await ReadBodyAsync(request, limit, ct);
+        var bytes = await RequestBodies.ReadAsync(request, limit, ct);
         if (bytes is null) return Problems.PayloadTooLarge(limit);
         try
         {

@@ -38,7 +38,7 @@ public static partial class SkillsApi
     {
         if (!IsOctetStream(request)) return UnsupportedMediaType("Send the section's new bytes as application/octet-stream.");
         var limit = options.Value.MaxFileBytes;
-        var bytes = await ReadBodyAsync(request, limit, ct);
+        var bytes = await RequestBodies.ReadAsync(request, limit, ct);
         if (bytes is null) return Problems.PayloadTooLarge(limit);
         var ifMatch = request.Headers.IfMatch.ToString();
         var expected = string.IsNullOrWhiteSpace(ifMatch) || ifMatch == "*" ? null : ifMatch.Trim().Trim('"');

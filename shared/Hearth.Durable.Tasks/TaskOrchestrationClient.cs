@@ -49,7 +49,7 @@ public sealed class TaskOrchestrationClient(
     public async Task<Page<HearthStatus>> ListAsync(OrchestrationQuery query, CancellationToken ct = default)
     {
         var limit = Math.Clamp(query.Limit, 1, 500);
-        var after = ParseCursor(query.Cursor);
+        var after = OrchestrationCursor.Parse(query.Cursor);
         var statuses = query.Status is { } status ? Statuses(status) : null;
         var fromTasks = statuses is { Length: 0 }
             ? []
@@ -62,7 +62,7 @@ public sealed class TaskOrchestrationClient(
         if (merged.Count > limit || fromStateMachine.NextCursor is not null)
         {
             var last = merged[Math.Min(limit, merged.Count) - 1];
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.CreatedAt.UtcTicks}|{last.InstanceId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            next = OrchestrationCursor.Encode(last.CreatedAt, last.InstanceId);
         }
         return new Page<HearthStatus>(merged.Take(limit).ToList(), next);
     }
@@ -152,20 +152,4 @@ public sealed class TaskOrchestrationClient(
         return document.RootElement.Clone();
     }
 
-    private static (DateTimeOffset, string)? ParseCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor)) return null;
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-            var bar = text.IndexOf('|');
-            return (new DateTimeOffset(long.Parse(text[..bar], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), text[(bar + 1)..]);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
-        {
-            throw new InvalidCursorException();
-        }
-    }
 }

@@ -95,7 +95,8 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
     public async Task<Page<OrchestrationStatus>> ListAsync(OrchestrationQuery query, CancellationToken ct = default)
     {
         var limit = Math.Clamp(query.Limit, 1, 500);
-        var (afterTime, afterId) = ParseCursor(query.Cursor);
+        var after = OrchestrationCursor.Parse(query.Cursor);
+        var (afterTime, afterId) = (after?.CreatedAt, after?.InstanceId);
         await using var command = db.CreateCommand(SelectStatus + """
              where (@type::text is null or type = @type)
                and (@status::text is null or status = @status)
@@ -117,7 +118,7 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
         if (items.Count > limit)
         {
             var last = items[limit - 1];
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.CreatedAt.UtcTicks}|{last.InstanceId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            next = OrchestrationCursor.Encode(last.CreatedAt, last.InstanceId);
         }
         return new Page<OrchestrationStatus>(items.Take(limit).ToList(), next);
     }
@@ -213,22 +214,6 @@ internal sealed class OrchestrationClient(NpgsqlDataSource db, DurableRegistry r
         return document.RootElement.Clone();
     }
 
-    private static (DateTimeOffset?, string?) ParseCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor)) return (null, null);
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-            var bar = text.IndexOf('|');
-            return (new DateTimeOffset(long.Parse(text[..bar], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), text[(bar + 1)..]);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
-        {
-            throw new InvalidCursorException();
-        }
-    }
 
     private static NpgsqlBatchCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {

@@ -1,0 +1,32 @@
+using System.Text;
+using Hearth.Durable.Jobs;
+
+namespace Hearth.Durable.Orchestrations;
+
+/// <summary>
+/// The management listing's page cursor, one format for both stores (the state-machine engine and the Durable Task
+/// store, whose listings the product merges): the last instance's creation time and id, base64url.
+/// </summary>
+public static class OrchestrationCursor
+{
+    public static string Encode(DateTimeOffset createdAt, string instanceId) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.UtcTicks}|{instanceId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The position after which the next page starts; null for the first page. Throws <see cref="InvalidCursorException"/>.</summary>
+    public static (DateTimeOffset CreatedAt, string InstanceId)? Parse(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return null;
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            var bar = text.IndexOf('|');
+            return (new DateTimeOffset(long.Parse(text[..bar], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), text[(bar + 1)..]);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new InvalidCursorException();
+        }
+    }
+}
