@@ -119,7 +119,7 @@ public sealed class SkillPush(HearthApiClient api, IAnsiConsole console)
             foreach (var id in runs) console.MarkupLine($"run [blue]{id}[/]: {api.BaseAddress}api/skills/runs/{id}");
             return PrintSkipped(skipped) ? 1 : 0;
         }
-        var code = PrintReport(statuses.Values.ToList());
+        var code = await PrintReportAsync(statuses.Values.ToList(), ct);
         return PrintSkipped(skipped) ? Math.Max(code, 1) : code;
     }
 
@@ -133,7 +133,7 @@ public sealed class SkillPush(HearthApiClient api, IAnsiConsole console)
         return skipped.Count > 0;
     }
 
-    private int PrintReport(List<JsonElement> runs)
+    private async Task<int> PrintReportAsync(List<JsonElement> runs, CancellationToken ct)
     {
         var reports = runs.Where(r => r.GetProperty("report").ValueKind == JsonValueKind.Object).Select(r => r.GetProperty("report")).ToList();
         int Sum(string field) => reports.Sum(r => r.GetProperty(field).GetInt32());
@@ -154,8 +154,10 @@ public sealed class SkillPush(HearthApiClient api, IAnsiConsole console)
         if (warnings.Count > 10) console.MarkupLine($"[yellow]… and {warnings.Count - 10} more files with warnings[/]");
         foreach (var note in reports.SelectMany(r => r.GetProperty("indexErrors").EnumerateArray()))
             console.MarkupLine($"[yellow]search[/] {Markup.Escape(note.GetString()!)}");
-        if (reports.LastOrDefault() is { } last && last.TryGetProperty("mirror", out var mirror) && mirror.ValueKind == JsonValueKind.Object)
-            SkillsCommand.PrintMirror(console, mirror);
+        // Each run compares the mirror when it ends, and batches end in any order: once all have ended, ask again so the
+        // figure printed covers every batch.
+        if (reports.Any(r => r.TryGetProperty("mirror", out var mirror) && mirror.ValueKind == JsonValueKind.Object))
+            SkillsCommand.PrintMirror(console, await api.GetAsync("/api/skills/mirror/verify", ct));
         foreach (var broken in runs.Where(r => r.GetProperty("status").GetString() == "failed"))
             console.MarkupLine($"[red]run {broken.GetProperty("id").GetString()} failed:[/] {Markup.Escape(broken.GetProperty("error").GetString() ?? "")}");
 
