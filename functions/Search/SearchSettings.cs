@@ -21,6 +21,10 @@ public sealed class SearchSettings : IValidatableSettings
     [Setting("Weight of the vector list in hybrid fusion.")]
     public double VectorWeight { get; set; } = 1.0;
 
+    [Setting("Score fusion (calibrated models): the BM25 half is a score over max(the query's best, Bm25Scale × Σ idf of its terms); 2.2 (k1 + 1): over the highest score the query can reach; 0: over the query's best.")]
+    [Range(0.0, 10.0)]
+    public double Bm25Scale { get; set; } = 2.2;
+
     [Setting("Azure AI Search endpoint, e.g. https://<service>.search.windows.net (AzureAISearch only).")]
     public string? Endpoint { get; set; }
 

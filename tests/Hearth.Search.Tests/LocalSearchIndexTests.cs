@@ -74,6 +74,34 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_a_calibrated_model_a_keyword_list_of_noise_does_not_outrank_a_confident_vector_neighbour()
+    {
+        // Query vector [1,0,0,0]; the vectors' cosines to it are 0.40 (noise for arctic), 0.75 (a good answer) and 0.85.
+        float[] noise = [0.40f, 0.9165f, 0, 0], good = [0.75f, 0.6614f, 0, 0], strong = [0.85f, 0.5268f, 0, 0];
+        await _index.EnsureCollectionAsync("arctic", "snowflake-arctic-embed-xs", 4, Ct);
+        await _index.UpsertAsync("arctic", [
+            Doc("shares-a-word", "how to report a finding to the team", noise),
+            Doc("answer", "tick the boxes of an acroform with pypdf", good),
+            Doc("other-1", "how the team plans the week", noise),
+            Doc("other-2", "notes from the garden", noise),
+        ], Ct);
+
+        // BM25 finds only "report" (the query's other words are in no document): its best holds little of the query.
+        var hits = await _index.SearchAsync("arctic", Query("how do I report checkbox states in a pdf form", SearchMode.Hybrid, [1, 0, 0, 0]), Ct);
+        Assert.Equal("answer", hits[0].Id);
+        Assert.Equal(1, hits.Single(h => h.Id == "shares-a-word").Bm25Rank);
+
+        // Normalised by the query's best alone (Search:Bm25Scale = 0, equal weights: the fusion before), the one keyword match looked perfect and won.
+        var byBest = await _db.NewIndex(new SearchOptions { Bm25Scale = 0, Bm25Weight = 1, VectorWeight = 1 }).SearchAsync("arctic",
+            Query("how do I report checkbox states in a pdf form", SearchMode.Hybrid, [1, 0, 0, 0]), Ct);
+        Assert.Equal("shares-a-word", byBest[0].Id);
+
+        // A document that holds the whole query and is close in meaning keeps first place over a closer vector neighbour.
+        await _index.UpsertAsync("arctic", [Doc("exact", "sourdough starter feeding schedule", strong), Doc("near", "bread yeast culture care", [0.9f, 0.4359f, 0, 0])], Ct);
+        Assert.Equal("exact", (await _index.SearchAsync("arctic", Query("sourdough starter feeding schedule", SearchMode.Hybrid, [1, 0, 0, 0]), Ct))[0].Id);
+    }
+
+    [Fact]
     public async Task Hybrid_fuses_both_rankings_with_rrf_and_reports_each_half()
     {
         await _index.UpsertAsync(Collection, [

@@ -29,9 +29,10 @@ public sealed class EvalCommand : ICliCommand
         var noInstruction = new Option<bool>("--no-query-instruction") { Description = "arctic: embed questions without the model's retrieval instruction." };
 
         var set = SetOption();
+        var sweep = SweepOption();
         var retrieval = new Command("retrieval", "Recall@1/5/10 and MRR per question type of memory retrieval on a LongMemEval-format dataset.")
         {
-            dataset, mode, k, json, connection, details, embedder, noInstruction, set,
+            dataset, mode, k, json, connection, details, embedder, noInstruction, set, sweep,
         };
         retrieval.SetAction(async (result, ct) =>
         {
@@ -63,6 +64,14 @@ public sealed class EvalCommand : ICliCommand
             try
             {
                 var settings = With(RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!, !result.GetValue(noInstruction)), result.GetValue(set));
+                if (result.GetValue(sweep) is { Length: > 0 } axes)
+                {
+                    var configurations = Sweep(axes);
+                    var swept = await WithDatabaseAsync(result.GetValue(connection),
+                        c => RetrievalEvaluation.RunAsync(questions, selected, kValue, c, settings, configurations, ct), ct);
+                    await output.WriteLineAsync(SweepJson(configurations, swept.Select(r => ToJson(r, result.GetValue(details))).ToList()));
+                    return 0;
+                }
                 var reports = await RunAsync(questions, selected, kValue, result.GetValue(connection), settings, ct);
                 if (result.GetValue(json)) await output.WriteLineAsync(ToJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 else Render(reports, questions.Count, output);
@@ -94,9 +103,10 @@ public sealed class EvalCommand : ICliCommand
         var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
         embedder.AcceptOnlyFromAmong("arctic", "minilm", "hashing");
         var set = SetOption();
+        var sweep = SweepOption();
         var command = new Command("skills", "Precision@1/3/5 and MRR of skill section search per mode over a corpus folder and its queries.")
         {
-            queries, mode, json, details, connection, embedder, set,
+            queries, mode, json, details, connection, embedder, set, sweep,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -107,6 +117,13 @@ public sealed class EvalCommand : ICliCommand
                 var (corpus, list) = SkillsEvaluation.Load(result.GetValue(queries)!.FullName);
                 var modes = Modes(result.GetValue(mode)!);
                 var settings = With(RetrievalEvaluation.EmbedderSettings(result.GetValue(embedder)!), result.GetValue(set));
+                if (result.GetValue(sweep) is { Length: > 0 } axes)
+                {
+                    var configurations = Sweep(axes);
+                    var swept = await WithDatabaseAsync(result.GetValue(connection), c => SkillsEvaluation.RunAsync(corpus, list, modes, c, settings, configurations, ct), ct);
+                    await output.WriteLineAsync(SweepJson(configurations, swept.Select(r => SkillsJson(r, result.GetValue(details))).ToList()));
+                    return 0;
+                }
                 var reports = await WithDatabaseAsync(result.GetValue(connection), c => SkillsEvaluation.RunAsync(corpus, list, modes, c, settings, ct), ct);
                 if (result.GetValue(json)) await output.WriteLineAsync(SkillsJson(reports, result.GetValue(details)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 else RenderSkills(reports, list.Count, output);
@@ -133,6 +150,37 @@ public sealed class EvalCommand : ICliCommand
         AllowMultipleArgumentsPerToken = false,
         Arity = ArgumentArity.ZeroOrMore,
     };
+
+    /// <summary><c>--sweep Key=v1,v2,…</c> (repeatable): the evaluation once per combination of values, indexed once.</summary>
+    private static Option<string[]> SweepOption() => new("--sweep")
+    {
+        Description = "Run once per value, indexing once: Key=v1,v2,… (repeatable: every combination), e.g. Search:Bm25Scale=0,0.5,1. Prints JSON.",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    /// <summary>Every combination of the swept values, in the order given (the first axis varies slowest).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string?>> Sweep(string[] axes)
+    {
+        IEnumerable<Dictionary<string, string?>> all = [new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)];
+        foreach (var axis in axes)
+        {
+            var at = axis.IndexOf('=');
+            if (at <= 0) throw new FormatException($"--sweep needs Key=v1,v2,…, got '{axis}'.");
+            var key = axis[..at].Trim();
+            var values = axis[(at + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (values.Length == 0) throw new FormatException($"--sweep {key}: no values.");
+            all = all.SelectMany(c => values.Select(v => new Dictionary<string, string?>(c, StringComparer.OrdinalIgnoreCase) { [key] = v })).ToList();
+        }
+        return all.ToList();
+    }
+
+    private static string SweepJson(IReadOnlyList<IReadOnlyDictionary<string, string?>> configurations, IReadOnlyList<JsonNode> reports) =>
+        new JsonArray(configurations.Select((c, i) => (JsonNode)new JsonObject
+        {
+            ["settings"] = new JsonObject(c.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
+            ["report"] = reports[i],
+        }).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     private static IReadOnlyDictionary<string, string?> With(IReadOnlyDictionary<string, string?> settings, string[]? pairs)
     {

@@ -72,35 +72,64 @@ public static class RetrievalEvaluation
 
     public static async Task<IReadOnlyList<ModeReport>> RunAsync(
         IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString, CancellationToken ct,
-        IReadOnlyDictionary<string, string?>? embedder = null)
+        IReadOnlyDictionary<string, string?>? embedder = null) =>
+        (await RunAsync(questions, modes, k, connectionString, embedder ?? EmbedderSettings("arctic"), [new Dictionary<string, string?>()], ct))[0];
+
+    /// <summary>
+    /// Indexes every question's haystack once, then asks every question in each mode once per configuration (settings
+    /// laid over <paramref name="settings"/>, e.g. fusion weights): a sweep costs the questions, not the embedding.
+    /// </summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<ModeReport>>> RunAsync(
+        IReadOnlyList<EvalQuestion> questions, IReadOnlyList<SearchMode> modes, int k, string connectionString,
+        IReadOnlyDictionary<string, string?> settings, IReadOnlyList<IReadOnlyDictionary<string, string?>> configurations, CancellationToken ct)
     {
-        var settings = new Dictionary<string, string?> { ["Search:Provider"] = "Local" };
-        foreach (var (key, value) in embedder ?? EmbedderSettings("arctic")) settings[key] = value;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var haystacks = new Dictionary<string, (IReadOnlyList<HashSet<string>> Evidence, IReadOnlyList<DateTimeOffset> Times)>();
+        await using (var indexing = Services(connectionString, settings, null, out var indexOptions))
+        {
+            await Migrator.ApplyAsync(indexing.GetRequiredService<NpgsqlDataSource>(), indexing.GetServices<MigrationSource>(), NullLogger.Instance, ct);
+            var indexer = indexing.GetRequiredService<TurnIndexer>();
+            foreach (var question in questions)
+            {
+                var (turns, evidence, times) = Haystack("eval:" + question.Id, question, indexOptions.WindowTurns);
+                await indexer.IndexAsync(turns, ct);
+                haystacks[question.Id] = (evidence, times);
+            }
+        }
+
+        var all = new List<IReadOnlyList<ModeReport>>();
+        foreach (var configuration in configurations)
+        {
+            await using var provider = Services(connectionString, settings, configuration, out var options);
+            var retriever = provider.GetRequiredService<MemoryRetriever>();
+            var scores = modes.ToDictionary(m => m, _ => new List<QuestionScore>());
+            foreach (var question in questions)
+            {
+                var (evidence, times) = haystacks[question.Id];
+                foreach (var mode in modes)
+                {
+                    var result = await retriever.SearchAsync(MemoryRetriever.ForRecall("eval:" + question.Id, Agent, question.Question, Math.Max(k, 10), mode), ct);
+                    scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever, times));
+                }
+            }
+            all.Add(modes.Select(m => Report(m, k, scores[m])).ToList());
+        }
+        return all;
+    }
+
+    private static ServiceProvider Services(string connectionString, IReadOnlyDictionary<string, string?> settings,
+        IReadOnlyDictionary<string, string?>? configuration, out MemoryOptions options)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Search:Provider"] = "Local" };
+        foreach (var (key, value) in settings) merged[key] = value;
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) merged[key] = value;
+        var built = new ConfigurationBuilder().AddInMemoryCollection(merged).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.AddHearthSearch(configuration);
-        var options = configuration.GetSection("Memory").Get<MemoryOptions>() ?? new MemoryOptions();
+        services.AddHearthSearch(built);
+        options = built.GetSection("Memory").Get<MemoryOptions>() ?? new MemoryOptions();
         services.AddHearthMemory(options);
-        await using var provider = services.BuildServiceProvider();
-        await Migrator.ApplyAsync(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetServices<MigrationSource>(), NullLogger.Instance, ct);
-
-        var indexer = provider.GetRequiredService<TurnIndexer>();
-        var retriever = provider.GetRequiredService<MemoryRetriever>();
-        var scores = modes.ToDictionary(m => m, _ => new List<QuestionScore>());
-        foreach (var question in questions)
-        {
-            var owner = "eval:" + question.Id;
-            var (turns, evidence, times) = Haystack(owner, question, options.WindowTurns);
-            await indexer.IndexAsync(turns, ct);
-            foreach (var mode in modes)
-            {
-                var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(owner, Agent, question.Question, Math.Max(k, 10), mode), ct);
-                scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever, times));
-            }
-        }
-        return modes.Select(m => Report(m, k, scores[m])).ToList();
+        return services.BuildServiceProvider();
     }
 
     /// <summary>The <c>Models:Embeddings</c> settings for <c>--embedder</c>: arctic (the default model), minilm or hashing.</summary>

@@ -65,37 +65,58 @@ public static class SkillsEvaluation
 
     /// <summary>Indexes the corpus once and scores every query in each mode.</summary>
     public static async Task<IReadOnlyList<SkillModeReport>> RunAsync(string corpus, IReadOnlyList<SkillQuery> queries, IReadOnlyList<SearchMode> modes,
-        string connectionString, IReadOnlyDictionary<string, string?> embedder, CancellationToken ct)
+        string connectionString, IReadOnlyDictionary<string, string?> embedder, CancellationToken ct) =>
+        (await RunAsync(corpus, queries, modes, connectionString, embedder, [new Dictionary<string, string?>()], ct))[0];
+
+    /// <summary>
+    /// Indexes the corpus once, then scores every query in each mode once per configuration (settings laid over
+    /// <paramref name="settings"/>, e.g. fusion weights): a sweep costs the searches, not the embedding.
+    /// </summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<SkillModeReport>>> RunAsync(string corpus, IReadOnlyList<SkillQuery> queries, IReadOnlyList<SearchMode> modes,
+        string connectionString, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<IReadOnlyDictionary<string, string?>> configurations, CancellationToken ct)
     {
         if (!Directory.Exists(corpus)) throw new FormatException($"Corpus folder '{corpus}' does not exist.");
-        var settings = new Dictionary<string, string?> { ["Search:Provider"] = "Local" };
-        foreach (var (key, value) in embedder) settings[key] = value;
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.AddHearthSearch(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        await using var provider = services.BuildServiceProvider();
-        await Migrator.ApplyAsync(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetServices<MigrationSource>(), NullLogger.Instance, ct);
-        var search = provider.GetRequiredService<SearchService>();
-
         var (documents, files) = Documents(corpus);
         var missing = queries.SelectMany(q => q.Relevant).Where(p => !files.Contains(p)).Distinct().ToList();
         if (missing.Count > 0) throw new FormatException($"Relevant files not in the corpus: {string.Join(", ", missing)}.");
-        await search.IndexAsync(SkillSearchIndexer.Collection, SectionEmbeddingText.Apply(documents), ct);
-
-        var reports = new List<SkillModeReport>();
-        foreach (var mode in modes)
+        await using (var indexing = Services(connectionString, settings, null))
         {
-            var scores = new List<SkillQueryScore>();
-            foreach (var query in queries)
-            {
-                var hits = await search.SearchAsync(SkillSearchIndexer.Collection, query.Query, mode, Depth, new SearchFilter(Owner), ct);
-                scores.Add(Score(query, hits.Select(h => h.Document.Source ?? "").ToList(), hits));
-            }
-            reports.Add(new SkillModeReport(mode.ToString().ToLowerInvariant(), files.Count, documents.Count,
-                scores.Average(s => s.PrecisionAt1), scores.Average(s => s.PrecisionAt3), scores.Average(s => s.PrecisionAt5), scores.Average(s => s.Mrr), scores));
+            await Migrator.ApplyAsync(indexing.GetRequiredService<NpgsqlDataSource>(), indexing.GetServices<MigrationSource>(), NullLogger.Instance, ct);
+            await indexing.GetRequiredService<SearchService>().IndexAsync(SkillSearchIndexer.Collection, SectionEmbeddingText.Apply(documents), ct);
         }
-        return reports;
+
+        var all = new List<IReadOnlyList<SkillModeReport>>();
+        foreach (var configuration in configurations)
+        {
+            await using var provider = Services(connectionString, settings, configuration);
+            var search = provider.GetRequiredService<SearchService>();
+            var reports = new List<SkillModeReport>();
+            foreach (var mode in modes)
+            {
+                var scores = new List<SkillQueryScore>();
+                foreach (var query in queries)
+                {
+                    var hits = await search.SearchAsync(SkillSearchIndexer.Collection, query.Query, mode, Depth, new SearchFilter(Owner), ct);
+                    scores.Add(Score(query, hits.Select(h => h.Document.Source ?? "").ToList(), hits));
+                }
+                reports.Add(new SkillModeReport(mode.ToString().ToLowerInvariant(), files.Count, documents.Count,
+                    scores.Average(s => s.PrecisionAt1), scores.Average(s => s.PrecisionAt3), scores.Average(s => s.PrecisionAt5), scores.Average(s => s.Mrr), scores));
+            }
+            all.Add(reports);
+        }
+        return all;
+    }
+
+    private static ServiceProvider Services(string connectionString, IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? configuration)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Search:Provider"] = "Local" };
+        foreach (var (key, value) in settings) merged[key] = value;
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) merged[key] = value;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddHearthSearch(new ConfigurationBuilder().AddInMemoryCollection(merged).Build());
+        return services.BuildServiceProvider();
     }
 
     /// <summary>precision@k = sections of relevant files among the first k / k; MRR = 1 / rank of the first such section.</summary>

@@ -22,6 +22,13 @@ public sealed record SearchOptions
     /// <summary>Weight of the vector list in hybrid fusion.</summary>
     public double VectorWeight { get; init; } = 1.0;
 
+    /// <summary>Score fusion (calibrated models): the BM25 half is a document's score over the larger of the query's best
+    /// score and Bm25Scale × the sum of the query terms' idf. At k1 + 1 = 2.2 (the default) that is the highest score the
+    /// query can reach (every term saturated in a document), so the half says how much of the query a document holds,
+    /// not how it compares with the best of a list that may be noise; 0 normalises by the query's best alone. Chosen by a
+    /// sweep over the three evaluations (docs/decisions.md, issue 14).</summary>
+    public double Bm25Scale { get; init; } = Bm25.K1 + 1;
+
     /// <summary>Local provider: collections loaded into memory at start, so the first query after a scale-out does
     /// not pay the load (about 6 s per 100k chunks on the dev box).</summary>
     public IReadOnlyList<string> WarmUp { get; init; } = [];
@@ -40,6 +47,8 @@ public sealed record SearchOptions
             throw new InvalidOperationException($"Search:HybridCandidates must be between 1 and {SearchQuery.MaxK}, got {HybridCandidates}.");
         if (Bm25Weight < 0 || VectorWeight < 0 || Bm25Weight + VectorWeight == 0 || !double.IsFinite(Bm25Weight + VectorWeight))
             throw new InvalidOperationException("Search:Bm25Weight and Search:VectorWeight must be non-negative and not both zero.");
+        if (Bm25Scale is < 0 or > 10 || double.IsNaN(Bm25Scale))
+            throw new InvalidOperationException($"Search:Bm25Scale must be between 0 and 10, got {Bm25Scale}.");
     }
 }
 

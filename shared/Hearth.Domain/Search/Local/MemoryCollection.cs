@@ -114,8 +114,16 @@ internal sealed class MemoryCollection
     }
 
     /// <summary>Top <paramref name="n"/> documents by BM25 for the analysed, distinct query terms.</summary>
-    public List<Ranked> SearchBm25(IReadOnlyList<string> terms, SearchFilter filter, int n)
+    public List<Ranked> SearchBm25(IReadOnlyList<string> terms, SearchFilter filter, int n) => SearchBm25(terms, filter, n, out _);
+
+    /// <summary>
+    /// Top <paramref name="n"/> by BM25; <paramref name="fullMatch"/> is what a document of average length holding each of
+    /// the query's terms once would score (the sum of the idf of the terms the owner's documents contain), the yardstick
+    /// against which hybrid fusion judges how much of the query the best keyword match actually holds.
+    /// </summary>
+    public List<Ranked> SearchBm25(IReadOnlyList<string> terms, SearchFilter filter, int n, out double fullMatch)
     {
+        fullMatch = 0;
         _lock.EnterReadLock();
         try
         {
@@ -140,6 +148,7 @@ internal sealed class MemoryCollection
                         if (_alive[slot] && _owner[slot] == f.Owner) df++;
                     if (df == 0) continue;
                     var idf = Bm25.Idf(corpus.Live, df);
+                    fullMatch += idf;
                     var counts = postings.Counts.AsSpan(0, postings.Count);
                     for (var i = 0; i < slots.Length; i++)
                     {

@@ -165,10 +165,11 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
 
         List<Ranked> bm25 = [];
         List<Ranked> shortlist = [];
+        var fullMatch = 0.0;
         if (query.Mode != SearchMode.Vector && !string.IsNullOrWhiteSpace(query.Text))
         {
             var terms = TextAnalyzer.Analyze(query.Text).Distinct(StringComparer.Ordinal).ToList();
-            bm25 = index.SearchBm25(terms, query.Filter, query.Mode == SearchMode.Bm25 ? query.K : window);
+            bm25 = index.SearchBm25(terms, query.Filter, query.Mode == SearchMode.Bm25 ? query.K : window, out fullMatch);
         }
         float[]? queryVector = null;
         if (query.Mode != SearchMode.Bm25)
@@ -196,7 +197,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
         {
             SearchMode.Bm25 => bm25.Take(query.K).Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, i + 1, r.Score, null, null)).ToList(),
             SearchMode.Vector => vector.Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, null, null, i + 1, r.Score)).ToList(),
-            _ when bounds is { } b => FuseScores(bm25, vector, rows, queryVector!, b, query.K),
+            _ when bounds is { } b => FuseScores(bm25, fullMatch, vector, rows, queryVector!, b, query.K),
             _ => Fuse(bm25, vector, rows, query.K),
         }, query.Mode);
     }
@@ -292,7 +293,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
     }
 
     /// <summary>Hybrid by <see cref="ScoreFusion"/>: every candidate of either list scored on both halves (ranks reported as each list placed it).</summary>
-    private List<SearchHit> FuseScores(List<Ranked> bm25, List<Ranked> vector, Dictionary<long, FetchedRow> rows, float[] queryVector, ScoreFusion.CosineBounds bounds, int k)
+    private List<SearchHit> FuseScores(List<Ranked> bm25, double fullMatch, List<Ranked> vector, Dictionary<long, FetchedRow> rows, float[] queryVector, ScoreFusion.CosineBounds bounds, int k)
     {
         var best = bm25.Count > 0 ? bm25.Max(r => r.Score) : 0;
         var bm25Rank = bm25.Select((r, i) => (r, i)).ToDictionary(p => p.r.Key, p => (Rank: p.i + 1, p.r.Score));
@@ -303,8 +304,8 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
         {
             double? cosine = rows[key].Vector is { } v ? TensorPrimitives.CosineSimilarity(queryVector, v) : null;
             double? bm25Score = bm25Rank.TryGetValue(key, out var b) ? b.Score : null;
-            var bm25Norm = ScoreFusion.Bm25(bm25Score, best);
-            scored.Add((key, ScoreFusion.Fuse(bm25Norm, ScoreFusion.Vector(cosine, bounds), options.Bm25Weight, options.VectorWeight), cosine, bm25Norm));
+            var bm25Norm = ScoreFusion.Bm25(bm25Score, best, fullMatch, options.Bm25Scale);
+            scored.Add((key, ScoreFusion.Fuse(bm25Norm, ScoreFusion.Vector(cosine, bounds), options.Bm25Weight, options.VectorWeight * bounds.VectorWeight), cosine, bm25Norm));
         }
         return scored
             .OrderByDescending(s => s.Fused).ThenByDescending(s => s.Bm25Norm).ThenByDescending(s => s.Cosine ?? -1).ThenBy(s => s.Key)
