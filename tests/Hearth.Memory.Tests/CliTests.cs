@@ -111,6 +111,12 @@ public sealed class CliTests
         Assert.True(RecallAt5("hybrid") >= RecallAt5("bm25"), $"hybrid {RecallAt5("hybrid")} vs bm25 {RecallAt5("bm25")}");
         Assert.True(RecallAt5("hybrid") >= RecallAt5("vector"), $"hybrid {RecallAt5("hybrid")} vs vector {RecallAt5("vector")}");
         Assert.True(Mrr("hybrid") >= Mrr("bm25") && Mrr("hybrid") >= Mrr("vector"), $"MRR hybrid {Mrr("hybrid")}, bm25 {Mrr("bm25")}, vector {Mrr("vector")}");
+        // recall@k is LongMemEval's recall_any@k: the product ranks a piece of evidence first for at least 80 % of the questions.
+        double Overall(string mode, string name) => json.RootElement.GetProperty(mode).GetProperty("overall").GetProperty(name).GetDouble();
+        Assert.True(Overall("hybrid", "recall@1") >= 0.80, $"hybrid recall@1 {Overall("hybrid", "recall@1")}");
+        Assert.Equal(Overall("hybrid", "recall_any@1"), Overall("hybrid", "recall@1"));
+        Assert.True(Overall("hybrid", "recall_all@5") >= 0.95, $"hybrid recall_all@5 {Overall("hybrid", "recall_all@5")}");
+        Assert.True(Overall("hybrid", "evidence@1") <= Overall("hybrid", "recall@1"));
     }
 
     /// <summary>eval/hearth-memory-eval.json of this checkout (the dataset the README's scores are for).</summary>

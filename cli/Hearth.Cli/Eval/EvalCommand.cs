@@ -21,7 +21,7 @@ public sealed class EvalCommand : ICliCommand
         var mode = new Option<string>("--mode") { Description = "bm25, vector, hybrid (default) or all.", DefaultValueFactory = _ => "hybrid" };
         mode.AcceptOnlyFromAmong("bm25", "vector", "hybrid", "all");
         var k = new Option<int>("--k") { Description = "Passages retrieved per question (MRR is counted within them).", DefaultValueFactory = _ => 10 };
-        var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10, mrr, recall_any@1, recall_any@5, recall_all@5, ndcg@10 }, byType, abstention, updates } (with --mode all, one per mode)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: { overall: { recall@1, recall@5, recall@10 (LongMemEval's recall_any@k), mrr, recall_any@1, recall_any@5, recall_all@5, ndcg@10, evidence@1, evidence@5 }, byType, abstention, updates } (with --mode all, one per mode)." };
         var connection = new Option<string?>("--connection") { Description = "Use this PostgreSQL database instead of a throwaway embedded cluster." };
         var details = new Option<bool>("--details") { Description = "With --json: each question's scores too." };
         var embedder = new Option<string>("--embedder") { Description = "arctic (the default local model), minilm or hashing.", DefaultValueFactory = _ => "arctic" };
@@ -279,6 +279,8 @@ public sealed class EvalCommand : ICliCommand
             ["recall_any@1"] = Math.Round(m.AnyAt1, 4),
             ["recall_any@5"] = Math.Round(m.AnyAt5, 4),
             ["recall_all@5"] = Math.Round(m.AllAt5, 4),
+            ["evidence@1"] = Math.Round(m.EvidenceAt1, 4),
+            ["evidence@5"] = Math.Round(m.EvidenceAt5, 4),
             ["ndcg@10"] = Math.Round(m.NdcgAt10, 4),
         };
         JsonObject One(ModeReport r)
@@ -325,14 +327,14 @@ public sealed class EvalCommand : ICliCommand
     {
         var console = CliConsole.Create(output);
         var table = new Table().Title($"Memory retrieval, {questions} questions, k = {reports[0].K}");
-        table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR", "any@1", "all@5", "NDCG@10");
+        table.AddColumns("mode", "question type", "questions", "recall@1", "recall@5", "recall@10", "MRR", "all@5", "NDCG@10", "evidence@1");
         foreach (var report in reports)
         {
             foreach (var (type, m) in report.ByType)
-                table.AddRow(report.Mode, type, Cell(m.Questions), Cell(m.RecallAt1), Cell(m.RecallAt5), Cell(m.RecallAt10), Cell(m.Mrr), Cell(m.AnyAt1), Cell(m.AllAt5), Cell(m.NdcgAt10));
+                table.AddRow(report.Mode, type, Cell(m.Questions), Cell(m.RecallAt1), Cell(m.RecallAt5), Cell(m.RecallAt10), Cell(m.Mrr), Cell(m.AllAt5), Cell(m.NdcgAt10), Cell(m.EvidenceAt1));
             var o = report.Overall;
             table.AddRow($"[bold]{report.Mode}[/]", "[bold]overall[/]", Cell(o.Questions), $"[bold]{Cell(o.RecallAt1)}[/]", $"[bold]{Cell(o.RecallAt5)}[/]",
-                $"[bold]{Cell(o.RecallAt10)}[/]", $"[bold]{Cell(o.Mrr)}[/]", $"[bold]{Cell(o.AnyAt1)}[/]", $"[bold]{Cell(o.AllAt5)}[/]", $"[bold]{Cell(o.NdcgAt10)}[/]");
+                $"[bold]{Cell(o.RecallAt10)}[/]", $"[bold]{Cell(o.Mrr)}[/]", $"[bold]{Cell(o.AllAt5)}[/]", $"[bold]{Cell(o.NdcgAt10)}[/]", $"[bold]{Cell(o.EvidenceAt1)}[/]");
             var a = report.Abstention;
             table.AddRow(report.Mode, "abstention (_abs)", Cell(a.Questions), $"abstained {a.Abstained}/{a.Questions}", "", "", "", "", "", "");
             var u = report.Updates;

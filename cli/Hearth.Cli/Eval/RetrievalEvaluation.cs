@@ -12,16 +12,19 @@ using Npgsql;
 namespace Hearth.Cli.Eval;
 
 /// <summary>
-/// Recall@1/5/10 (share of a question's evidence in the first k passages), LongMemEval's recall_any@k (some evidence in
-/// the first k) and recall_all@k (all of it), NDCG@10 and MRR, averaged over questions.
+/// Recall@1/5/10 as LongMemEval's evaluation code defines it (<c>recall_any@k</c> in its <c>eval_utils.py</c>: 1 when some
+/// evidence is among the first k passages, else 0), its <c>recall_all@k</c> (all of the evidence), NDCG@10 and MRR, and
+/// evidence@k (the share of a question's evidence units in the first k; Hearth's own measure before, not LongMemEval's:
+/// a question with two evidence sessions scores at most 0.5 at k = 1), averaged over questions.
 /// </summary>
 public sealed record RetrievalMetrics(int Questions, double RecallAt1, double RecallAt5, double RecallAt10, double Mrr,
-    double AnyAt1 = 0, double AnyAt5 = 0, double AllAt5 = 0, double NdcgAt10 = 0)
+    double AnyAt1 = 0, double AnyAt5 = 0, double AllAt5 = 0, double NdcgAt10 = 0, double EvidenceAt1 = 0, double EvidenceAt5 = 0)
 {
     public static RetrievalMetrics Of(IReadOnlyCollection<QuestionScore> scores) => scores.Count == 0
         ? new RetrievalMetrics(0, 0, 0, 0, 0)
         : new RetrievalMetrics(scores.Count, scores.Average(s => s.RecallAt1), scores.Average(s => s.RecallAt5), scores.Average(s => s.RecallAt10), scores.Average(s => s.Mrr),
-            scores.Average(s => s.AnyAt1), scores.Average(s => s.AnyAt5), scores.Average(s => s.AllAt5), scores.Average(s => s.NdcgAt10));
+            scores.Average(s => s.AnyAt1), scores.Average(s => s.AnyAt5), scores.Average(s => s.AllAt5), scores.Average(s => s.NdcgAt10),
+            scores.Average(s => s.EvidenceAt1), scores.Average(s => s.EvidenceAt5));
 }
 
 /// <summary>
@@ -44,6 +47,9 @@ public sealed record QuestionScore(string Id, string Type, bool IsAbstention, in
     public double AnyAt5 { get; init; }
     public double AllAt5 { get; init; }
     public double NdcgAt10 { get; init; }
+    /// <summary>Share of the evidence units in the first passage / the first five.</summary>
+    public double EvidenceAt1 { get; init; }
+    public double EvidenceAt5 { get; init; }
     /// <summary>Knowledge updates: whether the newest evidence came before every older evidence (null: not such a question).</summary>
     public bool? NewestFirst { get; init; }
     /// <summary>Knowledge updates: whether an older evidence passage was marked superseded.</summary>
@@ -64,7 +70,7 @@ public sealed record ModeReport(string Mode, int K, RetrievalMetrics Overall, IR
 /// the question is asked through <see cref="MemoryRetriever"/> (as the chat's cold recall and /api/search ask).
 /// A retrieved passage covers the exchanges it holds; an exchange is evidence when one of its turns has
 /// <c>has_answer</c> (without such labels: any exchange of an <c>answer_session_ids</c> session counts for that session).
-/// recall@k = evidence covered by the first k passages / evidence; MRR = 1 / rank of the first passage covering evidence.
+/// recall@k = 1 when a passage among the first k covers evidence (LongMemEval's recall_any@k); MRR = 1 / rank of the first such passage.
 /// </summary>
 public static class RetrievalEvaluation
 {
@@ -198,14 +204,14 @@ public static class RetrievalEvaluation
         MemoryRetriever? retriever = null, IReadOnlyList<DateTimeOffset>? evidenceTimes = null)
     {
         var top = hits.Take(k).ToList();
-        double RecallAt(int n)
+        double ShareAt(int n)
         {
             if (evidence.Count == 0) return 0;
             var covered = top.Take(n).SelectMany(h => h.Replies).ToHashSet();
             return (double)evidence.Count(unit => unit.Overlaps(covered)) / evidence.Count;
         }
-        double AnyAt(int n) => RecallAt(n) > 0 ? 1 : 0;
-        double AllAt(int n) => evidence.Count > 0 && RecallAt(n) >= 1 ? 1 : 0;
+        double AnyAt(int n) => ShareAt(n) > 0 ? 1 : 0;
+        double AllAt(int n) => evidence.Count > 0 && ShareAt(n) >= 1 ? 1 : 0;
         var mrr = 0.0;
         for (var rank = 0; rank < top.Count; rank++)
         {
@@ -240,10 +246,10 @@ public static class RetrievalEvaluation
         var relevant = retriever is not null
             ? retriever.Answers(question.Question, contentTerms, top, [])
             : IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor);
-        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, RecallAt(1), RecallAt(5), RecallAt(10), mrr, relevant,
+        return new QuestionScore(question.Id, question.Type, question.IsAbstention, evidence.Count, AnyAt(1), AnyAt(5), AnyAt(10), mrr, relevant,
             top.Max(h => h.Similarity), IntentDetector.Covers(contentTerms, top.Where(h => h.Coverage > 0).Select(h => h.Text), floor))
         {
-            AnyAt1 = AnyAt(1), AnyAt5 = AnyAt(5), AllAt5 = AllAt(5), NdcgAt10 = ideal > 0 ? dcg / ideal : 0,
+            AnyAt1 = AnyAt(1), AnyAt5 = AnyAt(5), AllAt5 = AllAt(5), NdcgAt10 = ideal > 0 ? dcg / ideal : 0, EvidenceAt1 = ShareAt(1), EvidenceAt5 = ShareAt(5),
             NewestFirst = newestFirst, MarkedSuperseded = marked,
             Top = top.Take(5).Select(h => $"{h.Id} s={h.Score:0.000} sim={h.Similarity:0.000} cov={h.Coverage:0.00}{(h.SupersededBy is null ? "" : " superseded")} | {MemoryText.Clip(h.Text.Replace('\n', ' '), 90)}").ToList(),
         };
