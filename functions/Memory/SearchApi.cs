@@ -30,9 +30,10 @@ public static class SearchApi
     /// <summary>
     /// Hits, best first, and the domains that were searched. <c>mode</c> is the ranking that answered: <c>bm25</c> when
     /// vectors could not be used, with <c>vectorFallback</c> saying why (<c>reembedding</c>: the memory is being embedded
-    /// again with a new model; <c>model-mismatch</c>) — or when the embedder was too slow for a reply.
+    /// again with a new model; <c>model-mismatch</c>) — or when the embedder was too slow for a reply. <c>vectorsPending</c>:
+    /// some documents are stored but not embedded yet (an import's vectors follow it), so they rank by keywords alone.
     /// </summary>
-    public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains, string Mode, string? VectorFallback = null);
+    public sealed record SearchResponse(IReadOnlyList<SearchItem> Items, IReadOnlyList<string> Domains, string Mode, string? VectorFallback = null, bool VectorsPending = false);
 
     public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
         CurrentUser user, MemoryRetriever retriever, string? q, string? domain, int? k, string? mode, string? agentId, CancellationToken ct)
@@ -52,7 +53,7 @@ public static class SearchApi
             return TypedResults.Ok(new SearchResponse(
                 result.Hits.Select(h => new SearchItem(h.Id, h.Text, h.Score, h.Kind, h.Source, h.Document.Domain, h.Document.Agent, h.Document.Session, h.Document.CreatedAt,
                     h.Ranking?.Bm25Rank, h.Ranking?.Bm25Score, h.Ranking?.VectorRank, h.Ranking?.VectorScore, h.SupersededBy)).ToList(),
-                result.Domains, result.Mode.ToString().ToLowerInvariant(), result.VectorFallback));
+                result.Domains, result.Mode.ToString().ToLowerInvariant(), result.VectorFallback, result.VectorsPending));
         }
         catch (EmbeddingMismatchException e)
         {

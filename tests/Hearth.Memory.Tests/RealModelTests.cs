@@ -96,6 +96,10 @@ public sealed class RealModelTests(RealModelHost host) : IClassFixture<RealModel
         var status = await Eventually.ValueAsync(() => user.GetFromJsonAsync<JsonElement>(statusUrl),
             s => s.GetProperty("status").GetString() is "Completed" or "Failed", TimeSpan.FromSeconds(120), "the import finished");
         Assert.Equal(300, status.GetProperty("report").GetProperty("indexed").GetInt32());
+        // Keywords first, vectors follow: wait for them before judging the ranking.
+        await Eventually.TrueAsync(async () =>
+            (await host.Admin.GetFromJsonAsync<JsonElement>("/api/search/collections/documents")).GetProperty("pending").GetInt64() == 0,
+            TimeSpan.FromSeconds(180), "every imported document has its vector");
 
         var first = new Dictionary<string, int> { ["bm25"] = 0, ["vector"] = 0, ["hybrid"] = 0 };
         var misses = new List<string>();

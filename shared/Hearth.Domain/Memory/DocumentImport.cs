@@ -200,7 +200,8 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
     }
 
     /// <summary>
-    /// Chunks, embeds and indexes one batch, then records each document's chunk count (removing chunks a shorter new
+    /// Chunks and indexes one batch (searchable by keywords when it commits; the collection's vector job embeds the chunks
+    /// after, <see cref="SearchService.IndexKeywordsFirstAsync"/>), then records each document's chunk count (removing chunks a shorter new
     /// version no longer has). When the batch as a whole fails, each document is tried alone so one bad document does
     /// not fail the others; if every one fails the error is thrown (the activity is retried).
     /// </summary>
@@ -212,7 +213,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
         var failures = new List<ImportFailure>();
         try
         {
-            await search.IndexAsync(options.DocumentsCollection, prepared.SelectMany(p => p.Chunks).ToList(), ct);
+            await search.IndexKeywordsFirstAsync(options.DocumentsCollection, prepared.SelectMany(p => p.Chunks).ToList(), ct);
             indexed.AddRange(prepared.Select(p => (p.Document, p.Domain, p.Chunks.Count)));
         }
         catch (Exception e) when (e is not (OperationCanceledException or EmbeddingMismatchException) && documents.Count > 1)
@@ -223,7 +224,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
             {
                 try
                 {
-                    await search.IndexAsync(options.DocumentsCollection, p.Chunks, ct);
+                    await search.IndexKeywordsFirstAsync(options.DocumentsCollection, p.Chunks, ct);
                     indexed.Add((p.Document, p.Domain, p.Chunks.Count));
                 }
                 catch (Exception one) when (one is not (OperationCanceledException or EmbeddingMismatchException))

@@ -61,6 +61,9 @@ public sealed record RetrievalResult(IReadOnlyList<MemoryHit> Hits, IReadOnlyLis
 {
     /// <summary>Why a searched collection answered by BM25 though vectors were asked for (<see cref="SearchResults.VectorFallback"/>); null when none did.</summary>
     public string? VectorFallback { get; init; }
+
+    /// <summary>Some documents of a searched collection wait for their vectors (see <see cref="SearchResults.VectorsPending"/>): they rank by keywords alone.</summary>
+    public bool VectorsPending { get; init; }
 }
 
 /// <summary>
@@ -176,9 +179,11 @@ public sealed class MemoryRetriever(
         // Newer statements first: a passage another one updates goes right after it, marked superseded; recency breaks near-ties.
         candidates = KnowledgeUpdates.Apply(candidates, query.Text, depth);
         // A collection being re-embedded answered by keywords alone: the result says so (it is not a hybrid ranking).
+        var pending = fallbacks.Remove(PendingVectors);
         return new RetrievalResult(Select(candidates, query), route.Select(m => m.Name).ToList(), fellBack, contentTerms, fallbacks.Count > 0 ? SearchMode.Bm25 : mode)
         {
             VectorFallback = fallbacks.Order(StringComparer.Ordinal).FirstOrDefault(),
+            VectorsPending = pending,
         };
     }
 
@@ -248,6 +253,9 @@ public sealed class MemoryRetriever(
         return [new DomainMatch(domain, known.Collection, 0, 0)];
     }
 
+    // Collected with the fallbacks of the searched collections, taken out before they are reported.
+    private const string PendingVectors = "(vectors pending)";
+
     private async Task<IReadOnlyList<SearchHit>> SearchOneAsync(string collection, string text, SearchMode mode, ReadOnlyMemory<float>? vector, int k, SearchFilter filter,
         HashSet<string> fallbacks, CancellationToken ct)
     {
@@ -257,6 +265,7 @@ public sealed class MemoryRetriever(
             throw new EmbeddingMismatchException(collection, info.EmbeddingModel, info.Dimensions, search.ModelId, v.Length);
         var results = await search.Index.SearchAsync(collection, new SearchQuery(text, vector, mode, k, filter) { VectorModel = search.ModelId }, ct);
         if (results.VectorFallback is { } fallback) fallbacks.Add(fallback);
+        if (results.VectorsPending) fallbacks.Add(PendingVectors);
         return results;
     }
 

@@ -19,6 +19,12 @@ public sealed class SearchResults(IReadOnlyList<SearchHit> hits, SearchMode mode
     /// <summary>Null when vectors were used as asked; otherwise <see cref="Reembedding"/> or <see cref="ModelMismatch"/>.</summary>
     public string? VectorFallback { get; } = vectorFallback;
 
+    /// <summary>
+    /// Some documents of the collection are stored but not embedded yet (an import's vectors follow it): they take part
+    /// by their keywords only until the vector job reaches them. Never set for a BM25 search.
+    /// </summary>
+    public bool VectorsPending { get; init; }
+
     public SearchHit this[int index] => hits[index];
 
     public int Count => hits.Count;

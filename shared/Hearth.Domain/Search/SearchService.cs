@@ -81,6 +81,23 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
         await index.UpsertAsync(collection, ready, ModelId, ct);
     }
 
+    /// <summary>
+    /// Stores documents searchable by their keywords at once and leaves their vectors to follow: on the local index with
+    /// a job client the collection's vector job embeds them in the background (searches label the wait,
+    /// <see cref="SearchResults.VectorsPending"/>); elsewhere they are embedded here, as <see cref="IndexAsync"/> does.
+    /// </summary>
+    public async Task IndexKeywordsFirstAsync(string collection, IReadOnlyList<SearchDocument> documents, CancellationToken ct)
+    {
+        if (index is not Local.PostgresSearchIndex { EmbedsInBackground: true } local)
+        {
+            await IndexAsync(collection, documents, ct);
+            return;
+        }
+        if (documents.Count == 0) return;
+        await EnsureCollectionAsync(collection, ct);
+        await local.UpsertAsync(collection, documents, ModelId, ct);
+    }
+
     /// <summary>Searches one collection; embeds the query text for vector and hybrid modes.</summary>
     public async Task<SearchResults> SearchAsync(string collection, string text, SearchMode mode, int k, SearchFilter filter, CancellationToken ct)
     {

@@ -102,9 +102,13 @@ public sealed partial class PostgresSearchIndex
         }
 
         var work = await ReadWaitingAsync(collectionId, fromSeq, batchSize, ct);
-        var vectors = work.Count == 0 ? [] : await embed(work.Select(w => w.Text).ToList(), ct);
-        if (vectors.Count != work.Count)
-            throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {work.Count} texts.");
+        var (vectors, refused) = await EmbedWorkAsync(collection, work, embed, ct);
+        var skipped = refused.Values.ToList();
+        if (refused.Count > 0)
+        {
+            work = work.Where((_, i) => !refused.ContainsKey(i)).ToList();
+            vectors = vectors.Where((_, i) => !refused.ContainsKey(i)).ToList();
+        }
 
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
@@ -131,11 +135,26 @@ public sealed partial class PostgresSearchIndex
                 update.Parameters.Add(new() { Value = vectors.Select(v => VectorBytes.Encode(v.Span)).ToArray() });
                 written = await update.ExecuteNonQueryAsync(ct);
             }
+            if (skipped.Count > 0)
+            {
+                // Texts the embedder refuses on their own stay out of vector search (BM25 still finds them): waiting for
+                // them would hold back every vector behind them.
+                await using var skip = new NpgsqlCommand("""
+                    update search.documents d set embedding_text = '', seq = nextval('search.change_seq'), updated_at = now()
+                    from unnest($2::bigint[], $3::bigint[]) as u(key, seq)
+                    where d.collection_id = $1 and d.key = u.key and d.seq = u.seq and not d.deleted
+                    """, connection, tx);
+                skip.Parameters.Add(new() { Value = collectionId });
+                skip.Parameters.Add(new() { Value = skipped.Select(r => r.Key).ToArray() });
+                skip.Parameters.Add(new() { Value = skipped.Select(r => r.Seq).ToArray() });
+                await skip.ExecuteNonQueryAsync(ct);
+            }
             // Nothing read: check again under the lock writers take, so a row committed since is not left behind.
-            var more = work.Count > 0 || (await ReadWaitingAsync(collectionId, fromSeq, 1, ct, connection, tx)).Count > 0;
+            var more = work.Count > 0 || skipped.Count > 0 || (await ReadWaitingAsync(collectionId, fromSeq, 1, ct, connection, tx)).Count > 0;
             await using (var record = new NpgsqlCommand("""
                 update search.collections
-                   set vector_batch = vector_batch + 1, reembed_done = reembed_done + $2, reembed_error = null,
+                   set vector_batch = vector_batch + 1, reembed_done = reembed_done + $2,
+                       reembed_error = case when $2 > 0 or $4 is not null then $4 else reembed_error end,
                        reembed_finished_at = case when $3 or reembed_started_at is null then reembed_finished_at else coalesce(reembed_finished_at, now()) end
                  where id = $1
                 """, connection, tx))
@@ -143,6 +162,12 @@ public sealed partial class PostgresSearchIndex
                 record.Parameters.Add(new() { Value = collectionId });
                 record.Parameters.Add(new() { Value = (long)written });
                 record.Parameters.Add(new() { Value = more });
+                record.Parameters.Add(new()
+                {
+                    Value = skipped.Count == 0 ? DBNull.Value
+                        : $"{skipped.Count} document(s) the embedder refused stay out of vector search (found by keywords): {skipped[0].Error}",
+                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+                });
                 await record.ExecuteNonQueryAsync(ct);
             }
             if (more) await EnqueueVectorJobAsync(collection, batch + 1, tx, ct);
@@ -151,6 +176,46 @@ public sealed partial class PostgresSearchIndex
                 logger.LogInformation("Search collection {Collection}: every document has a vector of {Model}", collection, embeddingModel);
             return new VectorStep(more ? VectorStepOutcome.Continued : VectorStepOutcome.Finished, written);
         }
+    }
+
+    /// <summary>
+    /// Embeds the step's texts in one call; when that call fails, each text alone, so one text the embedder refuses does
+    /// not hold back the others (returned in <c>Refused</c> by position). When every text fails the fault is the
+    /// embedder's, not the texts': the error is thrown and the step retried.
+    /// </summary>
+    private async Task<(IReadOnlyList<ReadOnlyMemory<float>> Vectors, Dictionary<int, (long Key, long Seq, string Error)> Refused)> EmbedWorkAsync(
+        string collection, List<WaitingRow> work, EmbedBatch embed, CancellationToken ct)
+    {
+        var refused = new Dictionary<int, (long Key, long Seq, string Error)>();
+        if (work.Count == 0) return ([], refused);
+        IReadOnlyList<ReadOnlyMemory<float>> vectors;
+        try
+        {
+            vectors = await embed(work.Select(w => w.Text).ToList(), ct);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or EmbeddingMismatchException) && work.Count > 1)
+        {
+            logger.LogWarning(e, "Search collection {Collection}: embedding {Count} documents failed; embedding them one by one", collection, work.Count);
+            var one = new ReadOnlyMemory<float>[work.Count];
+            Exception? last = null;
+            for (var i = 0; i < work.Count; i++)
+            {
+                try
+                {
+                    one[i] = (await embed([work[i].Text], ct))[0];
+                }
+                catch (Exception alone) when (alone is not (OperationCanceledException or EmbeddingMismatchException))
+                {
+                    last = alone;
+                    refused[i] = (work[i].Key, work[i].Seq, alone.Message);
+                }
+            }
+            if (refused.Count == work.Count) throw last ?? e;
+            vectors = one;
+        }
+        if (vectors.Count != work.Count)
+            throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {work.Count} texts.");
+        return (vectors, refused);
     }
 
     /// <summary>Records why the vector job failed (shown in the status until a step succeeds).</summary>

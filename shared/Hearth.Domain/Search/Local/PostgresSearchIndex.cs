@@ -26,6 +26,9 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
     private readonly ConcurrentDictionary<string, CollectionState> _states = new(StringComparer.Ordinal);
     private int _fullLoads;
 
+    /// <summary>Whether documents stored without vectors get them from the vector job (a job client is configured).</summary>
+    public bool EmbedsInBackground => jobs is not null;
+
     /// <summary>How many times a collection was loaded from scratch (tests check replicas do not reload needlessly).</summary>
     internal int FullLoads => _fullLoads;
 
@@ -199,7 +202,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
             SearchMode.Vector => vector.Select((r, i) => new SearchHit(rows[r.Key].Document, r.Score, null, null, i + 1, r.Score)).ToList(),
             _ when bounds is { } b => FuseScores(bm25, fullMatch, vector, rows, queryVector!, b, query.K),
             _ => Fuse(bm25, vector, rows, query.K),
-        }, query.Mode);
+        }, query.Mode) { VectorsPending = query.Mode != SearchMode.Bm25 && state.VectorsPending };
     }
 
     /// <summary>
@@ -379,8 +382,11 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
                 await using var batch = new NpgsqlBatch(connection);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(
                     """
-                    select id, embedding_model, dimensions, generation, purged_seq, reembed_started_at is not null and reembed_finished_at is null
-                    from search.collections where name = $1
+                    select c.id, c.embedding_model, c.dimensions, c.generation, c.purged_seq, c.reembed_started_at is not null and c.reembed_finished_at is null,
+                           exists (select 1 from search.documents d
+                                    where d.collection_id = c.id and d.vector is null and not d.deleted
+                                      and (d.embedding_text is null or d.embedding_text <> ''))
+                    from search.collections c where c.name = $1
                     """)
                 { Parameters = { new() { Value = state.Name } } });
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(ChangesSql)
@@ -393,7 +399,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
                 }
                 var (id, model, dimensions, generation, purgedSeq) =
                     (reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt64(4));
-                (state.Id, state.Model, state.Dimensions, state.Reembedding) = (id, model, dimensions, reader.GetBoolean(5));
+                (state.Id, state.Model, state.Dimensions, state.Reembedding, state.VectorsPending) = (id, model, dimensions, reader.GetBoolean(5), reader.GetBoolean(6));
                 if (index is null || index.Generation != generation || state.LoadedId != id || index.LastSeq < purgedSeq)
                 {
                     await reader.DisposeAsync();
@@ -591,6 +597,8 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
         public int Dimensions { get; set; }
         /// <summary>Being re-embedded with another model: searches answer by BM25 until it ends.</summary>
         public bool Reembedding { get; set; }
+        /// <summary>Some live documents wait for their vector (imported text whose vectors follow): they rank by BM25 alone meanwhile.</summary>
+        public bool VectorsPending { get; set; }
     }
 
     private sealed record RawRow(int Generation, long Key, long Seq, bool Deleted, string Owner, string? Text, byte[]? Vector,
