@@ -92,8 +92,8 @@ public static partial class SkillsApi
         }
         var results = await search.SearchAsync(user.Id, q, searchMode, k, fileId, type, ct);
         var settings = searchSettings.Value;
-        return TypedResults.Ok(new SkillSearchResponse(q, searchMode.ToString().ToLowerInvariant(),
-            searchMode == SearchMode.Hybrid ? new SearchWeights(settings.Bm25Weight, settings.VectorWeight) : null,
-            results.Select(SkillSearchItem.From).ToList()));
+        return TypedResults.Ok(new SkillSearchResponse(q, results.Mode.ToString().ToLowerInvariant(),
+            results.Mode == SearchMode.Hybrid ? new SearchWeights(settings.Bm25Weight, settings.VectorWeight) : null,
+            results.Items.Select(SkillSearchItem.From).ToList(), results.VectorFallback, results.VectorsPending));
     }
 }

@@ -84,10 +84,16 @@ public sealed record SectionResponse(
     }
 }
 
-/// <summary>Search results, best first, with the mode and (for hybrid) the fusion weights used.</summary>
-public sealed record SkillSearchResponse(string Query, string Mode, SearchWeights? Weights, IReadOnlyList<SkillSearchItem> Items);
+/// <summary>
+/// Search results, best first, with the mode that answered and (for hybrid) the fusion weights used. <c>mode</c> is
+/// <c>bm25</c> when vectors could not be used, with <c>vectorFallback</c> saying why (<c>reembedding</c>: the library is
+/// being embedded again with a new model; <c>model-mismatch</c>) and <c>vectorsPending</c> when some sections wait for
+/// their vectors, as <c>/api/search</c> reports them.
+/// </summary>
+public sealed record SkillSearchResponse(string Query, string Mode, SearchWeights? Weights, IReadOnlyList<SkillSearchItem> Items, string? VectorFallback = null,
+    bool VectorsPending = false);
 
-/// <summary>Hybrid fusion: score = bm25 / (60 + bm25Rank) + vector / (60 + vectorRank).</summary>
+/// <summary>Hybrid fusion weights of the two halves (docs/search.md: score fusion for calibrated models, RRF otherwise).</summary>
 public sealed record SearchWeights(double Bm25, double Vector);
 
 /// <summary>

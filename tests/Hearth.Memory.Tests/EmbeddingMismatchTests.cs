@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Hearth.Memory.Tests.Support;
 using Hearth.Search;
+using Hearth.Skills;
 using Hearth.Testing;
 using Microsoft.Extensions.AI;
 
@@ -61,6 +62,18 @@ public sealed class EmbeddingMismatchTests(GatedMemoryHost host) : IClassFixture
         var import = await host.User("mismatch").PostAsync("/api/documents/import", new StringContent("{\"text\":\"bees need water\"}\n", Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.Accepted, import.StatusCode);
 
+        // Skill search says so too: a library made by another model answers by BM25, labelled, while it is re-embedded.
+        await index.EnsureCollectionAsync(SkillSearchIndexer.Collection, "older-model", 128, CancellationToken.None);
+        await index.UpsertAsync(SkillSearchIndexer.Collection, [
+            new SearchDocument("section-1", owner, $"Beekeeping checklist: inspect the hive frames, {GatedEmbedder.Marker}.", new float[128])
+            { Kind = "skill", Source = "skills/bees/SKILL.md", Tags = ["file=file-1", "title=Beekeeping checklist", "key=beekeeping-checklist"] },
+        ], CancellationToken.None);
+        var skills = await host.User("mismatch").GetFromJsonAsync<JsonElement>("/api/skills/search?q=hive%20frames");
+        Assert.Equal("bm25", skills.GetProperty("mode").GetString());
+        Assert.Equal("reembedding", skills.GetProperty("vectorFallback").GetString());
+        Assert.Equal(JsonValueKind.Null, skills.GetProperty("weights").ValueKind);
+        Assert.Equal("section-1", skills.GetProperty("items")[0].GetProperty("sectionId").GetString());
+
         host.Gate.Release();
         await Eventually.TrueAsync(async () =>
         {
@@ -75,6 +88,15 @@ public sealed class EmbeddingMismatchTests(GatedMemoryHost host) : IClassFixture
         Assert.Equal("vector", after.GetProperty("mode").GetString());
         Assert.Equal(JsonValueKind.Null, after.GetProperty("vectorFallback").ValueKind);
         Assert.Equal("old-1", after.GetProperty("items")[0].GetProperty("id").GetString());
+        await Eventually.TrueAsync(async () =>
+        {
+            var s = await host.Admin.GetFromJsonAsync<JsonElement>($"/api/search/collections/{SkillSearchIndexer.Collection}");
+            return !s.GetProperty("reembedding").GetBoolean() && s.GetProperty("pending").GetInt64() == 0;
+        }, TimeSpan.FromSeconds(30), "the skills collection is re-embedded");
+        var skillsAfter = await host.User("mismatch").GetFromJsonAsync<JsonElement>("/api/skills/search?q=hive%20frames");
+        Assert.Equal("hybrid", skillsAfter.GetProperty("mode").GetString());
+        Assert.Equal(JsonValueKind.Null, skillsAfter.GetProperty("vectorFallback").ValueKind);
+        Assert.Equal("section-1", skillsAfter.GetProperty("items")[0].GetProperty("sectionId").GetString());
         // Never mixed: every live vector of the collection has the new model's size.
         Assert.Equal(0L, await host.ScalarAsync<long>(
             "select count(*) from search.documents d join search.collections c on c.id = d.collection_id where c.name = 'memory' and not d.deleted and length(d.vector) <> 384 * 4"));

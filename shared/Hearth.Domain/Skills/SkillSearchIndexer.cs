@@ -23,6 +23,12 @@ public sealed record SkillSearchResult(
     double? VectorScore,
     string Snippet);
 
+/// <summary>
+/// Ranked sections and the ranking that answered: <see cref="Mode"/> is <see cref="SearchMode.Bm25"/> when a vector or
+/// hybrid search could not use vectors, and <see cref="VectorFallback"/> says why (see <see cref="SearchResults"/>).
+/// </summary>
+public sealed record SkillSearchResults(IReadOnlyList<SkillSearchResult> Items, SearchMode Mode, string? VectorFallback, bool VectorsPending = false);
+
 /// <summary>A file that could not be indexed, and why (it stays stored; it is not searchable until indexed).</summary>
 public sealed record SkillIndexFailure(string FileId, string Error);
 
@@ -156,7 +162,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
     }
 
     /// <summary>Ranked sections of the owner's current files; <paramref name="fileId"/> and <paramref name="type"/> narrow the search.</summary>
-    public async Task<IReadOnlyList<SkillSearchResult>> SearchAsync(
+    public async Task<SkillSearchResults> SearchAsync(
         string owner, string query, SearchMode mode, int limit, string? fileId, string? type, CancellationToken ct)
     {
         var filter = new SearchFilter(owner)
@@ -165,7 +171,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
             Kinds = type is null ? null : [type],
         };
         var hits = await search.SearchAsync(Collection, query, mode, limit, filter, ct);
-        return hits.Select(h =>
+        return new SkillSearchResults(hits.Select(h =>
         {
             var d = h.Document;
             var tags = d.Tags.Select(t => t.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0], StringComparer.Ordinal)
@@ -175,7 +181,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
             int Number(string text) => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
             return new SkillSearchResult(d.Id, Tag("file"), d.Source ?? "", d.Kind ?? "", Number(Tag("v")), Tag("key"), Tag("title"), Tag("kind"),
                 Number(lines[0]), lines.Length > 1 ? Number(lines[1]) : 0, h.Score, h.Bm25Rank, h.Bm25Score, h.VectorRank, h.VectorScore, Snippet(d.Text, Tag("title")));
-        }).ToList();
+        }).ToList(), hits.Mode, hits.VectorFallback, hits.VectorsPending);
     }
 
     private async Task<(List<SearchDocument> Documents, Dictionary<string, int> Versions, List<string> Stale, IEnumerable<string> Paths)> ReadAsync(
