@@ -91,8 +91,9 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         Assert.Equal("answer", hits[0].Id);
         Assert.Equal(1, hits.Single(h => h.Id == "shares-a-word").Bm25Rank);
 
-        // Normalised by the query's best alone (Search:Bm25Scale = 0, equal weights: the fusion before), the one keyword match looked perfect and won.
-        var byBest = await _db.NewIndex(new SearchOptions { Bm25Scale = 0, Bm25Weight = 1, VectorWeight = 1 }).SearchAsync("arctic",
+        // The fusion before: BM25 over the query's best alone (Search:Bm25Scale = 0) and equal weights (0.5 × arctic's 2):
+        // the one keyword match looked perfect and won.
+        var byBest = await _db.NewIndex(new SearchOptions { Bm25Scale = 0, Bm25Weight = 1, VectorWeight = 0.5 }).SearchAsync("arctic",
             Query("how do I report checkbox states in a pdf form", SearchMode.Hybrid, [1, 0, 0, 0]), Ct);
         Assert.Equal("shares-a-word", byBest[0].Id);
 

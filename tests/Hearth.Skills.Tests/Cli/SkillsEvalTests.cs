@@ -56,6 +56,27 @@ public sealed class SkillsEvalTests
     }
 
     [Fact]
+    public async Task A_sweep_reports_each_combination_of_settings_over_one_index()
+    {
+        var folder = EvalFolder();
+        var path = Path.Combine(Path.GetTempPath(), $"hearth-skills-eval-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, new JsonObject
+        {
+            ["corpus"] = Path.Combine(folder, "skills-corpus"),
+            ["queries"] = new JsonArray(new JsonObject { ["id"] = "x", ["query"] = "fill a pdf form", ["relevant"] = new JsonArray("skills/pdf-forms/SKILL.md") }),
+        }.ToJsonString());
+
+        var (code, output, error) = await EvalAsync("eval", "skills", "--queries", path, "--mode", "hybrid", "--embedder", "hashing",
+            "--sweep", "Search:Bm25Weight=1,2", "--sweep", "Search:VectorWeight=1,3", "--connection", await TestPostgres.CreateDatabaseAsync());
+
+        Assert.True(code == 0, error);
+        var runs = JsonNode.Parse(output)!.AsArray();
+        Assert.Equal(4, runs.Count);
+        Assert.Equal(["1/1", "1/3", "2/1", "2/3"], runs.Select(r => $"{r!["settings"]!["Search:Bm25Weight"]}/{r["settings"]!["Search:VectorWeight"]}"));
+        Assert.All(runs, r => Assert.Equal(1, r!["report"]!["hybrid"]!["queries"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task A_query_naming_a_file_that_is_not_in_the_corpus_is_refused_with_exit_code_2()
     {
         var folder = EvalFolder();
