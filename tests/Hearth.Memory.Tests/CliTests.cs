@@ -78,7 +78,9 @@ public sealed class CliTests
         foreach (var metric in new[] { "recall@1", "recall@5", "recall@10", "mrr" }) Assert.True(overall.TryGetProperty(metric, out _), metric);
         Assert.Equal(1.0, overall.GetProperty("recall@5").GetDouble());
         Assert.Equal(1.0, root.GetProperty("byType").GetProperty("single-session-user").GetProperty("mrr").GetDouble());
-        Assert.Equal(0.5, root.GetProperty("byType").GetProperty("multi-session").GetProperty("recall@1").GetDouble());
+        // Two evidence sessions: the first passage holds one of them (recall@1 = recall_any@1 = 1, evidence@1 = 0.5).
+        Assert.Equal(1.0, root.GetProperty("byType").GetProperty("multi-session").GetProperty("recall@1").GetDouble());
+        Assert.Equal(0.5, root.GetProperty("byType").GetProperty("multi-session").GetProperty("evidence@1").GetDouble());
         Assert.Equal(1.0, root.GetProperty("byType").GetProperty("multi-session").GetProperty("recall@5").GetDouble());
         Assert.False(root.GetProperty("byType").TryGetProperty("abstention", out _));
         Assert.Equal(1, root.GetProperty("abstention").GetProperty("questions").GetInt32());
