@@ -30,29 +30,23 @@ public sealed class SkillsEvalTests
     }
 
     [Fact]
-    public async Task Hybrid_section_search_is_at_least_as_precise_as_bm25_on_a_slice_of_the_skill_queries()
+    public async Task Hybrid_section_search_is_at_least_as_good_as_each_half_on_the_shipped_skill_queries()
     {
         var folder = EvalFolder();
-        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "skills-eval.json")))!;
-        // Every fourth query: a slice over skills, commands, agents and hooks.
-        var slice = new JsonObject
-        {
-            ["corpus"] = Path.Combine(folder, shipped["corpus"]!.GetValue<string>()),
-            ["queries"] = new JsonArray(shipped["queries"]!.AsArray().Where((_, i) => i % 4 == 0).Select(q => q!.DeepClone()).ToArray()),
-        };
-        var path = Path.Combine(Path.GetTempPath(), $"hearth-skills-eval-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(path, slice.ToJsonString());
-
-        var (code, output, error) = await EvalAsync("eval", "skills", "--queries", path, "--mode", "all", "--json", "--connection", await TestPostgres.CreateDatabaseAsync());
+        var (code, output, error) = await EvalAsync("eval", "skills", "--queries", Path.Combine(folder, "skills-eval.json"), "--mode", "all", "--json",
+            "--connection", await TestPostgres.CreateDatabaseAsync());
 
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         double Metric(string mode, string name) => json.RootElement.GetProperty(mode).GetProperty(name).GetDouble();
-        Assert.Equal(13, json.RootElement.GetProperty("hybrid").GetProperty("queries").GetInt32());
+        Assert.Equal(52, json.RootElement.GetProperty("hybrid").GetProperty("queries").GetInt32());
         Assert.True(json.RootElement.GetProperty("hybrid").GetProperty("sections").GetInt32() > json.RootElement.GetProperty("hybrid").GetProperty("files").GetInt32());
-        Assert.True(Metric("hybrid", "precision@3") >= Metric("bm25", "precision@3"), output);
-        Assert.True(Metric("hybrid", "mrr") >= Metric("bm25", "mrr"), output);
-        Assert.True(Metric("hybrid", "precision@1") >= 0.8, output);
+        // The whole set (the README's figures: hybrid 0.885 / 0.800 / 0.986 at precision@3 / precision@5 / MRR); a slice
+        // of a dozen queries moves with a single rank.
+        foreach (var measure in new[] { "precision@1", "precision@3", "precision@5", "mrr" })
+        foreach (var half in new[] { "bm25", "vector" })
+            Assert.True(Metric("hybrid", measure) >= Metric(half, measure), $"{measure}: hybrid {Metric("hybrid", measure)} < {half} {Metric(half, measure)}\n{output}");
+        Assert.True(Metric("hybrid", "precision@3") >= 0.85, output);
     }
 
     [Fact]
