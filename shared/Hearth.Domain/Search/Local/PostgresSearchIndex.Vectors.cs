@@ -154,7 +154,9 @@ public sealed partial class PostgresSearchIndex
             await using (var record = new NpgsqlCommand("""
                 update search.collections
                    set vector_batch = vector_batch + 1, reembed_done = reembed_done + $2,
-                       reembed_error = case when $2 > 0 or $4 is not null then $4 else reembed_error end,
+                       reembed_error = case when $4 is not null then $4
+                                            when $2 > 0 and position($5 in coalesce(reembed_error, '')) = 0 then null
+                                            else reembed_error end,
                        reembed_finished_at = case when $3 or reembed_started_at is null then reembed_finished_at else coalesce(reembed_finished_at, now()) end
                  where id = $1
                 """, connection, tx))
@@ -165,9 +167,11 @@ public sealed partial class PostgresSearchIndex
                 record.Parameters.Add(new()
                 {
                     Value = skipped.Count == 0 ? DBNull.Value
-                        : $"{skipped.Count} document(s) the embedder refused stay out of vector search (found by keywords): {skipped[0].Error}",
+                        : $"{skipped.Count} {RefusedNote} (found by keywords): {skipped[0].Error}",
                     NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
                 });
+                // A step that embeds clears an earlier step's failure, not the note about refused documents (they stay out).
+                record.Parameters.Add(new() { Value = RefusedNote });
                 await record.ExecuteNonQueryAsync(ct);
             }
             if (more) await EnqueueVectorJobAsync(collection, batch + 1, tx, ct);
@@ -177,6 +181,8 @@ public sealed partial class PostgresSearchIndex
             return new VectorStep(more ? VectorStepOutcome.Continued : VectorStepOutcome.Finished, written);
         }
     }
+
+    private const string RefusedNote = "document(s) the embedder refused stay out of vector search";
 
     /// <summary>
     /// Embeds the step's texts in one call; when that call fails, each text alone, so one text the embedder refuses does
