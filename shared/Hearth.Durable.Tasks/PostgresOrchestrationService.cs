@@ -552,7 +552,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var clock = Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested && !_halted)
         {
-            if (_prefetched.TryDequeue(out var ready)) return ready;
+            if (await TakePrefetchedAsync(cancellationToken) is { } ready) return ready;
             await _activityFetch.WaitAsync(cancellationToken);
             try
             {
@@ -562,7 +562,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 _activityFetch.Release();
             }
-            if (_prefetched.TryDequeue(out ready)) return ready;
+            if (await TakePrefetchedAsync(cancellationToken) is { } fetched) return fetched;
             var remaining = receiveTimeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero) return null;
             var wait = await UntilNextVisibleAsync("new_tasks", cancellationToken);
@@ -574,6 +574,31 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 return null;
             }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The next prefetched call. A batch is fetched at once but the dispatcher takes one call per free slot, so a call can
+    /// wait in the batch while its lease runs down (under load, past it: another worker then takes it too). Once half its
+    /// lease is gone, it is renewed before it is handed out, and dropped when it is no longer this worker's.
+    /// </summary>
+    private async Task<TaskActivityWorkItem?> TakePrefetchedAsync(CancellationToken ct)
+    {
+        while (_prefetched.TryDequeue(out var item))
+        {
+            var now = Now;
+            if (item.LockedUntilUtc - now.UtcDateTime > _options.LeaseDuration / 2) return item;
+            var expires = now + _options.LeaseDuration;
+            await using var renew = _db.CreateCommand("update durabletask.new_tasks set lock_expires_at = $1 where id = $2 and locked_by = $3");
+            AddParameters(renew, expires, TaskId(item), WorkerName);
+            if (await renew.ExecuteNonQueryAsync(ct) == 1)
+            {
+                item.LockedUntilUtc = expires.UtcDateTime;
+                return item;
+            }
+            _logger.LogDebug("Prefetched activity {TaskId} of {InstanceId} dropped: another worker took it after its lease ran out",
+                item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
         }
         return null;
     }
