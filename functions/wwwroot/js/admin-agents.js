@@ -1,6 +1,7 @@
-// Companions: create (or draft from hints and an appearance prompt), edit persona, identity, time zone, availability;
-// scenarios and life events; the base portrait with its preview and regeneration.
-import { api } from './api.js';
+// Companions: create (or draft from hints and an appearance prompt, or import a character card), edit persona, identity,
+// time zone, availability; scenarios and life events; the base portrait with its preview and
+// regeneration; export as a character card.
+import { api, download } from './api.js';
 import { h, toast, formatTime, attempt } from './ui.js';
 import { mediaUrl, followPictureJob } from './media.js';
 
@@ -226,6 +227,52 @@ export function initAgents(me) {
     if (more) $('event-list').append(...rows);
     else $('event-list').replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted' }, 'No life events yet.')]));
   }
+
+  // Character cards: dropped on the import card (or chosen with its file picker) → a new companion; exported as PNG or JSON.
+  async function importCard(file) {
+    if (!file) return;
+    const status = $('card-import-status');
+    const json = file.type === 'application/json' || /\.json$/i.test(file.name);
+    const png = file.type === 'image/png' || /\.png$/i.test(file.name);
+    if (!json && !png) { toast('A character card is a PNG with the card inside, or a JSON file.'); return; }
+    status.textContent = `Importing ${file.name}…`;
+    const zone = me.timeZone && me.timeZone !== 'UTC' ? me.timeZone : (Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC');
+    let agent;
+    try {
+      agent = await api(`/api/agents/import?timezone=${encodeURIComponent(zone)}`, { method: 'POST', raw: file, contentType: json ? 'application/json' : 'image/png' });
+    } catch (error) {
+      status.textContent = `${file.name} was not imported.`;
+      toast(error.message);
+      return;
+    } finally {
+      $('card-file').value = '';
+    }
+    status.textContent = `${agent.name} imported from ${file.name}.`;
+    toast(`${agent.name} imported. Their first message waits in the chat.`, 'info');
+    await loadList(agent.id);
+    await edit(agent.id);
+  }
+
+  async function exportCard(format) {
+    if (!current) return;
+    const file = await attempt(() => download(`/api/agents/${current.id}/card?format=${format}`, format === 'png' ? 'image/png' : 'application/json'));
+    if (!file) return;
+    const url = URL.createObjectURL(file.blob);
+    const link = h('a', { href: url, download: file.name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  const zone = $('card-import');
+  zone.addEventListener('dragover', (event) => { event.preventDefault(); event.dataTransfer.dropEffect = 'copy'; zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => { event.preventDefault(); zone.classList.remove('dragging'); importCard(event.dataTransfer?.files?.[0]); });
+  zone.addEventListener('submit', (event) => event.preventDefault());
+  $('card-file').addEventListener('change', () => importCard($('card-file').files[0]));
+  $('export-png').addEventListener('click', () => exportCard('png'));
+  $('export-json').addEventListener('click', () => exportCard('json'));
 
   $('agent-form').addEventListener('submit', save);
   $('new-agent').addEventListener('click', () => { blank(); $('f-name').focus(); });

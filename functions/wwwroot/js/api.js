@@ -96,3 +96,11 @@ async function streamEvents(path, body, { onDelta, onReset, signal } = {}) {
   throw new ApiError(502, { detail: 'The reply stream ended before the reply was complete. Try again.' });
 }
 
+/** Fetches a file with the bearer token (an <a href> cannot send one); answers { blob, name }, the name from Content-Disposition. */
+export async function download(path, accept) {
+  const response = await fetch(path, { headers: headers({ Accept: accept }) });
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), name: decodeURIComponent(name) };
+}
