@@ -72,7 +72,8 @@ public sealed class CharacterCardPageTests(WebApp app)
         await Expect(import.GetByRole(AriaRole.Status)).ToHaveTextAsync("Captain Wren imported from captain-wren.png.");
         await Expect(page.GetByRole(AriaRole.Form, new() { Name = "Edit Captain Wren" })).ToBeVisibleAsync();
         await Expect(page.GetByLabel("Personality", new() { Exact = true })).ToHaveValueAsync("dry wit, fiercely loyal");
-        // The card's picture is the base portrait.
+        // The card's book is the companion's lorebook; its picture the base portrait.
+        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Captain Wren's lorebook: entries" })).ToContainTextAsync("The Kestrel is an airship");
         await Expect(page.GetByRole(AriaRole.Img, new() { Name = "Base portrait of Captain Wren" })).ToBeVisibleAsync();
         await Screenshots.SaveAsync(page, "admin-card-imported", forDocs: true);
 

@@ -1,9 +1,10 @@
 // Companions: create (or draft from hints and an appearance prompt, or import a character card), edit persona, identity,
 // time zone, availability; scenarios and life events; the base portrait with its preview and
-// regeneration; export as a character card.
+// regeneration; the companion's lorebook; export as a character card.
 import { api, download } from './api.js';
 import { h, toast, formatTime, attempt } from './ui.js';
 import { mediaUrl, followPictureJob } from './media.js';
+import { lorebookEditor } from './admin-lorebook.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT_FIELDS = ['name', 'timezone', 'occupation', 'homeCity', 'bio', 'personality', 'speakingStyle', 'boundaries', 'appearancePrompt'];
@@ -16,6 +17,7 @@ export function initAgents(me) {
   let agents = [];
   let current = null;
   let eventsCursor = null;
+  const lorebook = lorebookEditor($('agent-lorebook-body'), 'agent-lore');
 
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   $('zones').replaceChildren(...zones.map((z) => h('option', { value: z })));
@@ -65,6 +67,8 @@ export function initAgents(me) {
       if (b.dataset.agentId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
     }
     showPortrait(agent);
+    $('agent-lorebook-title').textContent = `${agent.name}'s lorebook`;
+    lorebook.load(`/api/agents/${agent.id}/lorebook`, `${agent.name}'s lorebook`);
     loadScenarios();
     eventsCursor = null;
     loadEvents();
