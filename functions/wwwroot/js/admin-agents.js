@@ -1,22 +1,20 @@
 // Companions: create (or draft from hints and an appearance prompt, or import a character card), edit persona, identity,
-// time zone, availability; scenarios and life events; the base portrait with its preview and
+// time zone, the weekly availability (a week schedule); scenarios and life events; the base portrait with its preview and
 // regeneration; the companion's lorebook; export as a character card.
 import { api, download } from './api.js';
 import { h, toast, formatTime, attempt } from './ui.js';
 import { mediaUrl, followPictureJob } from './media.js';
+import { scheduleEditor, USUAL_WEEK } from './admin-schedule.js';
 import { lorebookEditor } from './admin-lorebook.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT_FIELDS = ['name', 'timezone', 'occupation', 'homeCity', 'bio', 'personality', 'speakingStyle', 'boundaries', 'appearancePrompt'];
-const DEFAULT_AVAILABILITY = [
-  { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '23:00', to: '07:00', state: 'Asleep' },
-  { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', state: 'Working' },
-];
 
 export function initAgents(me) {
   let agents = [];
   let current = null;
   let eventsCursor = null;
+  const schedule = scheduleEditor({ list: $('schedule-blocks'), rows: $('week-rows'), add: $('add-block'), usual: $('usual-week') });
   const lorebook = lorebookEditor($('agent-lorebook-body'), 'agent-lore');
 
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -35,7 +33,7 @@ export function initAgents(me) {
   function fill(agent) {
     for (const field of TEXT_FIELDS) $(`f-${field}`).value = agent?.[field] ?? '';
     $('f-moodBaseline').value = agent?.mood?.baseline ?? '';
-    $('f-availability').value = JSON.stringify(agent?.availability ?? DEFAULT_AVAILABILITY, null, 1);
+    schedule.set(agent?.availability ?? USUAL_WEEK);
   }
 
   function blank() {
@@ -131,17 +129,14 @@ export function initAgents(me) {
     if (!current) for (const field of TEXT_FIELDS) if (body[field] === '') delete body[field];
     const baseline = $('f-moodBaseline').value;
     if (baseline !== '') body.moodBaseline = Number(baseline);
-    const availability = $('f-availability').value.trim();
-    if (availability) {
-      try { body.availability = JSON.parse(availability); } catch { throw new Error('Weekly availability is not valid JSON.'); }
-    }
+    body.availability = schedule.get();
     return body;
   }
 
   async function save(event) {
     event.preventDefault();
     let body;
-    try { body = readForm(); } catch (error) { toast(error.message); $('f-availability').focus(); return; }
+    try { body = readForm(); } catch (error) { toast(error.message); $('schedule-blocks').querySelector('input')?.focus(); return; }
     if (!body.name) { toast('A companion needs a name.'); $('f-name').focus(); return; }
     const saved = await attempt(() => current
       ? api(`/api/agents/${current.id}`, { method: 'PATCH', body })
