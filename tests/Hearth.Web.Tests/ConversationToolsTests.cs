@@ -61,6 +61,8 @@ public sealed class ConversationToolsTests(WebApp app)
         await Expect(TextOf(reply)).ToHaveTextAsync(Keeper);
         await Expect(swipes).ToContainTextAsync("1 of 2");
         await Expect(previous).ToBeDisabledAsync();
+        await Expect(next).ToBeFocusedAsync(); // the keyboard stays on the arrows
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Reply 1 of 2" })).ToHaveTextAsync($"Reply 1 of 2: {Keeper}");
         Assert.Equal(0, (await AlternativesAsync(api, agentId, replyId)).GetProperty("selected").GetInt32());
 
         await next.ClickAsync();

@@ -8,6 +8,7 @@ import { signIn } from './session.js';
 import { mediaUrl, followPictureJob } from './media.js';
 
 const PAGE = 20;
+const ROLE_LABELS = { system: 'System', user: 'User', assistant: 'Companion' };
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -277,7 +278,9 @@ function renderMessage(message) {
   return item;
 }
 
-const firstBadge = () => h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
+function firstBadge() {
+  return h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
+}
 
 function meta(message) {
   const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
@@ -452,8 +455,6 @@ async function showDetails(replyId) {
   body.replaceChildren(...detailsParts(known), promptSection);
 }
 
-const ROLE_LABELS = { system: 'System', user: 'User', assistant: 'Companion' };
-
 function detailsParts(info) {
   const model = info.provider === 'offline'
     ? h('p', {}, h('strong', {}, 'Offline model'), ' answered (no language model is configured, or none was reachable).')
@@ -477,7 +478,10 @@ function detailsParts(info) {
   return parts;
 }
 
-const itemOf = (id) => $('messages').querySelector(`li.message[data-id="${CSS.escape(id)}"]`);
+// A function declaration, not a const: the page's top-level await runs code that calls it before a const below it exists.
+function itemOf(id) {
+  return $('messages').querySelector(`li.message[data-id="${CSS.escape(id)}"]`);
+}
 
 // Editing: the text turns into a box in place; Save sends it, Cancel or Escape puts the old text back.
 function startEdit(id) {
@@ -536,6 +540,8 @@ async function updateSwipes(reload = false) {
   const latest = latestReplyId();
   for (const bar of $('messages').querySelectorAll('.swipes')) if (bar.closest('li.message')?.dataset.id !== latest) bar.remove();
   if (!latest) return;
+  // Regenerate is there at once; the arrows follow when the server has said how many alternatives there are.
+  renderSwipes(latest);
   const agentId = state.agent.id;
   if (reload || !state.alternatives.has(latest)) {
     const alternatives = await api(`/api/agents/${agentId}/messages/${latest}/alternatives`).catch(() => null);
@@ -547,14 +553,14 @@ async function updateSwipes(reload = false) {
 
 function renderSwipes(replyId) {
   const item = itemOf(replyId);
-  const alternatives = state.alternatives.get(replyId);
-  if (!item || !alternatives) return;
+  if (!item) return;
+  const alternatives = state.alternatives.get(replyId) ?? { items: [null], selected: 0 };
   const count = alternatives.items.length;
   const selected = alternatives.selected;
   const name = state.agent.name;
   const bar = h('div', { class: 'swipes', role: 'group', 'aria-label': `Other replies from ${name}` },
     count > 1 ? h('button', { type: 'button', class: 'secondary swipe', 'aria-label': 'Previous reply', disabled: selected === 0 || state.sending, onclick: () => choose(replyId, selected - 1, -1) }, '‹') : '',
-    count > 1 ? h('span', { class: 'swipe-count small', 'aria-live': 'polite' }, `${selected + 1} of ${count}`) : '',
+    count > 1 ? h('span', { class: 'swipe-count small' }, `${selected + 1} of ${count}`) : '',
     count > 1 ? h('button', { type: 'button', class: 'secondary swipe', 'aria-label': 'Next reply', disabled: selected >= count - 1 || state.sending, onclick: () => choose(replyId, selected + 1, 1) }, '›') : '',
     h('button', { type: 'button', class: 'link small', disabled: state.sending || count >= 20, onclick: () => regenerate(replyId) }, 'Regenerate'));
   const old = item.querySelector('.swipes');
@@ -584,6 +590,8 @@ async function choose(replyId, index, direction) {
   const alternatives = await attempt(() => api(`/api/agents/${agentId}/messages/${replyId}/selected`, { method: 'PUT', body: { index } }));
   if (state.agent?.id !== agentId) return;
   if (alternatives) showAlternatives(alternatives); else renderSwipes(replyId);
+  // The bar is drawn anew, so a screen reader hears the change from one live region that stays.
+  if (alternatives) $('announce').textContent = `Reply ${alternatives.selected + 1} of ${alternatives.items.length}: ${alternatives.text}`;
   // Keyboard users stay on the arrow they pressed (or the other one at either end).
   const buttons = [...(itemOf(replyId)?.querySelectorAll('.swipes .swipe') ?? [])];
   const wanted = buttons.find((b) => b.getAttribute('aria-label') === (direction < 0 ? 'Previous reply' : 'Next reply') && !b.disabled) ?? buttons.find((b) => !b.disabled);
@@ -624,7 +632,9 @@ async function regenerate(replyId) {
   }
 }
 
-const signed = (n) => `${n >= 0 ? '+' : ''}${Number(n).toFixed(2)}`;
+function signed(n) {
+  return `${n >= 0 ? '+' : ''}${Number(n).toFixed(2)}`;
+}
 
 function isNearBottom(margin = 120) {
   const s = $('messages-scroll');
