@@ -10,12 +10,12 @@ namespace Hearth.Memory;
 /// the write is committed the job looks again: a turn still there will be found by any erasure that starts later; a turn
 /// gone means the companion was erased, and the job erases the companion's memory again (what it just wrote with it).
 /// </summary>
-public sealed class ErasedTurnGuard(ConversationAccess conversations, MemoryCompanionEraser eraser, ILogger<ErasedTurnGuard> logger)
+public sealed class ErasedTurnGuard(IConversationReader conversations, MemoryCompanionEraser eraser, ILogger<ErasedTurnGuard> logger)
 {
     /// <summary>True (after erasing the agent's memory again) when the turn's reply no longer exists; call after writing.</summary>
     public async Task<bool> TurnErasedAsync(string ownerId, string agentId, string replyMessageId, string job, CancellationToken ct)
     {
-        if (await conversations.Reader.GetExchangeAsync(ownerId, replyMessageId, ct) is not null) return false;
+        if (await conversations.GetExchangeAsync(ownerId, replyMessageId, ct) is not null) return false;
         await EraseAgainAsync(ownerId, agentId, job, ct);
         return true;
     }
@@ -23,7 +23,7 @@ public sealed class ErasedTurnGuard(ConversationAccess conversations, MemoryComp
     /// <summary>True (after erasing the agent's memory again) when the session has no messages any more; call after writing.</summary>
     public async Task<bool> SessionErasedAsync(string ownerId, string agentId, string sessionId, string job, CancellationToken ct)
     {
-        if ((await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct)).Count > 0) return false;
+        if ((await SessionMessages.ReadAsync(conversations, ownerId, sessionId, null, 1, ct)).Count > 0) return false;
         await EraseAgainAsync(ownerId, agentId, job, ct);
         return true;
     }
