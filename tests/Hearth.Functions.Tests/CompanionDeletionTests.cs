@@ -251,7 +251,8 @@ public sealed class CompanionDeletionTests
 
     /// <summary>The memory jobs' re-check, reading through the hooked reader.</summary>
     private static ErasedTurnGuard Guard(IServiceProvider services, IServiceProvider provider) =>
-        new(new ConversationAccess(provider), services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<ILogger<ErasedTurnGuard>>());
+        new(new ConversationAccess(provider), services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
+            services.GetRequiredService<ILogger<ErasedTurnGuard>>());
 
     private static SuggestionService Suggestions(IServiceProvider services, DeletingReader reader)
     {

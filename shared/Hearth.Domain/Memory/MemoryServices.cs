@@ -40,7 +40,9 @@ public static class MemoryServices
         services.TryAddSingleton<RuleSummaryWriter>();
         services.TryAddSingleton<RuleSuggestionExtractor>();
         services.TryAddSingleton<MemoryCompanionEraser>();
+        services.TryAddSingleton<DeletedTurnCleanup>();
         services.TryAddSingleton<ErasedTurnGuard>();
+        services.TryAddSingleton<MessageForgetter>();
         services.TryAddSingleton<TurnIndexer>();
         services.TryAddSingleton<MemoryRetriever>();
         services.TryAddSingleton<SessionSummarizer>();
