@@ -20,7 +20,11 @@ public sealed record ReplyContext(
     string? PreviousReply,
     Cards.CharacterCards.StoredCard? Card = null,
     IReadOnlyList<Lore.ActivatedLore>? Lore = null,
-    string UserName = "you");
+    string UserName = "you")
+{
+    /// <summary>In a group chat, the other companions in it (null in a 1:1 chat).</summary>
+    public IReadOnlyList<string>? GroupOthers { get; init; }
+}
 
 /// <summary>
 /// The companion's system prompt: persona, identity, local time and part of day, weather, availability, mood, affinity
@@ -134,6 +138,12 @@ public static class ChatPrompt
                 "daily-cap" => "They asked for another picture of you, but you have sent enough today: decline playfully, maybe tomorrow.",
                 _ => "They asked for a picture of you, but you cannot send one right now: decline in your own way.",
             });
+        }
+        if (context.GroupOthers is { Count: > 0 } others)
+        {
+            text.AppendLine();
+            text.Append("This is a group chat: you, ").Append(context.UserName).Append(" and ").Append(string.Join(", ", others))
+                .AppendLine(". Everyone else's lines start with their name. Write only your own message, without your name in front.");
         }
         if (card is not null && (card.SystemPrompt.Length > 0 || card.PostHistoryInstructions.Length > 0))
         {

@@ -37,6 +37,7 @@ public static class ChatServices
         services.TryAddSingleton<Lore.LoreStore>();
         services.TryAddSingleton<Cards.CharacterCards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, GroupAccountEraser>());
         services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
         services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.

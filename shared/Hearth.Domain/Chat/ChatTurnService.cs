@@ -284,6 +284,8 @@ public sealed partial class ChatTurnService
     private (string Text, FeelingChange? Judgement, bool Usable, IReadOnlyList<string> Violations) Check(string raw, string name)
     {
         var (text, judgement) = FeelingsTag.Extract(raw);
+        // A model that read a labelled transcript (group chat) may label its own line too.
+        if (text.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)) text = text[(name.Length + 1)..].TrimStart();
         var verdict = ModelOutput.InCharacter(text, name);
         return (verdict.Text, judgement, verdict.Usable, verdict.Violations);
     }

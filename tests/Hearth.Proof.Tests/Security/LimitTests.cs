@@ -48,7 +48,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         "CreateAgent", "ImportCharacterCard", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
         "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill", // skill edits store a version and queue its index jobs
         "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage", // a new reply from the model; a chosen one re-indexes the turn
-        "DeleteMessage"]; // queues memory's forget job and the later turns' re-indexing
+        "DeleteMessage", // queues memory's forget job and the later turns' re-indexing
+        "GroupChat"]; // a reply from the model per companion who answers
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -69,7 +70,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
-            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""",
             ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
@@ -85,6 +86,11 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
+                if (operation.OperationId == "GroupChat")
+                {
+                    using var group = await client.PostAsJsonAsync("/api/groups", new { agentIds = new[] { agentId, await ProofHost.CreateAgentAsync(client) } });
+                    return (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+                }
                 if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage" or "DeleteMessage")) return agentId;
                 if (operation.OperationId == "SummariseSession")
                 {
