@@ -22,6 +22,9 @@ public sealed record ReplyContext(
     IReadOnlyList<Lore.ActivatedLore>? Lore = null,
     string UserName = "you")
 {
+    /// <summary>The companion's core memory block: what it always knows about the user (empty when none is written).</summary>
+    public string CoreMemory { get; init; } = "";
+
     /// <summary>In a group chat, the other companions in it (null in a 1:1 chat).</summary>
     public IReadOnlyList<string>? GroupOthers { get; init; }
 }
@@ -105,6 +108,13 @@ public static class ChatPrompt
             text.AppendLine("Recently, in your own words:");
             foreach (var e in context.RecentEvents)
                 text.Append("- ").Append(When(e.OccurredAt, context.Moment)).Append(": ").AppendLine(OfflineAnswers.EventSentence(e.Text));
+        }
+
+        if (context.CoreMemory.Length > 0)
+        {
+            text.AppendLine();
+            text.Append("What you always know about ").Append(context.UserName).AppendLine(":");
+            text.AppendLine(context.CoreMemory.Trim());
         }
 
         var shown = context.RecentMessages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);

@@ -35,6 +35,7 @@ public static class ChatServices
         services.TryAddSingleton<PersonaGenerator>();
         services.TryAddSingleton<CompanionWriter>();
         services.TryAddSingleton<Lore.LoreStore>();
+        services.TryAddSingleton<CoreMemory>();
         services.TryAddSingleton<Cards.CharacterCards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, GroupAccountEraser>());

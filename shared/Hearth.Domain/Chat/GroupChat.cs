@@ -174,6 +174,7 @@ public sealed partial class ChatTurnService
                 before, null, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore, userName)
             {
                 GroupOthers = others,
+                CoreMemory = context.CoreMemory,
             };
             var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, transcript.Count + round.Count), null, ct);
             var feelings = written.Judgement ?? Sentiment.Judge(text);

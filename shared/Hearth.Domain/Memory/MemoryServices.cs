@@ -43,6 +43,7 @@ public static class MemoryServices
         services.TryAddSingleton<DeletedTurnCleanup>();
         services.TryAddSingleton<ErasedTurnGuard>();
         services.TryAddSingleton<MessageForgetter>();
+        services.TryAddSingleton<MemoryPortability>();
         services.TryAddSingleton<TurnIndexer>();
         services.TryAddSingleton<MemoryRetriever>();
         services.TryAddSingleton<SessionSummarizer>();

@@ -49,7 +49,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill", // skill edits store a version and queue its index jobs
         "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage", // a new reply from the model; a chosen one re-indexes the turn
         "DeleteMessage", // queues memory's forget job and the later turns' re-indexing
-        "GroupChat"]; // a reply from the model per companion who answers
+        "GroupChat", // a reply from the model per companion who answers
+        "ImportMemory"]; // up to 20,000 memories and their summaries' index documents
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -70,7 +71,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
-            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""", ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
             ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
