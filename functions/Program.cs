@@ -6,7 +6,6 @@ using Hearth.Functions.Search;
 using Hearth.Functions.Pictures;
 using Hearth.Functions.Skills;
 using Hearth.Functions.Status;
-using Hearth.Functions.Testing;
 using Hearth.Functions.Web;
 
 var builder = WebApplication.CreateBuilder(WebModule.HostOptions(args)); // the web app's files found from the binaries, not the working directory
@@ -21,7 +20,6 @@ builder.AddPictures();        // picture jobs (Fal or placeholder), Fal's webhoo
 builder.AddWeb();             // the web app: / chat, /admin (static ES modules and CSS in wwwroot)
 builder.AddMemory();          // memory: turn indexing, recall, suggestions, summaries, corpus import
 builder.AddLife();            // offline life: life events, mood drift, initiated messages, notifications
-builder.AddProbeFunctions();  // test-only; off unless Testing:EnableProbeFunctions
 
 var app = builder.Build();
 app.UseHearthHost();          // request ids, errors, body limits, auth, rate limits, /healthz, /readyz, /openapi/v1.json

@@ -25,7 +25,7 @@ public static class MemoryModule
         builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemorySettings>>().Value.ToOptions(
             sp.GetRequiredService<IConfiguration>().GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
         // Summaries and suggestions use the chat's model chain when a provider is configured (rules otherwise).
-        builder.Services.TryAddSingleton<IMemoryModel>(sp => new ChainMemoryModel(sp.GetService<Hearth.Models.IChatModelChain>()));
+        builder.Services.AddSingleton<IMemoryModel, ChainMemoryModel>();
         builder.Services.AddDurable()
             .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
             .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)
@@ -39,7 +39,7 @@ public static class MemoryModule
 }
 
 /// <summary>How memory is set up (no user data): whether summaries and suggestions use a model, the collections.</summary>
-internal sealed class MemoryStatusProvider(IServiceProvider services, MemoryOptions options) : IStatusContributor
+internal sealed class MemoryStatusProvider(IMemoryModel model, MemoryOptions options) : IStatusContributor
 {
     public string Name => "memory";
 
@@ -54,10 +54,5 @@ internal sealed class MemoryStatusProvider(IServiceProvider services, MemoryOpti
         documentsCollection = options.DocumentsCollection,
     });
 
-    private bool UsesModel => services.GetService<IMemoryModel>() switch
-    {
-        null => false,
-        ChainMemoryModel chain => chain.HasModel,
-        _ => true,
-    };
+    private bool UsesModel => model is not ChainMemoryModel { HasModel: false };
 }

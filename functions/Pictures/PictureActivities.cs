@@ -39,14 +39,14 @@ public static class PictureActivities
 /// The generator for a job: the configured one for new submissions; for a recorded submission, the one that made it
 /// (so a job submitted to Fal is still polled at Fal after the key was removed, and fails there with a clear message).
 /// </summary>
-public sealed class ImageGenerators(IImageGenerator current, IServiceProvider services)
+public sealed class ImageGenerators(IImageGenerator current, PlaceholderImageGenerator placeholder, FalImageGenerator fal)
 {
     public IImageGenerator Current => current;
 
     public IImageGenerator For(ImageSubmission submission) =>
         submission.Provider == current.Provider ? current
-        : submission.Provider == PlaceholderImageGenerator.ProviderName ? services.GetRequiredService<PlaceholderImageGenerator>()
-        : services.GetRequiredService<FalImageGenerator>();
+        : submission.Provider == PlaceholderImageGenerator.ProviderName ? placeholder
+        : fal;
 }
 
 /// <summary>Submits the job's request to the image provider (once: a recorded submission is returned as it is).</summary>

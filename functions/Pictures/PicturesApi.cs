@@ -86,19 +86,19 @@ public static class PicturesApi
         [property: FromQuery(Name = "limit")] int? Limit);
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RequestPictureAsync(
-        string agentId, [FromBody] PictureRequestBody? body, CurrentUser user, HttpContext http, IPictureJobs jobs, CancellationToken ct)
+        string agentId, [FromBody] PictureRequestBody? body, CurrentUser user, IAgentPortraits agents, IPictureJobs jobs, CancellationToken ct)
     {
         var prompt = string.IsNullOrWhiteSpace(body?.Prompt) ? null : body.Prompt.Trim();
         if (prompt is { Length: > MaxPromptLength }) return Problems.Validation(("prompt", $"must be at most {MaxPromptLength} characters"));
-        if (await FindAgentAsync(http, user, agentId, ct) is { } missing) return missing;
+        if (await FindAgentAsync(agents, user, agentId, ct) is { } missing) return missing;
         var id = await jobs.StartAsync(new PictureRequest(user.Id, agentId, PictureKind.Variation, prompt, null, null), null, ct);
         return Accepted(id);
     }
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RegeneratePortraitAsync(
-        string agentId, CurrentUser user, HttpContext http, IPictureJobs jobs, CancellationToken ct)
+        string agentId, CurrentUser user, IAgentPortraits agents, IPictureJobs jobs, CancellationToken ct)
     {
-        if (await FindAgentAsync(http, user, agentId, ct) is { } missing) return missing;
+        if (await FindAgentAsync(agents, user, agentId, ct) is { } missing) return missing;
         var id = await jobs.StartAsync(new PictureRequest(user.Id, agentId, PictureKind.BasePortrait, null, null, null), null, ct);
         return Accepted(id);
     }
@@ -155,14 +155,9 @@ public static class PicturesApi
             status is PictureJobStatus.Succeeded or PictureJobStatus.Failed ? null : orchestration?.CustomStatus);
     }
 
-    /// <summary>Null when the caller has this agent; otherwise the problem to answer (404, or 503 without the chat feature).</summary>
-    private static async Task<ProblemHttpResult?> FindAgentAsync(HttpContext http, CurrentUser user, string agentId, CancellationToken ct)
-    {
-        // Resolved here rather than injected: the chat feature provides it, and a host without it still starts.
-        if (http.RequestServices.GetService<IAgentPortraits>() is not { } agents)
-            return Problems.Unavailable("Agents are not available in this host (the chat feature is not installed).");
-        return await agents.GetLookAsync(user.Id, agentId, ct) is null ? Problems.NotFound("agent") : null;
-    }
+    /// <summary>Null when the caller has this agent; otherwise the 404 to answer.</summary>
+    private static async Task<ProblemHttpResult?> FindAgentAsync(IAgentPortraits agents, CurrentUser user, string agentId, CancellationToken ct) =>
+        await agents.GetLookAsync(user.Id, agentId, ct) is null ? Problems.NotFound("agent") : null;
 
     private static Accepted<AcceptedResponse> Accepted(string jobId)
     {

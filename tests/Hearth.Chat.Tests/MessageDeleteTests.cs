@@ -113,13 +113,12 @@ public sealed class MessageDeleteTests(ModelChatHost host) : IClassFixture<Model
         var reader = new StaleReader(services.GetRequiredService<IConversationReader>(), new ConversationExchange(
             new ConversationMessage(Id(doomed, "userMessage"), owner, agent, doomed.GetProperty("sessionId").GetString()!, "user", "I love marzipan cake.", DateTimeOffset.UtcNow),
             new ConversationMessage(Id(doomed, "reply"), owner, agent, doomed.GetProperty("sessionId").GetString()!, "agent", "Ooh, marzipan.", DateTimeOffset.UtcNow)));
-        var access = new ConversationAccess(new ReaderProvider(services, reader));
-        var guard = new ErasedTurnGuard(access, services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
+        var guard = new ErasedTurnGuard(reader, services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
             services.GetRequiredService<ILogger<ErasedTurnGuard>>());
         var turn = new TurnCommitted(owner, agent, doomed.GetProperty("sessionId").GetString()!, Id(doomed, "userMessage"), Id(doomed, "reply"), 2, DateTimeOffset.UtcNow);
-        Assert.Null(await ActivatorUtilities.CreateInstance<TurnIndexer>(services, access, guard).IndexAsync(turn, CancellationToken.None));
+        Assert.Null(await ActivatorUtilities.CreateInstance<TurnIndexer>(services, (IConversationReader)reader, guard).IndexAsync(turn, CancellationToken.None));
         reader.Rearm();
-        Assert.Empty(await ActivatorUtilities.CreateInstance<SuggestionService>(services, access, guard).ExtractAsync(turn, CancellationToken.None));
+        Assert.Empty(await ActivatorUtilities.CreateInstance<SuggestionService>(services, (IConversationReader)reader, guard).ExtractAsync(turn, CancellationToken.None));
 
         Assert.DoesNotContain(await client.SearchAsync(agent, "marzipan cake"), t => t.Contains("marzipan", StringComparison.Ordinal));
         Assert.DoesNotContain(await client.MemoriesAsync(), m => m.Contains("marzipan", StringComparison.Ordinal));
@@ -146,10 +145,5 @@ public sealed class MessageDeleteTests(ModelChatHost host) : IClassFixture<Model
 
         /// <summary>Resets the first-read trick for the next job.</summary>
         public void Rearm() => _reads = 0;
-    }
-
-    private sealed class ReaderProvider(IServiceProvider inner, IConversationReader reader) : IServiceProvider
-    {
-        public object? GetService(Type serviceType) => serviceType == typeof(IConversationReader) ? reader : inner.GetService(serviceType);
     }
 }

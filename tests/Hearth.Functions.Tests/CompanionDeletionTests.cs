@@ -173,10 +173,9 @@ public sealed class CompanionDeletionTests
             using var cts = new CancellationTokenSource(Bound);
             Assert.True(await deletion.WaitUntilDoneAsync(started.Id, cts.Token));
         });
-        var provider = new ReaderProvider(services, reader);
         var indexer = new TurnIndexer(services.GetRequiredService<SearchService>(), services.GetRequiredService<DomainRouter>(),
-            services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<MemoryOptions>(), new ConversationAccess(provider),
-            Guard(services, provider), services.GetRequiredService<ILogger<TurnIndexer>>());
+            services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<MemoryOptions>(), reader,
+            Guard(services, reader), services.GetRequiredService<ILogger<TurnIndexer>>());
 
         Assert.Null(await indexer.IndexAsync(committed, CancellationToken.None));
         Assert.Empty(await SearchAsync(user, gone));
@@ -184,7 +183,7 @@ public sealed class CompanionDeletionTests
 
         // The archive's copy job, the same way round (the exchange it read is gone by the time it looks again).
         reader.Rearm(() => Task.CompletedTask, keepFirstExchange: true);
-        var mirror = new MirrorTurnFunction(services.GetRequiredService<ArchiveStore>(), provider, services.GetRequiredService<ILogger<MirrorTurnFunction>>());
+        var mirror = new MirrorTurnFunction(services.GetRequiredService<ArchiveStore>(), reader, services.GetRequiredService<ILogger<MirrorTurnFunction>>());
         await mirror.RunAsync(committed, null!, CancellationToken.None);
         Assert.Equal(0, await ArchivedAsync(archive, gone));
     }
@@ -250,21 +249,15 @@ public sealed class CompanionDeletionTests
     }
 
     /// <summary>The memory jobs' re-check, reading through the hooked reader.</summary>
-    private static ErasedTurnGuard Guard(IServiceProvider services, IServiceProvider provider) =>
-        new(new ConversationAccess(provider), services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
+    private static ErasedTurnGuard Guard(IServiceProvider services, IConversationReader reader) =>
+        new(reader, services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
             services.GetRequiredService<ILogger<ErasedTurnGuard>>());
 
-    private static SuggestionService Suggestions(IServiceProvider services, DeletingReader reader)
-    {
-        var provider = new ReaderProvider(services, reader);
-        return ActivatorUtilities.CreateInstance<SuggestionService>(services, new ConversationAccess(provider), Guard(services, provider));
-    }
+    private static SuggestionService Suggestions(IServiceProvider services, DeletingReader reader) =>
+        ActivatorUtilities.CreateInstance<SuggestionService>(services, reader, Guard(services, reader));
 
-    private static SessionSummarizer Summarizer(IServiceProvider services, DeletingReader reader)
-    {
-        var provider = new ReaderProvider(services, reader);
-        return ActivatorUtilities.CreateInstance<SessionSummarizer>(services, new ConversationAccess(provider), Guard(services, provider));
-    }
+    private static SessionSummarizer Summarizer(IServiceProvider services, DeletingReader reader) =>
+        ActivatorUtilities.CreateInstance<SessionSummarizer>(services, reader, Guard(services, reader));
 
     private static async Task<(HearthFactory Host, string Archive)> CreateHostAsync()
     {
@@ -445,11 +438,5 @@ public sealed class CompanionDeletionTests
             }
             return messages;
         }
-    }
-
-    /// <summary>The host's services with the hooked reader in place of the chat's.</summary>
-    private sealed class ReaderProvider(IServiceProvider inner, IConversationReader reader) : IServiceProvider
-    {
-        public object? GetService(Type serviceType) => serviceType == typeof(IConversationReader) ? reader : inner.GetService(serviceType);
     }
 }

@@ -63,7 +63,7 @@ public sealed class ConfigurationTests : IDisposable
                 "Auth:DevToken": "colon",
                 "Auth__Jwt__Issuer": "underscores",
                 "RateLimits__Chat__PermitLimit": 5,
-                "Testing:EnableProbeFunctions": true
+                "Life:Enabled": false
               },
               "Host": { "LocalHttpPort": 7199, "CORS": "*" },
               "ConnectionStrings": {
@@ -78,7 +78,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("colon", data["Auth:DevToken"]);
         Assert.Equal("underscores", data["Auth:Jwt:Issuer"]);
         Assert.Equal("5", data["RateLimits:Chat:PermitLimit"]);
-        Assert.Equal("true", data["Testing:EnableProbeFunctions"]);
+        Assert.Equal("false", data["Life:Enabled"]);
         Assert.Equal("dotnet-isolated", data["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("7199", data["Host:LocalHttpPort"]);
         Assert.Equal("Host=db;Database=hearth", data["ConnectionStrings:Postgres"]);

@@ -2,10 +2,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
-using Hearth.Functions.Testing;
+using System.Net;
 using Hearth.Functions.Tests.Support;
 using Hearth.Testing.Host;
 using Hearth.Testing;
+using Hearth.Testing.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -210,8 +211,14 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task SIGTERM_lets_running_jobs_finish_within_the_drain_timeout_and_exits_zero()
+    public async Task SIGTERM_lets_a_running_memory_job_finish_within_the_drain_timeout_and_exits_zero()
     {
+        // The suggestion job of a chat turn asks the model (a fake at the HTTP boundary) and gets its answer only after
+        // the signal: the host must wait for it, store what it answered, and exit 0.
+        await using var model = await FakeOpenAiServer.StartAsync();
+        model.Responder = request => request.System.Contains("durable facts", StringComparison.Ordinal)
+            ? FakeChatReply.Text("""{"memories":[{"kind":"fact","subject":"home","text":"Lives in Tromsø"}]}""") with { Delay = TimeSpan.FromSeconds(3) }
+            : FakeChatReply.Text("Tromsø sounds lovely.");
         var port = HostProcess.FreePort();
         var connection = await TestPostgres.CreateDatabaseAsync();
         await using var host = HostProcess.Start(new()
@@ -219,27 +226,33 @@ public sealed class HostProcessTests : IDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ConnectionStrings__Postgres"] = connection,
-            ["Testing__EnableProbeFunctions"] = "true",
+            ["Auth__DevToken"] = "drain",
+            ["Models__Chat__0__Provider"] = "OpenAICompatible",
+            ["Models__Chat__0__Endpoint"] = model.V1.ToString(),
+            ["Models__Chat__0__Model"] = "drain-model",
             ["AzureFunctionsJobHost__extensions__queues__drainTimeout"] = "00:00:30",
         }, _dir);
         await host.WaitUntilReadyAsync($"http://127.0.0.1:{port}/readyz", StartBound);
 
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "drain:dana");
+        using var created = await http.PostAsJsonAsync("/api/agents", new { name = "Wren", timezone = "UTC" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var agent = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var turn = await http.PostAsJsonAsync($"/api/agents/{agent}/chat", new { text = "I moved to Tromsø last winter." });
+        Assert.Equal(HttpStatusCode.OK, turn.StatusCode);
+
         await using var db = NpgsqlDataSource.Create(connection);
-        await using var services = new ServiceCollection().AddLogging().AddSingleton(db)
-            .AddDurable(o => { o.RunWorkers = false; o.RunTimers = false; }).Services.BuildServiceProvider();
-        var jobs = services.GetRequiredService<IJobClient>();
-        var ids = Enumerable.Range(1, 3).Select(i => $"drain-{i}").ToList();
-        foreach (var id in ids) await jobs.EnqueueAsync(ProbeModule.SleepFunction, new ProbeSleep(id, 3000));
-        await WaitUntilAsync(async () => await CountAsync(db, "select count(*) from durable.jobs where queue = 'probe.sleep' and state = 'running'") == 3,
-            "the probe jobs never all ran");
-        Assert.Equal(0, await CountAsync(db, "select count(*) from testing.probe_runs")); // still sleeping when the signal comes
+        const string Running = "select count(*) from durable.jobs where queue = 'memory.extract-suggestions' and state = 'running'";
+        await WaitUntilAsync(async () => await CountAsync(db, Running) == 1, "the suggestion job never ran");
+        Assert.Equal(0, await CountAsync(db, "select count(*) from memory.items")); // still waiting for the model when the signal comes
 
         host.Terminate();
         var code = await host.WaitForExitAsync(TimeSpan.FromSeconds(60)); // drain timeout 30 s, plus the host's own stop
 
         Assert.Equal(0, code);
-        Assert.Equal(3, await CountAsync(db, "select count(*) from testing.probe_runs"));
-        Assert.Equal(3, await CountAsync(db, "select count(*) from durable.jobs where queue = 'probe.sleep' and state = 'succeeded'"));
+        Assert.Equal(1, await CountAsync(db, "select count(*) from durable.jobs where queue = 'memory.extract-suggestions' and state = 'succeeded'"));
+        Assert.Equal(1, await CountAsync(db, "select count(*) from memory.items where subject = 'home' and text = 'Lives in Tromsø'"));
         Assert.DoesNotContain("still running after", host.Output);
     }
 

@@ -84,7 +84,7 @@ public sealed class SettingsCatalogTests
     [InlineData("Http:MaxRequestBodyBytes", "12", "out of range")]
     [InlineData("Database:MaxPoolSize", "0", "out of range")]
     [InlineData("Auth:Jwt:JwksUrl", "not a url", "http(s) URL")]
-    [InlineData("Testing:EnableProbeFunctions", "sure", "true or false")]
+    [InlineData("Life:Enabled", "sure", "true or false")]
     public void An_unparsable_or_out_of_range_value_is_named(string key, string value, string why)
     {
         var problem = Assert.Single(HostRegistry().Validate(Config((key, value)), isDevelopment: true));
@@ -124,16 +124,6 @@ public sealed class SettingsCatalogTests
 
         Assert.Contains(remote, p => p.Key == "Auth:Jwt:JwksUrl" && p.Message.Contains("https"));
         Assert.Empty(loopback);
-    }
-
-    [Fact]
-    public void The_probe_functions_are_refused_outside_Development()
-    {
-        var problems = HostRegistry().Validate(Config(
-            ("ConnectionStrings:Postgres", "Host=db"), ("Auth:Jwt:Issuer", "i"), ("Auth:Jwt:Audience", "a"), ("Auth:Jwt:Secret", new string('s', 32)),
-            ("Testing:EnableProbeFunctions", "true")), isDevelopment: false);
-
-        Assert.Equal("Testing:EnableProbeFunctions", Assert.Single(problems).Key);
     }
 
     [Fact]

@@ -83,6 +83,7 @@ public static class RetrievalEvaluation
         services.AddHearthSearch(configuration);
         var options = configuration.GetSection("Memory").Get<MemoryOptions>() ?? new MemoryOptions();
         services.AddHearthMemory(options);
+        services.AddSingleton<IConversationReader, NoConversations>();
         await using var provider = services.BuildServiceProvider();
         await Migrator.ApplyAsync(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetServices<MigrationSource>(), NullLogger.Instance, ct);
 
@@ -234,5 +235,17 @@ public static class RetrievalEvaluation
         {
             Updates = new UpdateMetrics(updates.Count, updates.Count(s => s.NewestFirst == true), updates.Count(s => s.MarkedSuperseded == true)),
         };
+    }
+
+    /// <summary>The evaluation hands its exchanges to the indexer itself; there is no chat whose conversations memory could read.</summary>
+    private sealed class NoConversations : IConversationReader
+    {
+        private static InvalidOperationException None() => new("The retrieval evaluation has no chat: it indexes its own exchanges.");
+
+        public Task<ConversationExchange?> GetExchangeAsync(string ownerId, string replyMessageId, CancellationToken ct) => throw None();
+
+        public Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct) => throw None();
+
+        public Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct) => throw None();
     }
 }

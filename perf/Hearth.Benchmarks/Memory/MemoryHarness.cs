@@ -10,6 +10,7 @@ using Hearth.Benchmarks.Search;
 using Hearth.Chat;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Migrations;
+using Hearth.Functions.Chat;
 using Hearth.Functions.Memory;
 using Hearth.Functions.Search;
 using Hearth.Functions.Status;
@@ -198,6 +199,7 @@ public sealed class MemoryHarness : IHarness
         builder.AddManagement();
         builder.AddSearch();
         builder.AddMemory();
+        builder.Services.AddChatModels(); // none configured: summaries and suggestions by the rules
         builder.Services.AddSingleton<IConversationReader>(conversations);
         await using var app = builder.Build();
         app.UseHearthHost();

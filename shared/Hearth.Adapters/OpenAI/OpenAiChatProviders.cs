@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Identity;
 using Hearth.Models;
 using OpenAI;
+using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 
 namespace Hearth.Adapters.OpenAI;
@@ -51,7 +52,7 @@ public static class OpenAiChatProviders
             client = new ChatClient(endpoint.Model, new ApiKeyCredential(endpoint.ApiKey), options);
 #pragma warning disable OPENAI001 // the AuthenticationPolicy constructor is marked experimental; it is the SDK's only way to send tokens or no credential
         else if (endpoint.Provider == ChatModelProviderKind.AzureOpenAI)
-            client = new ChatClient(endpoint.Model, new TokenCredentialPolicy(azureCredential ?? new DefaultAzureCredential(), AzureScope), options);
+            client = new ChatClient(endpoint.Model, new BearerTokenPolicy(azureCredential ?? new DefaultAzureCredential(), AzureScope), options);
         else if (endpoint.Provider == ChatModelProviderKind.OpenAICompatible)
             client = new ChatClient(endpoint.Model, new NoAuthenticationPolicy(), options);
 #pragma warning restore OPENAI001
@@ -59,7 +60,7 @@ public static class OpenAiChatProviders
             throw new ArgumentException("OpenAI needs an API key.", nameof(endpoint));
 
         var name = NameOf(endpoint.Provider);
-        return new ChatModelProvider(name, endpoint.Model, new OpenAiChatClient(client, name, address, endpoint.Model), endpoint.Timeout,
+        return new ChatModelProvider(name, endpoint.Model, new OpenAiErrorsChatClient(client.AsIChatClient()), endpoint.Timeout,
             address.GetLeftPart(UriPartial.Path), endpoint.MaxRetries);
     }
 
@@ -81,44 +82,6 @@ public static class OpenAiChatProviders
         if (endpoint.Provider == ChatModelProviderKind.AzureOpenAI && !text.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
             text += "/openai/v1";
         return new Uri(text + "/");
-    }
-
-    /// <summary>Bearer tokens from an Azure credential, fetched again five minutes before they expire.</summary>
-    private sealed class TokenCredentialPolicy(TokenCredential credential, string scope) : AuthenticationPolicy
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private AccessToken _token;
-
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("Authorization", "Bearer " + TokenAsync(message.CancellationToken, async: false).GetAwaiter().GetResult());
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("Authorization", "Bearer " + await TokenAsync(message.CancellationToken, async: true));
-            await ProcessNextAsync(message, pipeline, currentIndex);
-        }
-
-        private async Task<string> TokenAsync(CancellationToken ct, bool async)
-        {
-            if (_token.ExpiresOn > DateTimeOffset.UtcNow.AddMinutes(5)) return _token.Token;
-            if (async) await _gate.WaitAsync(ct); else _gate.Wait(ct);
-            try
-            {
-                if (_token.ExpiresOn <= DateTimeOffset.UtcNow.AddMinutes(5))
-                {
-                    var context = new TokenRequestContext([scope]);
-                    _token = async ? await credential.GetTokenAsync(context, ct) : credential.GetToken(context, ct);
-                }
-                return _token.Token;
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
     }
 
     /// <summary>OpenAI-compatible servers without keys (a local Ollama): no Authorization header at all.</summary>

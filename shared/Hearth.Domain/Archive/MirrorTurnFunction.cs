@@ -1,6 +1,5 @@
 using Hearth.Chat;
 using Hearth.Durable.Jobs;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Hearth.Archive;
@@ -10,12 +9,10 @@ namespace Hearth.Archive;
 /// chat turn enqueues it (<see cref="ChatQueues.MirrorTurn"/>) only when <see cref="IArchiveMirror.IsEnabled"/>;
 /// messages are read through <see cref="IConversationReader"/>, which the chat feature provides. Idempotent.
 /// </summary>
-public sealed class MirrorTurnFunction(ArchiveStore archive, IServiceProvider services, ILogger<MirrorTurnFunction> logger) : IQueueFunction<TurnCommitted>
+public sealed class MirrorTurnFunction(ArchiveStore archive, IConversationReader reader, ILogger<MirrorTurnFunction> logger) : IQueueFunction<TurnCommitted>
 {
     public async Task RunAsync(TurnCommitted turn, JobContext context, CancellationToken ct)
     {
-        var reader = services.GetService<IConversationReader>()
-            ?? throw new InvalidOperationException("No IConversationReader is registered (the chat feature provides it), so the turn cannot be read for the archive.");
         var exchange = await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
         if (exchange is null)
         {

@@ -119,7 +119,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
 /// session's summaries that covered them are written again from what is left (a summary that ended at a deleted message
 /// is removed, and the session summarised again up to its last message when it still has any). Idempotent.
 /// </summary>
-public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSource db, SessionSummarizer summarizer, ConversationAccess conversations,
+public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSource db, SessionSummarizer summarizer, IConversationReader conversations,
     TimeProvider time, ILogger<MessageForgetter> logger)
 {
     public async Task ForgetAsync(MessagesDeleted deleted, CancellationToken ct)
@@ -159,7 +159,7 @@ public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSourc
         }
         if (summariseToEnd)
         {
-            var last = await SessionMessages.ReadAsync(conversations.Reader, deleted.OwnerId, session, null, 1, ct);
+            var last = await SessionMessages.ReadAsync(conversations, deleted.OwnerId, session, null, 1, ct);
             if (last.Count > 0 && !covering.Contains(last[0].Id))
                 await summarizer.SummariseAsync(new SessionSummaryRequested(deleted.OwnerId, deleted.AgentId, session, last[0].Id, time.GetUtcNow()), ct);
         }

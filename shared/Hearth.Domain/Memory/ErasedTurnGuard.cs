@@ -10,7 +10,7 @@ namespace Hearth.Memory;
 /// quietly. Or the companion (or the account) was deleted, and its erasure may have run before the job's write was there
 /// to find: the job erases the companion's memory again. A turn still there will be found by any erasure that starts later.
 /// </summary>
-public sealed class ErasedTurnGuard(ConversationAccess conversations, MemoryCompanionEraser eraser, DeletedTurnCleanup cleanup, ILogger<ErasedTurnGuard> logger)
+public sealed class ErasedTurnGuard(IConversationReader conversations, MemoryCompanionEraser eraser, DeletedTurnCleanup cleanup, ILogger<ErasedTurnGuard> logger)
 {
     /// <summary>
     /// True when the turn's reply no longer exists — after removing its index entries and withdrawing its suggestions when
@@ -18,8 +18,8 @@ public sealed class ErasedTurnGuard(ConversationAccess conversations, MemoryComp
     /// </summary>
     public async Task<bool> TurnErasedAsync(TurnCommitted turn, string job, CancellationToken ct)
     {
-        if (await conversations.Reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct) is not null) return false;
-        if (await conversations.Reader.WasDeletedAsync(turn.OwnerId, [turn.ReplyMessageId, turn.UserMessageId], ct))
+        if (await conversations.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct) is not null) return false;
+        if (await conversations.WasDeletedAsync(turn.OwnerId, [turn.ReplyMessageId, turn.UserMessageId], ct))
         {
             await cleanup.ForgetIndexAsync(turn.OwnerId, turn.ReplyMessageId, ct);
             await cleanup.WithdrawSuggestionsAsync(turn.OwnerId, turn.UserMessageId, ct);
@@ -36,13 +36,13 @@ public sealed class ErasedTurnGuard(ConversationAccess conversations, MemoryComp
     /// </summary>
     public async Task<bool> SummaryErasedAsync(SessionSummaryRequested request, string job, CancellationToken ct)
     {
-        if (await conversations.Reader.WasDeletedAsync(request.OwnerId, [request.UpToMessageId], ct))
+        if (await conversations.WasDeletedAsync(request.OwnerId, [request.UpToMessageId], ct))
         {
             await cleanup.ForgetSummaryAsync(request.OwnerId, request.UpToMessageId, ct);
             logger.LogInformation("Message {MessageId} was deleted while {Job} ran; the summary ending at it is removed", request.UpToMessageId, job);
             return true;
         }
-        if ((await SessionMessages.ReadAsync(conversations.Reader, request.OwnerId, request.SessionId, null, 1, ct)).Count > 0) return false;
+        if ((await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, null, 1, ct)).Count > 0) return false;
         await EraseAgainAsync(request.OwnerId, request.AgentId, job, ct);
         return true;
     }

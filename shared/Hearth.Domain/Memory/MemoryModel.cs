@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Hearth.Memory;
 
 /// <summary>
@@ -10,10 +8,4 @@ public interface IMemoryModel
 {
     /// <summary>The model's answer, or null when no model answered (offline, or every provider failed).</summary>
     Task<string?> CompleteAsync(string purpose, string systemPrompt, string userPrompt, CancellationToken ct);
-}
-
-/// <summary>The registered <see cref="IMemoryModel"/>, if any, looked up when needed.</summary>
-public sealed class MemoryModelAccess(IServiceProvider services)
-{
-    public IMemoryModel? Model => services.GetService<IMemoryModel>();
 }

@@ -17,7 +17,7 @@ public sealed class MemoryRecall(
     MemoryRetriever retriever,
     MemoryItemStore items,
     SummaryStore summaries,
-    ConversationAccess conversations,
+    IConversationReader conversations,
     NpgsqlDataSource db,
     MemoryOptions options,
     ILogger<MemoryRecall> logger) : IMemoryRecall
@@ -118,7 +118,7 @@ public sealed class MemoryRecall(
     private async Task<List<RecalledMemory>> HotAsync(RecallRequest request, CancellationToken ct)
     {
         if (options.HotTurns == 0) return [];
-        var reader = conversations.Reader;
+        var reader = conversations;
         string? bookmark;
         await using (var command = db.CreateCommand("""
             select reply_message_id from memory.turns where owner_id = @owner and session_id = @session order by at desc limit 1

@@ -32,13 +32,14 @@ public static class MemoryServices
             return built;
         });
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ConversationAccess>();
-        services.TryAddSingleton<MemoryModelAccess>();
         services.TryAddSingleton<MemoryItemStore>();
         services.TryAddSingleton<IAgentSelfDescriptions>(sp => sp.GetRequiredService<MemoryItemStore>());
         services.TryAddSingleton<SummaryStore>();
         services.TryAddSingleton<RuleSummaryWriter>();
         services.TryAddSingleton<RuleSuggestionExtractor>();
+        // The model's writers fall back to the rules whenever the model does not answer (none configured, offline, bad JSON).
+        services.TryAddSingleton<ISessionSummaryWriter, ModelSummaryWriter>();
+        services.TryAddSingleton<ISuggestionExtractor, ModelSuggestionExtractor>();
         services.TryAddSingleton<MemoryCompanionEraser>();
         services.TryAddSingleton<DeletedTurnCleanup>();
         services.TryAddSingleton<ErasedTurnGuard>();

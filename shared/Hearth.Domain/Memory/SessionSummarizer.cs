@@ -2,7 +2,6 @@ using Hearth.Chat;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Search;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -16,9 +15,8 @@ namespace Hearth.Memory;
 /// </summary>
 public sealed class SessionSummarizer(
     SummaryStore store,
-    ConversationAccess conversations,
-    MemoryModelAccess models,
-    IServiceProvider services,
+    IConversationReader conversations,
+    ISessionSummaryWriter writer,
     SearchService search,
     DomainRouter router,
     NpgsqlDataSource db,
@@ -32,11 +30,11 @@ public sealed class SessionSummarizer(
     /// <summary>Asks for a summary of the session up to its last message; null when the session has no messages for this owner.</summary>
     /// <summary>Whether the session exists and is the owner's (someone else's session does not exist for them).</summary>
     public async Task<bool> IsOwnSessionAsync(string ownerId, string sessionId, CancellationToken ct) =>
-        (await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct)).Count > 0;
+        (await SessionMessages.ReadAsync(conversations, ownerId, sessionId, null, 1, ct)).Count > 0;
 
     public async Task<string?> RequestAsync(string ownerId, string sessionId, CancellationToken ct)
     {
-        var last = await SessionMessages.ReadAsync(conversations.Reader, ownerId, sessionId, null, 1, ct);
+        var last = await SessionMessages.ReadAsync(conversations, ownerId, sessionId, null, 1, ct);
         if (last.Count == 0) return null;
         var message = last[0];
         var request = new SessionSummaryRequested(ownerId, message.AgentId, sessionId, message.Id, message.CreatedAt);
@@ -52,12 +50,12 @@ public sealed class SessionSummarizer(
     public async Task<SessionSummary?> SummariseAsync(SessionSummaryRequested request, CancellationToken ct)
     {
         // A summary ending at a message the user deleted is not written (the deletion asks for one of what is left).
-        if (await conversations.Reader.WasDeletedAsync(request.OwnerId, [request.UpToMessageId], ct))
+        if (await conversations.WasDeletedAsync(request.OwnerId, [request.UpToMessageId], ct))
         {
             await guard.SummaryErasedAsync(request, "summarising", ct);
             return null;
         }
-        var messages = await SessionMessages.ReadAsync(conversations.Reader, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
+        var messages = await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
         if (messages.Count == 0)
         {
             // The session emptied since the check above: deleted by the user, or erased with its companion.
@@ -65,9 +63,6 @@ public sealed class SessionSummarizer(
             await guard.SummaryErasedAsync(request, "summarising", ct);
             return null;
         }
-        var writer = models.Model is { } model
-            ? (ISessionSummaryWriter)ActivatorUtilities.CreateInstance<ModelSummaryWriter>(services, model)
-            : services.GetRequiredService<RuleSummaryWriter>();
         var draft = await writer.WriteAsync(messages, ct);
 
         // Indexed before it is marked done, so a summary the status calls done is already found by search (a retry after
@@ -105,15 +100,12 @@ public sealed class SessionSummarizer(
 /// <see cref="MemoryItemStore"/> with the message as provenance.
 /// </summary>
 public sealed class SuggestionService(
-    MemoryItemStore items, ConversationAccess conversations, MemoryModelAccess models, IServiceProvider services, ErasedTurnGuard guard, ILogger<SuggestionService> logger)
+    MemoryItemStore items, IConversationReader conversations, ISuggestionExtractor extractor, ErasedTurnGuard guard, ILogger<SuggestionService> logger)
 {
     public async Task<IReadOnlyList<CandidateResult>> ExtractAsync(TurnCommitted turn, CancellationToken ct)
     {
-        var exchange = await conversations.Reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
+        var exchange = await conversations.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
         if (exchange is null) return [];
-        var extractor = models.Model is { } model
-            ? (ISuggestionExtractor)ActivatorUtilities.CreateInstance<ModelSuggestionExtractor>(services, model)
-            : services.GetRequiredService<RuleSuggestionExtractor>();
         var (candidates, origin) = await extractor.ExtractAsync(exchange, ct);
         var source = new CandidateSource(turn.OwnerId, turn.AgentId, turn.SessionId, exchange.User.Id, exchange.User.CreatedAt, origin);
         var results = await items.ApplyAsync(source, candidates, ct);

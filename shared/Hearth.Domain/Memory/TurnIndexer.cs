@@ -17,12 +17,12 @@ public sealed record TurnToIndex(
 /// writes the same documents under the same ids. An embedder that does not match the collection throws
 /// <see cref="EmbeddingMismatchException"/> before anything is written.
 /// </summary>
-public sealed class TurnIndexer(SearchService search, DomainRouter router, NpgsqlDataSource db, MemoryOptions options, ConversationAccess conversations, ErasedTurnGuard guard, ILogger<TurnIndexer> logger)
+public sealed class TurnIndexer(SearchService search, DomainRouter router, NpgsqlDataSource db, MemoryOptions options, IConversationReader conversations, ErasedTurnGuard guard, ILogger<TurnIndexer> logger)
 {
     /// <summary>Indexes a committed turn; null when its exchange no longer exists (deleted since).</summary>
     public async Task<IReadOnlyList<string>?> IndexAsync(TurnCommitted turn, CancellationToken ct)
     {
-        var reader = conversations.Reader;
+        var reader = conversations;
         var exchange = await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
         if (exchange is null)
         {
