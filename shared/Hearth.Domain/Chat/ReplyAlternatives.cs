@@ -87,7 +87,10 @@ public sealed partial class ChatTurnService
         var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), row.UserText]);
         var replyContext = new ReplyContext(agent, row.UserText, moment, agent.Availability.StateAt(moment.Local), sky, context.Scenario, context.RecentEvents, memory,
             before, row.Outcome.Picture, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore,
-            string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName);
+            string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName)
+        {
+            CoreMemory = context.CoreMemory,
+        };
         var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, unchecked((int)row.Seq + 7919 * Math.Max(count, 1))), observer, ct);
         var feelings = written.Judgement ?? Sentiment.Judge(row.UserText);
         var alternative = new NewAlternative(written.Text, written.Reply.Provider, written.Reply.Model, written.Usage, Prompt(written.Sent),
