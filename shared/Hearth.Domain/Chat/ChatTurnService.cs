@@ -293,13 +293,14 @@ public sealed partial class ChatTurnService
         return (verdict.Text, judgement, verdict.Usable, verdict.Violations);
     }
 
-    private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct)
+    private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct,
+        string? replacing = null)
     {
         // The fallback recall is the recent turns this turn has already read: do not read them twice.
         if (recall is RecentTurnsRecall) return RecentTurnsRecall.From(context.RecentMessages);
         try
         {
-            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now), ct);
+            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing }, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

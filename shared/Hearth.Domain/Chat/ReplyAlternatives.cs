@@ -81,7 +81,7 @@ public sealed partial class ChatTurnService
         var agent = context.Agent;
         var before = context.RecentMessages.TakeWhile(m => m.Id != row.UserId.ToString()).ToList();
         var turn = new ChatTurnCommand(command.OwnerId, command.OwnerTimeZone, command.AgentId, row.UserText, null, command.OwnerName);
-        var memory = await RecallAsync(turn, row.Session, row.UserText, now, context with { RecentMessages = before }, ct);
+        var memory = await RecallAsync(turn, row.Session, row.UserText, now, context with { RecentMessages = before }, ct, replacing: replyId.ToString());
         var moment = AgentClock.At(now, agent.TimeZone);
         var sky = await WeatherAsync(agent, moment, ct);
         var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), row.UserText]);
