@@ -31,6 +31,7 @@ app.MapPicturesApi();         // /api/agents/{id}/images|portrait, /api/images, 
 app.MapChatApi();             // /api/agents: companions, scenarios, events, state, chat, messages
 app.MapCardApi();             // /api/agents/import, /api/agents/{id}/card: character cards in and out
 app.MapLoreApi();             // /api/agents/{id}/lorebook, /api/lorebook: world info
+app.MapGroupApi();            // /api/groups: group chats with several companions
 app.MapWeb();                 // /, /admin, /web/config.json and the static files
 app.MapMemoryApi();           // /api/memory, /api/search, /api/sessions/{id}/summary, /api/documents
 app.MapLifeApi();             // /api/agents/{id}/life|initiations|mute, PATCH scenarios, /api/notifications

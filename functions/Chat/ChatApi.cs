@@ -78,8 +78,16 @@ public static class ChatApi
             .WithSummary("Edits a text message, the user's or the companion's ({ text }): later prompts read the new text, the turn is indexed again, a user's message is read again for suggestions, and the session's summary is written again.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .RequireRateLimiting(RateLimits.Chat);
+        agents.MapDelete("/{id}/messages/{messageId}", DeleteMessageAsync).WithName("DeleteMessage")
+            .WithSummary("Deletes a message, the user's or the companion's; half of an exchange deletes the exchange (both messages and the reply's alternatives). The reply's mood and affinity steps are taken back; memory forgets the messages (index, unreviewed suggestions) and redoes the summaries that covered them.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireRateLimiting(RateLimits.Chat);
         return app;
     }
+
+    public static async Task<Results<Ok<MessageDeletion>, ProblemHttpResult>> DeleteMessageAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        (await chat.DeleteMessageAsync(user.Id, id, messageId, ct)).Result is { } deleted ? TypedResults.Ok(deleted) : Problems.NotFound("message");
 
     /// <summary>A message's new text.</summary>
     public sealed record EditMessageRequest(string? Text);

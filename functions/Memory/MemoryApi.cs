@@ -38,6 +38,7 @@ public static class MemoryApi
         SearchApi.Map(app);
         SessionSummaryApi.Map(app);
         DocumentsApi.Map(app);
+        MemoryExportApi.Map(app);
         return app;
     }
 

@@ -44,3 +44,9 @@ public sealed class SummariseSessionFunction(SessionSummarizer summarizer, Summa
         }
     }
 }
+
+/// <summary><c>memory.forget-messages</c>: forgets what memory derived from messages the user deleted (index, suggestions, summaries).</summary>
+public sealed class ForgetMessagesFunction(MessageForgetter forgetter) : IQueueFunction<MessagesDeleted>
+{
+    public Task RunAsync(MessagesDeleted message, JobContext context, CancellationToken ct) => forgetter.ForgetAsync(message, ct);
+}

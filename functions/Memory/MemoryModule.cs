@@ -30,6 +30,7 @@ public static class MemoryModule
             .AddFunction<IndexTurnFunction, TurnCommitted>(ChatQueues.IndexTurn, TurnRetry)
             .AddFunction<ExtractSuggestionsFunction, TurnCommitted>(ChatQueues.ExtractSuggestions, TurnRetry)
             .AddFunction<SummariseSessionFunction, SessionSummaryRequested>(ChatQueues.SummariseSession, TurnRetry)
+            .AddFunction<ForgetMessagesFunction, MessagesDeleted>(ChatQueues.ForgetMessages, TurnRetry)
             .AddDocumentImport();
         builder.Services.AddStatusContributor<MemoryStatusProvider>();
         builder.Services.AddRateLimit(MemoryApi.ImportRateLimit, permitLimit: 10, window: TimeSpan.FromMinutes(1));

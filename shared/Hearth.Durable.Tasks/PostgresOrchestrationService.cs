@@ -176,21 +176,73 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
 
     // ---------------------------------------------------------------- orchestration work items
 
-    private const string LockOrchestrationSql = """
+    /// <summary>The most owners one activity fetch looks at (a loose index scan over the owners with ready calls; beyond it, key order).</summary>
+    internal const int MaxOwnersPerFetch = 256;
+
+    /// <summary>How many owners, on each side of the round-robin cursor, one orchestration fetch offers instances of.</summary>
+    private const int OwnersPerOrchestrationFetch = 8;
+
+    // Fair share (issue 18): round robin over the owners with visible events. The fetch starts with the owners after
+    // the one this worker served last (in key order), then wraps around to the first; each offers its oldest unlocked
+    // instances and the first that can be locked is taken (FOR UPDATE SKIP LOCKED, re-checking its lease). Owners are
+    // found by a loose index scan, one probe each. One owner's thousands of waiting instances therefore delay another
+    // owner's instance by at most one fetch per owner with work, not by the whole backlog; with one owner this is the
+    // old oldest-first fetch. $4 is the owner served last (null at first).
+    private static readonly string LockOrchestrationSql = $"""
+        with recursive later (k, n) as (
+            (select owner, 1 from durabletask.new_events where visible_at <= $2 and owner > $4 order by owner limit 1)
+            union all
+            select (select e.owner from durabletask.new_events e
+                    where e.visible_at <= $2 and e.owner > o.k
+                    order by e.owner limit 1), o.n + 1
+            from later o
+            where o.k is not null and o.n < {OwnersPerOrchestrationFetch}
+        ),
+        wrapped (k, n) as (
+            (select owner, 1 from durabletask.new_events where visible_at <= $2 order by owner limit 1)
+            union all
+            select (select e.owner from durabletask.new_events e
+                    where e.visible_at <= $2 and e.owner > o.k
+                    order by e.owner limit 1), o.n + 1
+            from wrapped o
+            where o.k is not null and ($4::text is null or o.k < $4) and o.n < {OwnersPerOrchestrationFetch}
+        ),
+        turns as (
+            select k, n as turn from later where k is not null
+            union all
+            select k, {OwnersPerOrchestrationFetch} + n from wrapped where k is not null and ($4::text is null or k <= $4)
+        ),
+        heads as (
+            select t.turn, h.instance_id, h.visible_at, h.id
+            from turns t
+            cross join lateral (
+                select e.instance_id, e.visible_at, e.id
+                from durabletask.new_events e
+                join durabletask.instances c on c.instance_id = e.instance_id
+                where e.owner = t.k and e.visible_at <= $2 and (c.lock_expires_at is null or c.lock_expires_at < $2)
+                order by e.visible_at, e.id
+                limit 4
+            ) h
+        ),
+        next as (
+            select free.instance_id
+            from (select turn, instance_id, visible_at, id from heads order by turn, visible_at, id) h
+            cross join lateral (
+                select c.instance_id from durabletask.instances c
+                where c.instance_id = h.instance_id and (c.lock_expires_at is null or c.lock_expires_at < $2)
+                for update skip locked
+            ) free
+            limit 1
+        )
         update durabletask.instances i
         set locked_by = $1, lock_expires_at = $3
-        from (
-            select c.instance_id
-            from durabletask.new_events e
-            join durabletask.instances c on c.instance_id = e.instance_id
-            where e.visible_at <= $2 and (c.lock_expires_at is null or c.lock_expires_at < $2)
-            order by e.visible_at, e.id
-            limit 1
-            for update of c skip locked
-        ) next
+        from next
         where i.instance_id = next.instance_id
-        returning i.instance_id, i.execution_id, i.status
+        returning i.instance_id, i.execution_id, i.status, coalesce(i.owner, '')
         """;
+
+    /// <summary>The owner whose instance this worker's orchestration fetch took last: the round robin goes on after it.</summary>
+    private string? _lastOwnerServed;
 
     public async Task<TaskOrchestrationWorkItem?> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
@@ -226,7 +278,11 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             string instanceId, executionId, status;
             await using (var lockCommand = new NpgsqlCommand(LockOrchestrationSql, connection)
             {
-                Parameters = { new() { Value = WorkerName }, new() { Value = now }, new() { Value = expires } },
+                Parameters =
+                {
+                    new() { Value = WorkerName }, new() { Value = now }, new() { Value = expires },
+                    new() { Value = (object?)_lastOwnerServed ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                },
             })
             await using (var reader = await lockCommand.ExecuteReaderAsync(ct))
             {
@@ -234,6 +290,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 instanceId = reader.GetString(0);
                 executionId = reader.GetString(1);
                 status = reader.GetString(2);
+                _lastOwnerServed = reader.GetString(3);
             }
 
             var ids = new List<long>();
@@ -390,8 +447,10 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             if (outboundMessages.Count > 0)
             {
                 batch.BatchCommands.Add(Command("""
-                    insert into durabletask.new_tasks (instance_id, execution_id, name, visible_at, message)
-                    select $1, $2, n, $3, m from unnest($4::text[], $5::text[]) as t(n, m)
+                    insert into durabletask.new_tasks (instance_id, execution_id, name, visible_at, message, owner)
+                    select $1, $2, n, $3, m, (select coalesce(owner, '') from durabletask.instances where instance_id = $1)
+                    from unnest($4::text[], $5::text[]) with ordinality as t(n, m, o)
+                    order by o
                     """,
                     instance.InstanceId, instance.ExecutionId, now,
                     outboundMessages.Select(m => ((TaskScheduledEvent)m.Event).Name ?? "").ToArray(),
@@ -439,18 +498,52 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
 
     // ---------------------------------------------------------------- activity work items
 
-    private const string LockActivitiesSql = """
-        update durabletask.new_tasks t
-        set locked_by = $1, lock_expires_at = $3, dequeue_count = t.dequeue_count + 1
-        from (
-            select id from durabletask.new_tasks
-            where visible_at <= $2 and (lock_expires_at is null or lock_expires_at < $2)
-            order by visible_at, id
+    // Fair share (issue 18), as in the job queue: the owners with ready calls are found by a loose index scan, each
+    // offers its oldest ones, and a call's turn is its place in its owner's line, so a batch takes every owner's first
+    // call before anyone's second (oldest first within a turn). One owner's backlog therefore delays another owner's
+    // call by at most one place per owner with work. Candidates are locked in turn order until the batch is full; one
+    // another worker holds is skipped.
+    private static readonly string LockActivitiesSql = $"""
+        with recursive owners (k, n) as (
+            (select owner, 1 from durabletask.new_tasks
+             where visible_at <= $2 and (lock_expires_at is null or lock_expires_at < $2)
+             order by owner limit 1)
+            union all
+            select (select t.owner from durabletask.new_tasks t
+                    where t.visible_at <= $2 and (t.lock_expires_at is null or t.lock_expires_at < $2) and t.owner > o.k
+                    order by t.owner limit 1), o.n + 1
+            from owners o
+            where o.k is not null and o.n < {MaxOwnersPerFetch}
+        ),
+        candidates as (
+            select c.id, c.visible_at, row_number() over (partition by a.k order by c.visible_at, c.id) as turn
+            from owners a
+            cross join lateral (
+                select t.id, t.visible_at from durabletask.new_tasks t
+                where t.owner = a.k and t.visible_at <= $2 and (t.lock_expires_at is null or t.lock_expires_at < $2)
+                order by t.visible_at, t.id
+                limit $4
+            ) c
+            where a.k is not null
+        ),
+        next as (
+            select c.id, c.turn, c.visible_at
+            from (select id, turn, visible_at from candidates order by turn, visible_at, id) c
+            cross join lateral (
+                select 1 from durabletask.new_tasks t
+                where t.id = c.id and (t.lock_expires_at is null or t.lock_expires_at < $2)
+                for update skip locked
+            ) free
             limit $4
-            for update skip locked
-        ) next
-        where t.id = next.id
-        returning t.id, t.message
+        ),
+        taken as (
+            update durabletask.new_tasks t
+            set locked_by = $1, lock_expires_at = $3, dequeue_count = t.dequeue_count + 1
+            from next
+            where t.id = next.id
+            returning t.id, t.message, next.turn, next.visible_at
+        )
+        select id, message from taken order by turn, visible_at, id
         """;
 
     public async Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
@@ -459,7 +552,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var clock = Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested && !_halted)
         {
-            if (_prefetched.TryDequeue(out var ready)) return ready;
+            if (await TakePrefetchedAsync(cancellationToken) is { } ready) return ready;
             await _activityFetch.WaitAsync(cancellationToken);
             try
             {
@@ -469,7 +562,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 _activityFetch.Release();
             }
-            if (_prefetched.TryDequeue(out ready)) return ready;
+            if (await TakePrefetchedAsync(cancellationToken) is { } fetched) return fetched;
             var remaining = receiveTimeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero) return null;
             var wait = await UntilNextVisibleAsync("new_tasks", cancellationToken);
@@ -481,6 +574,31 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 return null;
             }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The next prefetched call. A batch is fetched at once but the dispatcher takes one call per free slot, so a call can
+    /// wait in the batch while its lease runs down (under load, past it: another worker then takes it too). Once half its
+    /// lease is gone, it is renewed before it is handed out, and dropped when it is no longer this worker's.
+    /// </summary>
+    private async Task<TaskActivityWorkItem?> TakePrefetchedAsync(CancellationToken ct)
+    {
+        while (_prefetched.TryDequeue(out var item))
+        {
+            var now = Now;
+            if (item.LockedUntilUtc - now.UtcDateTime > _options.LeaseDuration / 2) return item;
+            var expires = now + _options.LeaseDuration;
+            await using var renew = _db.CreateCommand("update durabletask.new_tasks set lock_expires_at = $1 where id = $2 and locked_by = $3");
+            AddParameters(renew, expires, TaskId(item), WorkerName);
+            if (await renew.ExecuteNonQueryAsync(ct) == 1)
+            {
+                item.LockedUntilUtc = expires.UtcDateTime;
+                return item;
+            }
+            _logger.LogDebug("Prefetched activity {TaskId} of {InstanceId} dropped: another worker took it after its lease ran out",
+                item.Id, item.TaskMessage.OrchestrationInstance.InstanceId);
         }
         return null;
     }
@@ -551,10 +669,10 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                         delete from durabletask.new_tasks t
                         using unnest($1::bigint[], $2::text[], $3::text[]) as c(id, event_type, message)
                         where t.id = c.id and t.locked_by = $4
-                        returning t.id, t.instance_id, t.execution_id, c.event_type, c.message
+                        returning t.id, t.instance_id, t.execution_id, t.owner, c.event_type, c.message
                     )
-                    insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message)
-                    select instance_id, execution_id, event_type, $5, message from done order by id
+                    insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message, owner)
+                    select instance_id, execution_id, event_type, $5, message, owner from done order by id
                     returning (select array_agg(id) from done)
                     """,
                     batch.Select(c => c.TaskId).ToArray(),
@@ -617,10 +735,11 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
     }
 
     internal static NpgsqlBatchCommand InsertEvents(IReadOnlyList<TaskMessage> messages, DateTimeOffset now) => Command("""
-        insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message)
-        select e.i, e.x, e.t, e.v, e.m
-        from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) as e(i, x, t, v, m)
-        where exists (select 1 from durabletask.instances s where s.instance_id = e.i)
+        insert into durabletask.new_events (instance_id, execution_id, event_type, visible_at, message, owner)
+        select e.i, e.x, e.t, e.v, e.m, coalesce(s.owner, '')
+        from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) with ordinality as e(i, x, t, v, m, n)
+        join durabletask.instances s on s.instance_id = e.i
+        order by e.n
         """,
         messages.Select(m => m.OrchestrationInstance.InstanceId).ToArray(),
         messages.Select(m => m.OrchestrationInstance.ExecutionId).ToArray(),

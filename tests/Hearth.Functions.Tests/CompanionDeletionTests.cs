@@ -250,7 +250,8 @@ public sealed class CompanionDeletionTests
 
     /// <summary>The memory jobs' re-check, reading through the hooked reader.</summary>
     private static ErasedTurnGuard Guard(IServiceProvider services, IConversationReader reader) =>
-        new(reader, services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<ILogger<ErasedTurnGuard>>());
+        new(reader, services.GetRequiredService<MemoryCompanionEraser>(), services.GetRequiredService<DeletedTurnCleanup>(),
+            services.GetRequiredService<ILogger<ErasedTurnGuard>>());
 
     private static SuggestionService Suggestions(IServiceProvider services, DeletingReader reader) =>
         ActivatorUtilities.CreateInstance<SuggestionService>(services, reader, Guard(services, reader));

@@ -49,7 +49,7 @@ public sealed class SecurityHeadersTests(WebApp app)
         await Expect(page.GetByRole(AriaRole.Form, new() { Name = "New companion" })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.List, new() { Name = "Companions" }).GetByText("Wren").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Form, new() { Name = "Edit Wren" })).ToBeVisibleAsync();
-        foreach (var tab in new[] { "Memory", "Skills", "Jobs", "Companions" })
+        foreach (var tab in new[] { "Memory", "Lorebook", "Skills", "Jobs", "Companions" })
         {
             await page.GetByRole(AriaRole.Tab, new() { Name = tab }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Tab, new() { Name = tab })).ToHaveAttributeAsync("aria-selected", "true");

@@ -35,8 +35,9 @@ public sealed class SkillsBrowserTests(WebApp app)
     {
         var page = await app.NewPageAsync();
         await PageSteps.SignInAsync(page, "/admin", "sky");
-        // Tabs follow the arrow keys.
+        // Tabs follow the arrow keys (Companions, Memory, Lorebook, Skills).
         await page.GetByRole(AriaRole.Tab, new() { Name = "Companions" }).FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.PressAsync("ArrowRight");
         await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Skills" })).ToHaveAttributeAsync("aria-selected", "true");

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hearth.Memory;
+using Hearth.Testing.Fakes;
 using Hearth.Testing.Host;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Hearth.Durable;
@@ -20,6 +23,8 @@ public sealed class WebApp : IAsyncLifetime
     private IPlaywright? _playwright;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> _violations = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, bool> _violationsExpected = new();
+    private readonly SemaphoreSlim _modelGate = new(1, 1);
+    private ModelSite? _model;
 
     public HearthFactory Factory { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -57,6 +62,7 @@ public sealed class WebApp : IAsyncLifetime
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
         if (Factory is not null) await Factory.DisposeAsync();
+        if (_model is not null) await _model.DisposeAsync();
         if (unexpected.Count > 0) throw new InvalidOperationException("Content-Security-Policy violations on the pages:\n" + string.Join("\n", unexpected.Distinct()));
     }
 
@@ -66,12 +72,29 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>For a test that provokes violations on purpose: the collection's check leaves this page out.</summary>
     public void ExpectCspViolations(IPage page) => _violationsExpected[page] = true;
 
-    /// <summary>A fresh browser context (own storage) with a page on a desktop or phone-sized screen.</summary>
-    public async Task<IPage> NewPageAsync(bool phone = false)
+    /// <summary>
+    /// The second host, whose chat model is a fake OpenAI-compatible server (started on first use, shared by the tests
+    /// that need to script replies or see what the model was sent). Pages of it: <see cref="NewPageAsync"/> with its address.
+    /// </summary>
+    public async Task<ModelSite> ModelSiteAsync()
+    {
+        await _modelGate.WaitAsync();
+        try
+        {
+            return _model ??= await ModelSite.StartAsync();
+        }
+        finally
+        {
+            _modelGate.Release();
+        }
+    }
+
+    /// <summary>A fresh browser context (own storage) with a page on a desktop or phone-sized screen (of <paramref name="site"/>, else this host).</summary>
+    public async Task<IPage> NewPageAsync(bool phone = false, Uri? site = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseAddress.ToString(),
+            BaseURL = (site ?? BaseAddress).ToString(),
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 780 } : new ViewportSize { Width = 1280, Height = 800 },
             IsMobile = phone,
             HasTouch = phone,
@@ -112,9 +135,12 @@ public sealed class WebApp : IAsyncLifetime
     /// availability) so that the hour the suite runs at never changes what it does: with the default week it sleeps from
     /// 23:00 to 07:00 Lisbon time and refuses pictures then.
     /// </summary>
-    public async Task<string> CreateAgentAsync(string user, string name, string timezone = "Europe/Lisbon", string? appearance = null)
+    public Task<string> CreateAgentAsync(string user, string name, string timezone = "Europe/Lisbon", string? appearance = null) =>
+        CreateAgentAsync(Api(user), name, timezone, appearance);
+
+    internal static async Task<string> CreateAgentAsync(HttpClient api, string name, string timezone = "Europe/Lisbon", string? appearance = null)
     {
-        var response = await Api(user).PostAsJsonAsync("/api/agents", new
+        var response = await api.PostAsJsonAsync("/api/agents", new
         {
             name, timezone, occupation = "florist", homeCity = "Lisbon", appearancePrompt = appearance, availability = Array.Empty<object>(),
         });
@@ -133,6 +159,64 @@ public sealed record FlakyJob(string Label)
         Interlocked.Increment(ref _runs) == 1
             ? throw new Hearth.Durable.Jobs.PermanentJobFailureException($"The printer is on fire ({job.Label}).")
             : Task.CompletedTask;
+}
+
+/// <summary>
+/// A host like <see cref="WebApp"/>'s whose chat model is <see cref="Model"/>, a fake OpenAI-compatible server: the only
+/// thing faked, at the HTTP boundary. Memory's own model calls stay on their rules so that only chat turns reach the fake.
+/// </summary>
+public sealed class ModelSite : IAsyncDisposable
+{
+    private ModelSite(FakeOpenAiServer model, HearthFactory factory, Uri baseAddress)
+    {
+        Model = model;
+        Factory = factory;
+        BaseAddress = baseAddress;
+    }
+
+    public FakeOpenAiServer Model { get; }
+    public HearthFactory Factory { get; }
+    public Uri BaseAddress { get; }
+
+    internal static async Task<ModelSite> StartAsync()
+    {
+        var model = await FakeOpenAiServer.StartAsync();
+        var factory = await HearthFactory.CreateAsync("Development", new Dictionary<string, string?>
+        {
+            ["Auth:DevToken"] = WebApp.DevToken,
+            ["RateLimits:Chat:PermitLimit"] = "0",
+            ["Models:Chat:0:Provider"] = "OpenAICompatible",
+            ["Models:Chat:0:Endpoint"] = model.V1.ToString(),
+            ["Models:Chat:0:Model"] = "fake-model",
+            ["Models:Chat:0:TimeoutSeconds"] = "30",
+        }, services => services.Replace(ServiceDescriptor.Singleton<IMemoryModel>(new ChainMemoryModel(null))));
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await ModelWarmUp.RunAsync(factory.Services);
+        return new ModelSite(model, factory, new Uri(address));
+    }
+
+    /// <summary>An API client for the dev user <paramref name="name"/> (set-up that is not under test).</summary>
+    public HttpClient Api(string name)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", WebApp.TokenOf(name));
+        return client;
+    }
+
+    /// <summary>A companion free all week (see <see cref="WebApp.CreateAgentAsync(string, string, string, string?)"/>).</summary>
+    public Task<string> CreateAgentAsync(string user, string name) => WebApp.CreateAgentAsync(Api(user), name);
+
+    /// <summary>The chat requests the fake received whose last user message contains <paramref name="text"/>.</summary>
+    public IReadOnlyList<FakeChatRequest> RequestsAbout(string text) =>
+        Model.Requests.Where(r => r.LastUser.Contains(text, StringComparison.Ordinal)).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Model.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

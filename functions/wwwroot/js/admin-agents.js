@@ -1,20 +1,21 @@
-// Companions: create (or draft from hints and an appearance prompt), edit persona, identity, time zone, availability;
-// scenarios and life events; the base portrait with its preview and regeneration.
-import { api } from './api.js';
+// Companions: create (or draft from hints and an appearance prompt, or import a character card), edit persona, identity,
+// time zone, the weekly availability (a week schedule); scenarios and life events; the base portrait with its preview and
+// regeneration; the companion's lorebook; export as a character card.
+import { api, download } from './api.js';
 import { h, toast, formatTime, attempt } from './ui.js';
 import { mediaUrl, followPictureJob } from './media.js';
+import { scheduleEditor, USUAL_WEEK } from './admin-schedule.js';
+import { lorebookEditor } from './admin-lorebook.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT_FIELDS = ['name', 'timezone', 'occupation', 'homeCity', 'bio', 'personality', 'speakingStyle', 'boundaries', 'appearancePrompt'];
-const DEFAULT_AVAILABILITY = [
-  { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '23:00', to: '07:00', state: 'Asleep' },
-  { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', state: 'Working' },
-];
 
 export function initAgents(me) {
   let agents = [];
   let current = null;
   let eventsCursor = null;
+  const schedule = scheduleEditor({ list: $('schedule-blocks'), rows: $('week-rows'), add: $('add-block'), usual: $('usual-week') });
+  const lorebook = lorebookEditor($('agent-lorebook-body'), 'agent-lore');
 
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   $('zones').replaceChildren(...zones.map((z) => h('option', { value: z })));
@@ -32,7 +33,7 @@ export function initAgents(me) {
   function fill(agent) {
     for (const field of TEXT_FIELDS) $(`f-${field}`).value = agent?.[field] ?? '';
     $('f-moodBaseline').value = agent?.mood?.baseline ?? '';
-    $('f-availability').value = JSON.stringify(agent?.availability ?? DEFAULT_AVAILABILITY, null, 1);
+    schedule.set(agent?.availability ?? USUAL_WEEK);
   }
 
   function blank() {
@@ -64,6 +65,8 @@ export function initAgents(me) {
       if (b.dataset.agentId === id) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
     }
     showPortrait(agent);
+    $('agent-lorebook-title').textContent = `${agent.name}'s lorebook`;
+    lorebook.load(`/api/agents/${agent.id}/lorebook`, `${agent.name}'s lorebook`);
     loadScenarios();
     eventsCursor = null;
     loadEvents();
@@ -126,17 +129,14 @@ export function initAgents(me) {
     if (!current) for (const field of TEXT_FIELDS) if (body[field] === '') delete body[field];
     const baseline = $('f-moodBaseline').value;
     if (baseline !== '') body.moodBaseline = Number(baseline);
-    const availability = $('f-availability').value.trim();
-    if (availability) {
-      try { body.availability = JSON.parse(availability); } catch { throw new Error('Weekly availability is not valid JSON.'); }
-    }
+    body.availability = schedule.get();
     return body;
   }
 
   async function save(event) {
     event.preventDefault();
     let body;
-    try { body = readForm(); } catch (error) { toast(error.message); $('f-availability').focus(); return; }
+    try { body = readForm(); } catch (error) { toast(error.message); $('schedule-blocks').querySelector('input')?.focus(); return; }
     if (!body.name) { toast('A companion needs a name.'); $('f-name').focus(); return; }
     const saved = await attempt(() => current
       ? api(`/api/agents/${current.id}`, { method: 'PATCH', body })
@@ -226,6 +226,52 @@ export function initAgents(me) {
     if (more) $('event-list').append(...rows);
     else $('event-list').replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted' }, 'No life events yet.')]));
   }
+
+  // Character cards: dropped on the import card (or chosen with its file picker) → a new companion; exported as PNG or JSON.
+  async function importCard(file) {
+    if (!file) return;
+    const status = $('card-import-status');
+    const json = file.type === 'application/json' || /\.json$/i.test(file.name);
+    const png = file.type === 'image/png' || /\.png$/i.test(file.name);
+    if (!json && !png) { toast('A character card is a PNG with the card inside, or a JSON file.'); return; }
+    status.textContent = `Importing ${file.name}…`;
+    const zone = me.timeZone && me.timeZone !== 'UTC' ? me.timeZone : (Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC');
+    let agent;
+    try {
+      agent = await api(`/api/agents/import?timezone=${encodeURIComponent(zone)}`, { method: 'POST', raw: file, contentType: json ? 'application/json' : 'image/png' });
+    } catch (error) {
+      status.textContent = `${file.name} was not imported.`;
+      toast(error.message);
+      return;
+    } finally {
+      $('card-file').value = '';
+    }
+    status.textContent = `${agent.name} imported from ${file.name}.`;
+    toast(`${agent.name} imported. Their first message waits in the chat.`, 'info');
+    await loadList(agent.id);
+    await edit(agent.id);
+  }
+
+  async function exportCard(format) {
+    if (!current) return;
+    const file = await attempt(() => download(`/api/agents/${current.id}/card?format=${format}`, format === 'png' ? 'image/png' : 'application/json'));
+    if (!file) return;
+    const url = URL.createObjectURL(file.blob);
+    const link = h('a', { href: url, download: file.name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  const zone = $('card-import');
+  zone.addEventListener('dragover', (event) => { event.preventDefault(); event.dataTransfer.dropEffect = 'copy'; zone.classList.add('dragging'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => { event.preventDefault(); zone.classList.remove('dragging'); importCard(event.dataTransfer?.files?.[0]); });
+  zone.addEventListener('submit', (event) => event.preventDefault());
+  $('card-file').addEventListener('change', () => importCard($('card-file').files[0]));
+  $('export-png').addEventListener('click', () => exportCard('png'));
+  $('export-json').addEventListener('click', () => exportCard('json'));
 
   $('agent-form').addEventListener('submit', save);
   $('new-agent').addEventListener('click', () => { blank(); $('f-name').focus(); });

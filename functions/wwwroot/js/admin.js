@@ -4,6 +4,7 @@ import { initAgents } from './admin-agents.js';
 import { initJobs } from './admin-jobs.js';
 import { initMemory } from './admin-memory.js';
 import { initSkills } from './admin-skills.js';
+import { lorebookEditor } from './admin-lorebook.js';
 
 const me = await signIn();
 document.getElementById('admin-main').hidden = false;
@@ -11,6 +12,7 @@ document.getElementById('admin-main').hidden = false;
 const panels = {
   agents: () => initAgents(me),
   memory: () => initMemory(me),
+  lore: () => lorebookEditor(document.getElementById('user-lorebook-body'), 'user-lore').load('/api/lorebook', 'Your lorebook'),
   skills: () => initSkills(me),
   jobs: () => initJobs(me),
 };

@@ -55,9 +55,19 @@ export async function api(path, { method = 'GET', body, raw, contentType, signal
  * A streamed chat turn (server-sent events over a POST). Calls onDelta(text) for checked text, onReset() when the text
  * so far must be dropped; resolves with the 'done' answer, rejects with ApiError on 'error' or a problem before the stream.
  */
-export async function streamTurn(agentId, body, { onDelta, onReset, signal } = {}) {
-  const response = await fetch(`/api/agents/${encodeURIComponent(agentId)}/chat/stream`, {
-    method: 'POST', headers: headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }), body: JSON.stringify(body), signal,
+export function streamTurn(agentId, body, handlers = {}) {
+  return streamEvents(`/api/agents/${encodeURIComponent(agentId)}/chat/stream`, body, handlers);
+}
+
+/** A regeneration of the latest reply, streamed like a turn; resolves with the reply's alternatives. */
+export function streamRegeneration(agentId, replyId, handlers = {}) {
+  return streamEvents(`/api/agents/${encodeURIComponent(agentId)}/messages/${encodeURIComponent(replyId)}/regenerate/stream`, undefined, handlers);
+}
+
+async function streamEvents(path, body, { onDelta, onReset, signal } = {}) {
+  const response = await fetch(path, {
+    method: 'POST', headers: headers(body === undefined ? { Accept: 'text/event-stream' } : { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+    body: body === undefined ? undefined : JSON.stringify(body), signal,
   });
   if (!response.ok) throw new ApiError(response.status, await problemOf(response));
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -84,4 +94,13 @@ export async function streamTurn(agentId, body, { onDelta, onReset, signal } = {
     }
   }
   throw new ApiError(502, { detail: 'The reply stream ended before the reply was complete. Try again.' });
+}
+
+/** Fetches a file with the bearer token (an <a href> cannot send one); answers { blob, name }, the name from Content-Disposition. */
+export async function download(path, accept) {
+  const response = await fetch(path, { headers: headers({ Accept: accept }) });
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), name: decodeURIComponent(name) };
 }

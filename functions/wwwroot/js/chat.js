@@ -1,10 +1,14 @@
 // The chat page: companions on the left, the conversation (newest at the bottom), reply details in a drawer.
-import { api, streamTurn } from './api.js';
+// The latest reply can be written again and its alternatives swiped through; any text message can be edited in place;
+// the drawer shows which model answered, the memories and lore it used and the exact messages sent to the model.
+// Model text only ever reaches the page as text nodes (h() and textContent), never as markup.
+import { api, streamTurn, streamRegeneration } from './api.js';
 import { h, toast, formatTime, newId, attempt } from './ui.js';
 import { signIn } from './session.js';
 import { mediaUrl, followPictureJob } from './media.js';
 
 const PAGE = 20;
+const ROLE_LABELS = { system: 'System', user: 'User', assistant: 'Companion' };
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -14,7 +18,10 @@ const state = {
   cursor: null,       // nextCursor of the oldest page shown
   shown: new Set(),   // message ids on screen
   pictureCards: new Map(), // imageJobId → card element
-  details: new Map(), // reply id → { provider, model, memoriesUsed }
+  details: new Map(), // reply id → { provider, model, memoriesUsed, loreUsed }
+  messages: new Map(), // text message id → the message as the API showed it (text kept current through edits and swipes)
+  alternatives: new Map(), // reply id → its alternatives, once asked for
+  detailsFor: null,   // the reply the drawer shows
   sending: false,
   life: true,         // the offline-life feature answers (unread counts, initiated messages, mute)
   unread: new Map(),  // agent id → unread initiated messages
@@ -166,6 +173,8 @@ async function openAgent(id) {
   }
   state.shown.clear();
   state.pictureCards.clear();
+  state.messages.clear();
+  state.alternatives.clear();
   $('messages').replaceChildren();
   state.cursor = null;
   await Promise.all([loadState(), loadPage(), loadMute()]);
@@ -208,6 +217,7 @@ async function loadPage() {
   const nodes = fresh.map(renderMessage).filter(Boolean);
   list.prepend(...nodes);
   showEmpty();
+  updateSwipes();
 }
 
 function showEmpty() {
@@ -238,6 +248,7 @@ async function refreshNewest() {
   const nearBottom = isNearBottom();
   $('messages').append(...fresh.map(renderMessage).filter(Boolean));
   showEmpty();
+  updateSwipes();
   if (nearBottom) scrollToBottom();
 }
 
@@ -259,6 +270,7 @@ function renderMessage(message) {
     showDelivered(card, message.attachment.mediaId);
   } else {
     bubble.append(h('p', { class: 'text' }, message.text));
+    state.messages.set(message.id, { ...message });
   }
   item.append(h('span', { class: 'visually-hidden' }, `${who}: `), bubble, meta(message));
   if (!mine && message.imageJobId) attachPictureJob(bubble, message.imageJobId);
@@ -266,7 +278,9 @@ function renderMessage(message) {
   return item;
 }
 
-const firstBadge = () => h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
+function firstBadge() {
+  return h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
+}
 
 function meta(message) {
   const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
@@ -274,6 +288,10 @@ function meta(message) {
   if (message.role !== 'user' && message.provider) {
     if (message.provider === 'offline') parts.push(h('span', { class: 'badge' }, 'offline model'));
     parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${state.agent.name}` }, 'Details'));
+  }
+  if (message.kind !== 'picture') {
+    const label = message.role === 'user' ? 'Edit your message' : `Edit this reply from ${state.agent.name}`;
+    parts.push(h('button', { type: 'button', class: 'link small edit-button', onclick: () => startEdit(message.id), 'aria-label': label }, 'Edit'));
   }
   return h('div', { class: 'meta' }, ...parts);
 }
@@ -356,10 +374,12 @@ async function send() {
     reply?.remove();
     mine.remove();
     const user = { id: answer.userMessage.id, role: 'user', kind: 'text', text: answer.userMessage.text, createdAt: answer.userMessage.createdAt };
-    const agentMessage = { id: answer.reply.id, role: 'agent', kind: 'text', text: answer.reply.text, createdAt: answer.reply.createdAt, imageJobId: answer.imageJobId, provider: answer.provider, model: answer.model };
+    const agentMessage = { id: answer.reply.id, role: 'agent', kind: 'text', text: answer.reply.text, createdAt: answer.reply.createdAt, imageJobId: answer.imageJobId,
+      provider: answer.provider, model: answer.model, replyTo: answer.userMessage.id };
     const nodes = [user, agentMessage].filter((m) => !state.shown.has(m.id)).map(renderMessage).filter(Boolean);
     $('messages').append(...nodes);
-    state.details.set(answer.reply.id, { provider: answer.provider, model: answer.model, memoriesUsed: answer.memoriesUsed, usage: answer.usage, mood: answer.mood, affinity: answer.affinity });
+    state.details.set(answer.reply.id, { provider: answer.provider, model: answer.model, memoriesUsed: answer.memoriesUsed, loreUsed: answer.loreUsed, usage: answer.usage, mood: answer.mood, affinity: answer.affinity });
+    updateSwipes();
     showFeelings(answer.mood, answer.affinity);
     if (answer.picture && answer.picture.outcome !== 'started') toast(pictureRefusal(answer.picture.outcome, agent.name), 'info');
     if (!$('details').hidden) showDetails(answer.reply.id);
@@ -405,27 +425,216 @@ function toggleDetails(open) {
   if (show) $('details-close').focus(); else $('details-toggle').focus();
 }
 
-function showDetails(replyId) {
+async function showDetails(replyId) {
   const info = state.details.get(replyId);
   const body = $('details-body');
+  state.detailsFor = replyId;
   if (!info) { body.replaceChildren(h('p', { class: 'muted' }, 'No details for this message.')); toggleDetails(true); return; }
+  const agentId = state.agent.id;
+  const promptSection = h('section', { 'aria-labelledby': 'prompt-title' }, h('h3', { id: 'prompt-title' }, 'Prompt sent to the model'),
+    h('p', { class: 'muted small', role: 'status' }, 'Loading the prompt…'));
+  body.replaceChildren(...detailsParts(info), promptSection);
+  toggleDetails(true);
+  let prompt;
+  try {
+    prompt = await api(`/api/agents/${agentId}/messages/${replyId}/prompt`);
+  } catch (error) {
+    if (state.detailsFor !== replyId) return;
+    promptSection.lastChild.textContent = error.status === 404 ? 'The prompt of this reply was not kept.' : error.message;
+    return;
+  }
+  if (state.detailsFor !== replyId || state.agent?.id !== agentId || $('details').hidden) return;
+  // The stored prompt knows the memories and lore of any reply, also of those written before this visit.
+  const known = { ...info, memoriesUsed: prompt.memoriesUsed ?? info.memoriesUsed, loreUsed: prompt.loreUsed ?? info.loreUsed };
+  const count = prompt.messages.length;
+  promptSection.replaceChildren(promptSection.firstChild,
+    h('p', { class: 'muted small' }, `${count} message${count === 1 ? '' : 's'}, exactly as sent${prompt.model ? ` to ${prompt.model}` : ''}, system prompt first.`),
+    h('ol', { class: 'prompt', 'aria-label': 'Prompt sent to the model' }, ...prompt.messages.map((m) => h('li', { class: `prompt-message prompt-${m.role}` },
+      h('span', { class: 'badge' }, ROLE_LABELS[m.role] ?? m.role),
+      h('pre', { class: 'prompt-text', tabindex: '0' }, m.content)))));
+  body.replaceChildren(...detailsParts(known), promptSection);
+}
+
+function detailsParts(info) {
   const model = info.provider === 'offline'
     ? h('p', {}, h('strong', {}, 'Offline model'), ' answered (no language model is configured, or none was reachable).')
     : h('p', {}, 'Answered by ', h('strong', {}, info.model ?? 'unknown model'), ` via ${info.provider}.`);
-  const memories = info.memoriesUsed === null
+  const memories = !info.memoriesUsed
     ? h('p', { class: 'muted' }, 'Which memories this earlier reply used is only known for replies sent in this visit.')
     : info.memoriesUsed.length === 0
       ? h('p', { class: 'muted' }, 'No memories were used.')
       : h('ul', { class: 'memories', 'aria-label': 'Memories used' }, ...info.memoriesUsed.map((m) => h('li', {},
         h('span', { class: 'badge' }, `${m.kind} · ${m.tier}`), ' ', m.snippet)));
-  const extra = [];
-  if (info.usage) extra.push(h('p', { class: 'muted small' }, `Tokens: ${info.usage.inputTokens} in, ${info.usage.outputTokens} out.`));
-  if (info.mood) extra.push(h('p', { class: 'muted small' }, `Mood ${signed(info.mood.delta)}, affinity ${signed(info.affinity.delta)} this turn.`));
-  body.replaceChildren(h('h3', {}, 'Model'), model, h('h3', {}, 'Memories used'), memories, ...extra);
-  toggleDetails(true);
+  const parts = [h('h3', {}, 'Model'), model, h('h3', {}, 'Memories used'), memories];
+  if (info.loreUsed) {
+    parts.push(h('h3', {}, 'Lore used'), info.loreUsed.length === 0
+      ? h('p', { class: 'muted' }, 'No lorebook entries were used.')
+      : h('ul', { class: 'memories', 'aria-label': 'Lore used' }, ...info.loreUsed.map((l) => h('li', {},
+        h('span', { class: 'badge' }, l.scope === 'user' ? 'your lorebook' : `${state.agent?.name ?? 'companion'}'s lorebook`), ' ',
+        l.name || l.keys.join(', '), l.name && l.keys.length ? h('span', { class: 'muted small' }, ` (${l.keys.join(', ')})`) : ''))));
+  }
+  if (info.usage) parts.push(h('p', { class: 'muted small' }, `Tokens: ${info.usage.inputTokens} in, ${info.usage.outputTokens} out.`));
+  if (info.mood) parts.push(h('p', { class: 'muted small' }, `Mood ${signed(info.mood.delta)}, affinity ${signed(info.affinity.delta)} this turn.`));
+  return parts;
 }
 
-const signed = (n) => `${n >= 0 ? '+' : ''}${Number(n).toFixed(2)}`;
+// A function declaration, not a const: the page's top-level await runs code that calls it before a const below it exists.
+function itemOf(id) {
+  return $('messages').querySelector(`li.message[data-id="${CSS.escape(id)}"]`);
+}
+
+// Editing: the text turns into a box in place; Save sends it, Cancel or Escape puts the old text back.
+function startEdit(id) {
+  const item = itemOf(id);
+  const message = state.messages.get(id);
+  if (!item || !message || item.querySelector('form.edit') || state.sending) return;
+  const agentId = state.agent.id;
+  const text = item.querySelector('.text');
+  const editButton = item.querySelector('.edit-button');
+  const mine = message.role === 'user';
+  const box = h('textarea', { class: 'edit-text', rows: 3, maxlength: 8000, 'aria-label': 'Message text' });
+  box.value = message.text;
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const form = h('form', { class: 'edit', 'aria-label': mine ? 'Edit your message' : `Edit this reply from ${state.agent.name}` },
+    box, h('div', { class: 'row mt-025' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => close() }, 'Cancel')));
+  const close = () => { form.remove(); text.hidden = false; editButton.hidden = false; editButton.focus(); };
+  box.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') { event.preventDefault(); event.stopPropagation(); close(); }
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const value = box.value.trim();
+    if (!value) { toast('A message cannot be empty.'); box.focus(); return; }
+    if (value === message.text) { close(); return; }
+    save.disabled = true;
+    const saved = await attempt(() => api(`/api/agents/${agentId}/messages/${id}`, { method: 'PATCH', body: { text: value } }));
+    save.disabled = false;
+    if (!saved || state.agent?.id !== agentId) return;
+    message.text = saved.text;
+    text.textContent = saved.text;
+    state.alternatives.delete(id);
+    close();
+    toast('Message edited.', 'info');
+    if (message.role !== 'user') updateSwipes(true);
+  });
+  text.hidden = true;
+  editButton.hidden = true;
+  text.after(form);
+  box.focus();
+}
+
+// Swipes: only the latest reply (no message of the user after it) can be written again or swapped for an alternative.
+function latestReplyId() {
+  const items = $('messages').querySelectorAll('li.message[data-id]');
+  for (let i = items.length - 1; i >= 0; i--) {
+    const message = state.messages.get(items[i].dataset.id);
+    if (!message) continue;
+    if (message.role === 'user') return null;
+    if (message.replyTo && message.provider) return message.id;
+  }
+  return null;
+}
+
+async function updateSwipes(reload = false) {
+  const latest = latestReplyId();
+  for (const bar of $('messages').querySelectorAll('.swipes')) if (bar.closest('li.message')?.dataset.id !== latest) bar.remove();
+  if (!latest) return;
+  // Regenerate is there at once; the arrows follow when the server has said how many alternatives there are.
+  renderSwipes(latest);
+  const agentId = state.agent.id;
+  if (reload || !state.alternatives.has(latest)) {
+    const alternatives = await api(`/api/agents/${agentId}/messages/${latest}/alternatives`).catch(() => null);
+    if (!alternatives || state.agent?.id !== agentId) return;
+    state.alternatives.set(latest, alternatives);
+  }
+  if (latestReplyId() === latest) renderSwipes(latest);
+}
+
+function renderSwipes(replyId) {
+  const item = itemOf(replyId);
+  if (!item) return;
+  const alternatives = state.alternatives.get(replyId) ?? { items: [null], selected: 0 };
+  const count = alternatives.items.length;
+  const selected = alternatives.selected;
+  const name = state.agent.name;
+  const bar = h('div', { class: 'swipes', role: 'group', 'aria-label': `Other replies from ${name}` },
+    count > 1 ? h('button', { type: 'button', class: 'secondary swipe', 'aria-label': 'Previous reply', disabled: selected === 0 || state.sending, onclick: () => choose(replyId, selected - 1, -1) }, '‹') : '',
+    count > 1 ? h('span', { class: 'swipe-count small' }, `${selected + 1} of ${count}`) : '',
+    count > 1 ? h('button', { type: 'button', class: 'secondary swipe', 'aria-label': 'Next reply', disabled: selected >= count - 1 || state.sending, onclick: () => choose(replyId, selected + 1, 1) }, '›') : '',
+    h('button', { type: 'button', class: 'link small', disabled: state.sending || count >= 20, onclick: () => regenerate(replyId) }, 'Regenerate'));
+  const old = item.querySelector('.swipes');
+  if (old) old.replaceWith(bar); else item.append(bar);
+  return bar;
+}
+
+/** Shows the chosen alternative as the reply, with what it was written from and the feelings it leaves. */
+function showAlternatives(alternatives) {
+  const id = alternatives.replyId;
+  state.alternatives.set(id, alternatives);
+  const message = state.messages.get(id);
+  if (message) Object.assign(message, { text: alternatives.text, provider: alternatives.provider, model: alternatives.model });
+  const item = itemOf(id);
+  if (item) item.querySelector('.text').textContent = alternatives.text;
+  const previous = state.details.get(id) ?? {};
+  state.details.set(id, { ...previous, provider: alternatives.provider, model: alternatives.model, memoriesUsed: alternatives.memoriesUsed, loreUsed: alternatives.loreUsed,
+    usage: undefined, mood: alternatives.mood ?? undefined, affinity: alternatives.affinity ?? undefined });
+  if (alternatives.mood && alternatives.affinity) showFeelings(alternatives.mood, alternatives.affinity);
+  renderSwipes(id);
+  if (!$('details').hidden && state.detailsFor === id) showDetails(id);
+}
+
+async function choose(replyId, index, direction) {
+  const agentId = state.agent.id;
+  for (const button of itemOf(replyId)?.querySelectorAll('.swipes button') ?? []) button.disabled = true;
+  const alternatives = await attempt(() => api(`/api/agents/${agentId}/messages/${replyId}/selected`, { method: 'PUT', body: { index } }));
+  if (state.agent?.id !== agentId) return;
+  if (alternatives) showAlternatives(alternatives); else renderSwipes(replyId);
+  // The bar is drawn anew, so a screen reader hears the change from one live region that stays.
+  if (alternatives) $('announce').textContent = `Reply ${alternatives.selected + 1} of ${alternatives.items.length}: ${alternatives.text}`;
+  // Keyboard users stay on the arrow they pressed (or the other one at either end).
+  const buttons = [...(itemOf(replyId)?.querySelectorAll('.swipes .swipe') ?? [])];
+  const wanted = buttons.find((b) => b.getAttribute('aria-label') === (direction < 0 ? 'Previous reply' : 'Next reply') && !b.disabled) ?? buttons.find((b) => !b.disabled);
+  wanted?.focus();
+}
+
+async function regenerate(replyId) {
+  if (state.sending) return;
+  const agent = state.agent;
+  const item = itemOf(replyId);
+  if (!item) return;
+  const text = item.querySelector('.text');
+  const before = text.textContent;
+  state.sending = true;
+  $('send').disabled = true;
+  renderSwipes(replyId);
+  item.classList.add('streaming');
+  $('typing-text').textContent = `${agent.name} is writing another reply…`;
+  $('typing').hidden = false;
+  let written = '';
+  try {
+    const alternatives = await streamRegeneration(agent.id, replyId, {
+      onDelta: (delta) => { written += (written ? ' ' : '') + delta; text.textContent = written; },
+      onReset: () => { written = ''; text.textContent = ''; },
+    });
+    if (state.agent?.id !== agent.id) return;
+    state.sending = false;
+    showAlternatives(alternatives);
+  } catch (error) {
+    text.textContent = before;
+    toast(error.message);
+  } finally {
+    item.classList.remove('streaming');
+    $('typing').hidden = true;
+    state.sending = false;
+    $('send').disabled = false;
+    if (state.agent?.id === agent.id) renderSwipes(replyId);
+  }
+}
+
+function signed(n) {
+  return `${n >= 0 ? '+' : ''}${Number(n).toFixed(2)}`;
+}
 
 function isNearBottom(margin = 120) {
   const s = $('messages-scroll');

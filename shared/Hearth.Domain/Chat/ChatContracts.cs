@@ -17,7 +17,25 @@ public static class ChatQueues
 
     /// <summary>Mirror the turn's messages to the archive database, when one is configured. Payload: <see cref="TurnCommitted"/>.</summary>
     public const string MirrorTurn = "archive.mirror-turn";
+
+    /// <summary>Forget what memory derived from deleted messages (index, suggestions, summaries). Payload: <see cref="MessagesDeleted"/>.</summary>
+    public const string ForgetMessages = "memory.forget-messages";
 }
+
+/// <summary>
+/// The user deleted messages of a conversation: one message, or an exchange (the user's message and the reply to it).
+/// <see cref="UserMessageId"/> and <see cref="ReplyMessageId"/> name the exchange's halves when one was deleted.
+/// </summary>
+public sealed record MessagesDeleted(
+    string OwnerId,
+    string AgentId,
+    string? SessionId,
+    IReadOnlyList<string> MessageIds,
+    string? UserMessageId,
+    string? ReplyMessageId,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    DateTimeOffset At);
 
 /// <summary>A chat turn was stored: the user's message and the reply (ids as the API shows them).</summary>
 /// <param name="TurnNumber">1-based count of exchanges in the session, this one included.</param>
@@ -57,6 +75,12 @@ public interface IConversationReader
 
     /// <summary>Messages of a session, oldest first, after a message id (null: from the start), at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Whether any of these messages was deleted by the user (its companion still exists). A job that finds its turn gone
+    /// asks this to tell a deleted turn (undo what it wrote for that turn) from an erased companion (erase all again).
+    /// </summary>
+    Task<bool> WasDeletedAsync(string ownerId, IReadOnlyCollection<string> messageIds, CancellationToken ct) => Task.FromResult(false);
 }
 
 /// <summary>Where the pictures feature delivers a finished picture asked for in chat. Implemented by the chat feature.</summary>

@@ -20,7 +20,14 @@ public sealed record ReplyContext(
     string? PreviousReply,
     Cards.CharacterCards.StoredCard? Card = null,
     IReadOnlyList<Lore.ActivatedLore>? Lore = null,
-    string UserName = "you");
+    string UserName = "you")
+{
+    /// <summary>The companion's core memory block: what it always knows about the user (empty when none is written).</summary>
+    public string CoreMemory { get; init; } = "";
+
+    /// <summary>In a group chat, the other companions in it (null in a 1:1 chat).</summary>
+    public IReadOnlyList<string>? GroupOthers { get; init; }
+}
 
 /// <summary>
 /// The companion's system prompt: persona, identity, local time and part of day, weather, availability, mood, affinity
@@ -103,6 +110,13 @@ public static class ChatPrompt
                 text.Append("- ").Append(When(e.OccurredAt, context.Moment)).Append(": ").AppendLine(OfflineAnswers.EventSentence(e.Text));
         }
 
+        if (context.CoreMemory.Length > 0)
+        {
+            text.AppendLine();
+            text.Append("What you always know about ").Append(context.UserName).AppendLine(":");
+            text.AppendLine(context.CoreMemory.Trim());
+        }
+
         var shown = context.RecentMessages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var memories = context.Recall.All.Where(m => !shown.Contains(m.Id)).ToList();
         if (memories.Count > 0)
@@ -134,6 +148,12 @@ public static class ChatPrompt
                 "daily-cap" => "They asked for another picture of you, but you have sent enough today: decline playfully, maybe tomorrow.",
                 _ => "They asked for a picture of you, but you cannot send one right now: decline in your own way.",
             });
+        }
+        if (context.GroupOthers is { Count: > 0 } others)
+        {
+            text.AppendLine();
+            text.Append("This is a group chat: you, ").Append(context.UserName).Append(" and ").Append(string.Join(", ", others))
+                .AppendLine(". Everyone else's lines start with their name. Write only your own message, without your name in front.");
         }
         if (card is not null && (card.SystemPrompt.Length > 0 || card.PostHistoryInstructions.Length > 0))
         {

@@ -35,8 +35,10 @@ public static class ChatServices
         services.TryAddSingleton<PersonaGenerator>();
         services.TryAddSingleton<CompanionWriter>();
         services.TryAddSingleton<Lore.LoreStore>();
+        services.TryAddSingleton<CoreMemory>();
         services.TryAddSingleton<Cards.CharacterCards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, GroupAccountEraser>());
         services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
         services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.

@@ -28,7 +28,8 @@ internal sealed record TurnContext(
     IReadOnlyList<ConversationMessage> RecentMessages,
     long LatestSeq,
     Cards.CharacterCards.StoredCard? Card = null,
-    IReadOnlyList<Lore.Lorebook>? Books = null);
+    IReadOnlyList<Lore.Lorebook>? Books = null,
+    string CoreMemory = "");
 
 /// <summary>The writes of one turn (ids chosen by the caller).</summary>
 internal sealed record TurnWrite(
@@ -95,6 +96,7 @@ internal sealed class ChatStore(NpgsqlDataSource db)
              order by m.seq desc limit {RecentMessages}
             """, owner, agent));
         batch.BatchCommands.Add(Command($"select {Cards.CharacterCards.CardColumns} from chat.character_cards c where c.agent_id = @agent and c.owner_id = @owner", owner, agent));
+        batch.BatchCommands.Add(Command("select text from chat.core_memory where agent_id = @agent and owner_id = @owner", owner, agent));
         batch.BatchCommands.Add(Command(Lore.LoreStore.TurnBooksSql, owner, agent));
         batch.BatchCommands.Add(Command(Lore.LoreStore.TurnEntriesSql, owner, agent));
 
@@ -135,8 +137,10 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         await reader.NextResultAsync(ct);
         var card = await reader.ReadAsync(ct) ? Cards.CharacterCards.ReadStored(reader, 0) : null;
         await reader.NextResultAsync(ct);
+        var core = await reader.ReadAsync(ct) ? reader.GetString(0) : "";
+        await reader.NextResultAsync(ct);
         var books = await Lore.LoreStore.ReadBooksAsync(reader, ct);
-        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books);
+        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books, core);
     }
 
     public async Task<StoredTurn?> FindTurnAsync(Guid owner, Guid agent, string clientMessageId, CancellationToken ct)

@@ -94,7 +94,10 @@ public sealed partial class ChatTurnService
         var previousReply = context.RecentMessages.LastOrDefault(m => m.Role == "agent")?.Text;
         var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. context.RecentMessages.Select(m => m.Text), text]);
         var reply = new ReplyContext(agent, text, moment, availability, sky, context.Scenario, context.RecentEvents, memory, context.RecentMessages, picture, previousReply,
-            context.Card, lore, string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName);
+            context.Card, lore, string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName)
+        {
+            CoreMemory = context.CoreMemory,
+        };
         var seed = ChatOfflineResponder.SeedFor(agent.Id, (int)context.LatestSeq);
 
         var written = await WriteReplyAsync(reply, seed, observer, ct);
@@ -284,17 +287,20 @@ public sealed partial class ChatTurnService
     private (string Text, FeelingChange? Judgement, bool Usable, IReadOnlyList<string> Violations) Check(string raw, string name)
     {
         var (text, judgement) = FeelingsTag.Extract(raw);
+        // A model that read a labelled transcript (group chat) may label its own line too.
+        if (text.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)) text = text[(name.Length + 1)..].TrimStart();
         var verdict = ModelOutput.InCharacter(text, name);
         return (verdict.Text, judgement, verdict.Usable, verdict.Violations);
     }
 
-    private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct)
+    private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct,
+        string? replacing = null)
     {
         // The fallback recall is the recent turns this turn has already read: do not read them twice.
         if (recall is RecentTurnsRecall) return RecentTurnsRecall.From(context.RecentMessages);
         try
         {
-            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now), ct);
+            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing }, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -75,6 +75,17 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
             }, ct);
     }
 
+    public async Task<bool> WasDeletedAsync(string ownerId, IReadOnlyCollection<string> messageIds, CancellationToken ct)
+    {
+        if (!Guid.TryParse(ownerId, out var owner)) return false;
+        var ids = messageIds.Select(id => Guid.TryParse(id, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToArray();
+        if (ids.Length == 0) return false;
+        await using var command = _store.DataSource.CreateCommand("select exists (select 1 from chat.deleted_messages where owner_id = @owner and id = any(@ids))");
+        command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("ids", ids);
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
     /// <summary>The last <paramref name="count"/> messages with the agent, oldest first.</summary>
     public async Task<IReadOnlyList<ConversationMessage>> RecentAsync(string ownerId, string agentId, int count, CancellationToken ct)
     {

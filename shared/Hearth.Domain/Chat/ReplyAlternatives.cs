@@ -81,13 +81,16 @@ public sealed partial class ChatTurnService
         var agent = context.Agent;
         var before = context.RecentMessages.TakeWhile(m => m.Id != row.UserId.ToString()).ToList();
         var turn = new ChatTurnCommand(command.OwnerId, command.OwnerTimeZone, command.AgentId, row.UserText, null, command.OwnerName);
-        var memory = await RecallAsync(turn, row.Session, row.UserText, now, context with { RecentMessages = before }, ct);
+        var memory = await RecallAsync(turn, row.Session, row.UserText, now, context with { RecentMessages = before }, ct, replacing: replyId.ToString());
         var moment = AgentClock.At(now, agent.TimeZone);
         var sky = await WeatherAsync(agent, moment, ct);
         var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), row.UserText]);
         var replyContext = new ReplyContext(agent, row.UserText, moment, agent.Availability.StateAt(moment.Local), sky, context.Scenario, context.RecentEvents, memory,
             before, row.Outcome.Picture, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore,
-            string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName);
+            string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName)
+        {
+            CoreMemory = context.CoreMemory,
+        };
         var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, unchecked((int)row.Seq + 7919 * Math.Max(count, 1))), observer, ct);
         var feelings = written.Judgement ?? Sentiment.Judge(row.UserText);
         var alternative = new NewAlternative(written.Text, written.Reply.Provider, written.Reply.Model, written.Usage, Prompt(written.Sent),

@@ -1,7 +1,11 @@
 namespace Hearth.Memory;
 
 /// <summary>What the chat turn asks memory for, before it calls the model.</summary>
-public sealed record RecallRequest(string OwnerId, string AgentId, string SessionId, string Text, DateTimeOffset Now, int MaxItems = 8);
+public sealed record RecallRequest(string OwnerId, string AgentId, string SessionId, string Text, DateTimeOffset Now, int MaxItems = 8)
+{
+    /// <summary>The reply being written again (a regeneration): memory is recalled as it was before it, without it.</summary>
+    public string? Replacing { get; init; }
+}
 
 /// <summary>One remembered thing used to build a reply (returned to the user as <c>memoriesUsed</c>).</summary>
 /// <param name="Kind">e.g. turn, summary, fact, preference, decision, project, self, document.</param>

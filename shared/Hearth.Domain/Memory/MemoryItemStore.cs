@@ -283,7 +283,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Length > 2000) throw new ArgumentException("A memory is 1-2000 characters.", nameof(text));
     }
 
-    private static async Task LockOwnerAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, CancellationToken ct)
+    internal static async Task LockOwnerAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, CancellationToken ct)
     {
         // One writer per owner: concurrent extractions of two turns must not both add the same subject.
         await using var command = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended('memory.items:' || @owner, 0))", connection, tx);

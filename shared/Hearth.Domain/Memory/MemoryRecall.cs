@@ -83,6 +83,7 @@ public sealed class MemoryRecall(
             var result = await retriever.SearchAsync(retriever.ForReply(request.OwnerId, request.AgentId, request.Text, Math.Max(1, request.MaxItems)) with
             {
                 ExcludeReplies = hot.Select(h => h.Id).ToHashSet(StringComparer.Ordinal),
+                Withhold = request.Replacing is { } replaced ? new HashSet<string>(StringComparer.Ordinal) { replaced } : null,
             }, ct);
             // Only passages that hold something the message is about; the rest would invite the model to make things up.
             // A newer passage that updates a relevant one is relevant too ("we moved to Berlin" for "where do I live?").
@@ -140,7 +141,7 @@ public sealed class MemoryRecall(
             var after = SessionMessages.Pair(await SessionMessages.ReadAsync(reader, request.OwnerId, request.SessionId, null, options.HotTurns * 2 + 2, ct, bookmark));
             exchanges = before.Concat(after).ToList();
         }
-        return exchanges.TakeLast(options.HotTurns)
+        return exchanges.Where(e => e.Reply.Id != request.Replacing).TakeLast(options.HotTurns)
             .Select(e => new RecalledMemory(e.Reply.Id, TurnDocuments.TurnKind, Hot,
                 MemoryText.Clip(e.User.Text, SnippetLength / 2) + " → " + MemoryText.Clip(e.Reply.Text, SnippetLength / 2), 1.0))
             .ToList();

@@ -29,6 +29,9 @@ public sealed record RetrievalQuery(string OwnerId, string Text, SearchMode Mode
     /// <summary>Exchanges (reply ids) already given as hot memory: passages holding only those are left out.</summary>
     public IReadOnlySet<string>? ExcludeReplies { get; init; }
 
+    /// <summary>Exchanges (reply ids) no passage may show at all (the reply a regeneration replaces).</summary>
+    public IReadOnlySet<string>? Withhold { get; init; }
+
     /// <summary>
     /// Longest wait for the query's embedding; past it (and for a while after, see <see cref="MemoryRetriever"/>) the
     /// search is keyword-only. Null: wait as long as the embedder takes.
@@ -235,6 +238,7 @@ public sealed class MemoryRetriever(
         bool Take(MemoryHit hit)
         {
             if (hit.Replies.Count > 0 && hit.Replies.All(given.Contains)) return false;
+            if (query.Withhold is { } withheld && hit.Replies.Any(withheld.Contains)) return false;
             given.UnionWith(hit.Replies);
             return true;
         }

@@ -41,7 +41,10 @@ public static class MemoryServices
         services.TryAddSingleton<ISessionSummaryWriter, ModelSummaryWriter>();
         services.TryAddSingleton<ISuggestionExtractor, ModelSuggestionExtractor>();
         services.TryAddSingleton<MemoryCompanionEraser>();
+        services.TryAddSingleton<DeletedTurnCleanup>();
         services.TryAddSingleton<ErasedTurnGuard>();
+        services.TryAddSingleton<MessageForgetter>();
+        services.TryAddSingleton<MemoryPortability>();
         services.TryAddSingleton<TurnIndexer>();
         services.TryAddSingleton<MemoryRetriever>();
         services.TryAddSingleton<SessionSummarizer>();

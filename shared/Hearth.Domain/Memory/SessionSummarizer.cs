@@ -49,12 +49,18 @@ public sealed class SessionSummarizer(
     /// <summary>Writes, stores and indexes the summary. Idempotent: the same request writes the same row and document.</summary>
     public async Task<SessionSummary?> SummariseAsync(SessionSummaryRequested request, CancellationToken ct)
     {
+        // A summary ending at a message the user deleted is not written (the deletion asks for one of what is left).
+        if (await conversations.WasDeletedAsync(request.OwnerId, [request.UpToMessageId], ct))
+        {
+            await guard.SummaryErasedAsync(request, "summarising", ct);
+            return null;
+        }
         var messages = await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
         if (messages.Count == 0)
         {
-            // A summary is only asked for a session with messages, and messages only go with their companion: it was erased.
+            // The session emptied since the check above: deleted by the user, or erased with its companion.
             logger.LogWarning("Session {SessionId} has no messages to summarise", request.SessionId);
-            await guard.EraseAgainAsync(request.OwnerId, request.AgentId, "summarising", ct);
+            await guard.SummaryErasedAsync(request, "summarising", ct);
             return null;
         }
         var draft = await writer.WriteAsync(messages, ct);
@@ -71,7 +77,7 @@ public sealed class SessionSummarizer(
         var summary = await store.CompleteAsync(request.OwnerId, request.AgentId, request.SessionId, request.UpToMessageId, draft,
             messages.Count, messages[0].CreatedAt, messages[^1].CreatedAt, ct);
         // The companion may have been deleted while the session was read and summarised (see ErasedTurnGuard).
-        if (await guard.SessionErasedAsync(request.OwnerId, request.AgentId, request.SessionId, "summarising", ct)) return null;
+        if (await guard.SummaryErasedAsync(request, "summarising", ct)) return null;
         logger.LogInformation("Summarised session {SessionId} up to {MessageId}: {Messages} messages ({Origin})", request.SessionId, request.UpToMessageId, messages.Count, draft.Origin);
         return summary;
     }
@@ -104,7 +110,7 @@ public sealed class SuggestionService(
         var source = new CandidateSource(turn.OwnerId, turn.AgentId, turn.SessionId, exchange.User.Id, exchange.User.CreatedAt, origin);
         var results = await items.ApplyAsync(source, candidates, ct);
         // The companion may have been deleted while the turn was read and its suggestions applied (see ErasedTurnGuard).
-        if (results.Count > 0 && await guard.TurnErasedAsync(turn.OwnerId, turn.AgentId, turn.ReplyMessageId, "extracting suggestions", ct)) return [];
+        if (results.Count > 0 && await guard.TurnErasedAsync(turn, "extracting suggestions", ct)) return [];
         foreach (var result in results.Where(r => r.Outcome is CandidateOutcome.Added or CandidateOutcome.Updated))
             logger.LogInformation("Memory suggestion {Outcome}: {Kind} {Subject} ({ItemId})", result.Outcome, result.Candidate.Kind, result.Candidate.Subject, result.ItemId);
         return results;

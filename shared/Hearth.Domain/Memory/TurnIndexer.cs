@@ -31,8 +31,15 @@ public sealed class TurnIndexer(SearchService search, DomainRouter router, Npgsq
         }
         var window = await reader.GetExchangesAsync(turn.OwnerId, turn.SessionId, turn.ReplyMessageId, options.WindowTurns, ct);
         var ids = await IndexAsync([new TurnToIndex(turn.OwnerId, turn.AgentId, turn.SessionId, turn.TurnNumber, exchange, window)], ct);
-        // The companion may have been deleted while this turn was read and written (see ErasedTurnGuard).
-        if (await guard.TurnErasedAsync(turn.OwnerId, turn.AgentId, turn.ReplyMessageId, "indexing", ct)) return null;
+        // The turn may have been deleted, or its companion erased, while it was read and written (see ErasedTurnGuard).
+        if (await guard.TurnErasedAsync(turn, "indexing", ct)) return null;
+        // An earlier exchange of the window deleted meanwhile: the window is written again from what is left.
+        var quoted = window.Where(e => e.Reply.Id != turn.ReplyMessageId).SelectMany(e => new[] { e.Reply.Id, e.User.Id }).ToList();
+        if (quoted.Count > 0 && await reader.WasDeletedAsync(turn.OwnerId, quoted, ct))
+        {
+            window = await reader.GetExchangesAsync(turn.OwnerId, turn.SessionId, turn.ReplyMessageId, options.WindowTurns, ct);
+            ids = await IndexAsync([new TurnToIndex(turn.OwnerId, turn.AgentId, turn.SessionId, turn.TurnNumber, exchange, window)], ct);
+        }
         return ids;
     }
 

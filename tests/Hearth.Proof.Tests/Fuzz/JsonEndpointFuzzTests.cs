@@ -36,6 +36,7 @@ public sealed class JsonEndpointFuzzTests(SecurityHost host, ITestOutputHelper o
         "IngestSkills" => """{"files":[{"path":"fuzz/a.md","content":"# A\n\ntext\n"}]}""",
         "CompareSkillFiles" => $$"""{"files":[{"path":"{{AliceWorld.SkillPath}}","sha256":"{{new string('0', 64)}}"}]}""",
         "CheckoutSkill" => $$"""{"path":"{{AliceWorld.SkillPath}}"}""",
+        "CreateGroup" => $$"""{"name":"fuzz","agentIds":["{{alice.AgentId}}","{{alice.AgentId}}"]}""",
         "ComposeSkill" => $$"""{"name":"fuzz-skill","sectionIds":["{{alice.SkillSectionId}}"],"dryRun":true}""",
         _ => null,
     };

@@ -47,7 +47,10 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
     private static readonly string[] MustBeLimited = ["Chat", "ChatStream", "GenerateAgent", "RequestPicture", "RegeneratePortrait",
         "CreateAgent", "ImportCharacterCard", "IngestSkills", "ImportDocuments", "RunLifeSlot", "SummariseSession",
         "PutSkillFile", "ReplaceSkillSection", "ComposeSkill", "CheckinSkill", // skill edits store a version and queue its index jobs
-        "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage"]; // a new reply from the model; a chosen one re-indexes the turn
+        "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage", // a new reply from the model; a chosen one re-indexes the turn
+        "DeleteMessage", // queues memory's forget job and the later turns' re-indexing
+        "GroupChat", // a reply from the model per companion who answers
+        "ImportMemory"]; // up to 20,000 memories and their summaries' index documents
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
 
@@ -68,7 +71,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
-            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""", ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
             ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
@@ -84,18 +87,27 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
-                if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage")) return agentId;
+                if (operation.OperationId == "GroupChat")
+                {
+                    using var group = await client.PostAsJsonAsync("/api/groups", new { agentIds = new[] { agentId, await ProofHost.CreateAgentAsync(client) } });
+                    return (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+                }
+                if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage" or "DeleteMessage")) return agentId;
                 if (operation.OperationId == "SummariseSession")
                 {
                     using var turn = await client.PostAsJsonAsync($"/api/agents/{agentId}/chat", new { text = "a turn to summarise" });
                     return (await turn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
                 }
                 // A reply to regenerate or choose, written outside the Chat limit these routes share.
+                return agentId + "|" + await WriteReplyAsync(client, agentId); // the agent and its reply
+            }
+            async Task<string> WriteReplyAsync(HttpClient client, string agentId)
+            {
                 var me = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
                 await using var scope = host.Factory.Services.CreateAsyncScope();
                 var written = await scope.ServiceProvider.GetRequiredService<Hearth.Chat.ChatTurnService>()
                     .TakeTurnAsync(new Hearth.Chat.ChatTurnCommand(me, "UTC", agentId, "a turn to write again", null), CancellationToken.None);
-                return agentId + "|" + written.Result!.Reply.Id; // the agent and its reply
+                return written.Result!.Reply.Id;
             }
             var agent = await TargetAsync(user);
             async Task<HttpResponseMessage> CallAsync(HttpClient client, string target) => operation.OperationId switch
@@ -105,6 +117,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 "ReplaceSkillSection" => await client.SendAsync(Octets(HttpMethod.Put, $"/api/skills/sections/{target}", NewSkillText())),
                 "ComposeSkill" => await client.PostAsJsonAsync("/api/skills/compose", new { name = "limits-" + Guid.NewGuid().ToString("N")[..8], sectionIds = new[] { target } }),
                 "CheckinSkill" => await CheckoutAndCheckinAsync(client),
+                // Each call deletes a reply of its own, written outside the limit.
+                "DeleteMessage" => await client.DeleteAsync($"/api/agents/{target.Split('|')[0]}/messages/{await WriteReplyAsync(client, target.Split('|')[0])}"),
                 _ => await client.SendAsync(operation.Request(operation.Fill(name => name == "messageId" ? target.Split('|')[1] : target.Split('|')[0]),
                     bodies.GetValueOrDefault(operation.OperationId),
                     operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json")),

@@ -47,6 +47,9 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["UpdateMemory"] = """{"text":"changed by someone else"}""",
         ["SelectReply"] = """{"index":0}""",
         ["EditMessage"] = """{"text":"changed by someone else"}""",
+        ["GroupChat"] = """{"text":"hello, whose group is this?"}""",
+        ["UpdateCoreMemory"] = """{"text":"written by someone else"}""",
+        ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
         ["AddAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
         ["ReplaceUserLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
@@ -58,7 +61,9 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
     private static string? AliceValue(ApiOperation operation, string parameter, AliceWorld alice) => (operation.Path, parameter) switch
     {
         (_, "agentId") => alice.AgentId,
+        (var p, "messageId") when p.StartsWith("/api/groups/", StringComparison.Ordinal) => alice.GroupReplyId,
         (_, "messageId") => alice.ReplyId,
+        (var p, "id") when p.StartsWith("/api/groups/", StringComparison.Ordinal) => alice.GroupId,
         (var p, "entryId") when p.StartsWith("/api/agents/", StringComparison.Ordinal) => alice.AgentLoreEntryId,
         (var p, "entryId") when p.StartsWith("/api/lorebook/", StringComparison.Ordinal) => alice.UserLoreEntryId,
         (_, "scenarioId") => alice.ScenarioId,

@@ -38,11 +38,16 @@ public sealed record AliceWorld(string UserId, string AgentId, string PictureJob
 
     public string? UserLoreEntryId { get; init; }
 
+    /// <summary>Alice's group chat (Alma and Cora) and a companion's line in it.</summary>
+    public string? GroupId { get; init; }
+
+    public string? GroupReplyId { get; init; }
+
     public const string DocumentId = "alice-doc-1";
 
     /// <summary>Strings only alice's data contains.</summary>
     public IEnumerable<string> Secrets =>
-        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary", DeletionId, AgentLoreEntryId, UserLoreEntryId, "Alma's hidden cove", "Alice's lucky number" }
+        new[] { UserId, AgentId, PictureJobId, MediaId, ReplyId, ScenarioId, "Alma", "Moving house", SkillFileId, SkillSectionId, SkillRunId, SkillPath, "Bees of the north roof", SessionId, SummaryId, MemoryId, "Alice keeps a red kayak", ImportId, DocumentId, "lighthouse keeper diary", DeletionId, AgentLoreEntryId, UserLoreEntryId, "Alma's hidden cove", "Alice's lucky number", GroupId, GroupReplyId, "Alice's book club" }
             .Where(s => s is not null)!;
 
     public const string SkillPath = "alice/secret-notes.md";
@@ -89,6 +94,7 @@ public sealed class SecurityHost : ProofHost
                 world = world with { DeletionId = (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString() };
             }
             if ((await OperationsAsync()).Any(o => o.Path == "/api/lorebook")) world = await WithLoreAsync(alice, world);
+            if ((await OperationsAsync()).Any(o => o.Path == "/api/groups")) world = await WithGroupAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/skills/files")) world = await WithSkillsAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/memory")) world = await WithMemoryAsync(alice, world);
             if ((await OperationsAsync()).Any(o => o.Path == "/api/documents/import")) world = await WithDocumentAsync(alice, world);
@@ -114,6 +120,19 @@ public sealed class SecurityHost : ProofHost
             AgentLoreEntryId = await AddAsync($"/api/agents/{world.AgentId}/lorebook/entries", "Alma's hidden cove is past the lighthouse."),
             UserLoreEntryId = await AddAsync("/api/lorebook/entries", "Alice's lucky number is 11."),
         };
+    }
+
+    /// <summary>A group chat of alice's agent with a second one of hers, and a line Alma said in it.</summary>
+    private async Task<AliceWorld> WithGroupAsync(HttpClient alice, AliceWorld world)
+    {
+        var cora = await CreateAgentAsync(alice, "Cora");
+        using var created = await alice.PostAsJsonAsync("/api/groups", new { name = "Alice's book club", agentIds = new[] { world.AgentId, cora } });
+        Assert.True(created.IsSuccessStatusCode, $"alice's group: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var group = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var said = await alice.PostAsJsonAsync($"/api/groups/{group}/chat", new { text = "Alma, any news from the book club?" });
+        Assert.True(said.IsSuccessStatusCode, $"alice's group turn: {(int)said.StatusCode} {await said.Content.ReadAsStringAsync()}");
+        var reply = (await said.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replies")[0].GetProperty("id").GetString()!;
+        return world with { GroupId = group, GroupReplyId = reply };
     }
 
     /// <summary>A memory of alice's and a written summary of her session.</summary>

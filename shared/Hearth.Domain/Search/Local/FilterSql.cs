@@ -10,7 +10,9 @@ internal static class FilterSql
         void Add(string clause, object value)
         {
             values.Add(value);
-            clauses.Add(clause.Replace("@", "$" + (firstParameter + values.Count - 1), StringComparison.Ordinal));
+            // The parameter is the clause's last '@' (the tag clause's operator '@>' has one too).
+            var at = clause.LastIndexOf('@');
+            clauses.Add(clause[..at] + "$" + (firstParameter + values.Count - 1) + clause[(at + 1)..]);
         }
         Add("owner = @", filter.Owner);
         if (filter.Agent is not null) Add("agent = @", filter.Agent);
