@@ -44,35 +44,14 @@ public sealed class ImportHarness : IHarness
             .Parameter("Memory:ImportParallelism", parallel).Parameter("hybrid queries", queries)
             .Columns("measure", "value", "notes");
 
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Hearth.Functions.dll") }, WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ConnectionStrings__Postgres"] = connectionString;
-        start.Environment["Auth__DevToken"] = Token;
-        start.Environment["RateLimits__Imports__PermitLimit"] = "0";
-        start.Environment["Memory__ImportBatchSize"] = batch.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Memory__ImportParallelism"] = parallel.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Memory__ImportMaxBytes"] = (1L << 31).ToString(CultureInfo.InvariantCulture);
-        start.Environment["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning";
-        if (embedder == "hashing") start.Environment["Models__Embeddings__Provider"] = "Hashing";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var host = ImportHostProcess.Start(connectionString, Token, batch, parallel,
+            embedder == "hashing" ? new Dictionary<string, string> { ["Models__Embeddings__Provider"] = "Hashing" } : null);
+        var (process, output, port) = (host.Process, host.Output, host.Port);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(30) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-            await WaitReadyAsync(http, process, output);
+            await host.WaitReadyAsync(http);
 
             var file = Path.Combine(Path.GetTempPath(), $"hearth-bench-import-{Guid.NewGuid():N}.jsonl");
             long characters = 0;
@@ -203,27 +182,4 @@ public sealed class ImportHarness : IHarness
     private static string Document(int i) => SyntheticCorpus.Chunk(i) + (i % 3 == 0 ? " " + SyntheticCorpus.Chunk(i + 1_000_003) : "");
 
     private static string Query(int i) => SyntheticCorpus.Query(i, Document);
-
-    private static async Task WaitReadyAsync(HttpClient http, Process process, StringBuilder output)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The host exited with {process.ExitCode}:\n{output}");
-            try
-            {
-                if ((await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"The host was not ready in 2 minutes:\n{output}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -69,31 +69,13 @@ public sealed class MemoryHarness : IHarness
 
     private static async Task<bool> ImportAndSearchAsync(string connectionString, int chunks, int queries, int batch, int parallel, BenchReport report)
     {
-        var port = FreePort();
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "Hearth.Functions.dll");
-        var start = new ProcessStartInfo("dotnet") { ArgumentList = { hostDll }, WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ConnectionStrings__Postgres"] = connectionString;
-        start.Environment["Auth__DevToken"] = Token;
-        start.Environment["RateLimits__Imports__PermitLimit"] = "0";
-        start.Environment["Memory__ImportBatchSize"] = batch.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Memory__ImportParallelism"] = parallel.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Memory__ImportMaxBytes"] = (1L << 31).ToString(CultureInfo.InvariantCulture);
-        start.Environment["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var host = ImportHostProcess.Start(connectionString, Token, batch, parallel);
+        var (process, output, port) = (host.Process, host.Output, host.Port);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(30) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-            await WaitReadyAsync(http, process, output);
+            await host.WaitReadyAsync(http);
 
             // Import: JSON lines streamed from a temporary file.
             var file = Path.Combine(Path.GetTempPath(), $"hearth-bench-import-{Guid.NewGuid():N}.jsonl");
@@ -189,7 +171,7 @@ public sealed class MemoryHarness : IHarness
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Auth:DevToken"] = Token,
-            ["Urls"] = $"http://127.0.0.1:{FreePort()}",
+            ["Urls"] = $"http://127.0.0.1:{ImportHostProcess.FreePort()}",
             ["AzureFunctionsJobHost:logging:logLevel:default"] = "Warning",
             ["Logging:LogLevel:Default"] = "Warning",
         });
@@ -270,34 +252,11 @@ public sealed class MemoryHarness : IHarness
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task WaitReadyAsync(HttpClient http, Process process, StringBuilder output)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The host exited with {process.ExitCode}:\n{output}");
-            try
-            {
-                if ((await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"The host was not ready in 2 minutes:\n{output}");
-    }
-
     private static (long Rss, long Peak) Rss(int pid)
     {
         long Read(string key) => File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024).FirstOrDefault();
         return (Read("VmRSS"), Read("VmHWM"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The chat's conversations, in memory: enough of IConversationReader for the index-turn function.</summary>
