@@ -83,12 +83,15 @@ public sealed class TaskHubHost(
     IServiceProvider services,
     IServiceScopeFactory scopes,
     DatabaseReadiness readiness,
+    IOptions<DurableOptions> durable,
     ILoggerFactory loggers) : IHostedService, IDisposable
 {
     private TaskHubWorker? _worker;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A process that runs no jobs (an API-only host, a CLI) runs no orchestrations or activities either.
+        if (!durable.Value.RunWorkers) return;
         await readiness.WaitAsync(cancellationToken);
         var shims = new DurableTaskShimFactory(workerOptions, loggers);
         _worker = new TaskHubWorker(
@@ -116,11 +119,12 @@ public sealed class TaskHubHost(
 }
 
 /// <summary>Purges finished instances (with their history) once they are older than <see cref="TaskStoreOptions.Retention"/>.</summary>
-internal sealed class TaskRetention(TaskClient client, IOptions<TaskStoreOptions> options, TimeProvider time, DatabaseReadiness readiness,
-    ILogger<TaskRetention> logger) : BackgroundService
+internal sealed class TaskRetention(TaskClient client, IOptions<TaskStoreOptions> options, IOptions<DurableOptions> durable,
+    TimeProvider time, DatabaseReadiness readiness, ILogger<TaskRetention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!durable.Value.RunWorkers) return;
         try
         {
             await readiness.WaitAsync(stoppingToken);

@@ -3,6 +3,7 @@ using DurableTask.Core.History;
 using Hearth.Durable.Migrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Hearth.Durable.Tasks;
@@ -22,6 +23,7 @@ public sealed class StateMachineUpgrade(
     PostgresOrchestrationService store,
     TaskRegistry registry,
     DatabaseReadiness readiness,
+    IOptions<DurableOptions> durable,
     TimeProvider time,
     ILogger<StateMachineUpgrade> logger) : BackgroundService
 {
@@ -30,6 +32,7 @@ public sealed class StateMachineUpgrade(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!durable.Value.RunWorkers) return;
         try
         {
             await readiness.WaitAsync(stoppingToken);
