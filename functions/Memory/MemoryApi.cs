@@ -45,13 +45,26 @@ public static class MemoryApi
     /// <summary>Where a memory was learnt: the message, its session and agent, and when it was said.</summary>
     public sealed record MemorySource(string? MessageId, string? SessionId, string? AgentId, DateTimeOffset At);
 
+    /// <summary>
+    /// A proposed edit of a companion's core memory block (kind <c>core</c>): <c>append</c> adds the item's text as a line,
+    /// <c>replace</c> puts it in place of <see cref="Replaces"/>; <c>applied</c> once the user accepted it.
+    /// </summary>
+    public sealed record CoreEditView(string AgentId, string Op, string? Replaces, bool Applied);
+
     /// <summary>A memory as the API shows it.</summary>
     public sealed record MemoryResponse(
         string Id, string Kind, string Subject, string Text, string Status, string Origin, string? AgentId, MemorySource Source,
-        IReadOnlyList<MemoryRevision> History, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+        IReadOnlyList<MemoryRevision> History, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, CoreEditView? CoreEdit = null)
     {
         public static MemoryResponse From(MemoryItem item) => new(item.Id, item.Kind, item.Subject, item.Text, item.Status, item.Origin, item.AgentId,
-            new MemorySource(item.SourceMessageId, item.SessionId, item.AgentId, item.SourceAt), item.History, item.CreatedAt, item.UpdatedAt);
+            new MemorySource(item.SourceMessageId, item.SessionId, item.AgentId, item.SourceAt), item.History, item.CreatedAt, item.UpdatedAt,
+            item.Kind == MemoryKinds.Core && item.AgentId is { } agent ? CoreEditOf(item, agent) : null);
+
+        private static CoreEditView CoreEditOf(MemoryItem item, string agent)
+        {
+            var replaces = MemoryCandidate.ReplacedLine(item);
+            return new CoreEditView(agent, replaces is null ? "append" : "replace", replaces, item.Subject.StartsWith("core:applied:", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>A memory the user adds: kind (fact, preference, project, tool, person, date, decision, action, self), text, and optionally the subject it replaces.</summary>
@@ -79,7 +92,8 @@ public static class MemoryApi
         CreateMemoryRequest request, CurrentUser user, MemoryItemStore items, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        if (!MemoryKinds.IsKnown(request.Kind)) errors.Add(("kind", $"must be one of {string.Join(", ", MemoryKinds.All)}"));
+        if (request.Kind is null || !MemoryKinds.Writable.Contains(request.Kind))
+            errors.Add(("kind", $"must be one of {string.Join(", ", MemoryKinds.Writable)} (the core memory block is written at /api/agents/{{id}}/core-memory)"));
         if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Trim().Length > 2000) errors.Add(("text", "must be 1-2000 characters"));
         if (request.Subject is { Length: > 120 }) errors.Add(("subject", "must be at most 120 characters"));
         if (request.Kind == MemoryKinds.Self && string.IsNullOrWhiteSpace(request.AgentId)) errors.Add(("agentId", "a self-description names its agent"));
@@ -95,6 +109,10 @@ public static class MemoryApi
         {
             MemoryChange.Done => TypedResults.Ok(MemoryResponse.From(item!)),
             MemoryChange.Conflict => Problems.Conflict("Another memory of the same subject is already kept; edit or delete it first."),
+            MemoryChange.CoreLineGone => Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.CoreMemoryChanged,
+                "The line this edit replaces is no longer in the core memory; edit the suggestion or the core memory, or reject it."),
+            MemoryChange.CoreTooLong => Problems.Create(StatusCodes.Status409Conflict, ProblemTypes.CoreMemoryFull,
+                $"With this edit the core memory would be longer than {Hearth.Chat.CoreMemory.MaxLength} characters; shorten it first."),
             _ => Problems.NotFound("memory"),
         };
     }
@@ -118,6 +136,7 @@ public static class MemoryApi
         {
             MemoryChange.Done => TypedResults.Ok(MemoryResponse.From(item!)),
             MemoryChange.Conflict => Problems.Conflict("Another memory of that kind and subject exists; edit or delete it instead."),
+            MemoryChange.KindFixed => Problems.Validation(("kind", "a core memory edit stays one, and no other memory becomes one")),
             _ => Problems.NotFound("memory"),
         };
     }

@@ -26,6 +26,12 @@ public static class ProblemTypes
     /// <summary>409: the caller already has as many companions as one user may (<c>limit</c>); delete one first.</summary>
     public const string TooManyAgents = Prefix + "too-many-agents";
 
+    /// <summary>409: an accepted core memory edit replaces a line the core memory no longer holds.</summary>
+    public const string CoreMemoryChanged = Prefix + "core-memory-changed";
+
+    /// <summary>409: an accepted core memory edit would make the block longer than its limit.</summary>
+    public const string CoreMemoryFull = Prefix + "core-memory-full";
+
     /// <summary>The title of a type (one per type, so clients may show it).</summary>
     public static string TitleOf(string type) => type switch
     {
@@ -33,6 +39,8 @@ public static class ProblemTypes
         UrlRefused => "Hearth will not call this URL.",
         TooManyActive => "Too many runs going at once.",
         TooManyAgents => "Too many companions.",
+        CoreMemoryChanged => "The core memory has changed since this edit was proposed.",
+        CoreMemoryFull => "The core memory is full.",
         _ => ForStatus(StatusOf(type)).Title,
     };
 
@@ -43,7 +51,7 @@ public static class ProblemTypes
         Forbidden => 403,
         NotFound => 404,
         MethodNotAllowed => 405,
-        Conflict or TooManyAgents => 409,
+        Conflict or TooManyAgents or CoreMemoryChanged or CoreMemoryFull => 409,
         PayloadTooLarge => 413,
         UnsupportedMediaType => 415,
         RateLimited or TooManyActive => 429,

@@ -105,3 +105,32 @@ public interface IAgentPortraits
 
 /// <summary>What the pictures feature needs to know of an agent.</summary>
 public sealed record AgentLook(string AgentId, string Name, string? AppearancePrompt, string? BaseImageMediaId, string? Scenario = null);
+
+/// <summary>What became of an edit of a core memory block the user accepted.</summary>
+public enum CoreMemoryEditOutcome
+{
+    /// <summary>The block now holds the edit.</summary>
+    Applied,
+    /// <summary>The line the edit replaces is no longer in the block (the user changed it since).</summary>
+    LineGone,
+    /// <summary>The block would exceed its limit.</summary>
+    TooLong,
+    /// <summary>The companion is gone.</summary>
+    NoAgent,
+}
+
+/// <summary>
+/// A companion's core memory block as memory's review flow sees it: memory reads it to let the model propose edits, and
+/// applies an edit the user accepted inside the transaction that marks the suggestion accepted. Implemented by the chat.
+/// </summary>
+public interface ICoreMemoryBlocks
+{
+    /// <summary>The block's text ("" when never written); null when the agent is not the owner's.</summary>
+    Task<string?> ReadAsync(string ownerId, string agentId, CancellationToken ct);
+
+    /// <summary>
+    /// Appends <paramref name="text"/> as a line of the block, or, with <paramref name="replaces"/>, puts it in place of that
+    /// line, inside the caller's transaction. Nothing changes unless the answer is <see cref="CoreMemoryEditOutcome.Applied"/>.
+    /// </summary>
+    Task<CoreMemoryEditOutcome> ApplyAsync(Npgsql.NpgsqlTransaction transaction, string ownerId, string agentId, string? replaces, string text, CancellationToken ct);
+}

@@ -36,6 +36,7 @@ public static class ChatServices
         services.TryAddSingleton<CompanionWriter>();
         services.TryAddSingleton<Lore.LoreStore>();
         services.TryAddSingleton<CoreMemory>();
+        services.TryAddSingleton<ICoreMemoryBlocks>(sp => sp.GetRequiredService<CoreMemory>());
         services.TryAddSingleton<Cards.CharacterCards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, GroupAccountEraser>());

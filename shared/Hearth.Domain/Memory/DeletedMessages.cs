@@ -49,20 +49,22 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await MemoryItemStore.LockOwnerAsync(connection, tx, ownerId, ct);
-        var found = new List<(string Id, string History)>();
+        var found = new List<(string Id, string History, bool Replacement)>();
         await using (var read = new NpgsqlCommand("""
-            select id, history::text from memory.items
+            select id, history::text, kind = 'core' and subject like 'core:replace:%' from memory.items
              where owner_id = @owner and source_message_id = @message and status = 'suggested' and origin <> 'user'
             """, connection, tx))
         {
             read.Parameters.AddWithValue("owner", ownerId);
             read.Parameters.AddWithValue("message", messageId);
             await using var reader = await read.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1)));
+            while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
         }
-        foreach (var (id, historyJson) in found)
+        foreach (var (id, historyJson, replacement) in found)
         {
             var history = JsonSerializer.Deserialize<List<JsonElement>>(historyJson) ?? [];
+            // A proposed core edit's first entry is the line it replaces, not an earlier proposal: nothing to go back to.
+            if (replacement) history = history.Skip(1).ToList();
             await using var command = new NpgsqlCommand { Connection = connection, Transaction = tx };
             command.Parameters.AddWithValue("owner", ownerId);
             command.Parameters.AddWithValue("id", id);

@@ -15,9 +15,18 @@ public static class MemoryKinds
     public const string Action = "action";
     /// <summary>What an agent (or the assistant) is: answered to "who are you".</summary>
     public const string Self = "self";
+    /// <summary>
+    /// An edit of a companion's core memory block the model proposed (subject <c>core:append:…</c> or <c>core:replace:…</c>;
+    /// a replacement keeps the line it replaces as its first history entry). Accepting it applies it to the block, and its
+    /// subject becomes <c>core:applied:append|replace:&lt;id&gt;</c> (a record of the edit, never in the way of a new proposal).
+    /// </summary>
+    public const string Core = "core";
 
     /// <summary>Every kind an item may have.</summary>
-    public static IReadOnlyList<string> All { get; } = [Fact, Preference, Project, Tool, Person, Date, Decision, Action, Self];
+    public static IReadOnlyList<string> All { get; } = [Fact, Preference, Project, Tool, Person, Date, Decision, Action, Self, Core];
+
+    /// <summary>The kinds a user may write or give an item directly (a core edit only comes from a proposal).</summary>
+    public static IReadOnlyList<string> Writable { get; } = [Fact, Preference, Project, Tool, Person, Date, Decision, Action, Self];
 
     /// <summary>The kinds memory suggests from conversations (about the user).</summary>
     public static IReadOnlyList<string> Suggested { get; } = [Fact, Preference, Project, Tool, Person, Date];
@@ -60,7 +69,20 @@ public sealed record MemoryItem(
     DateTimeOffset UpdatedAt);
 
 /// <summary>Something an extractor believes the user told: a kind, a subject key and a short statement.</summary>
-public sealed record MemoryCandidate(string Kind, string Subject, string Text);
+/// <param name="Replaces">For a core memory edit, the line of the block the text replaces (null: the text is a new line).</param>
+public sealed record MemoryCandidate(string Kind, string Subject, string Text, string? Replaces = null)
+{
+    /// <summary>A proposed edit of the core memory block: a new line, or <paramref name="text"/> in place of <paramref name="replaces"/>.</summary>
+    public static MemoryCandidate CoreEdit(string text, string? replaces) => string.IsNullOrEmpty(replaces)
+        ? new(MemoryKinds.Core, "core:append:" + MemoryText.Key(text, 6), text)
+        : new(MemoryKinds.Core, "core:replace:" + MemoryText.Key(replaces, 6), text, replaces);
+
+    /// <summary>The line a core edit item replaces (its first history entry), or null when it adds a line.</summary>
+    public static string? ReplacedLine(MemoryItem item) =>
+        item.Kind == MemoryKinds.Core && item.History.Count > 0
+        && (item.Subject.StartsWith("core:replace:", StringComparison.Ordinal) || item.Subject.StartsWith("core:applied:replace:", StringComparison.Ordinal))
+            ? item.History[0].Text : null;
+}
 
 /// <summary>Where candidates came from: the message (provenance) and who read it (<c>rules</c> or <c>model</c>).</summary>
 public sealed record CandidateSource(string OwnerId, string? AgentId, string? SessionId, string? MessageId, DateTimeOffset At, string Origin);

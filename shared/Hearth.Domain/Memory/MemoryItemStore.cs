@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hearth.Chat;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,15 +9,28 @@ namespace Hearth.Memory;
 public sealed record MemoryItemQuery(string OwnerId, string? Status = null, string? Kind = null, string? AgentId = null, string? Cursor = null, int Limit = 50);
 
 /// <summary>The result of a change the user asked for.</summary>
-public enum MemoryChange { Done, NotFound, Conflict }
+public enum MemoryChange
+{
+    Done,
+    NotFound,
+    Conflict,
+    /// <summary>A core memory edit whose line to replace is no longer in the block.</summary>
+    CoreLineGone,
+    /// <summary>A core memory edit that would make the block longer than its limit.</summary>
+    CoreTooLong,
+    /// <summary>A core memory edit cannot become another kind, nor another item a core edit.</summary>
+    KindFixed,
+}
 
 /// <summary>
 /// Structured memory in <c>memory.items</c>. Candidates from conversations are applied under a per-owner lock:
 /// a subject has at most one live (suggested or accepted) item; the same value again changes nothing, a new value
 /// updates the item (the old value goes to its history), a value the user rejected is never suggested again, and a
-/// message older than the item's evidence never overwrites it.
+/// message older than the item's evidence never overwrites it. Proposed edits of a companion's core memory block (kind
+/// <c>core</c>) are items like the others, scoped to their companion; accepting one applies it to the block in the same
+/// transaction (<see cref="ICoreMemoryBlocks"/>), and nothing else changes the block.
 /// </summary>
-public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IAgentSelfDescriptions
+public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICoreMemoryBlocks? coreMemory = null) : IAgentSelfDescriptions
 {
     private const string Columns =
         "id, owner_id, kind, subject, text, status, origin, agent_id, session_id, source_message_id, source_at, history, created_at, updated_at";
@@ -70,11 +84,15 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
         {
             var id = NewId();
             await using var insert = new NpgsqlCommand("""
-                insert into memory.items (owner_id, id, scope, kind, subject, text, fingerprint, status, origin, agent_id, session_id, source_message_id, source_at, created_at, updated_at)
-                values (@owner, @id, @scope, @kind, @subject, @text, @fingerprint, 'suggested', @origin, @agent, @session, @message, @at, @now, @now)
+                insert into memory.items (owner_id, id, scope, kind, subject, text, fingerprint, status, origin, agent_id, session_id, source_message_id, source_at, history, created_at, updated_at)
+                values (@owner, @id, @scope, @kind, @subject, @text, @fingerprint, 'suggested', @origin, @agent, @session, @message, @at, @history::jsonb, @now, @now)
                 """, connection, tx);
             AddKey(insert, source.OwnerId, scope, candidate);
             insert.Parameters.AddWithValue("id", id);
+            // A core edit that replaces a line keeps that line as its first (earlier) value: what the review shows and accepting replaces.
+            insert.Parameters.AddWithValue("history", candidate.Replaces is { } replaced
+                ? JsonSerializer.Serialize(new[] { new MemoryRevision(replaced, null, source.At.ToUniversalTime()) }, HistoryJson)
+                : "[]");
             AddValues(insert, source, candidate.Text, fingerprint);
             await insert.ExecuteNonQueryAsync(ct);
             return new CandidateResult(candidate, CandidateOutcome.Added, id);
@@ -139,6 +157,31 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
         var item = await FindAsync(connection, tx, ownerId, id, ct);
         if (item is null) return (MemoryChange.NotFound, null);
         if (item.Status == status) return (MemoryChange.Done, item);
+        if (item.Kind == MemoryKinds.Core && status == MemoryStatus.Accepted)
+        {
+            // Accepting a proposed core edit applies it, in this transaction: the block changes iff the item is accepted.
+            if (coreMemory is null || item.AgentId is null) return (MemoryChange.Conflict, item);
+            var applied = await coreMemory.ApplyAsync(tx, ownerId, item.AgentId, MemoryCandidate.ReplacedLine(item), item.Text, ct);
+            switch (applied)
+            {
+                case CoreMemoryEditOutcome.LineGone: return (MemoryChange.CoreLineGone, item);
+                case CoreMemoryEditOutcome.TooLong: return (MemoryChange.CoreTooLong, item);
+                case CoreMemoryEditOutcome.NoAgent: return (MemoryChange.NotFound, null);
+            }
+            // Applied: the item is the record of it, under a subject of its own, so a later proposal of the same line is new.
+            await using var applyUpdate = new NpgsqlCommand($"""
+                update memory.items set status = 'accepted', subject = @applied || id, updated_at = @now
+                 where owner_id = @owner and id = @id
+                returning {Columns}
+                """, connection, tx);
+            applyUpdate.Parameters.AddWithValue("owner", ownerId);
+            applyUpdate.Parameters.AddWithValue("id", id);
+            applyUpdate.Parameters.AddWithValue("now", Now());
+            applyUpdate.Parameters.AddWithValue("applied", MemoryCandidate.ReplacedLine(item) is null ? "core:applied:append:" : "core:applied:replace:");
+            var accepted = (await ReadAllAsync(applyUpdate, ct)).Single();
+            await tx.CommitAsync(ct);
+            return (MemoryChange.Done, accepted);
+        }
         if (status == MemoryStatus.Rejected)
         {
             // The same value rejected before (an edited item can end up there): one rejection record is enough.
@@ -179,6 +222,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
         await LockOwnerAsync(connection, tx, ownerId, ct);
         var item = await FindAsync(connection, tx, ownerId, id, ct);
         if (item is null) return (MemoryChange.NotFound, null);
+        if (kind is not null && (kind == MemoryKinds.Core) != (item.Kind == MemoryKinds.Core)) return (MemoryChange.KindFixed, item);
         var newText = text?.Trim() ?? item.Text;
         await using var update = new NpgsqlCommand($"""
             update memory.items
@@ -228,7 +272,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
     private async Task<MemoryItem> CreateAsync(string ownerId, string kind, string text, string? agentId, string? subject, string origin, CancellationToken ct)
     {
         ValidateText(text);
-        if (!MemoryKinds.IsKnown(kind)) throw new ArgumentException($"Kind must be one of {string.Join(", ", MemoryKinds.All)}.", nameof(kind));
+        if (!MemoryKinds.Writable.Contains(kind)) throw new ArgumentException($"Kind must be one of {string.Join(", ", MemoryKinds.Writable)}.", nameof(kind));
         if (kind == MemoryKinds.Self && agentId is null) throw new ArgumentException("A self-description names its agent.", nameof(agentId));
         var scope = ScopeOf(kind, agentId);
         subject = kind == MemoryKinds.Self ? "self" : subject?.Trim().ToLowerInvariant() is { Length: > 0 } s ? s : "note:" + MemoryText.Key(text, 6);
@@ -276,7 +320,8 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time) : IA
         return await ReadAllAsync(command, ct);
     }
 
-    private static string ScopeOf(string kind, string? agentId) => kind == MemoryKinds.Self ? agentId ?? "" : "";
+    // A self-description and a core edit belong to their companion; what is learnt about the user is the user's, everywhere.
+    private static string ScopeOf(string kind, string? agentId) => kind is MemoryKinds.Self or MemoryKinds.Core ? agentId ?? "" : "";
 
     private static void ValidateText(string text)
     {

@@ -100,13 +100,16 @@ public sealed class SessionSummarizer(
 /// <see cref="MemoryItemStore"/> with the message as provenance.
 /// </summary>
 public sealed class SuggestionService(
-    MemoryItemStore items, IConversationReader conversations, ISuggestionExtractor extractor, ErasedTurnGuard guard, ILogger<SuggestionService> logger)
+    MemoryItemStore items, IConversationReader conversations, ISuggestionExtractor extractor, ErasedTurnGuard guard, ILogger<SuggestionService> logger,
+    ICoreMemoryBlocks? coreMemory = null)
 {
     public async Task<IReadOnlyList<CandidateResult>> ExtractAsync(TurnCommitted turn, CancellationToken ct)
     {
         var exchange = await conversations.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
         if (exchange is null) return [];
-        var (candidates, origin) = await extractor.ExtractAsync(exchange, ct);
+        // The companion's core block, so the model may propose edits of it (reviewed by the user like every suggestion).
+        var block = coreMemory is null ? null : await coreMemory.ReadAsync(turn.OwnerId, turn.AgentId, ct);
+        var (candidates, origin) = await extractor.ExtractAsync(exchange, block, ct);
         var source = new CandidateSource(turn.OwnerId, turn.AgentId, turn.SessionId, exchange.User.Id, exchange.User.CreatedAt, origin);
         var results = await items.ApplyAsync(source, candidates, ct);
         // The companion may have been deleted while the turn was read and its suggestions applied (see ErasedTurnGuard).

@@ -11,6 +11,13 @@ public interface ISuggestionExtractor
 {
     /// <summary>Candidates and who found them (<c>rules</c> or <c>model</c>).</summary>
     Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct);
+
+    /// <summary>
+    /// The same, knowing the companion's core memory block (null: none to edit): an extractor that can may also propose
+    /// edits of it (candidates of kind <c>core</c>), which the user reviews like every suggestion.
+    /// </summary>
+    Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, string? coreMemory, CancellationToken ct) =>
+        ExtractAsync(exchange, ct);
 }
 
 /// <summary>
@@ -251,6 +258,9 @@ public sealed partial class RuleSuggestionExtractor : ISuggestionExtractor
 /// <summary>
 /// The model extractor: asks the model for JSON (<c>{"memories":[{"kind","subject","text"}]}</c>) about the user's
 /// message, keeps only known kinds, and falls back to the rules when no model answers or the answer is not that JSON.
+/// Shown the companion's core memory block, the model may also propose edits of it (<c>"core":[{"op":"append","text"}
+/// | {"op":"replace","old","text"}]</c>, Letta's append and replace); an edit is kept only when it changes the block and
+/// fits it (a replacement quotes a line that is there), and it is a suggestion the user accepts or rejects.
 /// </summary>
 public sealed class ModelSuggestionExtractor(IMemoryModel model, RuleSuggestionExtractor rules, ILogger<ModelSuggestionExtractor> logger) : ISuggestionExtractor
 {
@@ -265,16 +275,30 @@ public sealed class ModelSuggestionExtractor(IMemoryModel model, RuleSuggestionE
         Answer with JSON only: {"memories":[{"kind":"...","subject":"...","text":"..."}]} — an empty list when there is nothing.
         """;
 
-    public async Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct)
+    private const string CoreInstruction = """
+
+        The companion also keeps a short core memory about the user: what it always has in mind, one statement per line. Now it says:
+        <core>
+        {0}
+        </core>
+        When the message tells something important enough to always keep in mind (who the user is, the people closest to them, where they live, what matters most to them) that the core memory lacks or states differently, you may propose edits to it: "core":[{{"op":"append","text":"..."}}] adds a line; {{"op":"replace","old":"<a line of the core memory, quoted exactly>","text":"..."}} puts text in its place. Short third-person lines, like the memories. Usually there is none: leave "core" out or empty.
+        """;
+
+    public Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, CancellationToken ct) =>
+        ExtractAsync(exchange, null, ct);
+
+    public async Task<(IReadOnlyList<MemoryCandidate> Candidates, string Origin)> ExtractAsync(ConversationExchange exchange, string? coreMemory, CancellationToken ct)
     {
-        var answer = await ModelJson.AskAsync(model, Purpose, SystemPrompt, exchange.User.Text, logger, ct);
-        if (answer is not null && Parse(answer) is { } candidates) return (candidates, "model");
+        var system = coreMemory is null ? SystemPrompt
+            : SystemPrompt + string.Format(CultureInfo.InvariantCulture, CoreInstruction, coreMemory.Trim().Length == 0 ? "(empty)" : coreMemory.Trim());
+        var answer = await ModelJson.AskAsync(model, Purpose, system, exchange.User.Text, logger, ct);
+        if (answer is not null && Parse(answer, coreMemory) is { } candidates) return (candidates, "model");
         if (answer is not null) logger.LogWarning("The model's memory suggestions were not the expected JSON; using the rules");
         return await rules.ExtractAsync(exchange, ct);
     }
 
-    /// <summary>The candidates in a model answer, or null when it is not the expected JSON.</summary>
-    public static IReadOnlyList<MemoryCandidate>? Parse(string answer)
+    /// <summary>The candidates in a model answer, or null when it is not the expected JSON; core edits only with a block to edit.</summary>
+    public static IReadOnlyList<MemoryCandidate>? Parse(string answer, string? coreMemory = null)
     {
         var json = ModelJson.Extract(answer);
         if (json is null) return null;
@@ -293,11 +317,38 @@ public sealed class ModelSuggestionExtractor(IMemoryModel model, RuleSuggestionE
                 if (string.IsNullOrWhiteSpace(subject)) subject = kind + ":" + MemoryText.Key(text, 3);
                 candidates.Add(new MemoryCandidate(kind, MemoryText.Clip(subject, 120), MemoryText.Clip(text, 300)));
             }
+            if (coreMemory is not null && document.RootElement.TryGetProperty("core", out var core) && core.ValueKind == JsonValueKind.Array)
+                candidates.AddRange(CoreEdits(core, coreMemory));
             return candidates;
         }
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The proposed core edits worth showing: the text passes the output gate like every memory string; a replacement
+    /// must quote a line that is in the block (the quote is the user's own text, checked, not the model's); an edit that
+    /// changes nothing, repeats a line, or would not fit the block is dropped.
+    /// </summary>
+    private static IEnumerable<MemoryCandidate> CoreEdits(JsonElement list, string block)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in list.EnumerateArray().Take(5))
+        {
+            if (entry.ValueKind != JsonValueKind.Object) continue;
+            var text = ModelJson.String(entry, "text")?.Trim();
+            if (string.IsNullOrWhiteSpace(text) || text.Length > 300) continue;
+            var op = entry.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString()?.Trim().ToLowerInvariant() : "append";
+            var old = op == "replace" && entry.TryGetProperty("old", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()?.Trim() : null;
+            if (op == "replace" && string.IsNullOrEmpty(old)) continue;
+            if (op is not ("append" or "replace")) continue;
+            if (old is not null && string.Equals(old, text, StringComparison.Ordinal)) continue;
+            if (old is null && block.Contains(text, StringComparison.OrdinalIgnoreCase)) continue;
+            if (CoreMemory.Edit(block, old, text).Block is null) continue;
+            if (!seen.Add(old ?? "+" + text)) continue;
+            yield return MemoryCandidate.CoreEdit(text, old);
         }
     }
 }
