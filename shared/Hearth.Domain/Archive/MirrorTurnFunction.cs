@@ -32,3 +32,17 @@ public sealed class MirrorTurnFunction(ArchiveStore archive, IConversationReader
         logger.LogDebug("Archived {Added} messages of turn {TurnNumber} in session {SessionId}", added, turn.TurnNumber, turn.SessionId);
     }
 }
+
+/// <summary>
+/// <c>archive.forget-messages</c>: erases the archive's copies of messages the user deleted (the chat enqueues it with the
+/// deletion, <see cref="ChatQueues.ForgetArchivedMessages"/>). Idempotent. A mirror job that copies the turn after this ran
+/// finds the turn gone when it looks again and takes its copy back (<see cref="MirrorTurnFunction"/>).
+/// </summary>
+public sealed class ForgetArchivedMessagesFunction(ArchiveStore archive, ILogger<ForgetArchivedMessagesFunction> logger) : IQueueFunction<MessagesDeleted>
+{
+    public async Task RunAsync(MessagesDeleted deleted, JobContext context, CancellationToken ct)
+    {
+        var removed = await archive.EraseMessagesAsync(deleted.OwnerId, deleted.MessageIds, ct);
+        logger.LogInformation("Erased {Removed} archived copies of {Count} deleted messages", removed, deleted.MessageIds.Count);
+    }
+}

@@ -20,6 +20,9 @@ public static class ChatQueues
 
     /// <summary>Forget what memory derived from deleted messages (index, suggestions, summaries). Payload: <see cref="MessagesDeleted"/>.</summary>
     public const string ForgetMessages = "memory.forget-messages";
+
+    /// <summary>Erase the archive's copies of deleted messages, when an archive is configured. Payload: <see cref="MessagesDeleted"/>.</summary>
+    public const string ForgetArchivedMessages = "archive.forget-messages";
 }
 
 /// <summary>

@@ -16,7 +16,8 @@ public sealed record MessageDeleteOutcome(MessageDeletion? Result, int Status = 
 /// deletes both (with the reply's alternatives), the mood and affinity steps the reply applied are taken back, and in
 /// the same transaction a tombstone is written and memory is told to forget the messages (their index entries,
 /// suggestions still waiting for review, and summaries that covered them are redone); the later turns whose window
-/// documents quoted the exchange are indexed again. Any other message (a picture, an initiated message, a card's first
+/// documents quoted the exchange are indexed again, and the archive (when one is configured) is told to erase its copies.
+/// Any other message (a picture, an initiated message, a card's first
 /// message) is deleted alone.
 /// </summary>
 public sealed partial class ChatTurnService
@@ -131,6 +132,8 @@ public sealed partial class ChatTurnService
         var deleted = new MessagesDeleted(ownerId, agentId, session?.ToString(), ids.Select(i => i.ToString()).ToList(),
             hasExchange ? user.Id.ToString() : null, hasExchange ? reply.Id.ToString() : null, rows.Min(x => x.At), rows.Max(x => x.At), now);
         jobsToRun.Insert(0, new JobRequest(ChatQueues.ForgetMessages, deleted, enqueue));
+        // The archive's copies go too: deleting a message deletes every copy of it.
+        if (archive.IsEnabled) jobsToRun.Add(new JobRequest(ChatQueues.ForgetArchivedMessages, deleted, enqueue));
         await jobs.EnqueueManyAsync(jobsToRun, tx, ct);
         await durable.CommitAsync(ct);
         return new MessageDeleteOutcome(new MessageDeletion(deleted.MessageIds, feelings?.Item1, feelings?.Item2));
