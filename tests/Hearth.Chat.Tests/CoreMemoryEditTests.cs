@@ -178,3 +178,44 @@ public sealed class CoreMemoryEditTests(CoreMemoryModelHost host) : IClassFixtur
         Assert.Equal("Goes by Sammy", await BlockAsync(client, agent));
     }
 }
+
+/// <summary>A regeneration writes the reply again from memory as it was before the reply it replaces (issue 20, the web tests' finding).</summary>
+[Collection("model-host")]
+public sealed class RegenerationRecallTests(CoreMemoryModelHost host) : IClassFixture<CoreMemoryModelHost>
+{
+    [Fact]
+    public async Task A_regeneration_does_not_recall_the_reply_it_replaces()
+    {
+        var client = host.User("regen-recall");
+        var owner = await client.OwnerAsync();
+        var agent = (await host.CreateAgentAsync(client, new { name = "Noa", timezone = "UTC" })).GetProperty("id").GetString()!;
+        host.Model.Responder = request => request.System.Contains("durable facts", StringComparison.Ordinal)
+            ? FakeChatReply.Text("""{"memories":[]}""")
+            : request.LastUser.Contains("name the boat", StringComparison.Ordinal)
+                ? FakeChatReply.Text("Name the boat the Marmalade Comet, obviously.\n[[feel mood=0 affinity=0 reason=fun]]")
+                : FakeChatReply.Text("Congratulations, a sailing boat suits you.\n[[feel mood=0 affinity=0 reason=nice]]");
+
+        await host.ChatAsync(client, agent, "I just bought a small sailing boat!");
+        var named = await host.ChatAsync(client, agent, "What should I name the boat? Help me name the boat.");
+        var replyId = named.GetProperty("reply").GetProperty("id").GetString()!;
+        await host.RunMemoryJobsAsync(owner);
+        // Memory holds the reply: a search for the question finds it.
+        Assert.Contains(await client.SearchAsync(agent, "name the boat"), t => t.Contains("Marmalade Comet", StringComparison.Ordinal));
+
+        host.Model.Responder = request => request.System.Contains("durable facts", StringComparison.Ordinal)
+            ? FakeChatReply.Text("""{"memories":[]}""")
+            : FakeChatReply.Text("How about Sea Biscuit?\n[[feel mood=0 affinity=0 reason=fun]]");
+        using var regenerated = await client.PostAsync($"/api/agents/{agent}/messages/{replyId}/regenerate", null);
+        Assert.Equal(HttpStatusCode.OK, regenerated.StatusCode);
+        var body = await regenerated.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("How about Sea Biscuit?", body.GetProperty("text").GetString());
+
+        // The model was asked with the earlier exchange (in the history and memory) but nothing of the replaced reply.
+        var asked = host.Model.Requests.Last(r => !r.System.Contains("durable facts", StringComparison.Ordinal));
+        Assert.Contains("sailing boat", asked.AllText, StringComparison.Ordinal);
+        Assert.Contains("name the boat", asked.LastUser, StringComparison.Ordinal);
+        Assert.DoesNotContain("Marmalade", asked.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain(body.GetProperty("memoriesUsed").EnumerateArray(),
+            m => m.GetProperty("snippet").GetString()!.Contains("Marmalade", StringComparison.Ordinal));
+    }
+}
