@@ -59,6 +59,32 @@ public sealed class LoreTests(ModelChatHost host) : IClassFixture<ModelChatHost>
     }
 
     [Fact]
+    public async Task A_scan_depth_beyond_the_recent_messages_reaches_back_that_far()
+    {
+        host.Reset();
+        var client = host.User("lore-deep");
+        var agent = (await host.CreateAgentAsync(client, new { name = "Ida", timezone = "UTC" })).GetProperty("id").GetString()!;
+        using (var settings = await client.PutAsJsonAsync($"/api/agents/{agent}/lorebook", new { name = "Ida's", scanDepth = 20, tokenBudget = 200 }))
+            Assert.Equal(HttpStatusCode.OK, settings.StatusCode);
+        using (var added = await client.PostAsJsonAsync($"/api/agents/{agent}/lorebook/entries", new { keys = new[] { "zeppelin" }, content = "Ida once flew in a zeppelin." }))
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+
+        await host.ChatAsync(client, agent, "Have you ever seen a zeppelin?");
+        // Eight more exchanges: the mention is now 17 messages back with the new one (beyond the 12 the prompt quotes, within 20).
+        for (var i = 0; i < 8; i++) await host.ChatAsync(client, agent, $"Small talk number {i}.");
+        var deep = await host.ChatAsync(client, agent, "What else is new?");
+        Assert.Single(deep.GetProperty("loreUsed").EnumerateArray());
+        Assert.Contains("Ida once flew in a zeppelin.", host.First.Requests[^1].System);
+        // The prompt's history still quotes only the latest messages.
+        Assert.DoesNotContain(host.First.Requests[^1].Messages, m => m.Role != "system" && m.Content.Contains("zeppelin", StringComparison.Ordinal));
+
+        // Two exchanges later the mention is 21 messages back: out of the window.
+        await host.ChatAsync(client, agent, "Small talk again.");
+        var beyond = await host.ChatAsync(client, agent, "And now?");
+        Assert.Empty(beyond.GetProperty("loreUsed").EnumerateArray());
+    }
+
+    [Fact]
     public async Task The_users_own_book_reaches_every_companions_prompt_and_the_api_edits_it()
     {
         host.Reset();

@@ -29,7 +29,11 @@ internal sealed record TurnContext(
     long LatestSeq,
     Cards.CharacterCards.StoredCard? Card = null,
     IReadOnlyList<Lore.Lorebook>? Books = null,
-    string CoreMemory = "");
+    string CoreMemory = "")
+{
+    /// <summary>The latest messages a lorebook scans (as many as the deepest book's scan depth asks, at least the recent ones), oldest first.</summary>
+    public IReadOnlyList<ConversationMessage> LoreWindow { get; init; } = RecentMessages;
+}
 
 /// <summary>The writes of one turn (ids chosen by the caller).</summary>
 internal sealed record TurnWrite(
@@ -93,7 +97,9 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         batch.BatchCommands.Add(Command($"""
             select m.seq, m.id, m.session_id, m.role, m.text, m.created_at from chat.messages m
              where m.agent_id = @agent and m.owner_id = @owner
-             order by m.seq desc limit {RecentMessages}
+             order by m.seq desc
+             limit greatest({RecentMessages}, coalesce((select max(b.scan_depth) from chat.lorebooks b
+                                                          where b.owner_id = @owner and (b.agent_id = @agent or b.agent_id is null)), 0))
             """, owner, agent));
         batch.BatchCommands.Add(Command($"select {Cards.CharacterCards.CardColumns} from chat.character_cards c where c.agent_id = @agent and c.owner_id = @owner", owner, agent));
         batch.BatchCommands.Add(Command("select text from chat.core_memory where agent_id = @agent and owner_id = @owner", owner, agent));
@@ -133,6 +139,9 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
         }
         recent.Reverse();
+        // The prompt reads the latest messages; a lorebook may scan further back (up to its scan depth).
+        var loreWindow = recent;
+        if (recent.Count > RecentMessages) recent = recent.GetRange(recent.Count - RecentMessages, RecentMessages);
 
         await reader.NextResultAsync(ct);
         var card = await reader.ReadAsync(ct) ? Cards.CharacterCards.ReadStored(reader, 0) : null;
@@ -140,7 +149,7 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         var core = await reader.ReadAsync(ct) ? reader.GetString(0) : "";
         await reader.NextResultAsync(ct);
         var books = await Lore.LoreStore.ReadBooksAsync(reader, ct);
-        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books, core);
+        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books, core) { LoreWindow = loreWindow };
     }
 
     public async Task<StoredTurn?> FindTurnAsync(Guid owner, Guid agent, string clientMessageId, CancellationToken ct)

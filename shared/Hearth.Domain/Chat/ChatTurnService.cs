@@ -92,7 +92,7 @@ public sealed partial class ChatTurnService
         var sky = await WeatherAsync(agent, moment, ct);
         var picture = PictureRequests.IsPictureRequest(text) ? await GatePictureAsync(command, agent, availability, now, ct) : null;
         var previousReply = context.RecentMessages.LastOrDefault(m => m.Role == "agent")?.Text;
-        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. context.RecentMessages.Select(m => m.Text), text]);
+        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. context.LoreWindow.Select(m => m.Text), text]);
         var reply = new ReplyContext(agent, text, moment, availability, sky, context.Scenario, context.RecentEvents, memory, context.RecentMessages, picture, previousReply,
             context.Card, lore, string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName)
         {

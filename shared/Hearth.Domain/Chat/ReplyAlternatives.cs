@@ -84,7 +84,7 @@ public sealed partial class ChatTurnService
         var memory = await RecallAsync(turn, row.Session, row.UserText, now, context with { RecentMessages = before }, ct, replacing: replyId.ToString());
         var moment = AgentClock.At(now, agent.TimeZone);
         var sky = await WeatherAsync(agent, moment, ct);
-        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), row.UserText]);
+        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. context.LoreWindow.TakeWhile(m => m.Id != row.UserId.ToString()).Select(m => m.Text), row.UserText]);
         var replyContext = new ReplyContext(agent, row.UserText, moment, agent.Availability.StateAt(moment.Local), sky, context.Scenario, context.RecentEvents, memory,
             before, row.Outcome.Picture, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore,
             string.IsNullOrWhiteSpace(command.OwnerName) ? "you" : command.OwnerName)
