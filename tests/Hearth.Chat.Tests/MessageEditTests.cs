@@ -54,6 +54,14 @@ public sealed class MessageEditTests(ModelChatHost host) : IClassFixture<ModelCh
         Assert.Contains(messages, m => m.Role == "assistant" && m.Content.Contains("fjords", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Content.Contains("Paris", StringComparison.Ordinal));
 
+        // Edited messages say so in the API (the edit's answer and the messages list); one not edited does not.
+        var listed = (await client.GetFromJsonAsync<JsonElement>($"/api/agents/{agent}/messages")).GetProperty("items").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("id").GetString()!, m => (Edited: m.GetProperty("edited").GetBoolean(), At: m.TryGetProperty("editedAt", out var at) ? at : default));
+        Assert.True(listed[userId].Edited && listed[replyId].Edited);
+        Assert.Equal(host.Clock.GetUtcNow(), listed[replyId].At.GetDateTimeOffset());
+        Assert.Equal(2, listed.Values.Count(v => !v.Edited));
+        Assert.True(listed.Values.Where(v => !v.Edited).All(v => v.At.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined));
+
         using var empty = await client.PatchAsJsonAsync($"/api/agents/{agent}/messages/{userId}", new { text = " " });
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
         using var bob = await host.User("edit-intruder").PatchAsJsonAsync($"/api/agents/{agent}/messages/{userId}", new { text = "mine" });

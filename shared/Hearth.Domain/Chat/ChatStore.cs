@@ -59,8 +59,8 @@ internal sealed record TurnWrite(
 /// <summary>SQL of sessions and messages (schema <c>chat</c>).</summary>
 internal sealed class ChatStore(NpgsqlDataSource db)
 {
-    internal const string MessageColumns = "m.id, m.session_id, m.role, m.kind, m.text, m.created_at, m.client_message_id, m.reply_to, m.media_id, m.image_job_id, m.provider, m.model";
-    private const int MessageColumnCount = 12;
+    internal const string MessageColumns = "m.id, m.session_id, m.role, m.kind, m.text, m.created_at, m.client_message_id, m.reply_to, m.media_id, m.image_job_id, m.provider, m.model, m.edited_at";
+    private const int MessageColumnCount = 13;
     private const int RecentMessages = 12;
 
     public NpgsqlDataSource DataSource => db;
@@ -379,7 +379,8 @@ internal sealed class ChatStore(NpgsqlDataSource db)
             kind == "picture" && mediaId is not null ? new ChatAttachment("image", mediaId, jobId) : null,
             kind == "picture" ? null : jobId,
             reader.IsDBNull(at + 10) ? null : reader.GetString(at + 10),
-            reader.IsDBNull(at + 11) ? null : reader.GetString(at + 11));
+            reader.IsDBNull(at + 11) ? null : reader.GetString(at + 11),
+            reader.IsDBNull(at + 12) ? null : reader.GetFieldValue<DateTimeOffset>(at + 12));
     }
 
     private static StoredTurn ReadStoredTurn(NpgsqlDataReader reader)

@@ -34,6 +34,7 @@ public sealed record ChatAttachment(string Kind, string MediaId, string? ImageJo
 /// <param name="Kind"><c>text</c> or <c>picture</c> (then <see cref="Attachment"/> is set).</param>
 /// <param name="ReplyTo">For replies: the user message answered.</param>
 /// <param name="ImageJobId">For replies that started a picture job: its id.</param>
+/// <param name="EditedAt">When the user last edited the text (null: as written).</param>
 public sealed record ChatMessageView(
     string Id,
     string? SessionId,
@@ -46,7 +47,12 @@ public sealed record ChatMessageView(
     ChatAttachment? Attachment,
     string? ImageJobId,
     string? Provider,
-    string? Model);
+    string? Model,
+    DateTimeOffset? EditedAt = null)
+{
+    /// <summary>Whether the user edited the text shown (<see cref="EditedAt"/>: when, last).</summary>
+    public bool Edited => EditedAt is not null;
+}
 
 /// <summary>The agent's reply.</summary>
 public sealed record ChatReply(string Id, string Text, DateTimeOffset CreatedAt);

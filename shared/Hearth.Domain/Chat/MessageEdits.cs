@@ -29,9 +29,9 @@ public sealed partial class ChatTurnService
                 select m.id, m.kind, m.role, m.session_id, m.seq, m.reply_to from chat.messages m
                  where m.id = @id and m.agent_id = @agent and m.owner_id = @owner for update
             ), upd as (
-                update chat.messages m set text = @text from target where m.id = target.id and target.kind = 'text' returning m.id
+                update chat.messages m set text = @text, edited_at = @now from target where m.id = target.id and target.kind = 'text' returning m.id
             ), alt as (
-                update chat.reply_alternatives x set text = @text from chat.messages r, upd
+                update chat.reply_alternatives x set text = @text, edited_at = @now from chat.messages r, upd
                  where r.id = upd.id and x.reply_id = r.id and x.idx = coalesce(r.selected_alternative, 0)
             )
             select t.kind, t.role, t.session_id, t.seq,
@@ -45,6 +45,7 @@ public sealed partial class ChatTurnService
         command.Parameters.AddWithValue("agent", agent);
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.AddWithValue("text", text.Trim());
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
         string kind, role;
         Guid? session, reply, user;
         int turns;

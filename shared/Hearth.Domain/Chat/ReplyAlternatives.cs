@@ -177,11 +177,11 @@ public sealed partial class ChatTurnService
     {
         await using var command = new NpgsqlCommand("""
             insert into chat.reply_alternatives (reply_id, idx, owner_id, text, provider, model, input_tokens, output_tokens, total_tokens, prompt,
-                                                 memories_used, lore_used, mood_delta, affinity_delta, reason, created_at)
+                                                 memories_used, lore_used, mood_delta, affinity_delta, reason, created_at, edited_at)
             select m.id, 0, @owner, m.text, m.provider, m.model, m.input_tokens, m.output_tokens, m.total_tokens, m.prompt,
                    coalesce(m.outcome -> 'memoriesUsed', '[]'), coalesce(m.outcome -> 'loreUsed', '[]'),
                    coalesce((m.outcome ->> 'moodDelta')::double precision, 0), coalesce((m.outcome ->> 'affinityDelta')::double precision, 0),
-                   'the first reply', m.created_at
+                   'the first reply', m.created_at, m.edited_at
               from chat.messages m where m.id = @reply
             on conflict do nothing
             """, tx.Connection, tx);
@@ -249,7 +249,7 @@ public sealed partial class ChatTurnService
             ), msg as (
                 update chat.messages r
                    set text = alt.text, provider = alt.provider, model = alt.model, input_tokens = alt.input_tokens, output_tokens = alt.output_tokens,
-                       total_tokens = alt.total_tokens, prompt = alt.prompt, selected_alternative = alt.idx,
+                       total_tokens = alt.total_tokens, prompt = alt.prompt, selected_alternative = alt.idx, edited_at = alt.edited_at,
                        outcome = r.outcome || jsonb_build_object('memoriesUsed', alt.memories_used, 'loreUsed', alt.lore_used,
                                      'mood', upd.mood, 'moodDelta', round((upd.mood_step + @old_mood)::numeric, 4),
                                      'affinity', upd.affinity, 'affinityDelta', round((upd.affinity_step + @old_affinity)::numeric, 2))
