@@ -210,4 +210,26 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         Assert.Equal("question", rent.Intent);
         Assert.Contains(rent.Cold, c => c.Snippet.Contains("1,150", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_exchange_that_overlapping_windows_both_hold_is_given_once()
+    {
+        var owner = await host.UserIdAsync("recall-overlap");
+        var session = Guid.NewGuid().ToString();
+        string[] said =
+        [
+            "My sourdough starter is called Bubbles.",
+            "I feed the sourdough starter every morning before work.",
+            "The sourdough loaf came out flat again yesterday.",
+            "My next sourdough bake is on Sunday with rye flour.",
+        ];
+        foreach (var text in said) await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", session, text, "Happy baking!"));
+
+        var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "What do you remember about my sourdough?"), CancellationToken.None);
+
+        // Windows of three exchanges overlap: more than one is recalled, yet every sentence is given once.
+        Assert.True(recall.Cold.Count(c => c.Kind == TurnDocuments.WindowKind) >= 2, string.Join(" | ", recall.Cold.Select(c => c.Snippet)));
+        foreach (var text in said)
+            Assert.Equal(1, recall.All.Count(m => m.Snippet.Contains(text, StringComparison.Ordinal)));
+    }
 }
