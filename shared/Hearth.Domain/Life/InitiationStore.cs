@@ -20,21 +20,18 @@ public sealed class InitiationStore(NpgsqlDataSource db)
     private const string Columns = "i.id, i.agent_id, i.slot, i.topic, i.text, i.planned_at, i.send_at, i.status, i.reason, i.message_id, i.sent_at";
 
     /// <summary>The owner's initiation, or null.</summary>
-    public async Task<Initiation?> FindAsync(Guid owner, Guid id, CancellationToken ct)
-    {
-        await using var find = db.CreateCommand($"select {Columns} from life.initiations i where i.id = @id and i.owner_id = @owner");
-        find.Parameters.AddWithValue("id", id);
-        find.Parameters.AddWithValue("owner", owner);
-        await using var reader = await find.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? LifeStore.ReadInitiation(reader) : null;
-    }
+    public Task<Initiation?> FindAsync(Guid owner, Guid id, CancellationToken ct) =>
+        FindOneAsync("i.id = @a and i.owner_id = @b", id, owner, ct);
 
     /// <summary>The slot's own plan (a retry finds it); null when the slot planned nothing.</summary>
-    public async Task<Initiation?> FindPlanAsync(Guid agent, string slot, CancellationToken ct)
+    public Task<Initiation?> FindPlanAsync(Guid agent, string slot, CancellationToken ct) =>
+        FindOneAsync("i.agent_id = @a and i.slot = @b and i.status = 'planned'", agent, slot, ct);
+
+    private async Task<Initiation?> FindOneAsync(string where, object a, object b, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"select {Columns} from life.initiations i where i.agent_id = @agent and i.slot = @slot and i.status = 'planned'");
-        command.Parameters.AddWithValue("agent", agent);
-        command.Parameters.AddWithValue("slot", slot);
+        await using var command = db.CreateCommand($"select {Columns} from life.initiations i where {where}");
+        command.Parameters.AddWithValue("a", a);
+        command.Parameters.AddWithValue("b", b);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? LifeStore.ReadInitiation(reader) : null;
     }
