@@ -421,13 +421,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             batch.BatchCommands.Add(Command("""
                 update durabletask.instances
                 set execution_id = $2, name = $3, status = $4, input = $5, output = $6, custom_status = $7, failure = $8,
-                    updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null
+                    updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null, waiting = $12
                 where instance_id = $1 and locked_by = $11
                 """,
                 instance.InstanceId, instance.ExecutionId, orchestrationState.Name, status,
                 Text(orchestrationState.Input), Text(orchestrationState.Output), Text(orchestrationState.Status),
                 Text(orchestrationState.FailureDetails is null ? null : Newtonsoft.Json.JsonConvert.SerializeObject(orchestrationState.FailureDetails)),
-                now, finished, WorkerName));
+                now, finished, WorkerName,
+                orchestrationState.OrchestrationStatus == OrchestrationStatus.Running && continuedAsNewMessage is null && NothingInFlight(runtime.Events)));
             if (instance.ExecutionId != item.StoredExecutionId)
                 batch.BatchCommands.Add(Command("delete from durabletask.history where instance_id = $1 and execution_id <> $2", instance.InstanceId, instance.ExecutionId));
             if (item.EventIds.Length > 0)
@@ -504,6 +505,31 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         }
         if (outboundMessages.Count > 0) _wake.Activities();
         if (events.Count > 0) _wake.Orchestrations();
+    }
+
+    /// <summary>
+    /// No activity call, sub-orchestration or durable timer of this execution is outstanding: a running instance in
+    /// this state only waits for an external event (the state-machine engine's "Waiting"). A timer the orchestrator
+    /// cancelled still counts until it fires, as DurableTask.Core records no cancellation.
+    /// </summary>
+    internal static bool NothingInFlight(IEnumerable<HistoryEvent> events)
+    {
+        var open = new HashSet<(EventType, int)>();
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case TaskScheduledEvent s: open.Add((EventType.TaskScheduled, s.EventId)); break;
+                case TaskCompletedEvent c: open.Remove((EventType.TaskScheduled, c.TaskScheduledId)); break;
+                case TaskFailedEvent f: open.Remove((EventType.TaskScheduled, f.TaskScheduledId)); break;
+                case SubOrchestrationInstanceCreatedEvent s: open.Add((EventType.SubOrchestrationInstanceCreated, s.EventId)); break;
+                case SubOrchestrationInstanceCompletedEvent c: open.Remove((EventType.SubOrchestrationInstanceCreated, c.TaskScheduledId)); break;
+                case SubOrchestrationInstanceFailedEvent f: open.Remove((EventType.SubOrchestrationInstanceCreated, f.TaskScheduledId)); break;
+                case TimerCreatedEvent t: open.Add((EventType.TimerCreated, t.EventId)); break;
+                case TimerFiredEvent t: open.Remove((EventType.TimerCreated, t.TimerId)); break;
+            }
+        }
+        return open.Count == 0;
     }
 
     private async Task DiscardAsync(PostgresOrchestrationWorkItem item)

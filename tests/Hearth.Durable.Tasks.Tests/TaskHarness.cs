@@ -49,6 +49,7 @@ public sealed class TaskHarness : IAsyncDisposable
             .AddOrchestrator<Sequence>()
             .AddOrchestrator<FanOut>()
             .AddOrchestrator<Approval>()
+            .AddOrchestrator<Patient>()
             .AddOrchestrator<Sleeper>()
             .AddOrchestrator<Counter>()
             .AddOrchestrator<Retrying>()

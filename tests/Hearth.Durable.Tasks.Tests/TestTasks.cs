@@ -170,3 +170,14 @@ public sealed class Child : TaskOrchestrator<int, int>
 {
     public override Task<int> RunAsync(TaskOrchestrationContext context, int n) => context.CallActivityAsync<int>(nameof(Square), n);
 }
+
+/// <summary>Greets, then waits for "approval" with no deadline: nothing is in flight while it waits.</summary>
+public sealed class Patient : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string name)
+    {
+        await context.CallActivityAsync<string>(nameof(Greet), name);
+        context.SetCustomStatus("waiting");
+        return $"approved by {await context.WaitForExternalEvent<string>("approval")}";
+    }
+}
