@@ -713,9 +713,26 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         return workItem;
     }
 
+    /// <summary>Once <paramref name="shutdown"/> is cancelled, an activity that ends cancelled is handed back, not recorded as failed.</summary>
+    internal void HandBackCancelledActivitiesAfter(CancellationToken shutdown) => _shutdown = shutdown;
+
+    private CancellationToken _shutdown;
+
     public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         ThrowIfHalted();
+        if (_shutdown.IsCancellationRequested && responseMessage.Event is TaskFailedEvent { FailureDetails: { } failure }
+            && failure.IsCausedBy<OperationCanceledException>())
+        {
+            // Stopped by the host's shutdown, not failed: the call goes back at once for this or another worker to run.
+            await using var handBack = _db.CreateCommand(
+                "update durabletask.new_tasks set locked_by = null, lock_expires_at = null where id = $1 and locked_by = $2");
+            AddParameters(handBack, TaskId(workItem), WorkerName);
+            await handBack.ExecuteNonQueryAsync();
+            _logger.LogInformation("Activity {Name} of {InstanceId} was cancelled by the shutdown and goes back to the store",
+                ((TaskScheduledEvent)workItem.TaskMessage.Event).Name, workItem.TaskMessage.OrchestrationInstance.InstanceId);
+            return;
+        }
         var completion = new ActivityCompletion(TaskId(workItem), responseMessage, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_completions.Writer.TryWrite(completion)) throw new OperationCanceledException("The task store is stopping.");
         if (!await completion.Recorded.Task)

@@ -50,6 +50,8 @@ public sealed class TaskHarness : IAsyncDisposable
             .AddOrchestrator<FanOut>()
             .AddOrchestrator<Approval>()
             .AddOrchestrator<Patient>()
+            .AddOrchestrator<CallsPatience>()
+            .AddActivity<Patience>()
             .AddOrchestrator<Sleeper>()
             .AddOrchestrator<Counter>()
             .AddOrchestrator<Retrying>()
