@@ -18,14 +18,7 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
     public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
     {
         await EraseJobsAsync(ownerId, null, ct);
-        var pictures = new List<string>();
-        await using (var read = db.CreateCommand("select id from media.items where owner = @owner"))
-        {
-            read.Parameters.AddWithValue("owner", ownerId);
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) pictures.Add(reader.GetString(0));
-        }
-        foreach (var picture in pictures) await media.DeleteAsync(picture, ownerId, ct);
+        await media.DeleteAllAsync(ownerId, ct);
     }
 
     private async Task EraseJobsAsync(string ownerId, string? agentId, CancellationToken ct)

@@ -68,7 +68,7 @@ public sealed class EmbeddingSettings : IValidatableSettings
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 60;
 
-    [Setting("Local: ONNX Runtime threads per inference (default: the machine's cores).")]
+    [Setting("Local: ONNX Runtime intra-op threads per run (default 1); a call runs cores ÷ threads runs side by side.")]
     public int? Threads { get; set; }
 
     [Setting("Local: prefix queries with the model's retrieval instruction (arctic-embed).")]

@@ -51,4 +51,24 @@ public sealed class IntentDetectorTests
         Assert.False(IntentDetector.Covers([], ["anything"], 0.1));
         Assert.False(IntentDetector.Covers(terms, ["unrelated"], 0));
     }
+
+    [Theory]
+    [InlineData("What colour is my laptop?", "It is a silver laptop.", "My laptop is getting slow.")]
+    [InlineData("What's the color of my car?", "The car is dark blue.", "I washed the car.")]
+    [InlineData("How much rent do I pay?", "Rent is 1,150 euros.", "The rent went up again.")]
+    [InlineData("How much did the bike cost?", "It was six hundred euros.", "I bought a bike.")]
+    [InlineData("How old is my niece?", "Mia turns four tomorrow.", "My niece Mia loves drawing.")]
+    public void A_question_for_a_closed_class_of_values_needs_such_a_value(string question, string answers, string doesNot)
+    {
+        var expected = Assert.IsType<System.Text.RegularExpressions.Regex>(Abstention.ExpectedAnswer(question), exactMatch: false);
+        Assert.Matches(expected, answers);
+        Assert.DoesNotMatch(expected, doesNot);
+    }
+
+    [Theory]
+    [InlineData("What breed is my dog?")]
+    [InlineData("How much time do I spend commuting?")]
+    [InlineData("How much do I like jazz?")]
+    [InlineData("How long is my commute?")]
+    public void Other_questions_expect_no_class_of_values(string question) => Assert.Null(Abstention.ExpectedAnswer(question));
 }

@@ -184,4 +184,52 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         Assert.Equal("question", office.Intent);
         Assert.Contains(office.Cold, c => c.Snippet.Contains("45 minutes", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_question_asking_for_a_colour_or_an_amount_is_unknown_when_what_was_said_holds_none()
+    {
+        var owner = await host.UserIdAsync("recall-answer-type");
+        // Separate conversations: a window holding the laptop and the green bike together would name a colour.
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "My laptop is getting slow, any advice?", "Check which apps start at login."));
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "I painted my bike a bright green last weekend.", "Sounds striking!"));
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "The rent for the flat went up again this year.", "That's frustrating."));
+
+        foreach (var unknown in new[] { "What colour is my laptop?", "How much rent do I pay?" })
+        {
+            var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), unknown), CancellationToken.None);
+            Assert.True(recall.Intent == MemoryRecall.UnknownIntent, $"{unknown}: {string.Join(" | ", recall.Cold.Select(c => c.Snippet))}");
+            Assert.Empty(recall.Cold);
+        }
+
+        var bike = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "What colour is my bike?"), CancellationToken.None);
+        Assert.Equal("question", bike.Intent);
+        Assert.Contains(bike.Cold, c => c.Snippet.Contains("green", StringComparison.Ordinal));
+
+        await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "Rent is 1,150 euros a month now.", "Noted."));
+        var rent = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "How much rent do I pay?"), CancellationToken.None);
+        Assert.Equal("question", rent.Intent);
+        Assert.Contains(rent.Cold, c => c.Snippet.Contains("1,150", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_exchange_that_overlapping_windows_both_hold_is_given_once()
+    {
+        var owner = await host.UserIdAsync("recall-overlap");
+        var session = Guid.NewGuid().ToString();
+        string[] said =
+        [
+            "My sourdough starter is called Bubbles.",
+            "I feed the sourdough starter every morning before work.",
+            "The sourdough loaf came out flat again yesterday.",
+            "My next sourdough bake is on Sunday with rye flour.",
+        ];
+        foreach (var text in said) await host.WaitIndexedAsync(await host.TurnAsync(owner, "agent-1", session, text, "Happy baking!"));
+
+        var recall = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "What do you remember about my sourdough?"), CancellationToken.None);
+
+        // Windows of three exchanges overlap: more than one is recalled, yet every sentence is given once.
+        Assert.True(recall.Cold.Count(c => c.Kind == TurnDocuments.WindowKind) >= 2, string.Join(" | ", recall.Cold.Select(c => c.Snippet)));
+        foreach (var text in said)
+            Assert.Equal(1, recall.All.Count(m => m.Snippet.Contains(text, StringComparison.Ordinal)));
+    }
 }

@@ -80,4 +80,37 @@ public sealed class SearchServiceTests : IAsyncLifetime
         Assert.Equal("b", replicaHits.Single().Id);
         await Assert.ThrowsAsync<EmbeddingMismatchException>(() => oldService.IndexAsync("memory", [Doc("c", "late writer")], Ct));
     }
+
+    [Fact]
+    public async Task A_text_indexed_several_times_at_once_is_embedded_once_and_every_copy_gets_its_vector()
+    {
+        var embedder = new TextCountingEmbedder();
+        var service = new SearchService(_db.NewIndex(), embedder, NullLogger<SearchService>.Instance);
+        await service.EnsureCollectionAsync("memory", Ct); // the dimension probe, before counting
+        embedder.Texts.Clear();
+        const string boilerplate = "This note was exported from the old wiki.";
+        await service.IndexAsync("memory", [Doc("a", boilerplate), Doc("b", "The router password is on the sticker."), Doc("c", boilerplate)], Ct);
+
+        Assert.Equal(new[] { "The router password is on the sticker.", boilerplate }.Order(StringComparer.Ordinal), embedder.Texts.Order(StringComparer.Ordinal));
+        var hits = await service.SearchAsync("memory", "exported from the old wiki", SearchMode.Vector, 3, new SearchFilter("u1"), Ct);
+        Assert.Equal(hits.Single(h => h.Id == "a").Score, hits.Single(h => h.Id == "c").Score);
+    }
+
+    private sealed class TextCountingEmbedder : Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>
+    {
+        private readonly HashingEmbeddingGenerator _inner = new();
+        public List<string> Texts { get; } = [];
+
+        public Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+            Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var list = values.ToList();
+            lock (Texts) Texts.AddRange(list);
+            return _inner.GenerateAsync(list, options, cancellationToken);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => _inner.GetService(serviceType, serviceKey);
+
+        public void Dispose() => _inner.Dispose();
+    }
 }

@@ -59,7 +59,7 @@ public sealed class ChatHarness : IHarness
 
             var report = new BenchReport("Chat turns over HTTP (offline model)", $"./bench chat {options}".Trim())
                 .Parameter("embedder", embedder == "local" ? "local model (snowflake-arctic-embed-xs, the default)" : "hashing")
-                .Parameter("ONNX Runtime threads per query", options.Get("threads") ?? "default (cores)")
+                .Parameter("ONNX Runtime threads per run", options.Get("threads") ?? "default (1 per run, one run per core)")
                 .Parameter("duration per row (s)", duration).Parameter("agents", clients.Count)
                 .Parameter("runs per row (median)", runs)
                 .Columns("concurrent users", "load", "turns/s", "runs (turns/s)", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/turn host", "CPU ms/turn db", "turns/s ÷ first row");

@@ -50,7 +50,7 @@ public sealed class EmbedHarness : IHarness
         times.Sort();
 
         new BenchReport("Embedding model", $"./bench embed {string.Join(' ', args)}".Trim())
-            .Parameter("model", model).Parameter("threads", threads?.ToString(CultureInfo.InvariantCulture) ?? "cores")
+            .Parameter("model", model).Parameter("threads", threads?.ToString(CultureInfo.InvariantCulture) ?? "1 per run, one run per core (default)")
             .Parameter("windows", $"{windows.Count} (mean {windows.Average(w => w.Length):F0} chars)")
             .Parameter("sections", $"{sections.Count} (mean {sections.Average(s => s.Length):F0} chars)")
             .Columns("load s", "RSS added by loading MB", "windows/s", "RSS after windows MB", "sections/s", "RSS after sections MB", "query p50 ms", "query p95 ms")

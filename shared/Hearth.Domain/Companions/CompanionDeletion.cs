@@ -3,6 +3,7 @@ using System.Text;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
+using Hearth.Identity;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -132,7 +133,6 @@ public sealed class CompanionDeletion(
                      {
                          "delete from companions.deletions where owner_id = @owner",
                          "delete from companions.agents where owner_id = @owner",
-                         "delete from identity.users where id = @owner",
                          """
                          insert into companions.deletions (id, owner_id, agent_id, kind, subject_hash, status, requested_at)
                          values (@id, @owner, null, 'account', @subject, 'running', @now)
@@ -146,6 +146,7 @@ public sealed class CompanionDeletion(
                 command.Parameters.AddWithValue("now", now);
                 batch.BatchCommands.Add(command);
             }
+            batch.BatchCommands.Add(IdentityStatements.DeleteUser(owner));
             await batch.ExecuteNonQueryAsync(ct);
         }
         await jobs.EnqueueAsync(AccountQueue, new AccountErasure(id.ToString(), ownerId),

@@ -32,7 +32,7 @@ public sealed record EmbeddingOptions
     public int TimeoutSeconds { get; init; } = 60;
     /// <summary>Inputs per embeddings request; larger calls are split.</summary>
     public int BatchSize { get; init; } = 128;
-    /// <summary>Local: ONNX Runtime threads per inference (null: the machine's cores).</summary>
+    /// <summary>Local: ONNX Runtime intra-op threads per run (null: 1); a call runs cores ÷ threads runs at once.</summary>
     public int? Threads { get; init; }
     /// <summary>Local: prefix queries with the model's retrieval instruction (arctic-embed is trained with one).</summary>
     public bool QueryInstruction { get; init; } = true;

@@ -7,7 +7,6 @@ using Hearth.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Hearth.Life;
 
@@ -46,7 +45,7 @@ public interface INotificationChannel
 /// </summary>
 public sealed class LifeEngine
 {
-    private readonly LifeStore _store;
+    private readonly InitiationStore _store;
     private readonly IAgentStore _agents;
     private readonly ILifeEvents _events;
     private readonly IAgentFeelings _feelings;
@@ -57,7 +56,7 @@ public sealed class LifeEngine
     private readonly TimeProvider _time;
     private readonly ILogger<LifeEngine> _logger;
 
-    public LifeEngine(LifeStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, CompanionWriter writer, IAgentMessages messages,
+    public LifeEngine(InitiationStore store, IAgentStore agents, ILifeEvents events, IAgentFeelings feelings, CompanionWriter writer, IAgentMessages messages,
         IEnumerable<INotificationChannel> channels, IOptions<LifeOptions> options, TimeProvider time, ILogger<LifeEngine> logger)
     {
         _store = store;
@@ -77,9 +76,9 @@ public sealed class LifeEngine
     {
         if (await _agents.FindAsync(slot.OwnerId, slot.AgentId, ct) is not { } agent) return new SlotResult(false, null, null, null, null, null, "the agent no longer exists");
         var mood = await DriftAsync(agent, slot.At, ct);
-        await ExpireStalePlansAsync(agent, slot.At, ct);
+        await _store.ExpireStaleAsync(Guid.Parse(agent.Id), slot.At, ct);
         var random = new Random(Seed(agent.Id, slot.Slot));
-        var facts = await LoadFactsAsync(agent, slot.At, ct, slot: slot.Slot);
+        var facts = await _store.LoadFactsAsync(agent, slot.At, _options, ct, slot: slot.Slot);
         var scenario = facts.Scenario;
         var local = AgentClock.At(slot.At, agent.TimeZone);
         var state = agent.Availability.StateAt(local.Local);
@@ -105,30 +104,19 @@ public sealed class LifeEngine
     {
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(initiationId, out var id)) return new DeliveryResult(false, null, null, "no such initiation");
         var now = _time.GetUtcNow();
-        var db = _store.DataSource;
-        Initiation? initiation;
-        await using (var find = db.CreateCommand("select i.id, i.agent_id, i.slot, i.topic, i.text, i.planned_at, i.send_at, i.status, i.reason, i.message_id, i.sent_at from life.initiations i where i.id = @id and i.owner_id = @owner"))
-        {
-            find.Parameters.AddWithValue("id", id);
-            find.Parameters.AddWithValue("owner", owner);
-            await using var reader = await find.ExecuteReaderAsync(ct);
-            initiation = await reader.ReadAsync(ct) ? LifeStore.ReadInitiation(reader) : null;
-        }
+        var initiation = await _store.FindAsync(owner, id, ct);
         if (initiation is null) return new DeliveryResult(false, null, null, "no such initiation");
         if (initiation.Status != "planned") return new DeliveryResult(initiation.Status == "sent", initiation.MessageId, null, initiation.Reason);
         if (await _agents.FindAsync(ownerId, initiation.AgentId, ct) is not { } agent) return new DeliveryResult(false, null, null, "the agent no longer exists");
 
-        var facts = await LoadFactsAsync(agent, now, ct, initiation.Topic, initiation.Id);
+        var facts = await _store.LoadFactsAsync(agent, now, _options, ct, initiation.Topic, initiation.Id);
         // The text was checked when it was planned; a plan stored before that check existed is checked here, so nothing
         // out of character reaches the chat, the notification or the webhook.
         var checkedText = ModelOutput.InCharacter(initiation.Text, agent.Name);
         var reason = InitiationRules.Check(facts.Rules, now) ?? (checkedText.Usable ? null : "the message broke character");
         if (reason is not null)
         {
-            await using var skip = db.CreateCommand("update life.initiations set status = 'skipped', reason = @reason where id = @id and status = 'planned'");
-            skip.Parameters.AddWithValue("id", id);
-            skip.Parameters.AddWithValue("reason", reason);
-            await skip.ExecuteNonQueryAsync(ct);
+            await _store.SkipAsync(id, reason, ct);
             _logger.LogInformation("Initiation {InitiationId} of agent {AgentId} skipped: {Reason}", initiationId, agent.Id, reason);
             return new DeliveryResult(false, null, null, reason);
         }
@@ -137,85 +125,28 @@ public sealed class LifeEngine
         initiation = initiation with { Text = checkedText.Text };
         var messageId = await _messages.PostAsync(ownerId, agent.Id, initiation.Text, $"initiation:{initiation.Id}", ct)
             ?? throw new InvalidOperationException($"The agent {agent.Id} no longer exists.");
-        await using var tx = await db.BeginDurableAsync(ct);
-        await using (var sent = new NpgsqlCommand("update life.initiations set status = 'sent', message_id = @message, sent_at = @now where id = @id and status = 'planned'", tx.Connection, tx.Transaction))
-        {
-            sent.Parameters.AddWithValue("id", id);
-            sent.Parameters.AddWithValue("message", Guid.Parse(messageId));
-            sent.Parameters.AddWithValue("now", now);
-            if (await sent.ExecuteNonQueryAsync(ct) == 0) return new DeliveryResult(true, messageId, null, null);
-        }
         var notification = new Notification(Guid.CreateVersion7().ToString(), agent.Id, agent.Name, initiation.Id, messageId, initiation.Text, now, null);
-        await using (var insert = new NpgsqlCommand("""
-            insert into life.notifications (id, owner_id, agent_id, initiation_id, message_id, agent_name, text, created_at)
-            values (@id, @owner, @agent, @initiation, @message, @name, @text, @now)
-            """, tx.Connection, tx.Transaction))
-        {
-            insert.Parameters.AddWithValue("id", Guid.Parse(notification.Id));
-            insert.Parameters.AddWithValue("owner", owner);
-            insert.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-            insert.Parameters.AddWithValue("initiation", id);
-            insert.Parameters.AddWithValue("message", Guid.Parse(messageId));
-            insert.Parameters.AddWithValue("name", agent.Name);
-            insert.Parameters.AddWithValue("text", initiation.Text);
-            insert.Parameters.AddWithValue("now", now);
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-        foreach (var channel in _channels) await channel.OnDeliveredAsync(new NotificationDelivered(ownerId, notification), tx.Transaction, ct);
-        await tx.CommitAsync(ct);
+        var delivered = new NotificationDelivered(ownerId, notification);
+        if (!await _store.MarkSentAsync(owner, initiation, notification, now, async tx =>
+            {
+                foreach (var channel in _channels) await channel.OnDeliveredAsync(delivered, tx, ct);
+            }, ct))
+            return new DeliveryResult(true, messageId, null, null);
         _logger.LogInformation("Initiation {InitiationId} of agent {AgentId} sent as message {MessageId}", initiationId, agent.Id, messageId);
         return new DeliveryResult(true, messageId, notification.Id, null);
     }
 
-    /// <summary>
-    /// A plan whose moment passed an hour ago was never delivered (its orchestration failed or was purged): it is skipped,
-    /// so that it does not block the agent's next plan forever.
-    /// </summary>
-    private async Task ExpireStalePlansAsync(Agent agent, DateTimeOffset at, CancellationToken ct)
-    {
-        await using var command = _store.DataSource.CreateCommand("""
-            update life.initiations set status = 'skipped', reason = 'not delivered within an hour of its moment'
-             where agent_id = @agent and status = 'planned' and send_at < @at - interval '1 hour'
-            """);
-        command.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-        command.Parameters.AddWithValue("at", at);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
     /// <summary>Moves mood toward the baseline by the share the half-life gives for the time since the last drift.</summary>
-    private async Task<double> DriftAsync(Agent agent, DateTimeOffset at, CancellationToken ct)
-    {
-        await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        DateTimeOffset? drifted;
-        await using (var read = new NpgsqlCommand("select drifted_at from life.agent_clock where agent_id = @agent for update", connection, tx))
+    private Task<double> DriftAsync(Agent agent, DateTimeOffset at, CancellationToken ct) =>
+        _store.AdvanceClockAsync(Guid.Parse(agent.OwnerId), Guid.Parse(agent.Id), at, async (drifted, tx) =>
         {
-            read.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-            drifted = await read.ExecuteScalarAsync(ct) is DateTime value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
-        }
-        var mood = agent.Mood;
-        if (drifted is { } since && at > since)
-        {
+            if (drifted is not { } since || at <= since) return agent.Mood;
             var elapsed = at - since;
             var fraction = 1 - Math.Pow(2, -elapsed / _options.MoodHalfLife);
             var after = await _feelings.DriftMoodAsync(agent.OwnerId, agent.Id, fraction,
                 $"drifted toward its usual mood ({agent.MoodBaseline.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}) over {Span(elapsed)} (half-life {Span(_options.MoodHalfLife)})", tx, ct);
-            mood = after?.Mood ?? mood;
-        }
-        if (drifted is null || at > drifted)
-        {
-            await using var write = new NpgsqlCommand("""
-                insert into life.agent_clock (agent_id, owner_id, drifted_at) values (@agent, @owner, @at)
-                on conflict (agent_id) do update set drifted_at = excluded.drifted_at where life.agent_clock.drifted_at < excluded.drifted_at
-                """, connection, tx);
-            write.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-            write.Parameters.AddWithValue("owner", Guid.Parse(agent.OwnerId));
-            write.Parameters.AddWithValue("at", at);
-            await write.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-        return mood;
-    }
+            return after?.Mood ?? agent.Mood;
+        }, ct);
 
     /// <summary>"45 s", "12 min", "2 h 5 min", "3 days": how long, in words a person reads.</summary>
     internal static string Span(TimeSpan span) => span switch
@@ -225,89 +156,6 @@ public sealed class LifeEngine
         { TotalDays: < 2 } => span.Minutes == 0 ? $"{(int)span.TotalHours} h" : $"{(int)span.TotalHours} h {span.Minutes} min",
         _ => $"{(int)Math.Round(span.TotalDays)} days",
     };
-
-    private sealed record Facts(InitiationFacts Rules, bool HasPlanned, DateTimeOffset? LastEventAt, HashSet<string> RecentEventTopics, HashSet<string> UsedTopics, Scenario? Scenario, LifeEvent? SlotEvent);
-
-    /// <summary>
-    /// Everything the rules and the choices need, in one round trip. Caps and gaps count sent initiations only; the daily
-    /// cap counts the user's local calendar day (PostgreSQL knows the same IANA zones).
-    /// </summary>
-    private async Task<Facts> LoadFactsAsync(Agent agent, DateTimeOffset at, CancellationToken ct, string? topic = null, string? excludeInitiation = null, string? slot = null)
-    {
-        var owner = Guid.Parse(agent.OwnerId);
-        var id = Guid.Parse(agent.Id);
-        await using var batch = _store.DataSource.CreateBatch();
-        Add("""
-            select s.enabled, s.muted, s.daily_cap, s.weekly_cap, s.quiet_from, s.quiet_to, s.min_gap_minutes, s.agent_id is not null,
-                   coalesce(u.time_zone, 'UTC')
-              from (select 1) one
-              left join life.initiation_settings s on s.agent_id = @agent and s.owner_id = @owner
-              left join identity.users u on u.id = @owner
-            """);
-        Add("select max(created_at) from chat.messages where agent_id = @agent and owner_id = @owner and role = 'user' and created_at <= @at");
-        Add("""
-            select max(i.sent_at),
-                   count(*) filter (where i.sent_at > @at - interval '7 days'),
-                   count(*) filter (where i.sent_at >= ((@at at time zone z.tz)::date::timestamp at time zone z.tz)),
-                   coalesce(bool_or(i.status = 'planned' and i.id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)), false)
-              from life.initiations i, (select coalesce((select time_zone from identity.users where id = @owner), 'UTC') as tz) z
-             where i.agent_id = @agent and i.owner_id = @owner and (i.status = 'planned' or (i.status = 'sent' and i.sent_at <= @at))
-            """);
-        Add("select max(occurred_at), array_remove(array_agg(distinct topic), null) from companions.life_events where agent_id = @agent and owner_id = @owner and occurred_at > @at - @repeat and occurred_at <= @at");
-        Add("select array_agg(distinct topic) from life.initiations where agent_id = @agent and owner_id = @owner and status <> 'skipped' and planned_at > @at - @topic_days and id <> coalesce(@exclude, '00000000-0000-0000-0000-000000000000'::uuid)");
-        Add("select id, agent_id, occurred_at, kind, text, mood_delta, topic, created_at from companions.life_events where agent_id = @agent and owner_id = @owner and dedupe_key = @slot_key");
-        Add("""
-            select id, agent_id, title, description, starts_at, ends_at, created_at from companions.scenarios
-             where agent_id = @agent and owner_id = @owner and (starts_at is null or starts_at <= @at) and (ends_at is null or ends_at > @at)
-             order by created_at desc limit 1
-            """);
-
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var settings = reader.GetBoolean(7) ? LifeStore.ReadSettings(reader, 0) : InitiationSettings.Default;
-        var timeZone = reader.GetString(8);
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        DateTimeOffset? lastUserAt = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        DateTimeOffset? lastSent = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
-        var week = (int)reader.GetInt64(1);
-        var today = (int)reader.GetInt64(2);
-        var planned = reader.GetBoolean(3);
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        DateTimeOffset? lastEvent = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
-        var eventTopics = reader.IsDBNull(1) ? [] : new HashSet<string>(reader.GetFieldValue<string[]>(1), StringComparer.Ordinal);
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var used = reader.IsDBNull(0) ? [] : new HashSet<string>(reader.GetFieldValue<string[]>(0), StringComparer.Ordinal);
-        await reader.NextResultAsync(ct);
-        var slotEvent = await reader.ReadAsync(ct) ? LifeEventStore.Read(reader) : null;
-        await reader.NextResultAsync(ct);
-        Scenario? scenario = await reader.ReadAsync(ct)
-            ? new Scenario(reader.GetGuid(0).ToString(), reader.GetGuid(1).ToString(), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                reader.GetFieldValue<DateTimeOffset>(6))
-            : null;
-
-        var rules = new InitiationFacts(settings, timeZone, agent.TimeZone, agent.Availability, today, week, lastUserAt, lastSent,
-            topic is not null && used.Contains(topic));
-        return new Facts(rules, planned, lastEvent, eventTopics, used, scenario, slotEvent);
-
-        void Add(string sql)
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.AddWithValue("agent", id);
-            command.Parameters.AddWithValue("owner", owner);
-            command.Parameters.AddWithValue("at", at);
-            command.Parameters.AddWithValue("repeat", TimeSpan.FromDays(_options.TemplateRepeatDays));
-            command.Parameters.AddWithValue("topic_days", TimeSpan.FromDays(_options.TopicRepeatDays));
-            command.Parameters.AddWithValue("slot_key", $"slot:{slot ?? ""}");
-            command.Parameters.Add(new NpgsqlParameter("exclude", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excludeInitiation is null ? DBNull.Value : Guid.Parse(excludeInitiation) });
-            batch.BatchCommands.Add(command);
-        }
-    }
 
     private static EventTemplate? PickEvent(Random random, Agent agent, Scenario? scenario, AvailabilityState state, string partOfDay, HashSet<string> recent)
     {
@@ -343,11 +191,11 @@ public sealed class LifeEngine
         return await _events.AddAsync(new LifeEventDraft(agent.OwnerId, agent.Id, slot.At, template.Kind, written.Text, template.Mood, template.Id, $"slot:{slot.Slot}"), null, ct);
     }
 
-    private async Task<(Initiation? Initiation, string? Note)> PlanAsync(Agent agent, LifeSlot slot, Facts facts, LifeEvent? happened, LocalMoment local, Random random, CancellationToken ct)
+    private async Task<(Initiation? Initiation, string? Note)> PlanAsync(Agent agent, LifeSlot slot, SlotFacts facts, LifeEvent? happened, LocalMoment local, Random random, CancellationToken ct)
     {
         var settings = facts.Rules.Settings;
         if (!settings.Enabled || settings.Muted) return (null, null);
-        if (facts.HasPlanned) return (await FindPlanAsync(agent, slot, ct), "an initiation is already planned");
+        if (facts.HasPlanned) return (await _store.FindPlanAsync(Guid.Parse(agent.Id), slot.Slot, ct), "an initiation is already planned");
         var chance = happened is null ? _options.InitiationChance / 5 : _options.InitiationChance;
         if (random.NextDouble() >= chance) return (null, null);
 
@@ -389,33 +237,8 @@ public sealed class LifeEngine
             MaxOutputTokens = 120,
             OfflineAnswer = () => offline,
         }, agent.Name, 1000, ct);
-        var text = written.Text;
-
-        await using var insert = _store.DataSource.CreateCommand("""
-            insert into life.initiations (id, owner_id, agent_id, slot, topic, text, planned_at, send_at, status)
-            values (@id, @owner, @agent, @slot, @topic, @text, @at, @send_at, 'planned')
-            on conflict do nothing
-            """);
-        insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
-        insert.Parameters.AddWithValue("owner", Guid.Parse(agent.OwnerId));
-        insert.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-        insert.Parameters.AddWithValue("slot", slot.Slot);
-        insert.Parameters.AddWithValue("topic", topic);
-        insert.Parameters.AddWithValue("text", text);
-        insert.Parameters.AddWithValue("at", slot.At);
-        insert.Parameters.AddWithValue("send_at", sendAt.Value);
-        await insert.ExecuteNonQueryAsync(ct);
-        return (await FindPlanAsync(agent, slot, ct), null);
-    }
-
-    /// <summary>The slot's own plan (a retry finds it); null when the slot planned nothing.</summary>
-    private async Task<Initiation?> FindPlanAsync(Agent agent, LifeSlot slot, CancellationToken ct)
-    {
-        await using var command = _store.DataSource.CreateCommand("select i.id, i.agent_id, i.slot, i.topic, i.text, i.planned_at, i.send_at, i.status, i.reason, i.message_id, i.sent_at from life.initiations i where i.agent_id = @agent and i.slot = @slot and i.status = 'planned'");
-        command.Parameters.AddWithValue("agent", Guid.Parse(agent.Id));
-        command.Parameters.AddWithValue("slot", slot.Slot);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? LifeStore.ReadInitiation(reader) : null;
+        await _store.PlanAsync(Guid.Parse(agent.OwnerId), Guid.Parse(agent.Id), slot.Slot, topic, written.Text, slot.At, sendAt.Value, ct);
+        return (await _store.FindPlanAsync(Guid.Parse(agent.Id), slot.Slot, ct), null);
     }
 
     /// <summary>A stable seed per agent and slot, so a retried slot makes the same choices.</summary>

@@ -23,6 +23,7 @@ public static class LifeServices
         services.AddOutboundHttp();
         // Constructor injection: every dependency is a registered contract (the chat's writer and messages included).
         services.TryAddSingleton<LifeStore>();
+        services.TryAddSingleton<InitiationStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INotificationChannel, WebhookNotificationChannel>());
         services.TryAddSingleton<LifeEngine>();
         services.TryAddSingleton<WebhookSender>();

@@ -22,8 +22,6 @@ public sealed class LifeStore
         _time = time;
     }
 
-    internal NpgsqlDataSource DataSource => _db;
-
     /// <summary>The agent's initiation settings (defaults when never set); null when the agent is not the owner's.</summary>
     public async Task<InitiationSettings?> GetSettingsAsync(string ownerId, string agentId, CancellationToken ct)
     {

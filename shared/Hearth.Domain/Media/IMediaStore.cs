@@ -27,4 +27,7 @@ public interface IMediaStore
 
     /// <summary>Deletes a picture of <paramref name="owner"/>; false when missing or someone else's.</summary>
     Task<bool> DeleteAsync(string id, string owner, CancellationToken ct);
+
+    /// <summary>Deletes every picture of <paramref name="owner"/> (account deletion); returns how many.</summary>
+    Task<int> DeleteAllAsync(string owner, CancellationToken ct);
 }

@@ -112,6 +112,21 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
         return true;
     }
 
+    public async Task<int> DeleteAllAsync(string owner, CancellationToken ct)
+    {
+        var deleted = new List<string>();
+        await using (var command = db.CreateCommand("delete from media.items where owner = $1 returning id"))
+        {
+            command.Parameters.Add(new() { Value = owner });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) deleted.Add(reader.GetString(0));
+        }
+        // Rows first, files after (as DeleteAsync): a failure leaves unreferenced files, never rows pointing at nothing.
+        foreach (var id in deleted) TryDelete(PathOf(id));
+        if (deleted.Count > 0) logger.LogInformation("Deleted {Count} media items of {Owner}", deleted.Count, owner);
+        return deleted.Count;
+    }
+
     private MediaContent? Open(MediaItem item)
     {
         try

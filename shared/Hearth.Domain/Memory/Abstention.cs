@@ -9,7 +9,8 @@ namespace Hearth.Memory;
 /// recent turn holds at least <c>Memory:RelevanceFloor</c> of the question's content words by itself — unless the question
 /// names something (a capitalised word past its first: "Barcelona") that nothing recalled mentions, or restricts its
 /// subject with a detail ("my commute by bike") that nothing recalled mentions while its subject is there, and no
-/// passage is as close as <see cref="DetailSimilarity"/>.
+/// passage is as close as <see cref="DetailSimilarity"/>; and when the question asks for a value of a closed class
+/// (a colour, an amount, an age: <see cref="ExpectedAnswer"/>), only passages that hold such a value count.
 /// </summary>
 public static partial class Abstention
 {
@@ -18,6 +19,13 @@ public static partial class Abstention
         double? similarityFloor, double coverageFloor)
     {
         var relevant = hits.Where(h => h.IsRelevant(similarityFloor)).ToList();
+        // "What colour is my laptop?" is not answered by "my laptop is getting slow", however close: the value asked for
+        // must be there. Only for classes whose values can be listed; an open one ("what breed": "beagle") is left to the rest.
+        if (ExpectedAnswer(question) is { } expected)
+        {
+            relevant = relevant.Where(h => expected.IsMatch(h.Text)).ToList();
+            otherTexts = otherTexts.Where(t => expected.IsMatch(t)).ToList();
+        }
         var texts = relevant.Select(h => h.Text).Concat(otherTexts).ToList();
         // A name the question gives (Barcelona, Pixel 8) that nothing recalled holds: what is remembered is about something else.
         var said = new HashSet<string>(texts.SelectMany(TextAnalyzer.Analyze), StringComparer.Ordinal);
@@ -34,6 +42,35 @@ public static partial class Abstention
         return (similarityFloor is { } f && relevant.Any(h => h.Similarity >= f))
             || texts.Any(t => IntentDetector.Covers(contentTerms, [t], coverageFloor));
     }
+
+    /// <summary>
+    /// What an answer to <paramref name="question"/> must contain when it asks for a value of a closed class: a colour
+    /// word for "what colour", a number or sum for "how much" (not "how much time/longer/more"), a number for "how old" or
+    /// "what age"; null for any other question.
+    /// </summary>
+    public static Regex? ExpectedAnswer(string question) =>
+        AsksColour().IsMatch(question) ? ColourValue()
+        : AsksAmount().IsMatch(question) || AsksAge().IsMatch(question) ? NumberValue()
+        : null;
+
+    [GeneratedRegex(@"\b(what|which)\s+(colou?rs?|shades?)\b|\bthe\s+colou?rs?\s+of\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AsksColour();
+
+    [GeneratedRegex(@"\bhow\s+much\b(?!\s+(time|longer|more|less|later|earlier|ago|further|farther|better|worse|do\s+(i|you)\s+(like|love|enjoy|hate|care)))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AsksAmount();
+
+    [GeneratedRegex(@"\bhow\s+old\b|\b(what|which)\s+age\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AsksAge();
+
+    [GeneratedRegex(@"\b(red|reds|orange|yellow|green|blue|purple|violet|pink|brown|black|white|grey|gray|silver|gold|golden|beige|navy|teal|turquoise|" +
+        @"cream|maroon|burgundy|lilac|lavender|ivory|tan|khaki|magenta|cyan|indigo|crimson|scarlet|olive|mint|coral|peach|charcoal|bronze|copper|" +
+        @"amber|emerald|aqua|mauve|ochre|rust|sand|graphite|champagne|rose|blonde?|auburn|ginger)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ColourValue();
+
+    [GeneratedRegex(@"\p{Nd}|[€$£¥₹]|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|" +
+        @"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half|couple|grand)\b" +
+        @"|\bfree\b|\bnothing\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NumberValue();
 
     /// <summary>Cosine from which a passage counts as a paraphrase of a question whose detail it does not mention.</summary>
     public const double DetailSimilarity = 0.62;

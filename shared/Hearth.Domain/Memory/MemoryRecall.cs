@@ -96,10 +96,22 @@ public sealed class MemoryRecall(
             // The reply goes on without the index; the mismatch is an operator's fix (reindex), logged with its explanation.
             logger.LogError(e, "Cold memory skipped: {Reason}", e.Message);
         }
-        // The same text never twice (a window equal to its only exchange, a document imported twice, a fact also said in chat).
+        // The same text never twice (a window equal to its only exchange, a document imported twice, a fact also said in chat),
+        // and an exchange two overlapping windows hold is shown with the better one only.
         var given = hot.Concat(warm).Select(m => MemoryText.Fingerprint(m.Snippet)).ToHashSet(StringComparer.Ordinal);
-        var cold = passages.Select(h => new RecalledMemory(h.Id, h.Kind, Cold, Snippet(h, terms), h.Score) { SupersededBy = h.SupersededBy })
-            .Where(m => given.Add(MemoryText.Fingerprint(m.Snippet))).ToList();
+        var givenParts = new HashSet<string>(StringComparer.Ordinal);
+        var cold = new List<RecalledMemory>();
+        foreach (var hit in passages)
+        {
+            var parts = hit.Text.Split(TurnDocuments.ExchangeSeparator, StringSplitOptions.RemoveEmptyEntries);
+            var fresh = parts.Where(p => !givenParts.Contains(MemoryText.Fingerprint(p))).ToList();
+            if (fresh.Count == 0) continue;
+            var text = fresh.Count == parts.Length ? hit.Text : string.Join(TurnDocuments.ExchangeSeparator, fresh);
+            var memory = new RecalledMemory(hit.Id, hit.Kind, Cold, Snippet(text, hit.SupersededBy, terms), hit.Score) { SupersededBy = hit.SupersededBy };
+            if (!given.Add(MemoryText.Fingerprint(memory.Snippet))) continue;
+            givenParts.UnionWith(fresh.Select(MemoryText.Fingerprint));
+            cold.Add(memory);
+        }
 
         var name = intent == MemoryIntent.None ? null : IntentDetector.Name(intent);
         if (intent == MemoryIntent.Question)
@@ -196,8 +208,8 @@ public sealed class MemoryRecall(
     }
 
     /// <summary>What the prompt and <c>memoriesUsed</c> show of a cold passage: the passage, said to be out of date when a newer one updates it.</summary>
-    private static string Snippet(MemoryHit hit, IReadOnlyList<string> terms) =>
-        hit.SupersededBy is null ? Passage(hit.Text, terms) : SupersededPrefix + Passage(hit.Text, terms);
+    private static string Snippet(string text, string? supersededBy, IReadOnlyList<string> terms) =>
+        supersededBy is null ? Passage(text, terms) : SupersededPrefix + Passage(text, terms);
 
     /// <summary>Starts the snippet of a passage a newer one updates.</summary>
     public const string SupersededPrefix = "[superseded by a later statement] ";

@@ -130,17 +130,34 @@ public sealed class SearchService(ISearchIndex index, IEmbeddingGenerator<string
         return count;
     }
 
+    /// <summary>
+    /// One vector per text, in order; a text that occurs more than once is embedded once (a session's first window is its
+    /// exchange, an import may hold the same boilerplate chunk many times).
+    /// </summary>
     private async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct)
     {
-        var vectors = new List<ReadOnlyMemory<float>>(texts.Count);
-        for (var start = 0; start < texts.Count; start += EmbedBatchSize)
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        var distinct = new List<string>(texts.Count);
+        var slotOf = new int[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
         {
-            var batch = texts.Skip(start).Take(EmbedBatchSize).ToList();
+            if (!slots.TryGetValue(texts[i], out var slot))
+            {
+                slot = distinct.Count;
+                slots.Add(texts[i], slot);
+                distinct.Add(texts[i]);
+            }
+            slotOf[i] = slot;
+        }
+        var embedded = new List<ReadOnlyMemory<float>>(distinct.Count);
+        for (var start = 0; start < distinct.Count; start += EmbedBatchSize)
+        {
+            var batch = distinct.Skip(start).Take(EmbedBatchSize).ToList();
             var embeddings = await embedder.GenerateAsync(batch, cancellationToken: ct);
             if (embeddings.Count != batch.Count)
                 throw new InvalidOperationException($"The embedder returned {embeddings.Count} vectors for {batch.Count} texts.");
-            vectors.AddRange(embeddings.Select(e => e.Vector));
+            embedded.AddRange(embeddings.Select(e => e.Vector));
         }
-        return vectors;
+        return slotOf.Select(slot => embedded[slot]).ToList();
     }
 }

@@ -84,7 +84,7 @@ public sealed class SkillLibrary(
         string? contains = null, bool problems = false)
     {
         var folder = path is null ? null : SkillPath.Normalize(path);
-        var after = DecodeCursor(cursor);
+        var after = PageCursor.Decode(cursor);
         await using var command = db.CreateCommand(SkillSql.SelectFile + """
              where f.owner = @owner
                and (@path::text is null or f.path = @path or starts_with(f.path, @path || '/'))
@@ -105,7 +105,7 @@ public sealed class SkillLibrary(
         var items = new List<SkillFile>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) items.Add(SkillSql.ReadFile(reader));
-        var next = items.Count > limit ? EncodeCursor(items[limit - 1].Path) : null;
+        var next = items.Count > limit ? PageCursor.Encode(items[limit - 1].Path) : null;
         return new Page<SkillFile>(items.Take(limit).ToList(), next);
     }
 
@@ -138,7 +138,7 @@ public sealed class SkillLibrary(
     /// </summary>
     public async Task<Page<SkillFileVersion>?> VersionsAsync(string owner, string fileId, string? cursor, int limit, CancellationToken ct)
     {
-        var before = DecodeCursor(cursor) is { } text
+        var before = PageCursor.Decode(cursor) is { } text
             ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidCursorException()
             : int.MaxValue;
         if (await FindAsync(owner, fileId, ct) is null) return null;
@@ -158,7 +158,7 @@ public sealed class SkillLibrary(
                     System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [], reader.GetFieldValue<DateTimeOffset>(9)));
         if (versions.Count <= limit) return new Page<SkillFileVersion>(versions, null);
         return new Page<SkillFileVersion>(versions[..limit],
-            EncodeCursor(versions[limit - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            PageCursor.Encode(versions[limit - 1].Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>
@@ -383,23 +383,5 @@ public sealed class SkillLibrary(
         replacement.CopyTo(result.AsSpan(offset));
         file.AsSpan(offset + length).CopyTo(result.AsSpan(offset + replacement.Length));
         return result;
-    }
-
-    private static string EncodeCursor(string path) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(path)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor)) return null;
-        try
-        {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(padded));
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            throw new InvalidCursorException();
-        }
     }
 }

@@ -242,5 +242,28 @@ internal static class Cursors
     }
 }
 
+/// <summary>A page cursor: the position text, base64url, so that it reads as opaque and travels in a query string.</summary>
+public static class PageCursor
+{
+    public static string Encode(string position) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(position)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The position; null for the first page. Throws <see cref="InvalidCursorException"/> on text no <see cref="Encode"/> made.</summary>
+    public static string? Decode(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return null;
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(padded));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new InvalidCursorException();
+        }
+    }
+}
+
 /// <summary>A paging cursor that this API did not hand out.</summary>
 public sealed class InvalidCursorException() : ArgumentException("The cursor is not one this API handed out; start from the first page.", "cursor");

@@ -1,4 +1,3 @@
-using System.Text;
 using Hearth.Durable.Jobs;
 
 namespace Hearth.Durable.Orchestrations;
@@ -9,18 +8,14 @@ namespace Hearth.Durable.Orchestrations;
 /// </summary>
 public static class OrchestrationCursor
 {
-    public static string Encode(DateTimeOffset createdAt, string instanceId) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.UtcTicks}|{instanceId}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Encode(DateTimeOffset createdAt, string instanceId) => PageCursor.Encode($"{createdAt.UtcTicks}|{instanceId}");
 
     /// <summary>The position after which the next page starts; null for the first page. Throws <see cref="InvalidCursorException"/>.</summary>
     public static (DateTimeOffset CreatedAt, string InstanceId)? Parse(string? cursor)
     {
-        if (string.IsNullOrEmpty(cursor)) return null;
+        if (PageCursor.Decode(cursor) is not { } text) return null;
         try
         {
-            var padded = cursor.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - padded.Length % 4) % 4);
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
             var bar = text.IndexOf('|');
             return (new DateTimeOffset(long.Parse(text[..bar], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), text[(bar + 1)..]);
         }

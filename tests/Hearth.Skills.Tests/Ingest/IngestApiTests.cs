@@ -102,7 +102,12 @@ public sealed class IngestApiTests(SmallLimitsHost host) : IClassFixture<SmallLi
 
         var withFiles = await client.GetJsonAsync($"/api/skills/runs/{id}?files=true");
         Assert.All(withFiles.GetProperty("files").EnumerateArray(), f => Assert.Equal("created", f.GetProperty("status").GetString()));
-        Assert.Contains((await client.GetJsonAsync("/api/skills/runs")).EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+
+        // The list is the caller's runs newest first, each as its own status page shows it (read in one batch).
+        var runs = (await client.GetJsonAsync("/api/skills/runs")).EnumerateArray().ToList();
+        Assert.Equal([second.GetProperty("id").GetString(), id], runs.Select(r => r.GetProperty("id").GetString()));
+        foreach (var listedRun in runs)
+            Assert.Equal((await client.GetJsonAsync($"/api/skills/runs/{listedRun.GetProperty("id").GetString()}")).ToString(), listedRun.ToString());
     }
 
     public static TheoryData<string, string, byte[], string> Refused => new()

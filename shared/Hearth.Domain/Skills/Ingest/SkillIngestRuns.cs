@@ -75,47 +75,83 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
     }
 
     /// <summary>A run's status for its owner (null when there is no such run for them); <paramref name="withFiles"/> lists every file.</summary>
-    public async Task<IngestRunStatus?> GetAsync(string owner, string runId, bool withFiles, CancellationToken ct)
+    public async Task<IngestRunStatus?> GetAsync(string owner, string runId, bool withFiles, CancellationToken ct) =>
+        runId.Length is 0 or > 64 ? null : (await LoadAsync(owner, [runId], withFiles, ct)).SingleOrDefault();
+
+    /// <summary>The owner's most recent runs, newest first (without file lists), in one round trip for all of them.</summary>
+    public async Task<IReadOnlyList<IngestRunStatus>> RecentAsync(string owner, int limit, CancellationToken ct)
     {
-        if (runId.Length is 0 or > 64) return null;
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select status, total, source, created_at, finished_at, report::text from skills.runs where id = $1 and owner = $2")
-            { Parameters = { new() { Value = runId }, new() { Value = owner } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select status, count(*)::int, coalesce(sum(sections), 0)::int from skills.run_files where run_id = $1 and owner = $2 group by status")
-            { Parameters = { new() { Value = runId }, new() { Value = owner } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            select ord, path, status, file_id, version, sections, attempts, error from skills.run_files
-            where run_id = $1 and owner = $2 {(withFiles ? "" : "and status = 'failed'")} order by ord
-            """) { Parameters = { new() { Value = runId }, new() { Value = owner } } });
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        var (runStatus, total, source, createdAt) = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3));
-        var finishedAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(4);
-        var report = reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<IngestReport>(reader.GetString(5), DurableJson.Options);
-
-        await reader.NextResultAsync(ct);
-        var counts = new Dictionary<string, (int Files, int Sections)>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (reader.GetInt32(1), reader.GetInt32(2));
-        int Count(string status) => counts.TryGetValue(status, out var c) ? c.Files : 0;
-
-        await reader.NextResultAsync(ct);
-        var files = new List<IngestRunFile>();
-        while (await reader.ReadAsync(ct))
-            files.Add(new IngestRunFile(reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
-        await reader.CloseAsync();
-
-        var instance = await orchestrations.GetAsync(runId, owner, ct);
-        var finished = runStatus is IngestRunStatuses.Completed or IngestRunStatuses.CompletedWithProblems;
-        var phase = finished ? IngestPhases.Done
-            : instance?.CustomStatus is { } custom && custom.TryGetProperty("phase", out var p) ? p.GetString() ?? IngestPhases.Ingesting
-            : IngestPhases.Ingesting;
-        string? error = null;
-        if (!finished && instance?.Status is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+        var ids = new List<string>();
+        await using (var command = db.CreateCommand("select id from skills.runs where owner = $1 order by created_at desc limit $2"))
         {
-            runStatus = "failed";
-            error = instance.Error ?? $"The run was {instance.Status.ToString().ToLowerInvariant()}.";
+            command.Parameters.Add(new() { Value = owner });
+            command.Parameters.Add(new() { Value = limit });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        }
+        return ids.Count == 0 ? [] : await LoadAsync(owner, [.. ids], withFiles: false, ct);
+    }
+
+    private sealed record StoredRun(string Id, string Status, int Total, string Source, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, IngestReport? Report)
+    {
+        public Dictionary<string, (int Files, int Sections)> Counts { get; } = new(StringComparer.Ordinal);
+        public List<IngestRunFile> Files { get; } = [];
+    }
+
+    /// <summary>The owner's runs of <paramref name="runIds"/>, in that order (absent ones left out).</summary>
+    private async Task<IReadOnlyList<IngestRunStatus>> LoadAsync(string owner, string[] runIds, bool withFiles, CancellationToken ct)
+    {
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select id, status, total, source, created_at, finished_at, report::text from skills.runs where id = any($1) and owner = $2")
+            { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select run_id, status, count(*)::int, coalesce(sum(sections), 0)::int from skills.run_files where run_id = any($1) and owner = $2 group by run_id, status")
+            { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            select run_id, ord, path, status, file_id, version, sections, attempts, error from skills.run_files
+            where run_id = any($1) and owner = $2 {(withFiles ? "" : "and status = 'failed'")} order by run_id, ord
+            """) { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
+        var runs = new Dictionary<string, StoredRun>(StringComparer.Ordinal);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+                runs[reader.GetString(0)] = new StoredRun(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<IngestReport>(reader.GetString(6), DurableJson.Options));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                if (runs.TryGetValue(reader.GetString(0), out var run)) run.Counts[reader.GetString(1)] = (reader.GetInt32(2), reader.GetInt32(3));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                if (runs.TryGetValue(reader.GetString(0), out var run))
+                    run.Files.Add(new IngestRunFile(reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                        reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+        var statuses = new List<IngestRunStatus>(runs.Count);
+        foreach (var id in runIds)
+            if (runs.TryGetValue(id, out var run)) statuses.Add(await StatusAsync(owner, run, withFiles, ct));
+        return statuses;
+    }
+
+    /// <summary>
+    /// A stored run as its owner sees it: the orchestration's phase while it runs (or its failure), and only the
+    /// problems that still hold.
+    /// </summary>
+    private async Task<IngestRunStatus> StatusAsync(string owner, StoredRun run, bool withFiles, CancellationToken ct)
+    {
+        var (runStatus, report) = (run.Status, run.Report);
+        var finished = runStatus is IngestRunStatuses.Completed or IngestRunStatuses.CompletedWithProblems;
+        var phase = IngestPhases.Done;
+        string? error = null;
+        if (!finished)
+        {
+            var instance = await orchestrations.GetAsync(run.Id, owner, ct);
+            phase = instance?.CustomStatus is { } custom && custom.TryGetProperty("phase", out var p) ? p.GetString() ?? IngestPhases.Ingesting : IngestPhases.Ingesting;
+            if (instance?.Status is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+            {
+                runStatus = "failed";
+                error = instance.Error ?? $"The run was {instance.Status.ToString().ToLowerInvariant()}.";
+            }
         }
 
         // A file the run could not index may have been indexed since (the queued index job, a later push): the run's
@@ -130,12 +166,13 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
             }
         }
 
-        var sections = counts.Where(c => c.Key is "created" or "updated" or "unchanged").Sum(c => c.Value.Sections);
-        var failures = files.Where(f => f.Status == "failed").Select(f => new IngestFileFailure(f.Path, f.Error ?? "failed", f.Attempts)).ToList();
-        return new IngestRunStatus(runId, runStatus, phase, source, total,
+        int Count(string status) => run.Counts.TryGetValue(status, out var c) ? c.Files : 0;
+        var sections = run.Counts.Where(c => c.Key is "created" or "updated" or "unchanged").Sum(c => c.Value.Sections);
+        var failures = run.Files.Where(f => f.Status == "failed").Select(f => new IngestFileFailure(f.Path, f.Error ?? "failed", f.Attempts)).ToList();
+        return new IngestRunStatus(run.Id, runStatus, phase, run.Source, run.Total,
             Count("created") + Count("updated") + Count("unchanged"), Count("failed"), Count("pending"),
-            Count("created"), Count("updated"), Count("unchanged"), sections, createdAt, finishedAt, failures,
-            withFiles ? files : null, report, error)
+            Count("created"), Count("updated"), Count("unchanged"), sections, run.CreatedAt, run.FinishedAt, failures,
+            withFiles ? run.Files : null, report, error)
         {
             Problems = report?.Problems ?? [],
         };
@@ -153,22 +190,5 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) searchable.Add(reader.GetString(0));
         return problems.Where(p => p.Problem != IngestProblems.NotSearchable || !searchable.Contains(p.Path)).ToList();
-    }
-
-    /// <summary>The owner's most recent runs, newest first (without file lists).</summary>
-    public async Task<IReadOnlyList<IngestRunStatus>> RecentAsync(string owner, int limit, CancellationToken ct)
-    {
-        var ids = new List<string>();
-        await using (var command = db.CreateCommand("select id from skills.runs where owner = $1 order by created_at desc limit $2"))
-        {
-            command.Parameters.Add(new() { Value = owner });
-            command.Parameters.Add(new() { Value = limit });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
-        }
-        var runs = new List<IngestRunStatus>();
-        foreach (var id in ids)
-            if (await GetAsync(owner, id, withFiles: false, ct) is { } run) runs.Add(run);
-        return runs;
     }
 }
