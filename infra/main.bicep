@@ -46,6 +46,18 @@ param jwtJwksUrl string = ''
 @description('Token subjects that are admins, comma-separated (HEARTH_ADMIN_SUBJECTS).')
 param adminSubjects string = ''
 
+@description('Sign-in for people: the OpenID Connect authority, e.g. https://login.microsoftonline.com/<tenant-id>/v2.0 (HEARTH_OIDC_AUTHORITY); empty: no sign-in button.')
+param oidcAuthority string = ''
+
+@description('Client (application) id of the web app\'s app registration, a single-page application with the redirect URIs of the output HEARTH_OIDC_REDIRECT_URIS (HEARTH_OIDC_CLIENT_ID).')
+param oidcClientId string = ''
+
+@description('Audience the API requires in the provider\'s access tokens (HEARTH_OIDC_AUDIENCE); empty: api://<client id>.')
+param oidcAudience string = ''
+
+@description('Scopes the web app asks for (HEARTH_OIDC_SCOPES); empty: openid profile offline_access <audience>/access_as_user.')
+param oidcScopes string = ''
+
 @secure()
 @description('Fal API key (FAL_KEY); empty: pictures come from the placeholder painter.')
 param falKey string = ''
@@ -98,6 +110,8 @@ var tags = {
 }
 var effectiveJwtIssuer = empty(jwtIssuer) ? 'hearth-${environmentName}' : jwtIssuer
 var effectiveJwtAudience = empty(jwtAudience) ? 'hearth' : jwtAudience
+var effectiveOidcAudience = empty(oidcAudience) ? 'api://${oidcClientId}' : oidcAudience
+var effectiveOidcScopes = empty(oidcScopes) ? 'openid profile offline_access ${effectiveOidcAudience}/access_as_user' : oidcScopes
 // azd generates 15 characters; HS256 wants at least 32 bytes. The lengthened value is stored and read back next time.
 var jwtSigningSecret = length(jwtSecret) >= 32 ? jwtSecret : '${jwtSecret}${replace(jwtSecretFill, '-', '')}'
 
@@ -293,6 +307,10 @@ module functions 'app/functions.bicep' = {
     jwtAudience: effectiveJwtAudience
     jwtJwksUrl: jwtJwksUrl
     adminSubjects: adminSubjects
+    oidcAuthority: oidcAuthority
+    oidcClientId: oidcClientId
+    oidcAudience: empty(oidcAuthority) ? '' : effectiveOidcAudience
+    oidcScopes: empty(oidcAuthority) ? '' : effectiveOidcScopes
     openAiEndpoint: openAi.outputs.v1Endpoint
     chatDeploymentName: 'chat'
     embeddingDeploymentName: 'embeddings'
@@ -330,3 +348,5 @@ output AUTH_JWT_ISSUER string = effectiveJwtIssuer
 output AUTH_JWT_AUDIENCE string = effectiveJwtAudience
 output SERVICE_FUNCTIONS_NAME string = functions.outputs.name
 output SERVICE_FUNCTIONS_URI string = functions.outputs.uri
+// Register these as the single-page application's redirect URIs of the app registration (the chat and the admin page).
+output HEARTH_OIDC_REDIRECT_URIS string = '${functions.outputs.uri}/ ${functions.outputs.uri}/admin'

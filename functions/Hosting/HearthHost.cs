@@ -94,7 +94,7 @@ public static class HearthHost
         if (problems.Count > 0) throw new SettingsException(problems);
 
         app.UseMiddleware<RequestIdMiddleware>();
-        app.UseSecurityHeaders(app.Environment.IsDevelopment());
+        app.UseSecurityHeaders(app.Environment.IsDevelopment(), app.Services.GetRequiredService<IOptions<Identity.OidcOptions>>().Value.Origin);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // U+0000 in the path or query never reaches the database (see HearthJson for bodies).

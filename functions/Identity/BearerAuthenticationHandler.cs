@@ -20,7 +20,8 @@ internal sealed class BearerAuthenticationHandler(
     IOptions<AuthOptions> auth) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
     public const string SchemeName = "Bearer";
-    private const string FailureKey = "hearth:auth-failure";
+    /// <summary>Where a refusal's reason waits for the challenge (the problem's detail); the provider's scheme writes it too.</summary>
+    internal const string FailureKey = "hearth:auth-failure";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -32,18 +33,8 @@ internal sealed class BearerAuthenticationHandler(
         var verification = await tokens.VerifyAsync(header[7..].Trim(), Context.RequestAborted);
         if (verification.Token is not { } token) return Failed(verification.Error!);
 
-        var isAdmin = token.Roles.Contains("admin", StringComparer.OrdinalIgnoreCase)
-            || auth.Value.AdminSubjects.Contains(token.Subject, StringComparer.Ordinal);
-        var user = await users.SignInAsync(new UserSighting(token.Subject, token.Name, isAdmin, token.TimeZone), Context.RequestAborted);
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(HearthClaims.Subject, user.Subject),
-            new Claim(HearthClaims.UserId, user.Id),
-            new Claim(HearthClaims.Name, user.DisplayName),
-            new Claim(HearthClaims.Admin, user.IsAdmin ? "true" : "false"),
-            new Claim(HearthClaims.TimeZone, user.TimeZone),
-        ], SchemeName, HearthClaims.Name, null);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        var principal = await HearthPrincipal.SignInAsync(users, auth.Value, token, SchemeName, Context.RequestAborted);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     private AuthenticateResult Failed(string reason)

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Hearth.Functions.Identity;
 
 /// <summary>
-/// Bearer authentication (JWT, and dev tokens in Development), users created on first sight, the admin policy, and the
+/// Bearer authentication (Hearth's JWTs, the sign-in provider's access tokens, and dev tokens in Development), users created on first sight, the admin policy, and the
 /// rule that every <c>/api</c> endpoint needs a signed-in user unless it is marked <c>.AllowAnonymous()</c> (webhooks).
 /// </summary>
 public static class IdentityModule
@@ -16,14 +16,17 @@ public static class IdentityModule
         var services = builder.Services;
         builder.AddSettings<AuthOptions>();
         builder.AddSettings<JwtOptions>();
+        builder.AddSettings<OidcOptions>();
         services.AddUserStore();
         services.AddSingleton<UserDirectory>();
         services.AddHttpClient(nameof(JwksSigningKeys));
         services.AddSingleton(CreateVerifiers);
         services.AddSingleton<ITokenVerifier>(sp => sp.GetRequiredService<BearerTokens>());
 
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        // Hearth's tokens (dev, HS256, JWKS) and the sign-in provider's access tokens, chosen per request by their issuer.
+        services.AddAuthentication(OidcSignIn.SelectorName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null)
+            .AddOidcSignIn();
         services.AddSingleton<IAuthorizationHandler, ApiRequiresUser.Handler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireClaim(HearthClaims.Admin, "true"))

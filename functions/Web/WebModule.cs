@@ -5,7 +5,8 @@ namespace Hearth.Functions.Web;
 
 /// <summary>
 /// The web app: static ES modules and CSS from <c>wwwroot</c> (no build step), <c>/</c> the chat, <c>/admin</c> the admin,
-/// and <c>/web/config.json</c> telling the page what it cannot know by itself (the dev token, in Development only).
+/// and <c>/web/config.json</c> telling the page what it cannot know by itself (the dev token, in Development only; the
+/// sign-in provider).
 /// </summary>
 public static class WebModule
 {
@@ -38,8 +39,11 @@ public static class WebModule
         app.UseStaticFiles();
         app.MapGet("/", (IWebHostEnvironment environment) => Page(environment, "index.html")).ExcludeFromDescription();
         app.MapGet("/admin", (IWebHostEnvironment environment) => Page(environment, "admin.html")).ExcludeFromDescription();
-        app.MapGet("/web/config.json", (IWebHostEnvironment environment, IOptions<AuthOptions> auth) =>
-            TypedResults.Ok(new WebConfig(environment.EnvironmentName, environment.IsDevelopment() && !string.IsNullOrEmpty(auth.Value.DevToken) ? auth.Value.DevToken : null)))
+        app.MapGet("/web/config.json", (IWebHostEnvironment environment, IOptions<AuthOptions> auth, IOptions<OidcOptions> oidc) =>
+            TypedResults.Ok(new WebConfig(environment.EnvironmentName, environment.IsDevelopment() && !string.IsNullOrEmpty(auth.Value.DevToken) ? auth.Value.DevToken : null,
+                environment.IsDevelopment(), oidc.Value.IsConfigured
+                    ? new WebSignIn(oidc.Value.Authority!.ToString().TrimEnd('/'), oidc.Value.ClientId!, oidc.Value.Scopes, oidc.Value.ButtonText)
+                    : null)))
             .ExcludeFromDescription();
         return app;
     }
@@ -51,6 +55,12 @@ public static class WebModule
         return TypedResults.Stream(file.CreateReadStream(), "text/html; charset=utf-8");
     }
 
-    /// <summary>What the page needs from the host: the environment and, in Development, the dev token to prefill.</summary>
-    public sealed record WebConfig(string Environment, string? DevToken);
+    /// <summary>
+    /// What the page needs from the host: the environment, in Development the dev token to prefill, whether the pasted-token
+    /// form is offered (Development only), and the sign-in provider when one is configured.
+    /// </summary>
+    public sealed record WebConfig(string Environment, string? DevToken, bool TokenForm, WebSignIn? Oidc);
+
+    /// <summary>The OpenID Connect provider the page signs people in with (authorization code with PKCE, a public client).</summary>
+    public sealed record WebSignIn(string Authority, string ClientId, string Scopes, string ButtonText);
 }

@@ -32,6 +32,18 @@ param jwtJwksUrl string = ''
 @description('Token subjects that are admins (comma-separated); empty: admins come from the token role only.')
 param adminSubjects string = ''
 
+@description('Sign-in for people (Auth:Oidc): the OpenID Connect authority; empty: no sign-in provider.')
+param oidcAuthority string = ''
+
+@description('Client id of the web app\'s app registration (a public single-page application client).')
+param oidcClientId string = ''
+
+@description('Audience the API requires in the provider\'s access tokens.')
+param oidcAudience string = ''
+
+@description('Scopes the web app asks for, space-separated.')
+param oidcScopes string = ''
+
 param openAiEndpoint string
 param chatDeploymentName string
 param embeddingDeploymentName string
@@ -232,6 +244,23 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             {
               name: 'Auth__AdminSubjects'
               value: adminSubjects
+            }
+          ], empty(oidcAuthority) ? [] : [
+            {
+              name: 'Auth__Oidc__Authority'
+              value: oidcAuthority
+            }
+            {
+              name: 'Auth__Oidc__ClientId'
+              value: oidcClientId
+            }
+            {
+              name: 'Auth__Oidc__Audience'
+              value: oidcAudience
+            }
+            {
+              name: 'Auth__Oidc__Scopes'
+              value: oidcScopes
             }
           ], empty(falKeySecretUri) ? [] : [
             {

@@ -62,6 +62,7 @@ public static class DurableTasksServiceCollectionExtensions
         services.AddSingleton(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(DurableJson.Options) });
         services.AddSingleton(sp => sp.GetRequiredService<DurableTaskWorkerOptions>().DataConverter);
         services.AddSingleton<TaskClient>();
+        services.AddSingleton<ActivityShutdown>();
         services.AddSingleton<TaskHubHost>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskHubHost>());
         services.AddHostedService<TaskRetention>();
@@ -84,6 +85,7 @@ public sealed class TaskHubHost(
     IServiceScopeFactory scopes,
     DatabaseReadiness readiness,
     IOptions<DurableOptions> durable,
+    ActivityShutdown shutdown,
     ILoggerFactory loggers) : IHostedService, IDisposable
 {
     private TaskHubWorker? _worker;
@@ -93,6 +95,7 @@ public sealed class TaskHubHost(
         // A process that runs no jobs (an API-only host, a CLI) runs no orchestrations or activities either.
         if (!durable.Value.RunWorkers) return;
         await readiness.WaitAsync(cancellationToken);
+        store.HandBackCancelledActivitiesAfter(shutdown.Token);
         var shims = new DurableTaskShimFactory(workerOptions, loggers);
         _worker = new TaskHubWorker(
             store,

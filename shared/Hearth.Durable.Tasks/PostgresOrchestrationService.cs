@@ -45,7 +45,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         _options = options;
         _time = time;
         _logger = loggers.CreateLogger("Hearth.Durable.Tasks");
-        _wake = new TaskWake(db, _logger);
+        _wake = new TaskWake(db, options.WorkerName, _logger);
     }
 
     /// <summary>The name this worker writes in lock columns.</summary>
@@ -238,7 +238,9 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         set locked_by = $1, lock_expires_at = $3
         from next
         where i.instance_id = next.instance_id
-        returning i.instance_id, i.execution_id, i.status, coalesce(i.owner, '')
+        returning i.instance_id, i.execution_id, i.status, coalesce(i.owner, ''),
+            (select count(distinct instance_id) from heads) as candidates,
+            (select min(visible_at) from durabletask.new_events where visible_at > $2) as next_visible
         """;
 
     /// <summary>The owner whose instance this worker's orchestration fetch took last: the round robin goes on after it.</summary>
@@ -250,22 +252,44 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var clock = Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested && !_halted)
         {
-            var item = await TryLockOrchestrationAsync(cancellationToken);
-            if (item is not null) return item;
+            TimeSpan wait;
+            // A look with no time to wait (receiveTimeout zero) always fetches.
+            if (_orchestrationsDrained is { } drained && receiveTimeout > TimeSpan.Zero)
+            {
+                // The last fetch took the only instance it saw: until a wake-up or the next event's visibility (both
+                // known), another fetch would find nothing.
+                var until = drained - Now;
+                wait = until <= TimeSpan.Zero ? TimeSpan.Zero : Min(until, _options.MaxPollingInterval);
+            }
+            else
+            {
+                var item = await TryLockOrchestrationAsync(cancellationToken);
+                if (item is not null) return item;
+                wait = await UntilNextVisibleAsync("new_events", cancellationToken);
+            }
             var remaining = receiveTimeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero) return null;
-            var wait = await UntilNextVisibleAsync("new_events", cancellationToken);
             try
             {
-                await _wake.WaitForOrchestrationsAsync(Min(remaining, wait), cancellationToken);
+                if (wait > TimeSpan.Zero) await _wake.WaitForOrchestrationsAsync(Min(remaining, wait), cancellationToken);
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
+            finally
+            {
+                _orchestrationsDrained = null;
+            }
         }
         return null;
     }
+
+    /// <summary>
+    /// Set when the last orchestration fetch saw no instance with visible events but the one it took: when the next
+    /// stored event becomes visible (at most the polling interval away). Cleared by any wake-up or timeout.
+    /// </summary>
+    private DateTimeOffset? _orchestrationsDrained;
 
     private async Task<TaskOrchestrationWorkItem?> TryLockOrchestrationAsync(CancellationToken ct)
     {
@@ -291,6 +315,10 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 executionId = reader.GetString(1);
                 status = reader.GetString(2);
                 _lastOwnerServed = reader.GetString(3);
+                if (reader.GetInt64(4) <= 1)
+                    _orchestrationsDrained = reader.IsDBNull(5)
+                        ? now + _options.MaxPollingInterval
+                        : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc));
             }
 
             var ids = new List<long>();
@@ -379,32 +407,28 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var newEvents = runtime.NewEvents;
         var firstSequence = runtime.Events.Count - newEvents.Count;
 
-        await using var connection = await _db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var update = new NpgsqlCommand("""
-            update durabletask.instances
-            set execution_id = $2, name = $3, status = $4, input = $5, output = $6, custom_status = $7, failure = $8,
-                updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null
-            where instance_id = $1 and locked_by = $11
-            """, connection, tx))
-        {
-            AddParameters(update, instance.InstanceId, instance.ExecutionId, orchestrationState.Name, status,
-                Text(orchestrationState.Input), Text(orchestrationState.Output), Text(orchestrationState.Status),
-                Text(orchestrationState.FailureDetails is null ? null : Newtonsoft.Json.JsonConvert.SerializeObject(orchestrationState.FailureDetails)),
-                now, finished, WorkerName);
-            if (await update.ExecuteNonQueryAsync() == 0)
-            {
-                // Our lease ran out and another worker took the instance: its replay is the one that counts.
-                await tx.RollbackAsync();
-                _logger.LogWarning("Checkpoint of {InstanceId} dropped: {Worker} no longer holds its lock", instance.InstanceId, WorkerName);
-                return;
-            }
-        }
-
+        // One round trip: a batch without a transaction runs as one implicit transaction (all or nothing), and its first
+        // statement fails it (division by zero) unless this worker still holds the instance's lock, which it then keeps
+        // to the end. A worker whose lease ran out therefore writes nothing.
         var events = orchestratorMessages.Concat(timerMessages).ToList();
-        await using (var batch = new NpgsqlBatch(connection, tx))
+        await using (var batch = _db.CreateBatch())
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+            batch.BatchCommands.Add(Command("""
+                select 1 / (select count(*)::int from (
+                    select 1 from durabletask.instances where instance_id = $1 and locked_by = $2 for update) held)
+                """, instance.InstanceId, WorkerName));
+            batch.BatchCommands.Add(Command("""
+                update durabletask.instances
+                set execution_id = $2, name = $3, status = $4, input = $5, output = $6, custom_status = $7, failure = $8,
+                    updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null, waiting = $12
+                where instance_id = $1 and locked_by = $11
+                """,
+                instance.InstanceId, instance.ExecutionId, orchestrationState.Name, status,
+                Text(orchestrationState.Input), Text(orchestrationState.Output), Text(orchestrationState.Status),
+                Text(orchestrationState.FailureDetails is null ? null : Newtonsoft.Json.JsonConvert.SerializeObject(orchestrationState.FailureDetails)),
+                now, finished, WorkerName,
+                orchestrationState.OrchestrationStatus == OrchestrationStatus.Running && continuedAsNewMessage is null && NothingInFlight(runtime.Events)));
             if (instance.ExecutionId != item.StoredExecutionId)
                 batch.BatchCommands.Add(Command("delete from durabletask.history where instance_id = $1 and execution_id <> $2", instance.InstanceId, instance.ExecutionId));
             if (item.EventIds.Length > 0)
@@ -455,13 +479,21 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     instance.InstanceId, instance.ExecutionId, now,
                     outboundMessages.Select(m => ((TaskScheduledEvent)m.Event).Name ?? "").ToArray(),
                     outboundMessages.Select(MessageJson.Write).ToArray()));
-                batch.BatchCommands.Add(Notify(TaskWake.ActivitiesPayload));
+                batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.ActivitiesPayload)));
             }
             if (events.Count > 0)
-                batch.BatchCommands.Add(Notify(TaskWake.OrchestrationsPayload));
-            await batch.ExecuteNonQueryAsync();
+                batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
+            try
+            {
+                await batch.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+            {
+                // Our lease ran out and another worker took the instance: its replay is the one that counts.
+                _logger.LogWarning("Checkpoint of {InstanceId} dropped: {Worker} no longer holds its lock", instance.InstanceId, WorkerName);
+                return;
+            }
         }
-        await tx.CommitAsync();
         if (finished)
         {
             _histories.TryRemove(instance.InstanceId, out _);
@@ -473,6 +505,31 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         }
         if (outboundMessages.Count > 0) _wake.Activities();
         if (events.Count > 0) _wake.Orchestrations();
+    }
+
+    /// <summary>
+    /// No activity call, sub-orchestration or durable timer of this execution is outstanding: a running instance in
+    /// this state only waits for an external event (the state-machine engine's "Waiting"). A timer the orchestrator
+    /// cancelled still counts until it fires, as DurableTask.Core records no cancellation.
+    /// </summary>
+    internal static bool NothingInFlight(IEnumerable<HistoryEvent> events)
+    {
+        var open = new HashSet<(EventType, int)>();
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case TaskScheduledEvent s: open.Add((EventType.TaskScheduled, s.EventId)); break;
+                case TaskCompletedEvent c: open.Remove((EventType.TaskScheduled, c.TaskScheduledId)); break;
+                case TaskFailedEvent f: open.Remove((EventType.TaskScheduled, f.TaskScheduledId)); break;
+                case SubOrchestrationInstanceCreatedEvent s: open.Add((EventType.SubOrchestrationInstanceCreated, s.EventId)); break;
+                case SubOrchestrationInstanceCompletedEvent c: open.Remove((EventType.SubOrchestrationInstanceCreated, c.TaskScheduledId)); break;
+                case SubOrchestrationInstanceFailedEvent f: open.Remove((EventType.SubOrchestrationInstanceCreated, f.TaskScheduledId)); break;
+                case TimerCreatedEvent t: open.Add((EventType.TimerCreated, t.EventId)); break;
+                case TimerFiredEvent t: open.Remove((EventType.TimerCreated, t.TimerId)); break;
+            }
+        }
+        return open.Count == 0;
     }
 
     private async Task DiscardAsync(PostgresOrchestrationWorkItem item)
@@ -553,19 +610,28 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         while (!cancellationToken.IsCancellationRequested && !_halted)
         {
             if (await TakePrefetchedAsync(cancellationToken) is { } ready) return ready;
-            await _activityFetch.WaitAsync(cancellationToken);
-            try
+            // A fetch that found fewer calls than it asked for left none behind: until a wake-up (a new call here or
+            // elsewhere) or the polling interval, another fetch would find nothing, so the dispatcher waits instead.
+            if (!_activitiesDrained || receiveTimeout <= TimeSpan.Zero)
             {
-                if (_prefetched.IsEmpty) await FetchActivitiesAsync(cancellationToken);
+                await _activityFetch.WaitAsync(cancellationToken);
+                try
+                {
+                    if (_prefetched.IsEmpty) _activitiesDrained = await FetchActivitiesAsync(cancellationToken) < _options.ActivityBatchSize;
+                }
+                finally
+                {
+                    _activityFetch.Release();
+                }
+                if (await TakePrefetchedAsync(cancellationToken) is { } fetched) return fetched;
             }
-            finally
-            {
-                _activityFetch.Release();
-            }
-            if (await TakePrefetchedAsync(cancellationToken) is { } fetched) return fetched;
             var remaining = receiveTimeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero) return null;
-            var wait = await UntilNextVisibleAsync("new_tasks", cancellationToken);
+            // Calls become visible later only when abandoned (a second's rest) or when a killed worker's lease runs
+            // out, both found by the polling; this worker's own abandons are waited for exactly.
+            var wait = _options.MaxPollingInterval;
+            var abandoned = new DateTimeOffset(Interlocked.Read(ref _abandonedVisibleAtTicks), TimeSpan.Zero) - Now;
+            if (abandoned > TimeSpan.Zero) wait = Min(wait, abandoned);
             try
             {
                 await _wake.WaitForActivitiesAsync(Min(remaining, wait), cancellationToken);
@@ -574,9 +640,19 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 return null;
             }
+            finally
+            {
+                _activitiesDrained = false;
+            }
         }
         return null;
     }
+
+    /// <summary>Set when the last activity fetch found fewer calls than it asked for; cleared by any wake-up or timeout.</summary>
+    private volatile bool _activitiesDrained;
+
+    /// <summary>When the latest call this worker abandoned becomes visible again (UTC ticks; 0: none).</summary>
+    private long _abandonedVisibleAtTicks;
 
     /// <summary>
     /// The next prefetched call. A batch is fetched at once but the dispatcher takes one call per free slot, so a call can
@@ -603,8 +679,9 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         return null;
     }
 
-    private async Task FetchActivitiesAsync(CancellationToken ct)
+    private async Task<int> FetchActivitiesAsync(CancellationToken ct)
     {
+        var count = 0;
         ThrowIfHalted();
         var now = Now;
         var expires = now + _options.LeaseDuration;
@@ -620,7 +697,9 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 TaskMessage = message,
                 LockedUntilUtc = expires.UtcDateTime,
             });
+            count++;
         }
+        return count;
     }
 
     public async Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem)
@@ -634,9 +713,26 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         return workItem;
     }
 
+    /// <summary>Once <paramref name="shutdown"/> is cancelled, an activity that ends cancelled is handed back, not recorded as failed.</summary>
+    internal void HandBackCancelledActivitiesAfter(CancellationToken shutdown) => _shutdown = shutdown;
+
+    private CancellationToken _shutdown;
+
     public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         ThrowIfHalted();
+        if (_shutdown.IsCancellationRequested && responseMessage.Event is TaskFailedEvent { FailureDetails: { } failure }
+            && failure.IsCausedBy<OperationCanceledException>())
+        {
+            // Stopped by the host's shutdown, not failed: the call goes back at once for this or another worker to run.
+            await using var handBack = _db.CreateCommand(
+                "update durabletask.new_tasks set locked_by = null, lock_expires_at = null where id = $1 and locked_by = $2");
+            AddParameters(handBack, TaskId(workItem), WorkerName);
+            await handBack.ExecuteNonQueryAsync();
+            _logger.LogInformation("Activity {Name} of {InstanceId} was cancelled by the shutdown and goes back to the store",
+                ((TaskScheduledEvent)workItem.TaskMessage.Event).Name, workItem.TaskMessage.OrchestrationInstance.InstanceId);
+            return;
+        }
         var completion = new ActivityCompletion(TaskId(workItem), responseMessage, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_completions.Writer.TryWrite(completion)) throw new OperationCanceledException("The task store is stopping.");
         if (!await completion.Recorded.Task)
@@ -680,7 +776,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     batch.Select(c => MessageJson.Write(c.Response)).ToArray(),
                     WorkerName, Now);
                 command.BatchCommands.Add(record);
-                command.BatchCommands.Add(Notify(TaskWake.OrchestrationsPayload));
+                command.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
                 var recorded = new HashSet<long>();
                 await using (var rows = await command.ExecuteReaderAsync())
                 {
@@ -703,8 +799,10 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         if (_halted) return;
         await using var release = _db.CreateCommand(
             "update durabletask.new_tasks set locked_by = null, lock_expires_at = null, visible_at = $3 where id = $1 and locked_by = $2");
-        AddParameters(release, TaskId(workItem), WorkerName, Now + TimeSpan.FromSeconds(1));
+        var visibleAt = Now + TimeSpan.FromSeconds(1);
+        AddParameters(release, TaskId(workItem), WorkerName, visibleAt);
         await release.ExecuteNonQueryAsync();
+        Interlocked.Exchange(ref _abandonedVisibleAtTicks, visibleAt.UtcTicks);
     }
 
     private static long TaskId(TaskActivityWorkItem workItem) => long.Parse(workItem.Id, System.Globalization.CultureInfo.InvariantCulture);

@@ -44,7 +44,8 @@ public sealed partial class PostgresOrchestrationService
             on conflict (instance_id) do update
             set execution_id = excluded.execution_id, name = excluded.name, version = excluded.version, status = 'Pending',
                 input = excluded.input, output = null, custom_status = null, failure = null, owner = excluded.owner, tags = excluded.tags,
-                created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = null, locked_by = null, lock_expires_at = null
+                created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = null, locked_by = null, lock_expires_at = null,
+                waiting = false
             where durabletask.instances.status = any($9)
             returning xmax <> 0
             """, connection, transaction))
@@ -142,7 +143,7 @@ public sealed partial class PostgresOrchestrationService
     }
 
     internal const string StateColumns =
-        "instance_id, execution_id, name, version, status, input, output, custom_status, failure, parent_instance_id, created_at, updated_at, completed_at, owner";
+        "instance_id, execution_id, name, version, status, input, output, custom_status, failure, parent_instance_id, created_at, updated_at, completed_at, owner, waiting";
 
     internal static OrchestrationState ReadState(NpgsqlDataReader reader)
     {

@@ -12,13 +12,15 @@ namespace Hearth.Durable.Tasks;
 /// <param name="StartAt">Start no earlier than this time.</param>
 public sealed record StartTaskOptions(string? InstanceId = null, string? Owner = null, bool ReplaceFinished = false, DateTimeOffset? StartAt = null);
 
-/// <summary>A filter for <see cref="TaskClient.ListAsync"/>: every field optional; <see cref="After"/> continues a listing after that instance.</summary>
+/// <summary>A filter for <see cref="TaskClient.ListAsync"/>: every field optional; <see cref="After"/> continues a listing after that instance;
+/// <see cref="Waiting"/> keeps only instances that do (true) or do not (false) wait with nothing in flight.</summary>
 public sealed record TaskQuery(
     string? Name = null,
     IReadOnlyList<OrchestrationStatus>? Statuses = null,
     string? Owner = null,
     (DateTimeOffset CreatedAt, string InstanceId)? After = null,
-    int Limit = 50);
+    int Limit = 50,
+    bool? Waiting = null);
 
 /// <summary>The answer to a start: the instance id, and whether this call created it (false: it already existed).</summary>
 public sealed record StartResult(string InstanceId, bool Created);
@@ -38,6 +40,9 @@ public sealed record TaskInstance(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? CompletedAt)
 {
+    /// <summary>Running with nothing in flight (no activity call, sub-orchestration or timer): it only waits for an external event.</summary>
+    public bool IsWaiting { get; init; }
+
     /// <summary>Completed, failed or terminated: nothing more will happen to it.</summary>
     public bool IsFinished => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled;
 }
@@ -110,11 +115,13 @@ public sealed class TaskClient(PostgresOrchestrationService store, NpgsqlDataSou
               and ($2::text[] is null or status = any($2::text[]))
               and ($3::text is null or owner = $3)
               and ($4::timestamptz is null or (created_at, instance_id) < ($4::timestamptz, $5::text))
+              and ($7::boolean is null or waiting = $7)
             order by created_at desc, instance_id desc
             limit $6
             """);
         PostgresOrchestrationService.AddParameters(read, query.Name, query.Statuses?.Select(s => s.ToString()).ToArray(), query.Owner,
             query.After?.CreatedAt, query.After?.InstanceId, Math.Max(1, query.Limit));
+        read.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Waiting ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
         await using var reader = await read.ExecuteReaderAsync(ct);
         var items = new List<TaskInstance>();
         while (await reader.ReadAsync(ct)) items.Add(ReadInstance(reader));
@@ -127,7 +134,10 @@ public sealed class TaskClient(PostgresOrchestrationService store, NpgsqlDataSou
         return new TaskInstance(
             state.OrchestrationInstance.InstanceId, state.Name, state.OrchestrationStatus, state.Input, state.Output, state.Status,
             state.FailureDetails, state.ParentInstance?.OrchestrationInstance.InstanceId, reader.IsDBNull(13) ? null : reader.GetString(13),
-            Utc(state.CreatedTime), Utc(state.LastUpdatedTime), state.CompletedTime == DateTime.MinValue ? null : Utc(state.CompletedTime));
+            Utc(state.CreatedTime), Utc(state.LastUpdatedTime), state.CompletedTime == DateTime.MinValue ? null : Utc(state.CompletedTime))
+        {
+            IsWaiting = reader.GetBoolean(14),
+        };
     }
 
     /// <summary>Raises <paramref name="eventName"/> on the instance; buffered until the orchestration waits for it. False when there is no such instance (for this owner).</summary>

@@ -51,9 +51,16 @@ public sealed class TaskOrchestrationClient(
         var limit = Math.Clamp(query.Limit, 1, 500);
         var after = OrchestrationCursor.Parse(query.Cursor);
         var statuses = query.Status is { } status ? Statuses(status) : null;
+        // Running and Waiting are one stored status here, told apart by the waiting flag.
+        var waiting = query.Status switch
+        {
+            OrchestrationRuntimeStatus.Waiting => true,
+            OrchestrationRuntimeStatus.Running => false,
+            _ => (bool?)null,
+        };
         var fromTasks = statuses is { Length: 0 }
             ? []
-            : await tasks.ListAsync(new TaskQuery(query.Type, statuses, query.Owner, after, limit + 1), ct);
+            : await tasks.ListAsync(new TaskQuery(query.Type, statuses, query.Owner, after, limit + 1, waiting), ct);
         var fromStateMachine = await stateMachine.ListAsync(query with { Limit = limit + 1 }, ct);
         var merged = fromTasks.Select(ToStatus).Concat(fromStateMachine.Items)
             .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.InstanceId, StringComparer.Ordinal)
@@ -111,11 +118,12 @@ public sealed class TaskOrchestrationClient(
         }
     }
 
-    /// <summary>The task store's statuses that read as <paramref name="status"/> (waiting for an event is "Running" there).</summary>
+    /// <summary>The task store's statuses that read as <paramref name="status"/> (Waiting is Running with the waiting flag).</summary>
     private static CoreStatus[] Statuses(OrchestrationRuntimeStatus status) => status switch
     {
         OrchestrationRuntimeStatus.Pending => [CoreStatus.Pending],
         OrchestrationRuntimeStatus.Running => [CoreStatus.Running, CoreStatus.ContinuedAsNew, CoreStatus.Suspended],
+        OrchestrationRuntimeStatus.Waiting => [CoreStatus.Running],
         OrchestrationRuntimeStatus.Completed => [CoreStatus.Completed],
         OrchestrationRuntimeStatus.Failed => [CoreStatus.Failed],
         OrchestrationRuntimeStatus.Terminated => [CoreStatus.Terminated, CoreStatus.Canceled],
@@ -132,6 +140,7 @@ public sealed class TaskOrchestrationClient(
             CoreStatus.Completed => OrchestrationRuntimeStatus.Completed,
             CoreStatus.Failed => OrchestrationRuntimeStatus.Failed,
             CoreStatus.Terminated or CoreStatus.Canceled => OrchestrationRuntimeStatus.Terminated,
+            CoreStatus.Running when instance.IsWaiting => OrchestrationRuntimeStatus.Waiting,
             _ => OrchestrationRuntimeStatus.Running,
         };
         var error = status switch

@@ -6,13 +6,17 @@ namespace Hearth.Durable.Tasks;
 /// <summary>
 /// Wakes sleeping fetch loops: LISTEN on one connection for the notifications that checkpoints, completed activities
 /// and client calls send at commit, and direct signals for work this process produced itself. A lost notification
-/// costs at most one polling interval.
+/// costs at most one polling interval. A worker's own notifications carry its name (<c>o:worker</c>) and are ignored
+/// by its listener: it signalled itself directly at commit, and a second wake would only cost an empty fetch.
 /// </summary>
-internal sealed class TaskWake(NpgsqlDataSource db, ILogger logger) : IAsyncDisposable
+internal sealed class TaskWake(NpgsqlDataSource db, string worker, ILogger logger) : IAsyncDisposable
 {
     internal const string Channel = "durabletask";
     internal const string OrchestrationsPayload = "o";
     internal const string ActivitiesPayload = "a";
+
+    /// <summary>The payload of a notification this worker sends about its own writes (it wakes itself directly).</summary>
+    internal string Own(string payload) => $"{payload}:{worker}";
 
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _orchestrations = new(0, 1);
@@ -41,9 +45,12 @@ internal sealed class TaskWake(NpgsqlDataSource db, ILogger logger) : IAsyncDisp
             try
             {
                 await using var connection = await db.OpenConnectionAsync(_stop.Token);
+                var ownActivities = Own(ActivitiesPayload);
+                var ownOrchestrations = Own(OrchestrationsPayload);
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Payload == ActivitiesPayload) Activities();
+                    if (e.Payload == ownActivities || e.Payload == ownOrchestrations) return;
+                    if (e.Payload.StartsWith(ActivitiesPayload, StringComparison.Ordinal)) Activities();
                     else Orchestrations();
                 };
                 await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))

@@ -28,7 +28,7 @@ public sealed class TaskHarness : IAsyncDisposable
     public string WorkerName => Services.GetRequiredService<PostgresOrchestrationService>().WorkerName;
 
     public static async Task<TaskHarness> StartAsync(string? connectionString = null, TimeProvider? time = null, Probe? probe = null,
-        Action<TaskStoreOptions>? configure = null)
+        Action<TaskStoreOptions>? configure = null, bool runWorkers = true)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync();
         var builder = Host.CreateApplicationBuilder();
@@ -49,6 +49,9 @@ public sealed class TaskHarness : IAsyncDisposable
             .AddOrchestrator<Sequence>()
             .AddOrchestrator<FanOut>()
             .AddOrchestrator<Approval>()
+            .AddOrchestrator<Patient>()
+            .AddOrchestrator<CallsPatience>()
+            .AddActivity<Patience>()
             .AddOrchestrator<Sleeper>()
             .AddOrchestrator<Counter>()
             .AddOrchestrator<Retrying>()
@@ -59,6 +62,8 @@ public sealed class TaskHarness : IAsyncDisposable
             .AddActivity<Square>()
             .AddActivity<Flaky>()
             .AddActivity<Gate>();
+        // A client-only harness (runWorkers: false) starts and reads instances that other processes run.
+        builder.Services.Configure<DurableOptions>(o => o.RunWorkers = runWorkers);
         var host = builder.Build();
         await host.StartAsync();
         await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);

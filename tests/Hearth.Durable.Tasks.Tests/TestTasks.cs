@@ -25,6 +25,9 @@ public sealed class Probe
     }
 
     public void OpenAllGates() => _gate.TrySetResult();
+
+    /// <summary>Makes <see cref="Patience"/> wait for the host's shutdown instead of answering.</summary>
+    public bool HoldUntilShutdown { get; init; }
 }
 
 public sealed class Greet(Probe probe) : TaskActivity<string, string>
@@ -169,4 +172,43 @@ public sealed class Parent : TaskOrchestrator<int, int>
 public sealed class Child : TaskOrchestrator<int, int>
 {
     public override Task<int> RunAsync(TaskOrchestrationContext context, int n) => context.CallActivityAsync<int>(nameof(Square), n);
+}
+
+/// <summary>Greets, then waits for "approval" with no deadline: nothing is in flight while it waits.</summary>
+public sealed class Patient : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string name)
+    {
+        await context.CallActivityAsync<string>(nameof(Greet), name);
+        context.SetCustomStatus("waiting");
+        return $"approved by {await context.WaitForExternalEvent<string>("approval")}";
+    }
+}
+
+/// <summary>Answers n, or (when the probe says so) waits for the host's shutdown and ends cancelled.</summary>
+public sealed class Patience(Probe probe, ActivityShutdown shutdown) : TaskActivity<int, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, int n)
+    {
+        probe.Ran($"{context.InstanceId}/patience");
+        if (probe.HoldUntilShutdown)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, shutdown.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                probe.Ran($"{context.InstanceId}/patience/cancelled");
+                throw;
+            }
+        }
+        return n;
+    }
+}
+
+/// <summary>Calls <see cref="Patience"/> once and returns its answer.</summary>
+public sealed class CallsPatience : TaskOrchestrator<int, int>
+{
+    public override Task<int> RunAsync(TaskOrchestrationContext context, int n) => context.CallActivityAsync<int>(nameof(Patience), n);
 }

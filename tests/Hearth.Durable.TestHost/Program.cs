@@ -1,13 +1,16 @@
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
 using Hearth.Durable.Orchestrations;
+using Hearth.Durable.Tasks;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 // Settings come from the environment: PROBE_CONNECTION (required), PROBE_WORKER, PROBE_LEASE_MS, PROBE_BATCH,
-// PROBE_DRAIN_MS, PROBE_TICK (a timer schedule; no timer when unset).
+// PROBE_DRAIN_MS, PROBE_TICK (a timer schedule; no timer when unset), PROBE_TASKS=1 (also run the Durable Task store's
+// worker with ProbeFanOut and ProbeSquare, which records each run in probe.finished).
 Func<string, string?> env = Environment.GetEnvironmentVariable;
 var connection = env("PROBE_CONNECTION") ?? throw new InvalidOperationException("PROBE_CONNECTION is required.");
 var worker = env("PROBE_WORKER") ?? $"probe-{Environment.ProcessId}";
@@ -42,6 +45,18 @@ durable.AddActivity<SquareInput, long>("slow-square", async (input, _, ct) =>
     return (long)input.X * input.X;
 });
 durable.AddOrchestration<SlowSum>();
+if (env("PROBE_TASKS") == "1")
+{
+    builder.Services.AddDurableTasks(o =>
+        {
+            o.WorkerName = worker;
+            o.LeaseDuration = TimeSpan.FromMilliseconds(int.Parse(env("PROBE_LEASE_MS") ?? "3000"));
+            o.MaxPollingInterval = TimeSpan.FromMilliseconds(200);
+        })
+        .AddOrchestrator<ProbeFanOut>()
+        .AddActivity<ProbeSquare>();
+    builder.Services.AddSingleton(new ProbeWorker(worker));
+}
 if (env("PROBE_TICK") is { Length: > 0 } tick)
 {
     durable.AddTimer("tick", tick, (timer, _, _) => Record(db,
@@ -96,5 +111,35 @@ internal sealed class SlowSum : Orchestration<SlowSum.Input, SlowSum.Total, long
                 context.Fail(failed.Error);
                 break;
         }
+    }
+}
+
+/// <summary>Input of ProbeFanOut: square 1..Count, each call taking SleepMs.</summary>
+internal sealed record FanOutInput(int Count, int SleepMs);
+
+/// <summary>This process's worker name, for the probe rows.</summary>
+internal sealed record ProbeWorker(string Name);
+
+/// <summary>Squares 1..Count in parallel on the task store and sums the results.</summary>
+internal sealed class ProbeFanOut : TaskOrchestrator<FanOutInput, long>
+{
+    public override async Task<long> RunAsync(TaskOrchestrationContext context, FanOutInput input)
+    {
+        var calls = Enumerable.Range(1, input.Count).Select(n => context.CallActivityAsync<long>(nameof(ProbeSquare), new SquareInput(n, input.SleepMs)));
+        return (await Task.WhenAll(calls)).Sum();
+    }
+}
+
+/// <summary>Records that it ran (key = instance/n, this worker) and returns n².</summary>
+internal sealed class ProbeSquare(NpgsqlDataSource db, ProbeWorker worker) : TaskActivity<SquareInput, long>
+{
+    public override async Task<long> RunAsync(TaskActivityContext context, SquareInput input)
+    {
+        if (input.SleepMs > 0) await Task.Delay(input.SleepMs);
+        await using var command = db.CreateCommand("insert into probe.finished (key, worker, attempt) values ($1, $2, 0)");
+        command.Parameters.Add(new NpgsqlParameter { Value = $"{context.InstanceId}/{input.X}" });
+        command.Parameters.Add(new NpgsqlParameter { Value = worker.Name });
+        await command.ExecuteNonQueryAsync();
+        return (long)input.X * input.X;
     }
 }

@@ -25,6 +25,7 @@ public sealed class WebApp : IAsyncLifetime
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, bool> _violationsExpected = new();
     private readonly SemaphoreSlim _modelGate = new(1, 1);
     private ModelSite? _model;
+    private OidcSite? _oidc;
 
     public HearthFactory Factory { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -63,6 +64,7 @@ public sealed class WebApp : IAsyncLifetime
         _playwright?.Dispose();
         if (Factory is not null) await Factory.DisposeAsync();
         if (_model is not null) await _model.DisposeAsync();
+        if (_oidc is not null) await _oidc.DisposeAsync();
         if (unexpected.Count > 0) throw new InvalidOperationException("Content-Security-Policy violations on the pages:\n" + string.Join("\n", unexpected.Distinct()));
     }
 
@@ -82,6 +84,23 @@ public sealed class WebApp : IAsyncLifetime
         try
         {
             return _model ??= await ModelSite.StartAsync();
+        }
+        finally
+        {
+            _modelGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A third host, in the Production environment, whose people sign in with <see cref="OidcSite.Provider"/>, a fake
+    /// OpenID Connect provider at the HTTP boundary (started on first use).
+    /// </summary>
+    public async Task<OidcSite> OidcSiteAsync()
+    {
+        await _modelGate.WaitAsync();
+        try
+        {
+            return _oidc ??= await OidcSite.StartAsync();
         }
         finally
         {
@@ -216,6 +235,63 @@ public sealed class ModelSite : IAsyncDisposable
     {
         await Factory.DisposeAsync();
         await Model.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A host in Production whose web app signs people in with <see cref="Provider"/> (authorization code with PKCE), the
+/// API accepting its access tokens beside Hearth's own HS256 tokens; the provider is the only thing faked.
+/// </summary>
+public sealed class OidcSite : IAsyncDisposable
+{
+    public const string ButtonText = "Sign in with Fake ID";
+    public const string ApiScope = "api://hearth-test/access_as_user";
+    public const string OwnIssuer = "https://hearth.test/own";
+
+    private OidcSite(FakeOidcProvider provider, HearthFactory factory, Uri baseAddress)
+    {
+        Provider = provider;
+        Factory = factory;
+        BaseAddress = baseAddress;
+    }
+
+    public FakeOidcProvider Provider { get; }
+    public HearthFactory Factory { get; }
+    public Uri BaseAddress { get; }
+
+    internal static async Task<OidcSite> StartAsync()
+    {
+        var provider = await FakeOidcProvider.StartAsync("hearth-web", "api://hearth-test");
+        var factory = await HearthFactory.CreateAsync("Production", new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Issuer"] = OwnIssuer,
+            ["Auth:Jwt:Audience"] = "hearth-scripts",
+            ["Auth:Jwt:Secret"] = "an-hs256-secret-of-at-least-32-bytes-for-scripts",
+            ["Auth:Oidc:Authority"] = provider.Issuer,
+            ["Auth:Oidc:ClientId"] = provider.ClientId,
+            ["Auth:Oidc:Audience"] = provider.Audience,
+            ["Auth:Oidc:Scopes"] = $"openid profile offline_access {ApiScope}",
+            ["Auth:Oidc:ButtonText"] = ButtonText,
+            ["RateLimits:Chat:PermitLimit"] = "0",
+        });
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new OidcSite(provider, factory, new Uri(address));
+    }
+
+    /// <summary>An API client with <paramref name="token"/>.</summary>
+    public HttpClient Api(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Provider.DisposeAsync();
     }
 }
 

@@ -16,13 +16,20 @@ public static class SecurityHeaders
     public const string StrictTransportSecurity = "max-age=31536000; includeSubDomains";
 
     /// <summary>Adds the headers when a response starts (so problems, static files and redirects carry them too).</summary>
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, bool isDevelopment) => app.Use((context, next) =>
+    /// <param name="signInOrigin">
+    /// The sign-in provider's origin (<c>Auth:Oidc:Authority</c>), when configured: the page fetches the provider's
+    /// discovery document and tokens from it, so <c>connect-src</c> names it (and nothing else is loosened).
+    /// </param>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, bool isDevelopment, string? signInOrigin = null)
+    {
+        var policy = signInOrigin is null ? ContentSecurityPolicy : ContentSecurityPolicy.Replace("connect-src 'self'", $"connect-src 'self' {signInOrigin}", StringComparison.Ordinal);
+        return app.Use((context, next) =>
     {
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
             // An endpoint with a stricter policy of its own (media: sandboxed, nothing loads) keeps it.
-            if (string.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            if (string.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";                   // frame-ancestors for browsers that predate it
             headers["Referrer-Policy"] = "no-referrer";
@@ -33,4 +40,5 @@ public static class SecurityHeaders
         });
         return next(context);
     });
+    }
 }

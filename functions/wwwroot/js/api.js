@@ -1,4 +1,5 @@
-// The Hearth API from the browser: bearer token kept in localStorage, problems turned into errors with their detail.
+// The Hearth API from the browser: the bearer token (the sign-in provider's, in memory; or a pasted one in Development,
+// kept in localStorage), problems turned into errors with their detail.
 
 const TOKEN_KEY = 'hearth.token';
 
@@ -11,8 +12,17 @@ export class ApiError extends Error {
   }
 }
 
+let source = null;   // () => the signed-in person's access token (OpenID Connect), when the page signs in that way
+let renewer = null;  // () => Promise<boolean>: a fresh access token after a 401
+
+/** Uses tokens from the sign-in provider: read on every call, renewed once when the API answers 401. */
+export function useTokenSource(get, renew) {
+  source = get;
+  renewer = renew;
+}
+
 export const token = {
-  get: () => localStorage.getItem(TOKEN_KEY),
+  get: () => source?.() ?? localStorage.getItem(TOKEN_KEY),
   set: (value) => localStorage.setItem(TOKEN_KEY, value),
   clear: () => localStorage.removeItem(TOKEN_KEY),
 };
@@ -36,12 +46,15 @@ async function problemOf(response) {
 }
 
 /** Calls the API; answers the parsed JSON (null for 204) or throws ApiError. */
-export async function api(path, { method = 'GET', body, raw, contentType, signal } = {}) {
+export async function api(path, options = {}) {
+  const { method = 'GET', body, raw, contentType, signal } = options;
   const init = { method, headers: headers(raw !== undefined ? { 'Content-Type': contentType ?? 'application/octet-stream' } : body === undefined ? {} : { 'Content-Type': 'application/json' }), signal };
   if (raw !== undefined) init.body = raw;
   else if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   if (!response.ok) {
+    // An access token that expired (or was revoked) is renewed once and the call made again.
+    if (response.status === 401 && renewer && source?.() && !options.renewed && await renewer()) return api(path, { ...options, renewed: true });
     const error = new ApiError(response.status, await problemOf(response));
     if (response.status === 401) window.dispatchEvent(new CustomEvent('hearth:unauthorized'));
     throw error;

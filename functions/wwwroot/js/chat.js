@@ -1,6 +1,7 @@
 // The chat page: companions on the left, the conversation (newest at the bottom), reply details in a drawer.
-// The latest reply can be written again and its alternatives swiped through; any text message can be edited in place;
-// the drawer shows which model answered, the memories and lore it used and the exact messages sent to the model.
+// The latest reply can be written again and its alternatives swiped through; any text message can be edited in place or
+// deleted (with its exchange); the drawer shows which model answered, the memories and lore it used and the exact messages
+// sent to the model. Group chats (two or more companions, each line labelled with who spoke) open in the same place.
 // Model text only ever reaches the page as text nodes (h() and textContent), never as markup.
 import { api, streamTurn, streamRegeneration } from './api.js';
 import { h, toast, formatTime, newId, attempt } from './ui.js';
@@ -15,6 +16,8 @@ const state = {
   me: null,
   agents: [],
   agent: null,        // the open companion
+  group: null,        // or the open group chat (then agent is null)
+  groups: [],         // the user's group chats
   cursor: null,       // nextCursor of the oldest page shown
   shown: new Set(),   // message ids on screen
   pictureCards: new Map(), // imageJobId → card element
@@ -49,6 +52,10 @@ function wire() {
   setInterval(() => { if (!document.hidden) { refreshNewest(); loadNotifications(); } }, 10000);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) { refreshNewest(); loadNotifications(); } });
   $('mute').addEventListener('click', toggleMute);
+  $('new-group').addEventListener('click', () => showGroupForm($('group-form').hidden));
+  $('group-cancel').addEventListener('click', () => showGroupForm(false));
+  $('group-form').addEventListener('submit', (event) => { event.preventDefault(); createGroup(); });
+  $('delete-group').addEventListener('click', deleteGroup);
 }
 
 function autosize() {
@@ -64,10 +71,14 @@ async function loadAgents() {
   const list = $('agent-list');
   list.replaceChildren(...state.agents.map(agentButton));
   $('no-agents').hidden = state.agents.length > 0;
-  const wanted = new URLSearchParams(location.search).get('agent') ?? sessionStorage.getItem('hearth.agent');
+  const groups = await loadGroups();
+  const query = new URLSearchParams(location.search);
+  const wantedGroup = query.get('group') ?? (query.get('agent') ? null : sessionStorage.getItem('hearth.group'));
+  const wanted = query.get('agent') ?? sessionStorage.getItem('hearth.agent');
   const first = state.agents.find((a) => a.id === wanted) ?? state.agents[0];
   showUnread();
-  if (first) await openAgent(first.id);
+  if (wantedGroup && groups.some((g) => g.id === wantedGroup)) await openGroup(wantedGroup);
+  else if (first) await openAgent(first.id);
 }
 
 /** Unread initiated messages per companion (offline life); quietly off when the server has no such feature. */
@@ -96,7 +107,7 @@ async function loadNotifications() {
 
 function showUnread() {
   let total = 0;
-  for (const button of document.querySelectorAll('.agent')) {
+  for (const button of document.querySelectorAll('.agent[data-agent-id]')) {
     const count = state.unread.get(button.dataset.agentId) ?? 0;
     total += count;
     const badge = button.querySelector('.unread');
@@ -157,29 +168,52 @@ async function openAgent(id) {
   const agent = state.agents.find((a) => a.id === id);
   if (!agent) return;
   state.agent = agent;
+  state.group = null;
   sessionStorage.setItem('hearth.agent', id);
-  for (const button of document.querySelectorAll('.agent')) {
-    if (button.dataset.agentId === id) button.setAttribute('aria-current', 'true'); else button.removeAttribute('aria-current');
-  }
+  sessionStorage.removeItem('hearth.group');
+  markCurrent(id);
   $('agent-name').textContent = agent.name;
   $('messages').setAttribute('aria-label', `Messages with ${agent.name}`);
-  $('composer').hidden = false;
-  $('details-toggle').hidden = false;
+  $('delete-group').hidden = true;
   $('composer-text').placeholder = `Message ${agent.name}…`;
   const portrait = $('agent-portrait');
   portrait.hidden = true;
   if (agent.baseImageMediaId) {
     mediaUrl(agent.baseImageMediaId).then((url) => { portrait.src = url; portrait.alt = `Portrait of ${agent.name}`; portrait.hidden = false; }).catch(() => {});
   }
+  clearConversation();
+  await Promise.all([loadState(), loadPage(), loadMute()]);
+  if (state.unread.get(id)) markRead(id);
+  scrollToBottom();
+}
+
+/** Marks the companion or group whose conversation is open in the list on the left. */
+function markCurrent(id) {
+  for (const button of document.querySelectorAll('.agent')) {
+    if ((button.dataset.agentId ?? button.dataset.groupId) === id) button.setAttribute('aria-current', 'true'); else button.removeAttribute('aria-current');
+  }
+}
+
+function clearConversation() {
+  $('composer').hidden = false;
+  $('details-toggle').hidden = false;
   state.shown.clear();
   state.pictureCards.clear();
   state.messages.clear();
   state.alternatives.clear();
+  state.details.clear();
   $('messages').replaceChildren();
   state.cursor = null;
-  await Promise.all([loadState(), loadPage(), loadMute()]);
-  if (state.unread.get(id)) markRead(id);
-  scrollToBottom();
+}
+
+/** The open conversation's key, to notice that the reader moved on while an answer was on its way. */
+function openKey() {
+  return state.group ? `group:${state.group.id}` : state.agent ? `agent:${state.agent.id}` : null;
+}
+
+/** Who wrote a message, as the page names them. */
+function speakerOf(message) {
+  return message.role === 'user' ? 'You' : (message.agentName ?? state.agent?.name ?? 'The companion');
 }
 
 async function loadState() {
@@ -204,11 +238,12 @@ function showFeelings(mood, affinity) {
 }
 
 async function loadPage() {
-  const agentId = state.agent.id;
+  const key = openKey();
+  const base = state.group ? `/api/groups/${state.group.id}` : `/api/agents/${state.agent.id}`;
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (state.cursor) query.set('before', state.cursor);
-  const page = await attempt(() => api(`/api/agents/${agentId}/messages?${query}`));
-  if (!page || state.agent?.id !== agentId) return;
+  const page = await attempt(() => api(`${base}/messages?${query}`));
+  if (!page || openKey() !== key) return;
   state.cursor = page.nextCursor;
   $('load-earlier').hidden = !page.nextCursor;
   const list = $('messages');
@@ -223,7 +258,7 @@ async function loadPage() {
 function showEmpty() {
   const empty = $('empty-conversation');
   empty.hidden = $('messages').children.length > 0;
-  empty.textContent = `No messages yet. Say hello to ${state.agent?.name ?? 'them'}!`;
+  empty.textContent = `No messages yet. Say hello to ${state.agent?.name ?? state.group?.name ?? 'them'}!`;
 }
 
 async function loadEarlier() {
@@ -261,8 +296,10 @@ function renderMessage(message) {
   }
   const mine = message.role === 'user';
   const item = h('li', { class: `message ${mine ? 'mine' : 'theirs'}${state.initiated.has(message.id) ? ' initiated' : ''}`, dataset: { id: message.id }, tabindex: '-1' });
-  const who = mine ? 'You' : state.agent.name;
+  const who = speakerOf(message);
   const bubble = h('div', { class: 'bubble' });
+  // In a group every line says who spoke, for everyone to see.
+  if (!mine && message.agentName) bubble.append(h('p', { class: 'speaker' }, message.agentName));
   if (message.kind === 'picture' && message.attachment) {
     const card = pictureCard(message.attachment.imageJobId);
     if (message.text) bubble.append(h('p', {}, message.text));
@@ -274,7 +311,7 @@ function renderMessage(message) {
   }
   item.append(h('span', { class: 'visually-hidden' }, `${who}: `), bubble, meta(message));
   if (!mine && message.imageJobId) attachPictureJob(bubble, message.imageJobId);
-  if (!mine && message.provider) state.details.set(message.id, { provider: message.provider, model: message.model, memoriesUsed: null });
+  if (!mine && message.provider) state.details.set(message.id, { provider: message.provider, model: message.model, memoriesUsed: null, speaker: message.agentName });
   return item;
 }
 
@@ -285,14 +322,19 @@ function firstBadge() {
 function meta(message) {
   const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
   const parts = state.initiated.has(message.id) ? [firstBadge(), time] : [time];
+  const name = speakerOf(message);
   if (message.role !== 'user' && message.provider) {
     if (message.provider === 'offline') parts.push(h('span', { class: 'badge' }, 'offline model'));
-    parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${state.agent.name}` }, 'Details'));
+    parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${name}` }, 'Details'));
   }
+  // A group's lines cannot be edited or deleted one by one (the server has no such call); the group can be deleted.
+  if (state.group) return h('div', { class: 'meta' }, ...parts);
   if (message.kind !== 'picture') {
-    const label = message.role === 'user' ? 'Edit your message' : `Edit this reply from ${state.agent.name}`;
+    const label = message.role === 'user' ? 'Edit your message' : `Edit this reply from ${name}`;
     parts.push(h('button', { type: 'button', class: 'link small edit-button', onclick: () => startEdit(message.id), 'aria-label': label }, 'Edit'));
   }
+  parts.push(h('button', { type: 'button', class: 'link small delete-button', onclick: () => deleteMessage(message.id),
+    'aria-label': message.role === 'user' ? 'Delete your message' : `Delete this message from ${name}` }, 'Delete'));
   return h('div', { class: 'meta' }, ...parts);
 }
 
@@ -344,6 +386,7 @@ function show(card, url, placeholder) {
 async function send() {
   const box = $('composer-text');
   const text = box.value.trim();
+  if (state.group) { if (text && !state.sending) await sendToGroup(text); return; }
   if (!text || state.sending || !state.agent) return;
   state.sending = true;
   $('send').disabled = true;
@@ -430,20 +473,21 @@ async function showDetails(replyId) {
   const body = $('details-body');
   state.detailsFor = replyId;
   if (!info) { body.replaceChildren(h('p', { class: 'muted' }, 'No details for this message.')); toggleDetails(true); return; }
-  const agentId = state.agent.id;
+  const key = openKey();
+  const promptPath = state.group ? `/api/groups/${state.group.id}/messages/${replyId}/prompt` : `/api/agents/${state.agent.id}/messages/${replyId}/prompt`;
   const promptSection = h('section', { 'aria-labelledby': 'prompt-title' }, h('h3', { id: 'prompt-title' }, 'Prompt sent to the model'),
     h('p', { class: 'muted small', role: 'status' }, 'Loading the prompt…'));
   body.replaceChildren(...detailsParts(info), promptSection);
   toggleDetails(true);
   let prompt;
   try {
-    prompt = await api(`/api/agents/${agentId}/messages/${replyId}/prompt`);
+    prompt = await api(promptPath);
   } catch (error) {
     if (state.detailsFor !== replyId) return;
     promptSection.lastChild.textContent = error.status === 404 ? 'The prompt of this reply was not kept.' : error.message;
     return;
   }
-  if (state.detailsFor !== replyId || state.agent?.id !== agentId || $('details').hidden) return;
+  if (state.detailsFor !== replyId || openKey() !== key || $('details').hidden) return;
   // The stored prompt knows the memories and lore of any reply, also of those written before this visit.
   const known = { ...info, memoriesUsed: prompt.memoriesUsed ?? info.memoriesUsed, loreUsed: prompt.loreUsed ?? info.loreUsed };
   const count = prompt.messages.length;
@@ -470,11 +514,12 @@ function detailsParts(info) {
     parts.push(h('h3', {}, 'Lore used'), info.loreUsed.length === 0
       ? h('p', { class: 'muted' }, 'No lorebook entries were used.')
       : h('ul', { class: 'memories', 'aria-label': 'Lore used' }, ...info.loreUsed.map((l) => h('li', {},
-        h('span', { class: 'badge' }, l.scope === 'user' ? 'your lorebook' : `${state.agent?.name ?? 'companion'}'s lorebook`), ' ',
+        h('span', { class: 'badge' }, l.scope === 'user' ? 'your lorebook' : `${info.speaker ?? state.agent?.name ?? 'companion'}'s lorebook`), ' ',
         l.name || l.keys.join(', '), l.name && l.keys.length ? h('span', { class: 'muted small' }, ` (${l.keys.join(', ')})`) : ''))));
   }
   if (info.usage) parts.push(h('p', { class: 'muted small' }, `Tokens: ${info.usage.inputTokens} in, ${info.usage.outputTokens} out.`));
   if (info.mood) parts.push(h('p', { class: 'muted small' }, `Mood ${signed(info.mood.delta)}, affinity ${signed(info.affinity.delta)} this turn.`));
+  if (info.mood && info.speaker) parts.push(h('p', { class: 'small' }, `${info.speaker}'s mood toward you: ${info.mood.label}; affinity ${Math.round(info.affinity.value)}/100 (${info.affinity.band}).`));
   return parts;
 }
 
@@ -537,6 +582,7 @@ function latestReplyId() {
 }
 
 async function updateSwipes(reload = false) {
+  if (state.group) return; // a group's lines are not written again
   const latest = latestReplyId();
   for (const bar of $('messages').querySelectorAll('.swipes')) if (bar.closest('li.message')?.dataset.id !== latest) bar.remove();
   if (!latest) return;
@@ -630,6 +676,169 @@ async function regenerate(replyId) {
     $('send').disabled = false;
     if (state.agent?.id === agent.id) renderSwipes(replyId);
   }
+}
+
+// Deleting: a message and, when it is half of an exchange, the other half (the server decides and says which went);
+// the companion's mood and affinity are what the server answers once the turn's reaction is taken back.
+async function deleteMessage(id) {
+  const item = itemOf(id);
+  if (!item || state.sending || !state.agent) return;
+  const agent = state.agent;
+  const message = state.messages.get(id);
+  const mine = item.classList.contains('mine');
+  const pair = mine ? [...state.messages.values()].some((m) => m.replyTo === id) : Boolean(message?.replyTo);
+  const question = pair
+    ? `Delete this exchange — your message and ${agent.name}'s reply? ${agent.name} forgets it, and how it changed ${agent.name}'s mood is taken back.`
+    : mine ? 'Delete your message?' : `Delete this message from ${agent.name}?`;
+  if (!confirm(question)) return;
+  const result = await attempt(() => api(`/api/agents/${agent.id}/messages/${id}`, { method: 'DELETE' }));
+  if (!result || state.agent?.id !== agent.id) return;
+  for (const gone of result.deleted) {
+    itemOf(gone)?.remove();
+    state.messages.delete(gone);
+    state.details.delete(gone);
+    state.alternatives.delete(gone);
+    if (state.detailsFor === gone && !$('details').hidden) toggleDetails(false);
+  }
+  if (result.mood && result.affinity) showFeelings(result.mood, result.affinity);
+  showEmpty();
+  updateSwipes();
+  const said = result.deleted.length > 1 ? 'Exchange deleted.' : 'Message deleted.';
+  $('announce').textContent = said;
+  toast(said, 'info');
+  $('composer-text').focus();
+}
+
+// Group chats: two or more companions in one conversation; each line is labelled with who spoke.
+async function loadGroups() {
+  let page;
+  try {
+    page = await api('/api/groups?limit=100');
+  } catch (error) {
+    if (error.status !== 404 && error.status !== 405) toast(error.message);
+    return [];
+  }
+  $('group-list').replaceChildren(...page.items.map(groupButton));
+  state.groups = page.items;
+  return page.items;
+}
+
+function groupButton(group) {
+  const members = group.members.map((m) => m.name).join(', ');
+  const button = h('button', { type: 'button', class: 'agent', dataset: { groupId: group.id }, onclick: () => openGroup(group.id) },
+    h('span', { class: 'thumb thumb-initial thumb-group', 'aria-hidden': 'true' }, String(group.members.length)),
+    h('span', { class: 'agent-text' }, h('span', { class: 'agent-name' }, group.name), h('span', { class: 'agent-sub muted' }, members)));
+  return h('li', {}, button);
+}
+
+function showGroupForm(open) {
+  const form = $('group-form');
+  form.hidden = !open;
+  $('new-group').setAttribute('aria-expanded', String(open));
+  if (!open) { $('new-group').focus(); return; }
+  $('group-name').value = '';
+  // They take turns in the order they were ticked.
+  let ticks = 0;
+  const tick = (event) => { event.target.dataset.order = String(event.target.checked ? ++ticks : 0); };
+  $('group-members').replaceChildren(...state.agents.map((a) => h('li', {}, h('label', { class: 'day' },
+    h('input', { type: 'checkbox', name: 'member', value: a.id, class: 'auto-width', onchange: tick }), a.name))));
+  $('group-name').focus();
+}
+
+async function createGroup() {
+  const agentIds = [...$('group-members').querySelectorAll('input[name="member"]:checked')]
+    .sort((a, b) => Number(a.dataset.order) - Number(b.dataset.order)).map((box) => box.value);
+  if (agentIds.length < 2) { toast('Choose two or more companions for a group.'); return; }
+  const name = $('group-name').value.trim();
+  const group = await attempt(() => api('/api/groups', { method: 'POST', body: { name: name || null, agentIds } }));
+  if (!group) return;
+  showGroupForm(false);
+  await loadGroups();
+  await openGroup(group.id);
+  $('composer-text').focus();
+}
+
+async function openGroup(id) {
+  const group = (state.groups ?? []).find((g) => g.id === id);
+  if (!group) return;
+  state.group = group;
+  state.agent = null;
+  sessionStorage.setItem('hearth.group', id);
+  markCurrent(id);
+  const names = group.members.map((m) => m.name);
+  $('agent-name').textContent = group.name;
+  $('agent-status').textContent = `Group chat with ${names.slice(0, -1).join(', ')} and ${names.at(-1)}. Name someone to ask them; otherwise they take turns.`;
+  $('messages').setAttribute('aria-label', `Messages in ${group.name}`);
+  $('agent-portrait').hidden = true;
+  $('feelings').hidden = true;
+  $('mute').hidden = true;
+  $('delete-group').hidden = false;
+  $('composer-text').placeholder = `Message ${group.name}…`;
+  clearConversation();
+  await loadPage();
+  scrollToBottom();
+}
+
+async function sendToGroup(text) {
+  const group = state.group;
+  const key = openKey();
+  const box = $('composer-text');
+  state.sending = true;
+  $('send').disabled = true;
+  const body = { text, clientMessageId: newId() };
+  const mine = h('li', { class: 'message mine pending', tabindex: '-1' },
+    h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
+    h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
+  $('messages').append(mine);
+  $('empty-conversation').hidden = true;
+  box.value = '';
+  autosize();
+  $('typing-text').textContent = `${group.name}: someone is typing…`;
+  $('typing').hidden = false;
+  scrollToBottom();
+  try {
+    let answer;
+    try {
+      answer = await api(`/api/groups/${group.id}/chat`, { method: 'POST', body });
+    } catch (error) {
+      // The turn is idempotent on its client message id: ask once more when the answer was lost on the way.
+      if (error.status && error.status < 500) throw error;
+      answer = await api(`/api/groups/${group.id}/chat`, { method: 'POST', body });
+    }
+    if (openKey() !== key) return;
+    mine.remove();
+    const user = { ...answer.userMessage, kind: 'text' };
+    const replies = answer.replies.map((r) => ({ id: r.id, role: 'agent', kind: 'text', agentId: r.agentId, agentName: r.agentName, text: r.text,
+      createdAt: r.createdAt, provider: r.provider, model: r.model, replyTo: user.id }));
+    $('messages').append(...[user, ...replies].filter((m) => !state.shown.has(m.id)).map(renderMessage).filter(Boolean));
+    for (const r of answer.replies) {
+      state.details.set(r.id, { provider: r.provider, model: r.model, memoriesUsed: null, mood: r.mood, affinity: r.affinity, speaker: r.agentName });
+    }
+    $('announce').textContent = answer.replies.map((r) => `${r.agentName}: ${r.text}`).join(' ');
+  } catch (error) {
+    mine.classList.add('failed');
+    mine.querySelector('.meta').replaceChildren(h('span', {}, 'Not sent. '), h('button', { type: 'button', class: 'link small', onclick: () => { mine.remove(); box.value = text; box.focus(); } }, 'Edit and retry'));
+    toast(error.message);
+  } finally {
+    $('typing').hidden = true;
+    state.sending = false;
+    $('send').disabled = false;
+    box.focus();
+    scrollToBottom();
+  }
+}
+
+async function deleteGroup() {
+  const group = state.group;
+  if (!group || !confirm(`Delete the group chat "${group.name}" and everything said in it? The companions stay.`)) return;
+  const deleted = await attempt(() => api(`/api/groups/${group.id}`, { method: 'DELETE' }).then(() => true));
+  if (!deleted) return;
+  sessionStorage.removeItem('hearth.group');
+  state.group = null;
+  await loadGroups();
+  toast(`Group "${group.name}" deleted.`, 'info');
+  if (state.agents[0]) await openAgent(state.agents[0].id);
+  else { clearConversation(); $('delete-group').hidden = true; $('composer').hidden = true; $('agent-name').textContent = 'Choose a companion'; }
 }
 
 function signed(n) {
