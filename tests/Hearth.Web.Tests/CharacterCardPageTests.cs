@@ -1,10 +1,6 @@
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hearth.Testing.Fakes;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hearth.Web.Tests;
 

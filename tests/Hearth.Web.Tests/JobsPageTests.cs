@@ -1,10 +1,6 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Hearth.Durable.Jobs;
 using Hearth.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hearth.Web.Tests;
 

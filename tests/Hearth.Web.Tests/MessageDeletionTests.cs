@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hearth.Web.Tests;
 

@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
-
 namespace Hearth.Web.Tests;
 
 /// <summary>What a person does on the pages, by accessible names (so the labels are tested too).</summary>

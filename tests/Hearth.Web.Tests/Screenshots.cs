@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace Hearth.Web.Tests;
 
 /// <summary>

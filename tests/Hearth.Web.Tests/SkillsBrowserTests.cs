@@ -1,7 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hearth.Web.Tests;
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Hearth.Memory;
 using Hearth.Testing.Fakes;
 using Hearth.Testing.Host;
@@ -9,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Hearth.Durable;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 
 namespace Hearth.Web.Tests;
 

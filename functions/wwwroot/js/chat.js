@@ -428,16 +428,26 @@ async function send() {
     if (!$('details').hidden) showDetails(answer.reply.id);
   } catch (error) {
     reply?.remove();
-    mine.classList.add('failed');
-    mine.querySelector('.meta').replaceChildren(h('span', {}, 'Not sent. '), h('button', { type: 'button', class: 'link small', onclick: () => { mine.remove(); box.value = text; box.focus(); } }, 'Edit and retry'));
-    toast(error.message);
+    notSent(mine, box, text, error);
   } finally {
-    $('typing').hidden = true;
-    state.sending = false;
-    $('send').disabled = false;
-    box.focus();
-    scrollToBottom();
+    sendEnded(box);
   }
+}
+
+/** A message that did not go: marked, with a way to put its text back in the box and try again. */
+function notSent(mine, box, text, error) {
+  mine.classList.add('failed');
+  mine.querySelector('.meta').replaceChildren(h('span', {}, 'Not sent. '), h('button', { type: 'button', class: 'link small', onclick: () => { mine.remove(); box.value = text; box.focus(); } }, 'Edit and retry'));
+  toast(error.message);
+}
+
+/** After a send, answered or not: the box is ready for the next message. */
+function sendEnded(box) {
+  $('typing').hidden = true;
+  state.sending = false;
+  $('send').disabled = false;
+  box.focus();
+  scrollToBottom();
 }
 
 /** Streams the turn; a stream that breaks is retried once with the same client message id (the turn is idempotent). */
@@ -816,15 +826,9 @@ async function sendToGroup(text) {
     }
     $('announce').textContent = answer.replies.map((r) => `${r.agentName}: ${r.text}`).join(' ');
   } catch (error) {
-    mine.classList.add('failed');
-    mine.querySelector('.meta').replaceChildren(h('span', {}, 'Not sent. '), h('button', { type: 'button', class: 'link small', onclick: () => { mine.remove(); box.value = text; box.focus(); } }, 'Edit and retry'));
-    toast(error.message);
+    notSent(mine, box, text, error);
   } finally {
-    $('typing').hidden = true;
-    state.sending = false;
-    $('send').disabled = false;
-    box.focus();
-    scrollToBottom();
+    sendEnded(box);
   }
 }
 

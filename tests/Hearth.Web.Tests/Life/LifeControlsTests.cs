@@ -1,11 +1,7 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Hearth.Life;
 using Hearth.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using Npgsql;
-using static Microsoft.Playwright.Assertions;
 
 namespace Hearth.Web.Tests;
 
