@@ -392,16 +392,7 @@ async function send() {
   $('send').disabled = true;
   const agent = state.agent;
   const clientMessageId = newId();
-  const mine = h('li', { class: 'message mine pending', tabindex: '-1' },
-    h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
-    h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
-  $('messages').append(mine);
-  $('empty-conversation').hidden = true;
-  box.value = '';
-  autosize();
-  $('typing-text').textContent = `${agent.name} is typing…`;
-  $('typing').hidden = false;
-  scrollToBottom();
+  const mine = sendStarted(box, text, `${agent.name} is typing…`);
 
   let reply = null;
   let written = '';
@@ -432,6 +423,21 @@ async function send() {
   } finally {
     sendEnded(box);
   }
+}
+
+/** The user's message shown as sending, the box emptied and the typing line up; returns the message's element. */
+function sendStarted(box, text, typing) {
+  const mine = h('li', { class: 'message mine pending', tabindex: '-1' },
+    h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
+    h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
+  $('messages').append(mine);
+  $('empty-conversation').hidden = true;
+  box.value = '';
+  autosize();
+  $('typing-text').textContent = typing;
+  $('typing').hidden = false;
+  scrollToBottom();
+  return mine;
 }
 
 /** A message that did not go: marked, with a way to put its text back in the box and try again. */
@@ -796,16 +802,7 @@ async function sendToGroup(text) {
   state.sending = true;
   $('send').disabled = true;
   const body = { text, clientMessageId: newId() };
-  const mine = h('li', { class: 'message mine pending', tabindex: '-1' },
-    h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'bubble' }, h('p', { class: 'text' }, text)),
-    h('div', { class: 'meta' }, h('span', { class: 'muted' }, 'sending…')));
-  $('messages').append(mine);
-  $('empty-conversation').hidden = true;
-  box.value = '';
-  autosize();
-  $('typing-text').textContent = `${group.name}: someone is typing…`;
-  $('typing').hidden = false;
-  scrollToBottom();
+  const mine = sendStarted(box, text, `${group.name}: someone is typing…`);
   try {
     let answer;
     try {
