@@ -54,7 +54,8 @@ public sealed partial class ChatTurnService
     {
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent) || !Guid.TryParse(replyId, out var reply)) return null;
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        if (await FindReplyAsync(connection, null, owner, agent, reply, ct) is not { } row) return null;
+        if (await FindReplyAsync(connection, null, owner, agent, reply, ct) is not { } row)
+            return await FindOpeningAsync(connection, null, owner, agent, reply, ct) is { } opening ? await OpeningViewAsync(connection, null, opening, ct) : null;
         return View(row, await ListAsync(connection, null, row, ct), null);
     }
 
@@ -71,7 +72,10 @@ public sealed partial class ChatTurnService
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         {
             row = await FindReplyAsync(connection, null, owner, agentId, replyId, ct);
-            if (row is null) return AlternativesOutcome.NotFound;
+            if (row is null)
+                return await FindOpeningAsync(connection, null, owner, agentId, replyId, ct) is null
+                    ? AlternativesOutcome.NotFound
+                    : new AlternativesOutcome(null, 409, "The opening message is chosen among the card's greetings (PUT …/selected), not written again.");
             count = (await ListAsync(connection, null, row, ct)).Count;
         }
         if (row.Superseded) return new AlternativesOutcome(null, 409, "Only the latest reply can be written again; the conversation has moved on.");
@@ -115,7 +119,13 @@ public sealed partial class ChatTurnService
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent) || !Guid.TryParse(replyId, out var reply)) return AlternativesOutcome.NotFound;
         await using var durable = await store.DataSource.BeginDurableAsync(ct);
         var tx = durable.Transaction;
-        if (await FindReplyAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } row) return AlternativesOutcome.NotFound;
+        if (await FindReplyAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } row)
+        {
+            if (await FindOpeningAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } opening) return AlternativesOutcome.NotFound;
+            var chosen = await SelectGreetingAsync(tx, opening, index, ct);
+            if (chosen.Result is not null) await durable.CommitAsync(ct);
+            return chosen;
+        }
         var count = Math.Max(1, (await ListAsync(tx.Connection!, tx, row, ct)).Count);
         if (index < 0 || index >= count) return new AlternativesOutcome(null, 400, $"must be between 0 and {count - 1}");
         if (row.Superseded && index != (row.Selected ?? 0))
@@ -154,10 +164,13 @@ public sealed partial class ChatTurnService
             r.IsDBNull(11) ? null : r.GetInt32(11), r.GetInt64(12), r.GetGuid(13), r.GetString(14), r.GetFieldValue<DateTimeOffset>(15), r.GetInt32(16), r.GetBoolean(17));
     }
 
-    private static async Task<List<ReplyAlternative>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ReplyRow row, CancellationToken ct)
+    private static Task<List<ReplyAlternative>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ReplyRow row, CancellationToken ct) =>
+        ListAlternativesOfAsync(connection, tx, row.Id, ct);
+
+    private static async Task<List<ReplyAlternative>> ListAlternativesOfAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid message, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at from chat.reply_alternatives where reply_id = @reply order by idx", connection, tx);
-        command.Parameters.AddWithValue("reply", row.Id);
+        command.Parameters.AddWithValue("reply", message);
         var list = new List<ReplyAlternative>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

@@ -90,6 +90,10 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
                 {
                     firstMessage = Guid.CreateVersion7();
                     await OpenConversationAsync(tx, owner, agentId, firstMessage.Value, CardMacros.Apply(card.FirstMessage, created.Name, userName), now, token);
+                    // The alternate greetings are swipes of the opening: the user may choose another before writing.
+                    var greetings = card.AlternateGreetings.Where(g => !string.IsNullOrWhiteSpace(g)).Select(g => CardMacros.Apply(g, created.Name, userName).Trim());
+                    await ChatTurnService.WriteGreetingsAsync(tx, owner, firstMessage.Value,
+                        [CardMacros.Apply(card.FirstMessage, created.Name, userName).Trim(), .. greetings], now, token);
                 }
             }, ct);
             return new CardImport(agent with { BaseImageMediaId = mediaId }, [], firstMessage?.ToString());
