@@ -118,7 +118,7 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
         CardBook? cardBook = book is null || (book.Id.Length == 0 && book.Entries.Count == 0) ? null : new CardBook(
             new LorebookSettings(book.Name, book.Description, book.ScanDepth, book.TokenBudget, book.RecursiveScanning, book.Extensions),
             book.Entries.Select(e => new LoreEntryDraft(e.Keys, e.Content, e.SecondaryKeys, e.Selective, e.Constant, e.Enabled, e.InsertionOrder, e.Priority,
-                e.CaseSensitive, e.Position, e.Name, e.Comment, e.Extensions)).ToList());
+                e.CaseSensitive, e.Position, e.Name, e.Comment, e.Extensions, e.UseRegex)).ToList());
         var hearth = new HearthTraits(agent.TimeZone, Blank(agent.HomeCity), Blank(agent.Occupation), Blank(agent.SpeakingStyle), Blank(agent.Boundaries),
             agent.AppearancePrompt, agent.Availability, agent.MoodBaseline);
         var s = stored ?? new StoredCard(CardLimits.V2, "", "", "", "", "", "", [], [], "", "", new JsonObject());
