@@ -19,7 +19,7 @@ public interface IAgentMessages
 /// </summary>
 public sealed class ConversationReader : IConversationReader, IChatPictures, IAgentMessages
 {
-    private const string Columns = "m.id, m.owner_id, m.agent_id, m.session_id, m.role, m.text, m.created_at";
+    private const string Columns = "m.id, m.owner_id, m.agent_id, m.session_id, m.role, m.text, m.created_at, m.edited_at";
     private readonly ChatStore _store;
     private readonly TimeProvider _time;
 
@@ -48,7 +48,7 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
     }
 
     /// <summary>A group line as a conversation message: the user's line belongs to the companion whose reply it is read with.</summary>
-    private const string GroupColumns = "m.id, m.owner_id, r.agent_id, m.group_id, m.role, m.text, m.created_at";
+    private const string GroupColumns = "m.id, m.owner_id, r.agent_id, m.group_id, m.role, m.text, m.created_at, m.edited_at";
 
     public async Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct)
     {
@@ -71,7 +71,7 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
                      where upto.id = @up_to and upto.owner_id = @owner and r.group_id = @session and r.owner_id = @owner
                        and r.role = 'agent' and r.reply_to is not null and r.agent_id = upto.agent_id and r.seq <= upto.seq
                      order by r.seq desc limit @count)
-                select m.id, m.owner_id, x.agent_id, m.group_id, m.role, m.text, m.created_at
+                select m.id, m.owner_id, x.agent_id, m.group_id, m.role, m.text, m.created_at, m.edited_at
                   from replies x join chat.group_messages m on m.id = x.reply_to or m.id = x.id
                  order by x.seq, m.seq
                 """, p => { p.AddWithValue("session", session); p.AddWithValue("owner", owner); p.AddWithValue("up_to", upTo); p.AddWithValue("count", count); }, ct);
