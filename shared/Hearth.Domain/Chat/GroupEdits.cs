@@ -293,13 +293,14 @@ public sealed partial class ChatTurnService
 
     private static async Task<List<ReplyAlternative>> ListGroupAlternativesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid reply, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at from chat.group_reply_alternatives where reply_id = @reply order by idx",
+        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at, edited_at from chat.group_reply_alternatives where reply_id = @reply order by idx",
             connection, tx);
         command.Parameters.AddWithValue("reply", reply);
         var list = new List<ReplyAlternative>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
+            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5)));
         return list;
     }
 

@@ -10,8 +10,12 @@ namespace Hearth.Chat;
 /// <summary>Regenerating a reply: who asks, for which reply.</summary>
 public sealed record RegenerateCommand(string OwnerId, string OwnerTimeZone, string AgentId, string ReplyId, string? OwnerName = null);
 
-/// <summary>One alternative of a reply.</summary>
-public sealed record ReplyAlternative(int Index, string Text, string? Provider, string? Model, DateTimeOffset CreatedAt);
+/// <summary>One alternative of a reply; <see cref="EditedAt"/>: when the user last edited its text (null: as written).</summary>
+public sealed record ReplyAlternative(int Index, string Text, string? Provider, string? Model, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt = null)
+{
+    /// <summary>Whether the user edited this alternative's text.</summary>
+    public bool Edited => EditedAt is not null;
+}
 
 /// <summary>
 /// A reply's alternatives ("swipes") and which one is chosen; the chosen one is the reply's text everywhere. After a
@@ -169,12 +173,13 @@ public sealed partial class ChatTurnService
 
     private static async Task<List<ReplyAlternative>> ListAlternativesOfAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid message, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at from chat.reply_alternatives where reply_id = @reply order by idx", connection, tx);
+        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at, edited_at from chat.reply_alternatives where reply_id = @reply order by idx", connection, tx);
         command.Parameters.AddWithValue("reply", message);
         var list = new List<ReplyAlternative>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
+            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5)));
         return list;
     }
 
