@@ -27,7 +27,7 @@ public static class SkillsModule
             var options = sp.GetRequiredService<IOptions<SkillsOptions>>().Value;
             // Out-of-range values are reported by the settings check before the host listens; clamp so nothing throws first.
             return new SkillLibraryOptions(
-                CheckoutRoot(sp, options),
+                CheckoutRoot(sp.GetRequiredService<FunctionAppRoot>(), options, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value),
                 Math.Max(1024, options.MaxFileBytes),
                 Math.Clamp(options.IngestParallelism, 1, 1000),
                 Math.Max(1, options.IndexBatch),
@@ -45,11 +45,10 @@ public static class SkillsModule
     }
 
     /// <summary>Skills:CheckoutRoot, or 'checkout' in the data folder (HEARTH_DATA_DIR or .data in the function app root).</summary>
-    private static string CheckoutRoot(IServiceProvider services, SkillsOptions options)
+    private static string CheckoutRoot(FunctionAppRoot appRoot, SkillsOptions options, DatabaseOptions database)
     {
-        var appRoot = services.GetService<FunctionAppRoot>() ?? FunctionAppRoot.Find(services.GetRequiredService<IHostEnvironment>().ContentRootPath);
         if (!string.IsNullOrWhiteSpace(options.CheckoutRoot)) return Path.GetFullPath(Path.Combine(appRoot.Path, options.CheckoutRoot));
-        var data = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.DataDirectory;
+        var data = database.DataDirectory;
         return Path.GetFullPath(Path.Combine(appRoot.Path, string.IsNullOrWhiteSpace(data) ? ".data" : data, "checkout"));
     }
 }

@@ -68,7 +68,4 @@ public static class SettingsServiceCollectionExtensions
         services.AddSingleton(registry);
         return registry;
     }
-
-    /// <summary>The current value of options <typeparamref name="T"/>.</summary>
-    internal static T Value<T>(this IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
 }

@@ -50,7 +50,7 @@ public static class ChatServices
             sp.GetRequiredService<IWeatherProvider>(),
             sp.GetRequiredService<Durable.Jobs.IJobClient>(),
             sp.GetRequiredService<IArchiveMirror>(),
-            sp,
+            sp.GetRequiredService<Images.IPictureJobs>(),
             sp.GetRequiredService<IOptions<ChatTurnOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChatTurnService>>()));

@@ -6,7 +6,6 @@ using Hearth.Images;
 using Hearth.Memory;
 using Hearth.Models;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -46,13 +45,13 @@ public sealed partial class ChatTurnService
     private readonly IWeatherProvider weather;
     private readonly IJobClient jobs;
     private readonly IArchiveMirror archive;
-    private readonly IServiceProvider services;
+    private readonly IPictureJobs pictures;
     private readonly IOptions<ChatTurnOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<ChatTurnService> logger;
 
     internal ChatTurnService(ChatStore store, IMemoryRecall recall, IChatModelChain models, IWeatherProvider weather, IJobClient jobs, IArchiveMirror archive,
-        IServiceProvider services, IOptions<ChatTurnOptions> options, TimeProvider time, ILogger<ChatTurnService> logger)
+        IPictureJobs pictures, IOptions<ChatTurnOptions> options, TimeProvider time, ILogger<ChatTurnService> logger)
     {
         this.store = store;
         this.recall = recall;
@@ -60,15 +59,13 @@ public sealed partial class ChatTurnService
         this.weather = weather;
         this.jobs = jobs;
         this.archive = archive;
-        this.services = services;
+        this.pictures = pictures;
         this.options = options;
         this.time = time;
         this.logger = logger;
     }
 
     private static SelfReferenceGuard Guard => ModelOutput.Guard;
-
-    internal ChatStore Store => store;
 
     public Task<ChatTurnOutcome> TakeTurnAsync(ChatTurnCommand command, CancellationToken ct) => TakeTurnAsync(command, null, ct);
 
@@ -140,7 +137,7 @@ public sealed partial class ChatTurnService
         }
 
         var picture = write.Picture;
-        if (picture is { Outcome: "started" } && services.GetService<IPictureJobs>() is { } pictures)
+        if (picture is { Outcome: "started" })
         {
             var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
                 PictureRequests.Scene(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
@@ -324,8 +321,6 @@ public sealed partial class ChatTurnService
 
     private async Task<PictureOutcome> GatePictureAsync(ChatTurnCommand command, Agent agent, AvailabilityState availability, DateTimeOffset now, CancellationToken ct)
     {
-        var pictures = services.GetService<IPictureJobs>();
-        if (pictures is null) return new PictureOutcome("unavailable", null);
         if (availability == AvailabilityState.Asleep) return new PictureOutcome("asleep", null);
         if (agent.Affinity < options.Value.PictureMinAffinity) return new PictureOutcome("affinity", null);
         var since = AgentClock.StartOfLocalDay(now, command.OwnerTimeZone);
