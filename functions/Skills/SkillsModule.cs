@@ -2,8 +2,6 @@ using Hearth.Archive;
 using Hearth.Durable;
 using Hearth.Functions.Status;
 using Hearth.Skills;
-using Hearth.Skills.Ingest;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Skills;
@@ -18,7 +16,6 @@ public static class SkillsModule
     {
         builder.AddSettings<SkillsOptions>();
         builder.AddSettings<ArchiveConnectionSettings>();
-        builder.AddSettings<SkillsTestingOptions>();
 
         // Everything is read when first needed, not here: configuration is only complete once the host is built.
         builder.Services.AddArchive(sp => sp.GetRequiredService<IOptions<ArchiveConnectionSettings>>().Value.Archive);
@@ -33,13 +30,6 @@ public static class SkillsModule
                 Math.Max(1, options.IndexBatch),
                 new RetryPolicy(Math.Clamp(options.IngestMaxAttempts, 1, 100), options.IngestFirstRetry < TimeSpan.Zero ? TimeSpan.Zero : options.IngestFirstRetry, 2, TimeSpan.FromSeconds(30)));
         });
-        builder.Services.Replace(ServiceDescriptor.Singleton<ISkillIngestFaults>(sp =>
-        {
-            var testing = sp.GetRequiredService<IOptions<SkillsTestingOptions>>().Value;
-            return testing.Enabled && sp.GetRequiredService<IHostEnvironment>().IsDevelopment()
-                ? new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay, testing.FailIndexing)
-                : new NoSkillIngestFaults();
-        }));
         builder.Services.AddStatusContributor<SkillsStatus>();
         return builder;
     }
