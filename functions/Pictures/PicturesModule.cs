@@ -20,7 +20,7 @@ public static class PicturesModule
     public static IHostApplicationBuilder AddPictures(this IHostApplicationBuilder builder)
     {
         builder.AddSettings<PicturesOptions>();
-        builder.AddSettings<FalSettings>();
+        builder.AddSettingsCheck<FalOptions>();                      // Fal:* — bound once, by the adapter (AddImageGeneration)
         builder.AddSettings<MediaSettings>();
 
         var services = builder.Services;

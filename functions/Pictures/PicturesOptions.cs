@@ -50,69 +50,6 @@ public sealed class PicturesOptions : IValidatableSettings
     }
 }
 
-/// <summary>
-/// The catalogue entries of <c>Fal:*</c> (bound for the adapter as <see cref="Hearth.Adapters.Fal.FalOptions"/>; this class
-/// describes and checks the keys at start, and a test keeps the two in step).
-/// </summary>
-[SettingsSection("Fal")]
-public sealed class FalSettings : IValidatableSettings
-{
-    [Setting("Fal API key. Unset: the placeholder painter makes every picture.", Secret = true)]
-    public string? Key { get; set; }
-
-    [Setting("Fal's queue API; point it at a fake or a proxy in tests.")]
-    public Uri QueueBaseUrl { get; set; } = new("https://queue.fal.run");
-
-    [Setting("Fal's webhook signing keys (JWKS).")]
-    public Uri JwksUrl { get; set; } = new("https://rest.alpha.fal.ai/.well-known/jwks.json");
-
-    [Setting("How Fal reaches this host (a public URL or a tunnel): webhook URLs and the signed URL of the base portrait. Unset: no webhook, the job polls.")]
-    public Uri? PublicBaseUrl { get; set; }
-
-    [Setting("Secret of the per-job webhook token (at least 32 characters). Unset: generated once and kept in the database.", Secret = true)]
-    public string? WebhookSecret { get; set; }
-
-    [Setting("Model for base portraits.")]
-    public string BasePortraitModel { get; set; } = "fal-ai/flux/dev";
-
-    [Setting("Model for variations; it receives the base portrait in image_urls.")]
-    public string VariationModel { get; set; } = "fal-ai/nano-banana/edit";
-
-    [Setting("Fal's image_size for base portraits.")]
-    public string BasePortraitImageSize { get; set; } = "portrait_4_3";
-
-    [Setting("Timeout of one call to Fal's queue API.")]
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    [Setting("How long Fal's signing keys are trusted (at most 24 hours).")]
-    public TimeSpan JwksCacheDuration { get; set; } = TimeSpan.FromHours(24);
-
-    [Setting("Least time between two key fetches forced by a signature no cached key verifies.")]
-    public TimeSpan JwksMinRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
-
-    [Setting("Largest difference between a webhook's timestamp and our clock.")]
-    public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromSeconds(300);
-
-    /// <summary>The adapter's options with these values.</summary>
-    public Hearth.Adapters.Fal.FalOptions ToOptions() => new()
-    {
-        Key = Key,
-        QueueBaseUrl = QueueBaseUrl,
-        JwksUrl = JwksUrl,
-        PublicBaseUrl = PublicBaseUrl,
-        WebhookSecret = WebhookSecret,
-        BasePortraitModel = BasePortraitModel,
-        VariationModel = VariationModel,
-        BasePortraitImageSize = BasePortraitImageSize,
-        RequestTimeout = RequestTimeout,
-        JwksCacheDuration = JwksCacheDuration,
-        JwksMinRefreshInterval = JwksMinRefreshInterval,
-        WebhookTolerance = WebhookTolerance,
-    };
-
-    public IEnumerable<SettingProblem> Validate(SettingsContext context) => SettingRules.Check(() => ToOptions().Validate(), context);
-}
-
 /// <summary>The catalogue entries of <c>Media:*</c> (bound for the store as <see cref="Hearth.Media.MediaOptions"/>).</summary>
 [SettingsSection("Media")]
 public sealed class MediaSettings : IValidatableSettings
@@ -147,24 +84,4 @@ public sealed class MediaSettings : IValidatableSettings
     };
 
     public IEnumerable<SettingProblem> Validate(SettingsContext context) => SettingRules.Check(() => ToOptions("media").Validate(), context);
-}
-
-/// <summary>Turns an options class's own validation (which throws naming the key first) into a settings problem.</summary>
-internal static class SettingRules
-{
-    public static IEnumerable<SettingProblem> Check(Action validate, SettingsContext context)
-    {
-        try
-        {
-            validate();
-        }
-        catch (InvalidOperationException e)
-        {
-            // The adapters' messages start with the key, e.g. "Fal:JwksCacheDuration must be positive…".
-            var key = e.Message.Split(' ', 2)[0].TrimEnd(':', '.');
-            if (!key.StartsWith(context.Section + ":", StringComparison.Ordinal)) key = context.Section;
-            return [SettingProblem.Invalid(key, e.Message)];
-        }
-        return [];
-    }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Hearth.Durable;
 using Hearth.Archive;
 using Hearth.Companions;
@@ -5,6 +6,7 @@ using Hearth.Durable.Jobs;
 using Hearth.Images;
 using Hearth.Memory;
 using Hearth.Models;
+using Hearth.Settings;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,19 +14,23 @@ using Npgsql;
 
 namespace Hearth.Chat;
 
-/// <summary>Settings of the chat turn.</summary>
+/// <summary>Settings of the chat turn (<c>Chat:*</c>, and when a companion sends pictures asked for in chat, <c>Chat:Pictures:*</c>).</summary>
+[SettingsSection("Chat")]
 public sealed class ChatTurnOptions
 {
-    /// <summary>A message after this much silence starts a new session.</summary>
-    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
-
-    /// <summary>Summarise the session every this many exchanges.</summary>
+    [Setting("Summarise a session every this many exchanges (0: never).")]
+    [Range(0, 1000)]
     public int SummaryEveryTurns { get; set; } = 10;
 
-    /// <summary>Affinity (0..100) an agent needs before it sends pictures.</summary>
+    [Setting("A message after this much silence starts a new session (hh:mm:ss).")]
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
+
+    [Setting("Affinity (0-100) a companion needs before it sends a picture.", Key = "Chat:Pictures:MinAffinity")]
+    [Range(0, 100)]
     public double PictureMinAffinity { get; set; } = 30;
 
-    /// <summary>Pictures an agent sends per day of the user's time zone.</summary>
+    [Setting("Pictures a companion sends per day of the user's time zone.", Key = "Chat:Pictures:DailyCap")]
+    [Range(0, 1000)]
     public int PictureDailyCap { get; set; } = 3;
 }
 
@@ -293,8 +299,6 @@ public sealed partial class ChatTurnService
     private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct,
         string? replacing = null)
     {
-        // The fallback recall is the recent turns this turn has already read: do not read them twice.
-        if (recall is RecentTurnsRecall) return RecentTurnsRecall.From(context.RecentMessages);
         try
         {
             return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing }, ct);

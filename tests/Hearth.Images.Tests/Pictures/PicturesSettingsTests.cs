@@ -3,6 +3,7 @@ using Hearth.Adapters.Fal;
 using Hearth.Functions.Hosting;
 using Hearth.Functions.Pictures;
 using Hearth.Media;
+using Hearth.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Hearth.Images.Tests.Pictures;
@@ -18,7 +19,6 @@ public sealed class PicturesSettingsTests
     }
 
     [Theory]
-    [InlineData(typeof(FalSettings), typeof(FalOptions))]
     [InlineData(typeof(MediaSettings), typeof(MediaOptions))]
     public void The_catalogue_lists_every_option_of_the_adapter_with_the_same_default(Type catalogued, Type options)
     {
@@ -44,7 +44,7 @@ public sealed class PicturesSettingsTests
     [Fact]
     public void Nothing_is_required_the_defaults_are_valid()
     {
-        Assert.Empty(Problems<FalSettings>(isDevelopment: false));
+        Assert.Empty(Problems<FalOptions>(isDevelopment: false));
         Assert.Empty(Problems<MediaSettings>(isDevelopment: false));
         Assert.Empty(Problems<PicturesOptions>(isDevelopment: false));
     }
@@ -55,7 +55,7 @@ public sealed class PicturesSettingsTests
     [InlineData("Fal:WebhookSecret", "short", "Fal:WebhookSecret")]
     public void A_bad_Fal_setting_is_named(string key, string value, string named)
     {
-        var problem = Assert.Single(Problems<FalSettings>(true, (key, value)));
+        var problem = Assert.Single(Problems<FalOptions>(true, (key, value)));
         Assert.Equal(named, problem.Key);
         Assert.DoesNotContain("short", problem.Message); // a secret's value is never repeated
     }
