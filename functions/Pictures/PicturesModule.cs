@@ -21,7 +21,7 @@ public static class PicturesModule
     {
         builder.AddSettings<PicturesOptions>();
         builder.AddSettingsCheck<FalOptions>();                      // Fal:* — bound once, by the adapter (AddImageGeneration)
-        builder.AddSettings<MediaSettings>();
+        builder.AddSettingsCheck<MediaOptions>();                    // Media:* — bound once, by the media store (AddMediaStore)
 
         var services = builder.Services;
         services.AddMediaStore(builder.Configuration, DefaultMediaRoot(builder));

@@ -49,39 +49,3 @@ public sealed class PicturesOptions : IValidatableSettings
             yield return SettingProblem.Invalid(context.KeyOf(nameof(SubmitRetryInterval)), "must be at most 00:05:00");
     }
 }
-
-/// <summary>The catalogue entries of <c>Media:*</c> (bound for the store as <see cref="Hearth.Media.MediaOptions"/>).</summary>
-[SettingsSection("Media")]
-public sealed class MediaSettings : IValidatableSettings
-{
-    [Setting("Folder holding pictures (an Azure Files mount in the cloud). Unset: media/ in the data folder (HEARTH_DATA_DIR or .data).")]
-    public string? Root { get; set; }
-
-    [Setting("Largest picture accepted, in bytes.")]
-    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
-
-    [Setting("Secret for signed media URLs (at least 32 characters). Unset: generated once and kept in the database.", Secret = true)]
-    public string? SigningKey { get; set; }
-
-    [Setting("Longest a copy of a provider's picture may take.")]
-    public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    [Setting("Lifetime of a signed media URL handed out by the API (at most 7 days).")]
-    public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
-
-    [Setting("Public address for media URLs in API answers. Unset: relative signed paths (/media/{id}?exp=…&sig=…).")]
-    public Uri? PublicBaseUrl { get; set; }
-
-    /// <summary>The store's options with these values (<paramref name="defaultRoot"/> when no root is set).</summary>
-    public Hearth.Media.MediaOptions ToOptions(string defaultRoot) => new()
-    {
-        Root = string.IsNullOrWhiteSpace(Root) ? defaultRoot : Root,
-        MaxBytes = MaxBytes,
-        SigningKey = SigningKey,
-        DownloadTimeout = DownloadTimeout,
-        UrlLifetime = UrlLifetime,
-        PublicBaseUrl = PublicBaseUrl,
-    };
-
-    public IEnumerable<SettingProblem> Validate(SettingsContext context) => SettingRules.Check(() => ToOptions("media").Validate(), context);
-}
