@@ -31,8 +31,16 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
     private readonly ConcurrentDictionary<string, CachedHistory> _histories = new(StringComparer.Ordinal);
     private const int MaxCachedHistories = 2_000;
     private readonly SemaphoreSlim _activityFetch = new(1, 1);
+    // Bounded: when recording falls behind, finishing activities waits for room instead of piling up in memory.
     private readonly System.Threading.Channels.Channel<ActivityCompletion> _completions =
-        System.Threading.Channels.Channel.CreateUnbounded<ActivityCompletion>(new() { SingleReader = true });
+        System.Threading.Channels.Channel.CreateBounded<ActivityCompletion>(new System.Threading.Channels.BoundedChannelOptions(MaxPendingCompletions)
+        {
+            SingleReader = true,
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
+        });
+
+    /// <summary>Finished activities waiting to be recorded, at most; also the largest batch one statement records.</summary>
+    private const int MaxPendingCompletions = 1_000;
     private Task? _recording;
     private CancellationTokenSource? _running;
     private Task? _heartbeat;
@@ -411,6 +419,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         // statement fails it (division by zero) unless this worker still holds the instance's lock, which it then keeps
         // to the end. A worker whose lease ran out therefore writes nothing.
         var events = orchestratorMessages.Concat(timerMessages).ToList();
+        var arrivedMeanwhile = false;
         await using (var batch = _db.CreateBatch())
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
@@ -483,9 +492,19 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             }
             if (events.Count > 0)
                 batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
+            // Events that arrived while this replay ran (activity results, raised events) found the instance locked: a
+            // fetch woken by them skipped it and went to sleep. Once the lock is released they are due at once.
+            batch.BatchCommands.Add(Command(
+                "select exists (select 1 from durabletask.new_events where instance_id = $1 and visible_at <= $2)", instance.InstanceId, now));
             try
             {
-                await batch.ExecuteNonQueryAsync();
+                await using var results = await batch.ExecuteReaderAsync();
+                do
+                {
+                    if (results.FieldCount == 1 && results.GetFieldType(0) == typeof(bool) && await results.ReadAsync() && results.GetBoolean(0))
+                        arrivedMeanwhile = true;
+                }
+                while (await results.NextResultAsync());
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
             {
@@ -504,7 +523,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             _histories[instance.InstanceId] = new CachedHistory(instance.ExecutionId, runtime.Events.ToArray());
         }
         if (outboundMessages.Count > 0) _wake.Activities();
-        if (events.Count > 0) _wake.Orchestrations();
+        if (events.Count > 0 || arrivedMeanwhile) _wake.Orchestrations();
     }
 
     /// <summary>
@@ -733,15 +752,22 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 ((TaskScheduledEvent)workItem.TaskMessage.Event).Name, workItem.TaskMessage.OrchestrationInstance.InstanceId);
             return;
         }
-        var completion = new ActivityCompletion(TaskId(workItem), responseMessage, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_completions.Writer.TryWrite(completion)) throw new OperationCanceledException("The task store is stopping.");
-        if (!await completion.Recorded.Task)
-            _logger.LogWarning("Result of activity {TaskId} of {InstanceId} dropped: its lease ran out and another worker took it",
-                workItem.Id, workItem.TaskMessage.OrchestrationInstance.InstanceId);
+        // The slot is free once the result is queued: the recorder writes it with whatever else finished meanwhile
+        // (group commit). Until then the call's row stays locked by this worker (the heartbeat renews it), so nobody
+        // runs it again; if this process dies first, the call runs again after its lease, as it would have if the
+        // process had died just before recording it.
+        try
+        {
+            await _completions.Writer.WriteAsync(new ActivityCompletion(TaskId(workItem), workItem.TaskMessage.OrchestrationInstance.InstanceId, responseMessage));
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            throw new OperationCanceledException("The task store is stopping.");
+        }
     }
 
-    /// <summary>A finished activity waiting to be recorded; true when its row was still this worker's.</summary>
-    private sealed record ActivityCompletion(long TaskId, TaskMessage Response, TaskCompletionSource<bool> Recorded);
+    /// <summary>A finished activity waiting to be recorded.</summary>
+    private sealed record ActivityCompletion(long TaskId, string InstanceId, TaskMessage Response);
 
     /// <summary>
     /// Records finished activities in batches: whatever finished while the previous batch was being written goes in
@@ -754,7 +780,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var batch = new List<ActivityCompletion>(256);
         while (await reader.WaitToReadAsync())
         {
-            while (batch.Count < 500 && reader.TryRead(out var next)) batch.Add(next);
+            while (batch.Count < MaxPendingCompletions && reader.TryRead(out var next)) batch.Add(next);
             try
             {
                 ThrowIfHalted();
@@ -783,12 +809,15 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     await rows.NextResultAsync(); // past set_config
                     if (await rows.ReadAsync() && !rows.IsDBNull(0)) recorded.UnionWith(rows.GetFieldValue<long[]>(0));
                 }
-                foreach (var c in batch) c.Recorded.TrySetResult(recorded.Contains(c.TaskId));
+                foreach (var c in batch.Where(c => !recorded.Contains(c.TaskId)))
+                    _logger.LogWarning("Result of activity {TaskId} of {InstanceId} dropped: its lease ran out and another worker took it", c.TaskId, c.InstanceId);
                 _wake.Orchestrations();
             }
             catch (Exception e)
             {
-                foreach (var c in batch) c.Recorded.TrySetException(e);
+                // The calls stay locked by this worker until their lease runs out, then run again (here or elsewhere).
+                if (!_halted)
+                    _logger.LogWarning(e, "Recording {Count} finished activities failed; they run again once their lease runs out", batch.Count);
             }
             batch.Clear();
         }
