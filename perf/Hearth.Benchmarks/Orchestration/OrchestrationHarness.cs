@@ -54,6 +54,12 @@ public sealed class OrchestrationHarness : IHarness
             taskEngine.Add(await SideBySide.TaskEngineAsync(await cluster.NewDatabaseAsync("dt"), sideFanOut, sideChain, sideRaises, sideLarge, sidePerSub));
             Console.WriteLine($"side by side run {r + 1}: state machines {oldEngine[^1]}; Durable Task {taskEngine[^1]}");
         }
+        AzuritePeer.Figures? peer = null;
+        if (AzuritePeer.Available && !options.Flag("no-peers"))
+        {
+            peer = await AzuritePeer.RunAsync(sideFanOut, sideChain);
+            Console.WriteLine($"Azurite peer: {peer}");
+        }
         var recoveryLease = TimeSpan.FromSeconds(options.Int("recovery-lease", 5));
         Recovery.Figures? recovered = null;
         if (Recovery.Available && !options.Flag("no-recovery"))
@@ -86,6 +92,11 @@ public sealed class OrchestrationHarness : IHarness
             .Row($"Durable Task on PostgreSQL: {sideLarge:N0} activities in sub-orchestrations of {sidePerSub:N0}, activities/s", BenchReport.Median(taskEngine.Select(f => f.Large).ToList()), Runs(taskEngine.Select(f => f.Large), "N0"))
             .Row($"state machines: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(oldEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(oldEngine.Select(f => f.RaiseP50Ms), "N1"))
             .Row($"Durable Task on PostgreSQL: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(taskEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(taskEngine.Select(f => f.RaiseP50Ms), "N1"))
+            .Row(peer is null ? "Azure Storage provider on Azurite: not run (--no-peers or Azurite not installed)" :
+                $"Azure Storage provider 2.11.3 on Azurite (same orchestrators): fan-out/fan-in of {sideFanOut:N0} activities, activities/s (Durable Task on PostgreSQL {BenchReport.Median(taskEngine.Select(f => f.FanOut).ToList()) / peer.FanOut:N0}×)",
+                peer?.FanOut ?? 0, peer?.FanOut.ToString("N1") ?? "")
+            .Row(peer is null ? "" : $"Azure Storage provider 2.11.3 on Azurite: chain of {sideChain} activities, steps/s (Durable Task on PostgreSQL {BenchReport.Median(taskEngine.Select(f => f.Chain).ToList()) / peer.Chain:N0}×)",
+                peer?.Chain ?? 0, peer?.Chain.ToString("N1") ?? "")
             .Row(recovered is null ? "Durable Task on PostgreSQL: recovery after kill -9 (not run: Hearth.Durable.TestHost not built)" :
                 $"Durable Task on PostgreSQL: kill -9 of one of two host processes mid fan-out ({options.Int("recovery-activities", 400)} activities of 20 ms, lease {recoveryLease.TotalSeconds:N0} s; {recovered.DoneAtKill} done at the kill, {recovered.RunTwice} run twice) → completed, s",
                 recovered?.Seconds ?? 0, recovered is null ? "" : recovered.Seconds.ToString("N1"))

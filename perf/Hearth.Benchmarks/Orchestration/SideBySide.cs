@@ -153,17 +153,17 @@ internal static class SideBySide
 
     // ---- the new engine's orchestrators, straight-line
 
-    private sealed class SquareActivity : TaskActivity<int, long>
+    internal sealed class SquareActivity : TaskActivity<int, long>
     {
         public override Task<long> RunAsync(TaskActivityContext context, int x) => Task.FromResult((long)x * x);
     }
 
-    private sealed class NextActivity : TaskActivity<int, int>
+    internal sealed class NextActivity : TaskActivity<int, int>
     {
         public override Task<int> RunAsync(TaskActivityContext context, int x) => Task.FromResult(x + 1);
     }
 
-    private sealed class TaskSumOfSquares : TaskOrchestrator<int, long>
+    internal sealed class TaskSumOfSquares : TaskOrchestrator<int, long>
     {
         public override async Task<long> RunAsync(TaskOrchestrationContext context, int count)
         {
@@ -197,7 +197,7 @@ internal static class SideBySide
         }
     }
 
-    private sealed class TaskChain : TaskOrchestrator<int, int>
+    internal sealed class TaskChain : TaskOrchestrator<int, int>
     {
         public override async Task<int> RunAsync(TaskOrchestrationContext context, int length)
         {
