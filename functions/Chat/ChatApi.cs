@@ -149,7 +149,7 @@ public static class ChatApi
         return Alternatives(await chat.SelectAsync(user.Id, id, messageId, index, ct), "index");
     }
 
-    private static Results<Ok<ReplyAlternatives>, ProblemHttpResult> Alternatives(AlternativesOutcome outcome, string field) => outcome switch
+    internal static Results<Ok<ReplyAlternatives>, ProblemHttpResult> Alternatives(AlternativesOutcome outcome, string field) => outcome switch
     {
         { Result: { } result } => TypedResults.Ok(result),
         { Status: 409 } => Problems.Conflict(outcome.Detail ?? "Not possible now."),

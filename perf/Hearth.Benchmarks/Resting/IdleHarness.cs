@@ -109,7 +109,7 @@ public sealed class IdleHarness : IHarness
             else if (fields is ["Rss:", var kb, "kB"] && current is not null)
                 sizes[current] = sizes.GetValueOrDefault(current) + long.Parse(kb, CultureInfo.InvariantCulture);
         }
-        foreach (var (name, kb) in sizes.OrderByDescending(p => p.Value).Take(20))
+        foreach (var (name, kb) in sizes.OrderByDescending(p => p.Value).Take(40))
             Console.WriteLine($"  {kb / 1024.0,7:0.0} MB  {name}");
     }
 
