@@ -27,7 +27,7 @@ public static class DocumentsApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<MemorySettings>>().Value.ImportMaxBytes;
+        var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<MemoryOptions>>().Value.ImportMaxBytes;
         var documents = app.MapGroup("/api/documents").WithTags("Documents");
         documents.MapPost("/import", ImportAsync).WithName("ImportDocuments")
             .WithSummary("Imports documents (JSON lines: { id?, title?, text, source?, createdAt?, domain? } per line; or multipart text/markdown/JSON-lines files): 202 and an import to follow.")

@@ -20,10 +20,12 @@ public static class MemoryModule
 
     public static IHostApplicationBuilder AddMemory(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<MemorySettings>();
-        // Built from the final configuration when first needed; the settings check has named any bad key by then (exit 78).
-        builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemorySettings>>().Value.ToOptions(
-            sp.GetRequiredService<IConfiguration>().GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
+        builder.AddSettings<MemoryOptions>();                          // Memory:* (the domain's own options, bound once)
+        // The routing domains are a list of objects: the configuration binder reads them into the same options.
+        builder.Services.AddOptions<MemoryOptions>().Configure<IConfiguration>((options, configuration) =>
+            options.Domains = configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []);
+        // Read from the final configuration when first needed; the settings check has named any bad key by then (exit 78).
+        builder.Services.AddHearthMemory(sp => sp.GetRequiredService<IOptions<MemoryOptions>>().Value);
         // Summaries and suggestions use the chat's model chain when a provider is configured (rules otherwise).
         builder.Services.AddSingleton<IMemoryModel, ChainMemoryModel>();
         builder.Services.AddDurable()

@@ -9,7 +9,7 @@ namespace Hearth.Functions.Skills;
 public static partial class SkillsApi
 {
     public static async Task<Results<Created<StoredFileResponse>, Ok<StoredFileResponse>, ProblemHttpResult>> PutFileAsync(
-        HttpRequest request, string? path, CurrentUser user, SkillLibrary library, IOptions<SkillsOptions> options, CancellationToken ct)
+        HttpRequest request, string? path, CurrentUser user, SkillLibrary library, IOptions<SkillLibraryOptions> options, CancellationToken ct)
     {
         if (!IsOctetStream(request)) return UnsupportedMediaType("Send the file's exact bytes as application/octet-stream.");
         if (string.IsNullOrWhiteSpace(path)) return Problems.Validation(("path", "name the file with ?path= (relative to the library root)"));
@@ -48,7 +48,7 @@ public static partial class SkillsApi
     }
 
     public static async Task<Results<Ok<CompareResult>, ProblemHttpResult>> CompareAsync(
-        CompareRequest request, CurrentUser user, SkillLibrary library, IOptions<SkillsOptions> options, CancellationToken ct)
+        CompareRequest request, CurrentUser user, SkillLibrary library, IOptions<SkillLibraryOptions> options, CancellationToken ct)
     {
         if (request.Files is null) return Problems.Validation(("files", "send { \"files\": [ { \"path\", \"sha256\", \"size\"? } ] }"));
         if (request.Files.Count > 100_000) return Problems.Validation(("files", "at most 100,000 files per call"));

@@ -11,7 +11,7 @@ namespace Hearth.Functions.Skills;
 public static partial class SkillsApi
 {
     public static async Task<Results<Accepted<IngestAcceptedResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, CurrentUser user, SkillIngestRuns runs, IOptions<SkillsOptions> options, CancellationToken ct)
+        HttpRequest request, CurrentUser user, SkillIngestRuns runs, IOptions<SkillLibraryOptions> options, CancellationToken ct)
     {
         var format = SkillUploadReader.FormatOf(request.ContentType);
         if (format is null)

@@ -34,7 +34,7 @@ public static partial class SkillsApi
     }
 
     public static async Task<Results<Ok<StoredFileResponse>, ProblemHttpResult>> ReplaceSectionAsync(
-        string id, HttpRequest request, CurrentUser user, SkillLibrary library, IOptions<SkillsOptions> options, CancellationToken ct)
+        string id, HttpRequest request, CurrentUser user, SkillLibrary library, IOptions<SkillLibraryOptions> options, CancellationToken ct)
     {
         if (!IsOctetStream(request)) return UnsupportedMediaType("Send the section's new bytes as application/octet-stream.");
         var limit = options.Value.MaxFileBytes;

@@ -15,7 +15,7 @@ public static partial class SkillsApi
 {
     public static IEndpointRouteBuilder MapSkillsApi(this IEndpointRouteBuilder app)
     {
-        var options = app.ServiceProvider.GetRequiredService<IOptions<SkillsOptions>>().Value;
+        var options = app.ServiceProvider.GetRequiredService<IOptions<SkillLibraryOptions>>().Value;
         var api = app.MapGroup("/api/skills").WithTags("Skills");
 
         api.MapPost("/files", PutFileAsync).WithName("PutSkillFile")

@@ -1,5 +1,4 @@
 using Hearth.Archive;
-using Hearth.Durable;
 using Hearth.Functions.Status;
 using Hearth.Skills;
 using Microsoft.Extensions.Options;
@@ -14,30 +13,22 @@ public static class SkillsModule
 {
     public static IHostApplicationBuilder AddSkills(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<SkillsOptions>();
+        builder.AddSettings<SkillLibraryOptions>();                   // Skills:* (the library's own options, bound once)
         builder.AddSettings<ArchiveConnectionSettings>();
 
         // Everything is read when first needed, not here: configuration is only complete once the host is built.
         builder.Services.AddArchive(sp => sp.GetRequiredService<IOptions<ArchiveConnectionSettings>>().Value.Archive);
-        builder.Services.AddSkillLibrary(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<SkillsOptions>>().Value;
-            // Out-of-range values are reported by the settings check before the host listens; clamp so nothing throws first.
-            return new SkillLibraryOptions(
-                CheckoutRoot(sp.GetRequiredService<FunctionAppRoot>(), options, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value),
-                Math.Max(1024, options.MaxFileBytes),
-                Math.Clamp(options.IngestParallelism, 1, 1000),
-                Math.Max(1, options.IndexBatch),
-                new RetryPolicy(Math.Clamp(options.IngestMaxAttempts, 1, 100), options.IngestFirstRetry < TimeSpan.Zero ? TimeSpan.Zero : options.IngestFirstRetry, 2, TimeSpan.FromSeconds(30)));
-        });
+        builder.Services.AddOptions<SkillLibraryOptions>().PostConfigure<FunctionAppRoot, IOptions<DatabaseOptions>>(
+            (options, appRoot, database) => options.CheckoutRoot = CheckoutRoot(appRoot, options.CheckoutRoot, database.Value));
+        builder.Services.AddSkillLibrary();
         builder.Services.AddStatusContributor<SkillsStatus>();
         return builder;
     }
 
     /// <summary>Skills:CheckoutRoot, or 'checkout' in the data folder (HEARTH_DATA_DIR or .data in the function app root).</summary>
-    private static string CheckoutRoot(FunctionAppRoot appRoot, SkillsOptions options, DatabaseOptions database)
+    private static string CheckoutRoot(FunctionAppRoot appRoot, string? configured, DatabaseOptions database)
     {
-        if (!string.IsNullOrWhiteSpace(options.CheckoutRoot)) return Path.GetFullPath(Path.Combine(appRoot.Path, options.CheckoutRoot));
+        if (!string.IsNullOrWhiteSpace(configured)) return Path.GetFullPath(Path.Combine(appRoot.Path, configured));
         var data = database.DataDirectory;
         return Path.GetFullPath(Path.Combine(appRoot.Path, string.IsNullOrWhiteSpace(data) ? ".data" : data, "checkout"));
     }

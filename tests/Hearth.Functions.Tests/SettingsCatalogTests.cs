@@ -85,6 +85,11 @@ public sealed class SettingsCatalogTests
     [InlineData("Database:MaxPoolSize", "0", "out of range")]
     [InlineData("Auth:Jwt:JwksUrl", "not a url", "http(s) URL")]
     [InlineData("Life:Enabled", "sure", "true or false")]
+    [InlineData("Skills:IngestParallelism", "0", "out of range")]
+    [InlineData("Skills:IngestFirstRetry", "a second", "hh:mm:ss")]
+    [InlineData("Memory:HotTurns", "21", "out of range")]
+    [InlineData("Memory:DocumentsCollection", "Not A Collection!", "Memory:DocumentsCollection")]
+    [InlineData("Memory:RecallEmbedTimeout", "00:05:00", "1 minute")]
     public void An_unparsable_or_out_of_range_value_is_named(string key, string value, string why)
     {
         var problem = Assert.Single(HostRegistry().Validate(Config((key, value)), isDevelopment: true));
@@ -136,6 +141,15 @@ public sealed class SettingsCatalogTests
 
         Assert.Equal(["a", "b"], fromChildren.AdminSubjects);
         Assert.Equal(["a", "b"], fromList.AdminSubjects);
+    }
+
+    [Fact]
+    public void Memory_domains_are_bound_with_the_memory_options_but_are_not_a_catalogued_setting()
+    {
+        Assert.DoesNotContain(SettingsCatalog.All, s => s.Key.StartsWith("Memory:Domains", StringComparison.Ordinal));
+        Assert.Contains(SettingsCatalog.All, s => s.Key == "Memory:ImportMaxBytes" && s.OptionsType == typeof(Hearth.Memory.MemoryOptions));
+        Assert.Contains(SettingsCatalog.All, s => s.Key == "Skills:IngestParallelism" && s.OptionsType == typeof(Hearth.Skills.SkillLibraryOptions));
+        Assert.Empty(HostRegistry().Validate(Config(("Memory:Domains:0:Name", "code"), ("Memory:Domains:0:Keywords:0", "bug")), isDevelopment: true));
     }
 
     [Fact]

@@ -43,6 +43,8 @@ public sealed class SearchHostTests
         Assert.Equal(256, embeddings.GetProperty("dimensions").GetInt32());
         Assert.Equal(2.0, factory.Services.GetRequiredService<SearchOptions>().Bm25Weight);
         Assert.Equal("code", Assert.Single(factory.Services.GetRequiredService<DomainRouter>().Route("python help")).Name);
+        // Memory reads the same key into its own options (the settings binder leaves the list to the configuration binder).
+        Assert.Equal("code", Assert.Single(factory.Services.GetRequiredService<Hearth.Memory.MemoryOptions>().Domains).Name);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public static class SettingsBinder
 
     private static IEnumerable<PropertyInfo> Properties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.CanWrite && p.GetIndexParameters().Length == 0)
+            .Where(p => p.CanRead && p.CanWrite && p.GetIndexParameters().Length == 0 && p.GetCustomAttribute<NotASettingAttribute>() is null)
             .OrderBy(p => p.MetadataToken);
 
     private static bool IsSupported(Type type)

@@ -37,6 +37,17 @@ public sealed class SettingAttribute(string description) : Attribute
     public string? Key { get; init; }
 }
 
+/// <summary>
+/// A public settable property of an options class that the settings binder leaves alone (bound another way, e.g. a
+/// list of objects its owner binds with the configuration binder); it is not catalogued.
+/// </summary>
+/// <param name="reason">Why, and how it is bound instead.</param>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class NotASettingAttribute(string reason) : Attribute
+{
+    public string Reason { get; } = reason;
+}
+
 /// <summary>An options class with rules across its settings, checked at start after each setting parsed.</summary>
 public interface IValidatableSettings
 {

@@ -5,17 +5,10 @@ using Hearth.Skills.Checkout;
 using Hearth.Skills.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Hearth.Skills;
-
-/// <summary>How the skill library is set up (the host builds it from its <c>Skills</c> settings when first needed).</summary>
-/// <param name="CheckoutRoot">Folder checkouts are written under (<c>&lt;root&gt;/&lt;owner&gt;/&lt;path&gt;</c>).</param>
-/// <param name="MaxFileBytes">Largest file the library takes (uploads, checkins).</param>
-/// <param name="Parallelism">File activities in flight per bulk ingest run.</param>
-/// <param name="IndexBatch">Files per search-indexing activity of a run.</param>
-/// <param name="FileRetry">Retry policy of a run's file activities (passed with each call, so it follows configuration).</param>
-public sealed record SkillLibraryOptions(string CheckoutRoot, int MaxFileBytes, int Parallelism, int IndexBatch, RetryPolicy FileRetry);
 
 /// <summary>Registration of the skill library: storage, search indexing, bulk ingest, compose, checkout and the mirror.</summary>
 public static class SkillsServiceCollectionExtensions
@@ -25,12 +18,12 @@ public static class SkillsServiceCollectionExtensions
 
     /// <summary>
     /// Registers the library and its durable functions. Needs an <c>NpgsqlDataSource</c>, the search engine
-    /// (<c>SearchService</c>) and the archive registration (<c>AddArchive</c>) in the container. <paramref name="options"/>
-    /// is called once, when the library is first needed (configuration is complete by then).
+    /// (<c>SearchService</c>), the archive registration (<c>AddArchive</c>) and <c>IOptions&lt;SkillLibraryOptions&gt;</c>
+    /// (the host binds it from <c>Skills:*</c>, with <see cref="SkillLibraryOptions.CheckoutRoot"/> made absolute).
     /// </summary>
-    public static IServiceCollection AddSkillLibrary(this IServiceCollection services, Func<IServiceProvider, SkillLibraryOptions> options)
+    public static IServiceCollection AddSkillLibrary(this IServiceCollection services)
     {
-        services.AddSingleton(options);
+        services.AddOptions<SkillLibraryOptions>();
         services.AddMigrations(Migrations);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SkillVersionWriter>();
@@ -38,16 +31,12 @@ public static class SkillsServiceCollectionExtensions
         services.AddSingleton<SkillLibrary>();
         services.AddSingleton<SkillMirror>();
         services.AddSingleton<SkillComposer>();
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<SkillLibraryOptions>();
-            return new SkillIngestOptions(o.Parallelism, o.IndexBatch, o.FileRetry);
-        });
         services.AddSingleton<SkillIngestRuns>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.IAccountEraser, SkillsAccountEraser>());
-        services.AddSingleton(sp => new CheckoutFolder(sp.GetRequiredService<SkillLibraryOptions>().CheckoutRoot));
+        services.AddSingleton(sp => new CheckoutFolder(sp.GetRequiredService<IOptions<SkillLibraryOptions>>().Value.CheckoutRoot
+            ?? throw new InvalidOperationException("Skills:CheckoutRoot is not resolved; the host sets its default.")));
         services.AddSingleton(sp => new SkillCheckouts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<SkillLibrary>(),
-            sp.GetRequiredService<CheckoutFolder>(), sp.GetRequiredService<SkillLibraryOptions>().MaxFileBytes, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<CheckoutFolder>(), sp.GetRequiredService<IOptions<SkillLibraryOptions>>().Value.MaxFileBytes, sp.GetRequiredService<TimeProvider>()));
 
         services.AddDurable()
             .AddFunction<SkillMirror, SkillVersionCommitted>(SkillQueues.Sync, new RetryPolicy(10, TimeSpan.FromSeconds(2), 2, TimeSpan.FromMinutes(5)))

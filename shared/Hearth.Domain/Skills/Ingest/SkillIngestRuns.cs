@@ -2,16 +2,11 @@ using System.Text.Json;
 using Hearth.Durable;
 using Hearth.Durable.Orchestrations;
 using Hearth.Skills.Splitting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Hearth.Skills.Ingest;
-
-/// <summary>How bulk ingest runs behave (bound from the host's <c>Skills</c> settings).</summary>
-/// <param name="Parallelism">File activities in flight at once per run.</param>
-/// <param name="IndexBatch">Files per search-indexing activity.</param>
-/// <param name="FileRetry">Retry policy of each file's activity.</param>
-public sealed record SkillIngestOptions(int Parallelism, int IndexBatch, RetryPolicy FileRetry);
 
 /// <summary>
 /// Starts bulk ingest runs and reports on them. A run's uploaded bytes are stored as blobs in the request (content
@@ -20,7 +15,7 @@ public sealed record SkillIngestOptions(int Parallelism, int IndexBatch, RetryPo
 /// succeeded. Activities then split and store each file, a slice of the run is indexed per activity, and the last
 /// activity writes the report.
 /// </summary>
-public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient orchestrations, SkillIngestOptions options, TimeProvider time)
+public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient orchestrations, IOptions<SkillLibraryOptions> options, TimeProvider time)
 {
     /// <summary>Stores the files' bytes and starts the run; returns its id.</summary>
     public async Task<string> StartAsync(string owner, IReadOnlyList<UploadedFile> files, string source, CancellationToken ct)
@@ -68,7 +63,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
             await batch.ExecuteNonQueryAsync(ct);
         }
         await orchestrations.StartAsync(nameof(SkillIngestOrchestration),
-            new IngestRunInput(runId, owner, files.Count, options.Parallelism, options.IndexBatch, options.FileRetry),
+            new IngestRunInput(runId, owner, files.Count, options.Value.IngestParallelism, options.Value.IndexBatch, options.Value.FileRetry),
             new StartOptions { InstanceId = runId, Owner = owner }, tx.Transaction, ct);
         await tx.CommitAsync(ct);
         return runId;

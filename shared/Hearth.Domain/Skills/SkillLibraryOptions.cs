@@ -1,10 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using Hearth.Durable;
+using Hearth.Settings;
 
-namespace Hearth.Functions.Skills;
+namespace Hearth.Skills;
 
-/// <summary>The skill library's limits, bulk ingest and checkout folder.</summary>
+/// <summary>
+/// The skill library's limits, bulk ingest and checkout folder (<c>Skills:*</c>): the host binds this class once, checks
+/// it before it listens, and the library, its ingest runs and its API read it as they are.
+/// </summary>
 [SettingsSection("Skills")]
-public sealed class SkillsOptions
+public sealed class SkillLibraryOptions
 {
     [Setting("Folder checkouts are written under (<root>/<owner>/<path>); default: 'checkout' in the data folder (HEARTH_DATA_DIR or .data).")]
     public string? CheckoutRoot { get; set; }
@@ -39,13 +44,7 @@ public sealed class SkillsOptions
     [Setting("Files per search-indexing activity of a run (each is one upsert into the search engine; a slice is indexed as soon as its files are stored).")]
     [Range(1, 100_000)]
     public int IndexBatch { get; set; } = 100;
-}
 
-/// <summary>The archive database the library and chat mirror to (optional).</summary>
-[SettingsSection("ConnectionStrings")]
-public sealed class ArchiveConnectionSettings
-{
-    [Setting("PostgreSQL connection string (Npgsql format) of the archive database (append-only copies of skill file versions and chat messages). Unset: no mirror.",
-        Secret = true)]
-    public string? Archive { get; set; }
+    /// <summary>Retry policy of a run's file activities (passed with each run, so a run keeps the policy it started with).</summary>
+    public RetryPolicy FileRetry => new(IngestMaxAttempts, IngestFirstRetry, 2, TimeSpan.FromSeconds(30));
 }
