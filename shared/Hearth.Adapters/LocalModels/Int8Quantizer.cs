@@ -118,7 +118,7 @@ public static class Int8Quantizer
     }
 
     /// <summary>Symmetric per-column quantization of a row-major [rows, columns] matrix.</summary>
-    internal static (sbyte[] Values, float[] Scales) QuantizeColumns(ReadOnlySpan<float> values, int rows, int columns)
+    public static (sbyte[] Values, float[] Scales) QuantizeColumns(ReadOnlySpan<float> values, int rows, int columns)
     {
         var scales = new float[columns];
         for (var r = 0; r < rows; r++)

@@ -64,7 +64,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         Precision = precision is "int8" or "float"
             ? precision
             : throw new InvalidOperationException($"Models:Embeddings:Precision must be int8 or float, got '{precision}'.");
-        var packaged = PackagedModel.Find(model);
+        if (!EmbeddingOptions.LocalModels.Contains(model))
+            throw new InvalidOperationException(
+                $"Models:Embeddings:Model must be one of {string.Join(", ", EmbeddingOptions.LocalModels)} for provider Local, got '{model}'.");
         // One intra-op thread per run by default, and as many runs at once as there are cores: on 2 cores that indexes
         // faster than two threads per run and costs a chat question half the CPU (docs/benchmarks.md, issue 14).
         var intraThreads = threads ?? 1;
@@ -84,7 +86,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             // Idle intra-op threads sleep instead of spinning: under concurrent requests the spinning burnt the cores the
             // requests needed (./bench chat, 32 users: host CPU per turn 10.3 ms spinning, see docs/benchmarks.md).
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            var encoder = new OnnxSentenceEncoder(packaged, Precision, options);
+            // The package's assembly is first touched here, so a damaged one fails the load (named by the warm-up), not the constructor.
+            var encoder = new OnnxSentenceEncoder(PackagedModel.Find(model), Precision, options);
             return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
         }, LazyThreadSafetyMode.ExecutionAndPublication));
     }
