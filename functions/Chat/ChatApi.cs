@@ -149,7 +149,7 @@ public static class ChatApi
         return Alternatives(await chat.SelectAsync(user.Id, id, messageId, index, ct), "index");
     }
 
-    private static Results<Ok<ReplyAlternatives>, ProblemHttpResult> Alternatives(AlternativesOutcome outcome, string field) => outcome switch
+    internal static Results<Ok<ReplyAlternatives>, ProblemHttpResult> Alternatives(AlternativesOutcome outcome, string field) => outcome switch
     {
         { Result: { } result } => TypedResults.Ok(result),
         { Status: 409 } => Problems.Conflict(outcome.Detail ?? "Not possible now."),
@@ -162,17 +162,16 @@ public static class ChatApi
         await conversations.GetPromptAsync(user.Id, id, messageId, ct) is { } prompt ? TypedResults.Ok(prompt) : Problems.NotFound("reply's prompt");
 
     public static async Task<Results<Created<AgentResponse>, ProblemHttpResult>> CreateAsync(
-        CreateAgentRequest request, CurrentUser user, IAgentStore agents, IOptions<FairnessSettings> fairness, IServiceProvider services, CancellationToken ct)
+        CreateAgentRequest request, CurrentUser user, IAgentStore agents, IPictureJobs pictures, IOptions<FairnessSettings> fairness, CancellationToken ct)
     {
         var draft = request.ToDraft();
         var errors = AgentRules.Validate(draft);
         if (errors.Count > 0) return Problems.Validation([.. errors]);
         string? portraitJob = null;
-        var pictures = services.GetService<IPictureJobs>();
         var max = fairness.Value.MaxAgentsPerUser;
         try
         {
-            var agent = await agents.CreateAsync(user.Id, draft, max, pictures is null || string.IsNullOrWhiteSpace(draft.AppearancePrompt) ? null : async (created, tx, token) =>
+            var agent = await agents.CreateAsync(user.Id, draft, max, string.IsNullOrWhiteSpace(draft.AppearancePrompt) ? null : async (created, tx, token) =>
                 portraitJob = await pictures.StartAsync(new PictureRequest(user.Id, created.Id, PictureKind.BasePortrait, created.AppearancePrompt, null, null), tx, token), ct);
             return TypedResults.Created($"/api/agents/{agent.Id}", AgentResponse.From(agent, portraitJob));
         }
@@ -214,7 +213,7 @@ public static class ChatApi
         await agents.FindAsync(user.Id, id, ct) is { } agent ? TypedResults.Ok(AgentResponse.From(agent)) : Problems.NotFound("agent");
 
     public static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> UpdateAsync(
-        string id, UpdateAgentRequest request, CurrentUser user, IAgentStore agents, IServiceProvider services, CancellationToken ct)
+        string id, UpdateAgentRequest request, CurrentUser user, IAgentStore agents, IPictureJobs pictures, CancellationToken ct)
     {
         var change = request.ToChange();
         var errors = AgentRules.Validate(change);
@@ -223,7 +222,7 @@ public static class ChatApi
         if (before is null || await agents.UpdateAsync(user.Id, id, change, ct) is not { } agent) return Problems.NotFound("agent");
         // A new look gets a new base portrait (the old one stays until the new one is ready).
         string? portraitJob = null;
-        if (agent.AppearancePrompt is { Length: > 0 } look && look != before.AppearancePrompt && services.GetService<IPictureJobs>() is { } pictures)
+        if (agent.AppearancePrompt is { Length: > 0 } look && look != before.AppearancePrompt)
             portraitJob = await pictures.StartAsync(new PictureRequest(user.Id, agent.Id, PictureKind.BasePortrait, look, null, null), null, ct);
         return TypedResults.Ok(AgentResponse.From(agent, portraitJob));
     }

@@ -2,7 +2,6 @@ using Hearth.Chat;
 using Hearth.Companions;
 using Hearth.Durable;
 using Hearth.Functions.Status;
-using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Chat;
 
@@ -11,20 +10,12 @@ public static class ChatModule
 {
     public static IHostApplicationBuilder AddChat(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<ChatOptions>();
-        builder.AddSettings<ChatPictureOptions>();
+        builder.AddSettings<ChatTurnOptions>();                       // Chat:*, Chat:Pictures:* (the turn's own options, bound once)
         builder.AddSettings<ChatCardOptions>();
         builder.AddSettings<ModelRetryOptions>();
         var services = builder.Services;
         services.AddChatModels();
         ChatServices.AddChat(services);
-        services.AddOptions<ChatTurnOptions>().Configure<IOptions<ChatOptions>, IOptions<ChatPictureOptions>>((turn, chat, pictures) =>
-        {
-            turn.SessionGap = chat.Value.SessionGap;
-            turn.SummaryEveryTurns = chat.Value.SummaryEveryTurns;
-            turn.PictureMinAffinity = pictures.Value.MinAffinity;
-            turn.PictureDailyCap = pictures.Value.DailyCap;
-        });
         services.AddStatusContributor<ModelsStatus>();
         var erasure = new RetryPolicy(10, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(10));
         services.AddDurable()

@@ -2,31 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Hearth.Functions.Chat;
 
-/// <summary>The chat turn.</summary>
-[SettingsSection("Chat")]
-public sealed class ChatOptions
-{
-    [Setting("Summarise a session every this many exchanges (0: never).")]
-    [Range(0, 1000)]
-    public int SummaryEveryTurns { get; set; } = 10;
-
-    [Setting("A message after this much silence starts a new session (hh:mm:ss).")]
-    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
-}
-
-/// <summary>When a companion sends pictures asked for in chat.</summary>
-[SettingsSection("Chat:Pictures")]
-public sealed class ChatPictureOptions
-{
-    [Setting("Affinity (0-100) a companion needs before it sends a picture.")]
-    [Range(0, 100)]
-    public double MinAffinity { get; set; } = 30;
-
-    [Setting("Pictures a companion sends per day of the user's time zone.")]
-    [Range(0, 1000)]
-    public int DailyCap { get; set; } = 3;
-}
-
 /// <summary>Retries of the model chain (per provider: 429 and 5xx answers).</summary>
 [SettingsSection("Models:Retry")]
 public sealed class ModelRetryOptions

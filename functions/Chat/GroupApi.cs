@@ -35,7 +35,53 @@ public static class GroupApi
         groups.MapGet("/{id}/messages/{messageId}/prompt", GetPromptAsync).WithName("GetGroupReplyPrompt")
             .WithSummary("The exact messages sent to the model for a companion's line in the group (system prompt first).")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        groups.MapPatch("/{id}/messages/{messageId}", EditMessageAsync).WithName("EditGroupMessage")
+            .WithSummary("Edits a group line, the user's or a companion's ({ text }): later prompts read the new text and memory indexes the exchanges again; feelings stay.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
+        groups.MapDelete("/{id}/messages/{messageId}", DeleteMessageAsync).WithName("DeleteGroupMessage")
+            .WithSummary("Deletes a group line: the user's takes every reply to it along, a companion's goes alone. Each deleted reply's mood and affinity steps are taken back; memory forgets the exchanges.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
+        groups.MapGet("/{id}/messages/{messageId}/alternatives", ListAlternativesAsync).WithName("ListGroupReplyAlternatives")
+            .WithSummary("A companion's group line's alternatives (swipes) and which one is chosen; a line never written again has one.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        groups.MapPost("/{id}/messages/{messageId}/regenerate", RegenerateAsync).WithName("RegenerateGroupReply")
+            .WithSummary("Writes the group's last line, a companion's, again (same context, another try) and chooses the new alternative. 409 once any line came after it.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
+        groups.MapPut("/{id}/messages/{messageId}/selected", SelectAsync).WithName("SelectGroupReply")
+            .WithSummary("Chooses alternative { index } of the group's last line: it becomes the line for memory, mood and later prompts.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Chat);
         return app;
+    }
+
+    public static async Task<Results<Ok<GroupMessageView>, ProblemHttpResult>> EditMessageAsync(
+        string id, string messageId, ChatApi.EditMessageRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)
+    {
+        var errors = ChatLimits.Validate(request.Text, null);
+        if (errors.Count > 0) return Problems.Validation([.. errors]);
+        return (await chat.EditGroupMessageAsync(user.Id, id, messageId, request.Text!, ct)).Result is { } line ? TypedResults.Ok(line) : Problems.NotFound("line");
+    }
+
+    public static async Task<Results<Ok<GroupLineDeletion>, ProblemHttpResult>> DeleteMessageAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        (await chat.DeleteGroupMessageAsync(user.Id, id, messageId, ct)).Result is { } deleted ? TypedResults.Ok(deleted) : Problems.NotFound("line");
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> ListAlternativesAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        await chat.ListGroupAlternativesAsync(user.Id, id, messageId, ct) is { } list ? TypedResults.Ok(list) : Problems.NotFound("reply");
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> RegenerateAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
+        ChatApi.Alternatives(await chat.RegenerateGroupReplyAsync(new GroupRegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), ct), "index");
+
+    public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> SelectAsync(
+        string id, string messageId, ChatApi.SelectReplyRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)
+    {
+        if (request.Index is not { } index) return Problems.Validation(("index", "is required"));
+        return ChatApi.Alternatives(await chat.SelectGroupAlternativeAsync(user.Id, id, messageId, index, ct), "index");
     }
 
     /// <summary>A new group.</summary>

@@ -113,11 +113,12 @@ public sealed record LoreEntryRequest(
     string? Position = null,
     string? Name = null,
     string? Comment = null,
-    Dictionary<string, JsonElement>? Extensions = null)
+    Dictionary<string, JsonElement>? Extensions = null,
+    bool? UseRegex = null)
 {
     public LoreEntryDraft ToDraft() => new(
         [.. (Keys ?? []).Select(k => k ?? "")], Content ?? "", [.. (SecondaryKeys ?? []).Select(k => k ?? "")], Selective ?? false, Constant ?? false,
-        Enabled ?? true, InsertionOrder ?? 100, Priority, CaseSensitive ?? false, Position ?? LoreRules.AfterChar, Name, Comment, Extensions);
+        Enabled ?? true, InsertionOrder ?? 100, Priority, CaseSensitive ?? false, Position ?? LoreRules.AfterChar, Name, Comment, Extensions, UseRegex ?? false);
 }
 
 /// <summary>A lorebook as shown: <c>id</c> is null until its first write; <c>agentId</c> null for the user's own book.</summary>

@@ -20,7 +20,9 @@ public static class IdentityModule
         services.AddUserStore();
         services.AddSingleton<UserDirectory>();
         services.AddHttpClient(nameof(JwksSigningKeys));
-        services.AddSingleton(CreateVerifiers);
+        services.AddSingleton(sp => CreateVerifiers(sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<IOptions<JwtOptions>>().Value,
+            sp.GetRequiredService<IOptions<AuthOptions>>().Value, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JwksSigningKeys>>()));
         services.AddSingleton<ITokenVerifier>(sp => sp.GetRequiredService<BearerTokens>());
 
         // Hearth's tokens (dev, HS256, JWKS) and the sign-in provider's access tokens, chosen per request by their issuer.
@@ -34,15 +36,14 @@ public static class IdentityModule
         return builder;
     }
 
-    private static BearerTokens CreateVerifiers(IServiceProvider sp)
+    private static BearerTokens CreateVerifiers(IHostEnvironment environment, JwtOptions jwt, AuthOptions auth, IHttpClientFactory http, TimeProvider time,
+        ILogger<JwksSigningKeys> jwksLogger)
     {
-        var environment = sp.GetRequiredService<IHostEnvironment>();
-        var jwt = sp.Value<JwtOptions>();
         var modes = new List<string>();
         DevTokenVerifier? dev = null;
         if (environment.IsDevelopment())
         {
-            dev = new DevTokenVerifier(sp.Value<AuthOptions>().DevToken);
+            dev = new DevTokenVerifier(auth.DevToken);
             modes.Add("dev");
         }
         ITokenVerifier? verifier = null;
@@ -51,12 +52,11 @@ public static class IdentityModule
             ISigningKeys? keys = null;
             if (jwt.JwksUrl is { } url)
             {
-                keys = new JwksSigningKeys(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksSigningKeys)), url,
-                    TimeSpan.FromMinutes(jwt.JwksRefreshMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwksSigningKeys>>());
+                keys = new JwksSigningKeys(http.CreateClient(nameof(JwksSigningKeys)), url, TimeSpan.FromMinutes(jwt.JwksRefreshMinutes), time, jwksLogger);
                 modes.Add("jwt-jwks");
             }
             if (!string.IsNullOrEmpty(jwt.Secret)) modes.Add("jwt-hs256");
-            verifier = new JwtVerifier(jwt, keys, sp.GetRequiredService<TimeProvider>());
+            verifier = new JwtVerifier(jwt, keys, time);
         }
         return new BearerTokens(dev, verifier) { Modes = modes };
     }

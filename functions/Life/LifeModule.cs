@@ -14,17 +14,9 @@ public static class LifeModule
 {
     public static IHostApplicationBuilder AddLife(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<LifeSettings>();
+        builder.AddSettings<LifeOptions>();                           // Life:* (the domain's own options, bound once)
         var services = builder.Services;
         LifeServices.AddLife(services);
-        services.AddOptions<LifeOptions>().Configure<IOptions<LifeSettings>>((life, settings) =>
-        {
-            life.MoodHalfLife = settings.Value.MoodHalfLife;
-            life.TemplateRepeatDays = settings.Value.TemplateRepeatDays;
-            life.TopicRepeatDays = settings.Value.TopicRepeatDays;
-            life.EventChance = settings.Value.EventChance;
-            life.InitiationChance = settings.Value.InitiationChance;
-        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICompanionEraser, LifeCompanionEraser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, LifeCompanionEraser>());
         services.AddDurable()

@@ -12,7 +12,7 @@ namespace Hearth.Functions.Life;
 /// timer occurrence; a catch-up run (the timer was missed, e.g. every host was down) is one slot lived at the current time.
 /// </summary>
 public sealed class LifeTimer(
-    IAgentStore agents, IOrchestrationClient orchestrations, IOptions<LifeSettings> settings, TimeProvider time, ILogger<LifeTimer> logger) : ITimerFunction
+    IAgentStore agents, IOrchestrationClient orchestrations, IOptions<LifeOptions> settings, TimeProvider time, ILogger<LifeTimer> logger) : ITimerFunction
 {
     public const string Name = "life.tick";
     public const string DefaultSchedule = "0 */15 * * * *";

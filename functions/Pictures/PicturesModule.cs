@@ -20,8 +20,8 @@ public static class PicturesModule
     public static IHostApplicationBuilder AddPictures(this IHostApplicationBuilder builder)
     {
         builder.AddSettings<PicturesOptions>();
-        builder.AddSettings<FalSettings>();
-        builder.AddSettings<MediaSettings>();
+        builder.AddSettingsCheck<FalOptions>();                      // Fal:* — bound once, by the adapter (AddImageGeneration)
+        builder.AddSettingsCheck<MediaOptions>();                    // Media:* — bound once, by the media store (AddMediaStore)
 
         var services = builder.Services;
         services.AddMediaStore(builder.Configuration, DefaultMediaRoot(builder));

@@ -2,8 +2,6 @@ using Hearth.Archive;
 using Hearth.Durable;
 using Hearth.Functions.Status;
 using Hearth.Skills;
-using Hearth.Skills.Ingest;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Skills;
@@ -18,7 +16,6 @@ public static class SkillsModule
     {
         builder.AddSettings<SkillsOptions>();
         builder.AddSettings<ArchiveConnectionSettings>();
-        builder.AddSettings<SkillsTestingOptions>();
 
         // Everything is read when first needed, not here: configuration is only complete once the host is built.
         builder.Services.AddArchive(sp => sp.GetRequiredService<IOptions<ArchiveConnectionSettings>>().Value.Archive);
@@ -27,29 +24,21 @@ public static class SkillsModule
             var options = sp.GetRequiredService<IOptions<SkillsOptions>>().Value;
             // Out-of-range values are reported by the settings check before the host listens; clamp so nothing throws first.
             return new SkillLibraryOptions(
-                CheckoutRoot(sp, options),
+                CheckoutRoot(sp.GetRequiredService<FunctionAppRoot>(), options, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value),
                 Math.Max(1024, options.MaxFileBytes),
                 Math.Clamp(options.IngestParallelism, 1, 1000),
                 Math.Max(1, options.IndexBatch),
                 new RetryPolicy(Math.Clamp(options.IngestMaxAttempts, 1, 100), options.IngestFirstRetry < TimeSpan.Zero ? TimeSpan.Zero : options.IngestFirstRetry, 2, TimeSpan.FromSeconds(30)));
         });
-        builder.Services.Replace(ServiceDescriptor.Singleton<ISkillIngestFaults>(sp =>
-        {
-            var testing = sp.GetRequiredService<IOptions<SkillsTestingOptions>>().Value;
-            return testing.Enabled && sp.GetRequiredService<IHostEnvironment>().IsDevelopment()
-                ? new ConfiguredSkillIngestFaults(testing.FailFirstAttempts, testing.IngestDelay, testing.FailIndexing)
-                : new NoSkillIngestFaults();
-        }));
         builder.Services.AddStatusContributor<SkillsStatus>();
         return builder;
     }
 
     /// <summary>Skills:CheckoutRoot, or 'checkout' in the data folder (HEARTH_DATA_DIR or .data in the function app root).</summary>
-    private static string CheckoutRoot(IServiceProvider services, SkillsOptions options)
+    private static string CheckoutRoot(FunctionAppRoot appRoot, SkillsOptions options, DatabaseOptions database)
     {
-        var appRoot = services.GetService<FunctionAppRoot>() ?? FunctionAppRoot.Find(services.GetRequiredService<IHostEnvironment>().ContentRootPath);
         if (!string.IsNullOrWhiteSpace(options.CheckoutRoot)) return Path.GetFullPath(Path.Combine(appRoot.Path, options.CheckoutRoot));
-        var data = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.DataDirectory;
+        var data = database.DataDirectory;
         return Path.GetFullPath(Path.Combine(appRoot.Path, string.IsNullOrWhiteSpace(data) ? ".data" : data, "checkout"));
     }
 }

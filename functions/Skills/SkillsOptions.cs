@@ -49,27 +49,3 @@ public sealed class ArchiveConnectionSettings
         Secret = true)]
     public string? Archive { get; set; }
 }
-
-/// <summary>Test-only switches of the bulk ingest. Off by default, refused outside Development.</summary>
-[SettingsSection("Testing:Skills")]
-public sealed class SkillsTestingOptions : IValidatableSettings
-{
-    [Setting("Test only: fraction (0-1) of files whose first ingest attempt fails (the same files every run). Refused outside Development.")]
-    [Range(0d, 1d)]
-    public double FailFirstAttempts { get; set; }
-
-    [Setting("Test only: delay before every file attempt of a bulk ingest (lets a test kill the host mid-run). Refused outside Development.")]
-    public TimeSpan IngestDelay { get; set; }
-
-    [Setting("Test only: indexing fails for every file whose path contains this text (the others stay searchable). Refused outside Development.")]
-    public string? FailIndexing { get; set; }
-
-    public bool Enabled => FailFirstAttempts > 0 || IngestDelay > TimeSpan.Zero || !string.IsNullOrEmpty(FailIndexing);
-
-    public IEnumerable<SettingProblem> Validate(SettingsContext context)
-    {
-        if (Enabled && !context.IsDevelopment)
-            yield return SettingProblem.Invalid(context.KeyOf(FailFirstAttempts > 0 ? nameof(FailFirstAttempts) : IngestDelay > TimeSpan.Zero ? nameof(IngestDelay) : nameof(FailIndexing)),
-                "test-only; not allowed outside Development");
-    }
-}

@@ -50,7 +50,10 @@ public sealed class BenchReport(string title, string command)
         text.AppendLine();
         text.AppendLine($"Command: `{command}`  ");
         text.AppendLine($"Machine: {Machine()}  ");
-        text.AppendLine($"Load (1-minute average) when published: {LoadAverage()} on {Environment.ProcessorCount} cores (above the core count, other work shared the CPU)  ");
+        var load = LoadAverage();
+        var crowded = double.TryParse(load, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var average)
+            && average > Environment.ProcessorCount;
+        text.AppendLine($"Load (1-minute average) when published: {load} on {Environment.ProcessorCount} cores{(crowded ? " (above the core count, other work shared the CPU)" : "")}  ");
         if (_parameters.Count > 0) text.AppendLine($"Parameters: {string.Join(", ", _parameters)}");
         text.AppendLine();
         text.AppendLine("| " + string.Join(" | ", _header) + " |");

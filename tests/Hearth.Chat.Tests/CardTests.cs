@@ -72,6 +72,50 @@ public sealed class CardTests(ModelChatHost host) : IClassFixture<ModelChatHost>
     }
 
     [Fact]
+    public async Task The_cards_alternate_greetings_are_swipes_of_the_opening_and_the_chosen_one_opens_the_conversation()
+    {
+        host.Reset();
+        var client = host.User("card-greetings");
+        var userName = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("displayName").GetString()!;
+        var id = (await ImportAsync(client, CardFixtures.JsonContent(CardFixtures.V2()))).GetProperty("id").GetString()!;
+        var opening = (await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/messages")).GetProperty("items")[0].GetProperty("id").GetString()!;
+
+        // The first message, then each alternate greeting (macros filled in), the first chosen.
+        var greetings = await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/messages/{opening}/alternatives");
+        Assert.Equal(0, greetings.GetProperty("selected").GetInt32());
+        Assert.Equal([$"Welcome aboard, {userName}. Mind the rigging, it bites.", "Oh good, the new navigator. Can you read a map upside down?",
+                "You're late. The clouds wait for no one."],
+            greetings.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("text").GetString()).ToList());
+
+        // Choosing one makes it the opening: the messages and the first turn's prompt read it, not the first message.
+        using (var chosen = await client.PutAsJsonAsync($"/api/agents/{id}/messages/{opening}/selected", new { index = 2 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, chosen.StatusCode);
+            Assert.Equal("You're late. The clouds wait for no one.", (await chosen.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString());
+        }
+        Assert.Equal("You're late. The clouds wait for no one.",
+            (await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/messages")).GetProperty("items")[0].GetProperty("text").GetString());
+        using (var bad = await client.PutAsJsonAsync($"/api/agents/{id}/messages/{opening}/selected", new { index = 3 }))
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using (var regenerate = await client.PostAsync($"/api/agents/{id}/messages/{opening}/regenerate", null))
+            Assert.Equal(HttpStatusCode.Conflict, regenerate.StatusCode);
+        await host.ChatAsync(client, id, "Sorry, sorry! Where do I stand?");
+        Assert.Contains("You're late. The clouds wait for no one.", host.First.Requests[^1].System, StringComparison.Ordinal);
+        Assert.DoesNotContain("Mind the rigging", host.First.Requests[^1].System, StringComparison.Ordinal);
+
+        // Once the user has written, the opening stays as chosen; someone else cannot see or choose its greetings.
+        using (var late = await client.PutAsJsonAsync($"/api/agents/{id}/messages/{opening}/selected", new { index = 0 }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+            Assert.Equal("urn:hearth:problem:conflict", (await late.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        }
+        var stranger = host.User("card-greetings-stranger");
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/agents/{id}/messages/{opening}/alternatives")).StatusCode);
+        using (var stolen = await stranger.PutAsJsonAsync($"/api/agents/{id}/messages/{opening}/selected", new { index = 1 }))
+            Assert.Equal(HttpStatusCode.NotFound, stolen.StatusCode);
+    }
+
+    [Fact]
     public async Task The_prompt_inspector_shows_the_exact_messages_sent_for_a_reply_to_its_owner_only()
     {
         host.Reset();

@@ -32,6 +32,68 @@ public sealed class LoreTests(ModelChatHost host) : IClassFixture<ModelChatHost>
     }
 
     [Fact]
+    public void Regex_keys_match_their_pattern_with_the_entrys_case_and_a_hostile_pattern_runs_in_linear_time()
+    {
+        var book = Book(4, 1000, false,
+            Entry("dragons", ["/drag(on|ons)\\b/i"], "Dragons nest on Mount Kell.") with { UseRegex = true },
+            Entry("ship", ["Kestrel-\\d+"], "The Kestrel class are airships.", caseSensitive: true) with { UseRegex = true },
+            Entry("evil", ["(a+)+$"], "Never shown.") with { UseRegex = true });
+
+        Assert.Equal(["dragons"], Names(LoreScanner.Select([book], ["A DRAGON flew over."])));      // /…/i: any case
+        Assert.Empty(LoreScanner.Select([book], ["dragonfly season"]));                              // \b in the pattern
+        Assert.Equal(["ship"], Names(LoreScanner.Select([book], ["We boarded Kestrel-7."])));
+        Assert.Empty(LoreScanner.Select([book], ["we boarded kestrel-7."]));                         // the entry is case-sensitive
+        // The catastrophic-backtracking classic answers at once on the non-backtracking engine (no timeout needed to end it).
+        var hostile = new string('a', 50_000) + "!";
+        Assert.Empty(LoreScanner.Select([book], [hostile]));
+        Assert.Equal(["evil"], Names(LoreScanner.Select([book], ["aaaa"])));
+        // A pattern that slipped in unchecked never triggers; the rules refuse it with the reason.
+        Assert.False(LoreRegex.Matches("abab", "(ab)\\1", caseSensitive: false));
+        Assert.Contains(LoreRules.Validate(new LoreEntryDraft(["fine", "(unclosed"], "x", UseRegex: true)), e => e.Field == "keys" && e.Error.Contains("key 1", StringComparison.Ordinal));
+        Assert.Empty(LoreRules.Validate(new LoreEntryDraft(["(unclosed"], "x")));                   // plain keys are text
+    }
+
+    [Fact]
+    public async Task A_v3_card_with_regex_keys_imports_triggers_and_exports_them_and_a_bad_pattern_is_a_400_naming_the_field()
+    {
+        host.Reset();
+        var client = host.User("lore-regex");
+        var card = CardFixtures.V3();
+        var entries = card["data"]!["character_book"]!["entries"]!.AsArray();
+        entries.Add(System.Text.Json.Nodes.JsonNode.Parse("""
+            { "keys": ["/sound ?board/i"], "content": "The soundboard is Alpine spruce.", "extensions": {}, "enabled": true, "insertion_order": 5,
+              "case_sensitive": false, "use_regex": true, "constant": false, "name": "spruce", "id": "b", "comment": "", "selective": false,
+              "secondary_keys": [], "position": "after_char" }
+            """));
+        using var created = await client.PostAsync("/api/agents/import?timezone=UTC", CardFixtures.JsonContent(card));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var turn = await host.ChatAsync(client, id, "The SOUND BOARD has a crack.");
+        Assert.Contains("The soundboard is Alpine spruce.", host.First.Requests[^1].System, StringComparison.Ordinal);
+        Assert.Contains(turn.GetProperty("loreUsed").EnumerateArray(), l => l.GetProperty("name").GetString() == "spruce");
+        var exported = await client.GetFromJsonAsync<JsonElement>($"/api/agents/{id}/card?spec=v3");
+        var spruce = exported.GetProperty("data").GetProperty("character_book").GetProperty("entries").EnumerateArray()
+            .Single(e => e.GetProperty("name").GetString() == "spruce");
+        Assert.True(spruce.GetProperty("use_regex").GetBoolean());
+        Assert.Equal("/sound ?board/i", spruce.GetProperty("keys")[0].GetString());
+
+        // A pattern the engine cannot run safely (a backreference) or cannot parse: 400 naming the entry's keys, nothing imported.
+        var before = (await client.GetFromJsonAsync<JsonElement>("/api/agents")).GetProperty("items").GetArrayLength();
+        entries[1]!["keys"] = new System.Text.Json.Nodes.JsonArray("(sound)\\1");
+        using (var refused = await client.PostAsync("/api/agents/import?timezone=UTC", CardFixtures.JsonContent(card)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("data.character_book.entries[1].keys", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/api/agents")).GetProperty("items").GetArrayLength());
+        using (var api = await client.PostAsJsonAsync($"/api/agents/{id}/lorebook/entries", new { keys = new[] { "[unclosed" }, content = "x", useRegex = true }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
+            Assert.Contains("keys", await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void The_budget_keeps_higher_priority_and_the_prompt_order_follows_insertion_order()
     {
         var big = new string('x', 400); // 100 tokens

@@ -158,7 +158,7 @@ public sealed class ModelChatHost : OfflineChatHost, IAsyncLifetime
     protected override void ConfigureServices(IServiceCollection services)
     {
         base.ConfigureServices(services);
-        services.AddSingleton<IMemoryRecall>(Memory);
+        services.Replace(ServiceDescriptor.Singleton<IMemoryRecall>(Memory));
         // Memory's suggestion and summary jobs stay on their rules here: they would otherwise ask these fakes after a
         // turn and could take a reply a test queued for the chat.
         services.Replace(ServiceDescriptor.Singleton<IMemoryModel>(new ChainMemoryModel(null)));

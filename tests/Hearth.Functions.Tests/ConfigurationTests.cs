@@ -1,5 +1,6 @@
 using Hearth.Durable;
 using Hearth.Functions.Hosting;
+using Hearth.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;

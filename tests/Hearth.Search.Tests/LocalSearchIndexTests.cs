@@ -1,5 +1,5 @@
 using Hearth.Search.Local;
-using Microsoft.Extensions.DependencyInjection;
+using Hearth.Durable.Migrations;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Search.Tests;
@@ -322,8 +322,9 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
     {
         await _index.UpsertAsync(Collection, [Doc("a", "warm start")], Ct);
         var options = new SearchOptions { WarmUp = ["missing", Collection] };
-        var warmUp = new SearchWarmUp(_index, options, new ServiceCollection().BuildServiceProvider(),
-            NullLogger<SearchWarmUp>.Instance);
+        var readiness = new DatabaseReadiness();
+        readiness.MarkReady(); // the test's database is migrated already
+        var warmUp = new SearchWarmUp(_index, options, readiness, NullLogger<SearchWarmUp>.Instance);
 
         await warmUp.StartAsync(Ct);
         await warmUp.ExecuteTask!;

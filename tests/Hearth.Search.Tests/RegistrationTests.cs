@@ -1,5 +1,6 @@
 using Hearth.Adapters.AzureSearch;
 using Hearth.Adapters.LocalModels;
+using Hearth.Durable.Migrations;
 using Hearth.Embeddings;
 using Hearth.Search.Local;
 using Microsoft.Extensions.AI;
@@ -17,6 +18,7 @@ public sealed class RegistrationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton(NpgsqlDataSource.Create("Host=127.0.0.1;Database=unused"));
+        services.AddSingleton<DatabaseReadiness>(); // the durable runtime's, which the host registers
         services.AddHearthSearch(configuration);
         return services.BuildServiceProvider();
     }

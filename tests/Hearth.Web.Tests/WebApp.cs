@@ -36,13 +36,14 @@ public sealed class WebApp : IAsyncLifetime
             // Any companion may send a picture: the picture test should not have to court it first.
             ["Chat:Pictures:MinAffinity"] = "0",
             ["RateLimits:Chat:PermitLimit"] = "0",
-            // The skills tab shows a run's problems: indexing fails for files with this in their path.
-            ["Testing:Skills:FailIndexing"] = "unsearchable-in-browser",
         }, services => services.AddDurable().AddFunction<FlakyJob>(FlakyJob.Queue, FlakyJob.RunAsync));
         Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Factory.StartServer();
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
+        // The skills tab shows a run's problems: the database refuses the search documents of files with this in their path.
+        await Factory.Services.GetRequiredService<Hearth.Durable.Migrations.DatabaseReadiness>().WaitAsync(CancellationToken.None);
+        await Hearth.Testing.Faults.SkillDatabaseFaults.FailIndexingAsync(Factory.ConnectionString, "unsearchable-in-browser");
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -6,6 +6,7 @@ using Azure.Identity;
 using Azure.Search.Documents;
 using Azure.Search.Documents.Indexes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Hosting;
 
@@ -57,7 +58,7 @@ public static class AzureCredentialsRegistration
     public static IHostApplicationBuilder AddAzureCredentials(this IHostApplicationBuilder builder)
     {
         builder.AddSettings<AzureOptions>();
-        builder.Services.TryAddSingleton(services => CreateCredential(services.Value<AzureOptions>()));
+        builder.Services.TryAddSingleton(services => CreateCredential(services.GetRequiredService<IOptions<AzureOptions>>().Value));
         builder.Services.TryAddSingleton<AzureCredentials>();
         return builder;
     }

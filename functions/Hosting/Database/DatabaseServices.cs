@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Hosting;
 
@@ -23,7 +24,7 @@ internal static class DatabaseServices
             // Statements run again and again (fetch, heartbeat, lookups): let Npgsql prepare the hot ones.
             if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 64;
             settings.AutoPrepareMinUsages = 2;
-            if (!SetsPoolSize(connection.ConnectionString)) settings.MaxPoolSize = sp.Value<DatabaseOptions>().MaxPoolSize;
+            if (!SetsPoolSize(connection.ConnectionString)) settings.MaxPoolSize = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize;
             settings.ApplicationName ??= "hearth";
             builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return builder.Build();

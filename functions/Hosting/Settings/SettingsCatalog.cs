@@ -3,14 +3,19 @@ using System.Reflection;
 namespace Hearth.Functions.Hosting;
 
 /// <summary>
-/// Every setting the host reads: the options classes marked <see cref="SettingsSectionAttribute"/> in this assembly
-/// (each registered with <c>builder.AddSettings&lt;T&gt;()</c>; a test checks that the two
+/// Every setting the host reads: the options classes marked <see cref="SettingsSectionAttribute"/> in this assembly,
+/// the domain and the adapters (each registered with <c>builder.AddSettings&lt;T&gt;()</c>; a test checks that the two
 /// sets are the same) and the host.json runtime keys. At start the host validates the registered classes and exits,
 /// naming every key at fault, before it listens.
 /// </summary>
 public static class SettingsCatalog
 {
-    private static readonly Lazy<IReadOnlyList<Type>> Types = new(() => typeof(SettingsCatalog).Assembly.GetTypes()
+    private static readonly Lazy<IReadOnlyList<Type>> Types = new(() => new[]
+        {
+            typeof(SettingsCatalog).Assembly,                              // the host and its feature modules
+            typeof(Hearth.Chat.ChatTurnOptions).Assembly,                  // the domain's feature options
+            typeof(Hearth.Adapters.Fal.FalOptions).Assembly,               // the adapters' options
+        }.SelectMany(a => a.GetTypes())
         .Where(t => t.GetCustomAttribute<SettingsSectionAttribute>() is not null)
         .OrderBy(t => SettingsBinder.SectionOf(t), StringComparer.Ordinal)
         .ThenBy(t => t.Name, StringComparer.Ordinal)

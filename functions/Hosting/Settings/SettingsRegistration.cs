@@ -53,6 +53,17 @@ public static class SettingsServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Catalogues <typeparamref name="T"/> and checks it before the host listens, without binding it: for an options class
+    /// its owner's registration binds (an adapter's, with the options binder and validation on start), so it is bound once.
+    /// </summary>
+    public static IHostApplicationBuilder AddSettingsCheck<T>(this IHostApplicationBuilder builder) where T : class, new()
+    {
+        SettingsBinder.Describe(typeof(T));
+        Registry(builder.Services).Add(typeof(T));
+        return builder;
+    }
+
     /// <summary>Adds a check run with the settings at start (for settings that are not a plain options class).</summary>
     public static IServiceCollection AddSettingsCheck(this IServiceCollection services, Func<IConfiguration, bool, IEnumerable<SettingProblem>> check)
     {
@@ -68,7 +79,4 @@ public static class SettingsServiceCollectionExtensions
         services.AddSingleton(registry);
         return registry;
     }
-
-    /// <summary>The current value of options <typeparamref name="T"/>.</summary>
-    internal static T Value<T>(this IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
 }

@@ -211,6 +211,11 @@ function openKey() {
   return state.group ? `group:${state.group.id}` : state.agent ? `agent:${state.agent.id}` : null;
 }
 
+/** Where the open conversation's messages are edited, deleted and written again (a 1:1 chat's or a group's). */
+function messagesPath() {
+  return state.group ? `/api/groups/${state.group.id}/messages` : `/api/agents/${state.agent.id}/messages`;
+}
+
 /** Who wrote a message, as the page names them. */
 function speakerOf(message) {
   return message.role === 'user' ? 'You' : (message.agentName ?? state.agent?.name ?? 'The companion');
@@ -315,6 +320,21 @@ function renderMessage(message) {
   return item;
 }
 
+/** "edited", with when in its title: the text shown is not what was first written. */
+function editedBadge(editedAt) {
+  return h('span', { class: 'badge edited', title: editedAt ? `Edited ${formatTime(editedAt, state.me.timeZone)}` : 'Edited' }, 'edited');
+}
+
+/** Shows or hides the edited badge of a message as the server says it is now. */
+function markEdited(id, editedAt) {
+  const message = state.messages.get(id);
+  if (message) Object.assign(message, { edited: Boolean(editedAt), editedAt: editedAt ?? null });
+  const meta = itemOf(id)?.querySelector('.meta');
+  if (!meta) return;
+  meta.querySelector('.badge.edited')?.remove();
+  if (editedAt) meta.querySelector('time')?.after(editedBadge(editedAt));
+}
+
 function firstBadge() {
   return h('span', { class: 'badge first' }, `${state.agent?.name ?? 'They'} wrote first`);
 }
@@ -322,13 +342,12 @@ function firstBadge() {
 function meta(message) {
   const time = h('time', { datetime: message.createdAt }, formatTime(message.createdAt, state.me.timeZone));
   const parts = state.initiated.has(message.id) ? [firstBadge(), time] : [time];
+  if (message.edited) parts.push(editedBadge(message.editedAt));
   const name = speakerOf(message);
   if (message.role !== 'user' && message.provider) {
     if (message.provider === 'offline') parts.push(h('span', { class: 'badge' }, 'offline model'));
     parts.push(h('button', { type: 'button', class: 'link small', onclick: () => showDetails(message.id), 'aria-label': `Details of this reply from ${name}` }, 'Details'));
   }
-  // A group's lines cannot be edited or deleted one by one (the server has no such call); the group can be deleted.
-  if (state.group) return h('div', { class: 'meta' }, ...parts);
   if (message.kind !== 'picture') {
     const label = message.role === 'user' ? 'Edit your message' : `Edit this reply from ${name}`;
     parts.push(h('button', { type: 'button', class: 'link small edit-button', onclick: () => startEdit(message.id), 'aria-label': label }, 'Edit'));
@@ -549,14 +568,15 @@ function startEdit(id) {
   const item = itemOf(id);
   const message = state.messages.get(id);
   if (!item || !message || item.querySelector('form.edit') || state.sending) return;
-  const agentId = state.agent.id;
+  const key = openKey();
+  const path = messagesPath();
   const text = item.querySelector('.text');
   const editButton = item.querySelector('.edit-button');
   const mine = message.role === 'user';
   const box = h('textarea', { class: 'edit-text', rows: 3, maxlength: 8000, 'aria-label': 'Message text' });
   box.value = message.text;
   const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
-  const form = h('form', { class: 'edit', 'aria-label': mine ? 'Edit your message' : `Edit this reply from ${state.agent.name}` },
+  const form = h('form', { class: 'edit', 'aria-label': mine ? 'Edit your message' : `Edit this reply from ${speakerOf(message)}` },
     box, h('div', { class: 'row mt-025' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => close() }, 'Cancel')));
   const close = () => { form.remove(); text.hidden = false; editButton.hidden = false; editButton.focus(); };
   box.addEventListener('keydown', (event) => {
@@ -569,13 +589,14 @@ function startEdit(id) {
     if (!value) { toast('A message cannot be empty.'); box.focus(); return; }
     if (value === message.text) { close(); return; }
     save.disabled = true;
-    const saved = await attempt(() => api(`/api/agents/${agentId}/messages/${id}`, { method: 'PATCH', body: { text: value } }));
+    const saved = await attempt(() => api(`${path}/${id}`, { method: 'PATCH', body: { text: value } }));
     save.disabled = false;
-    if (!saved || state.agent?.id !== agentId) return;
+    if (!saved || openKey() !== key) return;
     message.text = saved.text;
     text.textContent = saved.text;
     state.alternatives.delete(id);
     close();
+    markEdited(id, saved.editedAt);
     toast('Message edited.', 'info');
     if (message.role !== 'user') updateSwipes(true);
   });
@@ -598,16 +619,15 @@ function latestReplyId() {
 }
 
 async function updateSwipes(reload = false) {
-  if (state.group) return; // a group's lines are not written again
   const latest = latestReplyId();
   for (const bar of $('messages').querySelectorAll('.swipes')) if (bar.closest('li.message')?.dataset.id !== latest) bar.remove();
   if (!latest) return;
   // Regenerate is there at once; the arrows follow when the server has said how many alternatives there are.
   renderSwipes(latest);
-  const agentId = state.agent.id;
+  const key = openKey();
   if (reload || !state.alternatives.has(latest)) {
-    const alternatives = await api(`/api/agents/${agentId}/messages/${latest}/alternatives`).catch(() => null);
-    if (!alternatives || state.agent?.id !== agentId) return;
+    const alternatives = await api(`${messagesPath()}/${latest}/alternatives`).catch(() => null);
+    if (!alternatives || openKey() !== key) return;
     state.alternatives.set(latest, alternatives);
   }
   if (latestReplyId() === latest) renderSwipes(latest);
@@ -619,7 +639,7 @@ function renderSwipes(replyId) {
   const alternatives = state.alternatives.get(replyId) ?? { items: [null], selected: 0 };
   const count = alternatives.items.length;
   const selected = alternatives.selected;
-  const name = state.agent.name;
+  const name = state.agent?.name ?? state.messages.get(replyId)?.agentName ?? 'them';
   const bar = h('div', { class: 'swipes', role: 'group', 'aria-label': `Other replies from ${name}` },
     count > 1 ? h('button', { type: 'button', class: 'secondary swipe', 'aria-label': 'Previous reply', disabled: selected === 0 || state.sending, onclick: () => choose(replyId, selected - 1, -1) }, '‹') : '',
     count > 1 ? h('span', { class: 'swipe-count small' }, `${selected + 1} of ${count}`) : '',
@@ -638,6 +658,7 @@ function showAlternatives(alternatives) {
   if (message) Object.assign(message, { text: alternatives.text, provider: alternatives.provider, model: alternatives.model });
   const item = itemOf(id);
   if (item) item.querySelector('.text').textContent = alternatives.text;
+  markEdited(id, alternatives.items.find((a) => a.index === alternatives.selected)?.editedAt ?? null);
   const previous = state.details.get(id) ?? {};
   state.details.set(id, { ...previous, provider: alternatives.provider, model: alternatives.model, memoriesUsed: alternatives.memoriesUsed, loreUsed: alternatives.loreUsed,
     usage: undefined, mood: alternatives.mood ?? undefined, affinity: alternatives.affinity ?? undefined });
@@ -647,10 +668,10 @@ function showAlternatives(alternatives) {
 }
 
 async function choose(replyId, index, direction) {
-  const agentId = state.agent.id;
+  const key = openKey();
   for (const button of itemOf(replyId)?.querySelectorAll('.swipes button') ?? []) button.disabled = true;
-  const alternatives = await attempt(() => api(`/api/agents/${agentId}/messages/${replyId}/selected`, { method: 'PUT', body: { index } }));
-  if (state.agent?.id !== agentId) return;
+  const alternatives = await attempt(() => api(`${messagesPath()}/${replyId}/selected`, { method: 'PUT', body: { index } }));
+  if (openKey() !== key) return;
   if (alternatives) showAlternatives(alternatives); else renderSwipes(replyId);
   // The bar is drawn anew, so a screen reader hears the change from one live region that stays.
   if (alternatives) $('announce').textContent = `Reply ${alternatives.selected + 1} of ${alternatives.items.length}: ${alternatives.text}`;
@@ -662,6 +683,7 @@ async function choose(replyId, index, direction) {
 
 async function regenerate(replyId) {
   if (state.sending) return;
+  if (state.group) { await regenerateGroupLine(replyId); return; }
   const agent = state.agent;
   const item = itemOf(replyId);
   if (!item) return;
@@ -694,21 +716,53 @@ async function regenerate(replyId) {
   }
 }
 
+// A group's last line is written again in one call (group turns are not streamed).
+async function regenerateGroupLine(replyId) {
+  const key = openKey();
+  const name = state.messages.get(replyId)?.agentName ?? 'Someone';
+  state.sending = true;
+  $('send').disabled = true;
+  renderSwipes(replyId);
+  $('typing-text').textContent = `${name} is writing another reply…`;
+  $('typing').hidden = false;
+  try {
+    const alternatives = await attempt(() => api(`${messagesPath()}/${replyId}/regenerate`, { method: 'POST' }));
+    state.sending = false;
+    if (alternatives && openKey() === key) showAlternatives(alternatives);
+  } finally {
+    $('typing').hidden = true;
+    state.sending = false;
+    $('send').disabled = false;
+    if (openKey() === key) renderSwipes(replyId);
+  }
+}
+
 // Deleting: a message and, when it is half of an exchange, the other half (the server decides and says which went);
 // the companion's mood and affinity are what the server answers once the turn's reaction is taken back.
 async function deleteMessage(id) {
   const item = itemOf(id);
-  if (!item || state.sending || !state.agent) return;
-  const agent = state.agent;
+  if (!item || state.sending || (!state.agent && !state.group)) return;
+  const key = openKey();
   const message = state.messages.get(id);
   const mine = item.classList.contains('mine');
-  const pair = mine ? [...state.messages.values()].some((m) => m.replyTo === id) : Boolean(message?.replyTo);
-  const question = pair
-    ? `Delete this exchange — your message and ${agent.name}'s reply? ${agent.name} forgets it, and how it changed ${agent.name}'s mood is taken back.`
-    : mine ? 'Delete your message?' : `Delete this message from ${agent.name}?`;
+  const replies = mine ? [...state.messages.values()].filter((m) => m.replyTo === id) : [];
+  let question;
+  if (state.group) {
+    // In a group a companion's line goes alone; the user's line takes the replies to it along.
+    const names = [...new Set(replies.map((m) => m.agentName))].join(' and ');
+    question = !mine ? `Delete this message from ${speakerOf(message ?? { role: 'agent' })}? How it changed their mood is taken back.`
+      : replies.length > 0 ? `Delete your message and the replies to it from ${names}? They forget it, and how it changed their mood is taken back.`
+        : 'Delete your message?';
+  } else {
+    const agent = state.agent;
+    const pair = mine ? replies.length > 0 : Boolean(message?.replyTo);
+    question = pair
+      ? `Delete this exchange — your message and ${agent.name}'s reply? ${agent.name} forgets it, and how it changed ${agent.name}'s mood is taken back.`
+      : mine ? 'Delete your message?' : `Delete this message from ${agent.name}?`;
+  }
   if (!confirm(question)) return;
-  const result = await attempt(() => api(`/api/agents/${agent.id}/messages/${id}`, { method: 'DELETE' }));
-  if (!result || state.agent?.id !== agent.id) return;
+  const result = await attempt(() => api(`${messagesPath()}/${id}`, { method: 'DELETE' }));
+  if (!result || openKey() !== key) return;
   for (const gone of result.deleted) {
     itemOf(gone)?.remove();
     state.messages.delete(gone);
@@ -719,7 +773,7 @@ async function deleteMessage(id) {
   if (result.mood && result.affinity) showFeelings(result.mood, result.affinity);
   showEmpty();
   updateSwipes();
-  const said = result.deleted.length > 1 ? 'Exchange deleted.' : 'Message deleted.';
+  const said = result.deleted.length > 1 ? (state.group ? 'Message and replies deleted.' : 'Exchange deleted.') : 'Message deleted.';
   $('announce').textContent = said;
   toast(said, 'info');
   $('composer-text').focus();
@@ -818,6 +872,7 @@ async function sendToGroup(text) {
     const replies = answer.replies.map((r) => ({ id: r.id, role: 'agent', kind: 'text', agentId: r.agentId, agentName: r.agentName, text: r.text,
       createdAt: r.createdAt, provider: r.provider, model: r.model, replyTo: user.id }));
     $('messages').append(...[user, ...replies].filter((m) => !state.shown.has(m.id)).map(renderMessage).filter(Boolean));
+    updateSwipes();
     for (const r of answer.replies) {
       state.details.set(r.id, { provider: r.provider, model: r.model, memoriesUsed: null, mood: r.mood, affinity: r.affinity, speaker: r.agentName });
     }

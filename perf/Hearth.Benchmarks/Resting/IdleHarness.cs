@@ -11,7 +11,7 @@ namespace Hearth.Benchmarks.Resting;
 public sealed class IdleHarness : IHarness
 {
     public string Name => "idle";
-    public string Description => "host RSS when idle and time to ready (--settle 20 --runs 3 --env NAME=value,... --dll PATH)";
+    public string Description => "host RSS when idle and time to ready (--settle 20 --runs 3 --env NAME=value,... --dll PATH --mappings)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -19,7 +19,7 @@ public sealed class IdleHarness : IHarness
         var settle = options.Int("settle", 20);
         var runs = options.Int("runs", 3);
         var dll = options.Get("dll") ?? Path.Combine(Repository.Root, "functions", "bin", "Release", "net10.0", "Hearth.Functions.dll");
-        if (!File.Exists(dll))
+        if (options.Get("dll") is null) // the Release build of the checkout, brought up to date (a stale one measures old code)
         {
             var build = Process.Start("dotnet", ["build", Path.Combine(Repository.Root, "functions"), "-c", "Release", "-nologo", "-v", "quiet"])!;
             await build.WaitForExitAsync();
@@ -30,6 +30,7 @@ public sealed class IdleHarness : IHarness
         var anonymous = new List<double>();
         var fileBacked = new List<double>();
         var ready = new List<double>();
+        var afterOpenApi = new List<double>();
         for (var r = 0; r < runs; r++)
         {
             var connection = await cluster.NewDatabaseAsync("idle");
@@ -59,13 +60,19 @@ public sealed class IdleHarness : IHarness
                 await Task.Delay(50);
             }
             ready.Add(clock.Elapsed.TotalSeconds);
-            // A little use, as a person would: status, the OpenAPI document, the agents list.
-            foreach (var path in new[] { "/api/status", "/openapi/v1.json", "/api/agents", "/api/me" }) await http.GetAsync(path);
+            // A little use, as a person would: the pages, status, the agents list, who am I.
+            foreach (var path in new[] { "/", "/api/status", "/api/agents", "/api/me" }) await http.GetAsync(path);
             await Task.Delay(TimeSpan.FromSeconds(settle));
             rss.Add(Megabytes(host.Id, "VmRSS:"));
             anonymous.Add(Megabytes(host.Id, "RssAnon:"));
             fileBacked.Add(Megabytes(host.Id, "RssFile:"));
             Console.WriteLine($"run {r + 1}: ready in {ready[^1]:0.00} s, idle RSS {rss[^1]:0} MB ({anonymous[^1]:0} anonymous, {fileBacked[^1]:0} file-backed)");
+            if (options.Flag("mappings")) PrintLargestMappings(host.Id);
+            // The OpenAPI document is built on its first request, a cost a client generator pays, not a person: apart.
+            await http.GetAsync("/openapi/v1.json");
+            await Task.Delay(TimeSpan.FromSeconds(settle));
+            afterOpenApi.Add(Megabytes(host.Id, "VmRSS:"));
+            Console.WriteLine($"run {r + 1}: after the OpenAPI document {afterOpenApi[^1]:0} MB");
             host.Kill(entireProcessTree: true);
             await host.WaitForExitAsync();
         }
@@ -76,8 +83,9 @@ public sealed class IdleHarness : IHarness
             .Row("idle RSS (MB), after a few requests", BenchReport.Median(rss), string.Join(" / ", rss.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
             .Row("of which anonymous (heaps, JIT code)", BenchReport.Median(anonymous), string.Join(" / ", anonymous.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
             .Row("of which file-backed (mapped assemblies and libraries)", BenchReport.Median(fileBacked), string.Join(" / ", fileBacked.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
+            .Row("idle RSS (MB) once the OpenAPI document was asked for", BenchReport.Median(afterOpenApi), string.Join(" / ", afterOpenApi.Select(v => v.ToString("0", CultureInfo.InvariantCulture))))
             .Row("start to ready (s), migrations on a fresh database included", BenchReport.Median(ready), string.Join(" / ", ready.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture))))
-            .Note("The host is the Release build started with `dotnet`, Development environment, every feature module registered, its own database on an embedded PostgreSQL. RSS is VmRSS from /proc after the settle time.")
+            .Note("The host is the Release build started with `dotnet`, Development environment, every feature module registered, its own database on an embedded PostgreSQL. RSS is VmRSS from /proc after the settle time, after the pages, status, agents and me were asked for; the OpenAPI document is asked for after that and measured apart. `--env Models__Embeddings__Provider=Hashing` leaves the embedding model out; `--mappings` prints what holds the resident set.")
             .Publish();
         return 0;
     }
@@ -86,6 +94,23 @@ public sealed class IdleHarness : IHarness
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    /// <summary>The files and kinds of memory that hold the most of the resident set, to see what a change would save.</summary>
+    private static void PrintLargestMappings(int pid)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        string? current = null;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
+                current = fields.Length >= 6 ? Path.GetFileName(fields[5]) + (fields.Length > 6 ? " " + fields[6] : "") : "[anonymous]";
+            else if (fields is ["Rss:", var kb, "kB"] && current is not null)
+                sizes[current] = sizes.GetValueOrDefault(current) + long.Parse(kb, CultureInfo.InvariantCulture);
+        }
+        foreach (var (name, kb) in sizes.OrderByDescending(p => p.Value).Take(40))
+            Console.WriteLine($"  {kb / 1024.0,7:0.0} MB  {name}");
     }
 
     private static int FreePort()

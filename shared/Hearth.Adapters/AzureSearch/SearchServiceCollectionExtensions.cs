@@ -29,7 +29,7 @@ public static class SearchServiceCollectionExtensions
         // added after registration count); the provider and the warm-up list shape the registrations, so they are read now.
         services.TryAddSingleton(sp =>
         {
-            var final = Final(sp, configuration).GetSection(SearchOptions.Section).Get<SearchOptions>() ?? new SearchOptions();
+            var final = (sp.GetService<IConfiguration>() ?? configuration).GetSection(SearchOptions.Section).Get<SearchOptions>() ?? new SearchOptions();
             final.Validate();
             return final;
         });
@@ -55,11 +55,9 @@ public static class SearchServiceCollectionExtensions
 
         // Built now too so that invalid domains stop the start here, naming the key.
         _ = new DomainRouter(configuration.GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []);
-        services.TryAddSingleton(sp => new DomainRouter(Final(sp, configuration).GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
+        services.TryAddSingleton(sp => new DomainRouter((sp.GetService<IConfiguration>() ?? configuration).GetSection("Memory:Domains").Get<List<DomainDefinition>>() ?? []));
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton<RoutedSearch>();
         return services;
     }
-
-    private static IConfiguration Final(IServiceProvider services, IConfiguration registered) => services.GetService<IConfiguration>() ?? registered;
 }

@@ -1,56 +1,54 @@
+using Hearth.Settings;
+
 namespace Hearth.Adapters.Fal;
 
 /// <summary>
-/// Settings of the Fal adapter, bound from the <c>Fal</c> configuration section. Every URL can point at a fake or a
-/// tunnel, so tests and operators control where calls go.
+/// Settings of the Fal adapter (<c>Fal:*</c>), bound once from configuration by <see cref="FalRegistration"/> and
+/// validated on start; the host's settings catalogue lists and checks the same class. Every URL can point at a fake
+/// or a tunnel, so tests and operators control where calls go.
 /// </summary>
-public sealed class FalOptions
+[SettingsSection(Section)]
+public sealed class FalOptions : IValidatableSettings
 {
     public const string Section = "Fal";
 
-    /// <summary>The API key (<c>Fal:Key</c>). Without it the placeholder painter makes pictures.</summary>
+    [Setting("Fal API key. Unset: the placeholder painter makes every picture.", Secret = true)]
     public string? Key { get; set; }
 
-    /// <summary>The queue API (<c>Fal:QueueBaseUrl</c>).</summary>
+    [Setting("Fal's queue API; point it at a fake or a proxy in tests.")]
     public Uri QueueBaseUrl { get; set; } = new("https://queue.fal.run");
 
-    /// <summary>Fal's webhook signing keys (<c>Fal:JwksUrl</c>).</summary>
+    [Setting("Fal's webhook signing keys (JWKS).")]
     public Uri JwksUrl { get; set; } = new("https://rest.alpha.fal.ai/.well-known/jwks.json");
 
-    /// <summary>
-    /// How Fal reaches us (<c>Fal:PublicBaseUrl</c>): the base of webhook and media URLs handed to Fal. Without it no
-    /// webhook is requested (the image flow polls) and a base portrait cannot be passed to Fal by URL.
-    /// </summary>
+    /// <summary>Without it no webhook is requested (the image flow polls) and a base portrait cannot be passed to Fal by URL.</summary>
+    [Setting("How Fal reaches this host (a public URL or a tunnel): webhook URLs and the signed URL of the base portrait. Unset: no webhook, the job polls.")]
     public Uri? PublicBaseUrl { get; set; }
 
-    /// <summary>
-    /// Secret for per-job webhook tokens (<c>Fal:WebhookSecret</c>), at least 32 characters. When unset, a random secret
-    /// is generated once and kept in the database, so every replica issues and accepts the same tokens.
-    /// </summary>
+    /// <summary>When unset, a random secret is generated once and kept in the database, so every replica issues and accepts the same tokens.</summary>
+    [Setting("Secret of the per-job webhook token (at least 32 characters). Unset: generated once and kept in the database.", Secret = true)]
     public string? WebhookSecret { get; set; }
 
-    /// <summary>Model for base portraits (<c>Fal:BasePortraitModel</c>).</summary>
+    [Setting("Model for base portraits.")]
     public string BasePortraitModel { get; set; } = "fal-ai/flux/dev";
 
-    /// <summary>Model for variations that keep the face (<c>Fal:VariationModel</c>); it receives the base portrait in <c>image_urls</c>.</summary>
+    [Setting("Model for variations; it receives the base portrait in image_urls.")]
     public string VariationModel { get; set; } = "fal-ai/nano-banana/edit";
 
-    /// <summary>Fal's <c>image_size</c> for base portraits (<c>Fal:BasePortraitImageSize</c>).</summary>
+    [Setting("Fal's image_size for base portraits.")]
     public string BasePortraitImageSize { get; set; } = "portrait_4_3";
 
-    /// <summary>Timeout of one call to the queue API (<c>Fal:RequestTimeout</c>).</summary>
+    [Setting("Timeout of one call to Fal's queue API.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long fetched signing keys are trusted (<c>Fal:JwksCacheDuration</c>); at most 24 hours.</summary>
+    [Setting("How long Fal's signing keys are trusted (at most 24 hours).")]
     public TimeSpan JwksCacheDuration { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>
-    /// Least time between two fetches of the keys forced by a signature no cached key verifies
-    /// (<c>Fal:JwksMinRefreshInterval</c>), so forged webhooks cannot make us hammer Fal.
-    /// </summary>
+    /// <summary>So forged webhooks cannot make us hammer Fal.</summary>
+    [Setting("Least time between two key fetches forced by a signature no cached key verifies.")]
     public TimeSpan JwksMinRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Largest difference between a webhook's timestamp and our clock (<c>Fal:WebhookTolerance</c>).</summary>
+    [Setting("Largest difference between a webhook's timestamp and our clock.")]
     public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>Longest cache life Fal allows for its keys.</summary>
@@ -81,6 +79,8 @@ public sealed class FalOptions
             throw new InvalidOperationException("Fal:WebhookTolerance must be positive and at most 15 minutes.");
         return this;
     }
+
+    IEnumerable<SettingProblem> IValidatableSettings.Validate(SettingsContext context) => SettingRules.Check(() => Validate(), context);
 
     private static void RequireHttp(Uri url, string key)
     {

@@ -77,16 +77,23 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         return heads;
     }
 
-    /// <summary>Appends chat messages (by id; one already archived is left as it is); returns how many were new.</summary>
+    /// <summary>
+    /// Appends chat messages by id; a copy already archived is corrected when the message's text or edit time changed
+    /// since (an edit, another alternative chosen). Returns how many rows were added or corrected.
+    /// </summary>
     public async Task<int> AppendMessagesAsync(IReadOnlyList<ConversationMessage> messages, CancellationToken ct)
     {
         if (messages.Count == 0) return 0;
         var db = await archive.OpenAsync(ct);
-        await using var command = db.CreateCommand("""
-            insert into archive.chat_messages (id, owner, agent_id, session_id, role, text, created_at)
-            select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-            on conflict (id) do nothing
-            """);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var allow = new NpgsqlCommand("set local archive.correction = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            insert into archive.chat_messages as a (id, owner, agent_id, session_id, role, text, created_at, edited_at)
+            select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+            on conflict (id) do update set text = excluded.text, edited_at = excluded.edited_at
+             where a.owner = excluded.owner and (a.text, a.edited_at) is distinct from (excluded.text, excluded.edited_at)
+            """, connection, tx);
         command.Parameters.Add(new() { Value = messages.Select(m => m.Id).ToArray() });
         command.Parameters.Add(new() { Value = messages.Select(m => m.OwnerId).ToArray() });
         command.Parameters.Add(new() { Value = messages.Select(m => m.AgentId).ToArray() });
@@ -94,7 +101,10 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         command.Parameters.Add(new() { Value = messages.Select(m => m.Role).ToArray() });
         command.Parameters.Add(new() { Value = messages.Select(m => m.Text).ToArray() });
         command.Parameters.Add(new() { Value = messages.Select(m => m.CreatedAt).ToArray() });
-        return await command.ExecuteNonQueryAsync(ct);
+        command.Parameters.Add(new() { Value = messages.Select(m => m.EditedAt is { } e ? e.UtcDateTime : (DateTime?)null).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var changed = await command.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return changed;
     }
 
     /// <summary>
@@ -142,7 +152,7 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
     {
         var db = await archive.OpenAsync(ct);
         await using var command = db.CreateCommand("""
-            select id, owner, agent_id, session_id, role, text, created_at from archive.chat_messages
+            select id, owner, agent_id, session_id, role, text, created_at, edited_at from archive.chat_messages
             where owner = $1 and session_id = $2 order by created_at, id
             """);
         command.Parameters.Add(new() { Value = owner });
@@ -151,7 +161,7 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             messages.Add(new ConversationMessage(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6)));
+                reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)));
         return messages;
     }
 }

@@ -62,7 +62,8 @@ public sealed record ConversationMessage(
     string SessionId,
     string Role,            // "user" | "agent"
     string Text,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? EditedAt = null);   // when the user last edited the text (null: as written)
 
 /// <summary>One exchange: a user's message and the agent's reply to it.</summary>
 public sealed record ConversationExchange(ConversationMessage User, ConversationMessage Reply);

@@ -18,9 +18,10 @@ public static class ChatServices
 
     /// <summary>
     /// Adds the companions stores, <see cref="ChatTurnService"/>, <see cref="ConversationReader"/> (as
-    /// <see cref="IConversationReader"/>, <see cref="IChatPictures"/>, <see cref="IAgentMessages"/>), <see cref="IAgentPortraits"/>,
-    /// and fallbacks that other features replace by registering theirs: <see cref="IMemoryRecall"/> (recent turns) and
-    /// <see cref="IArchiveMirror"/> (disabled). Needs an NpgsqlDataSource, the durable runtime and an <c>IChatModelChain</c>.
+    /// <see cref="IConversationReader"/>, <see cref="IChatPictures"/>, <see cref="IAgentMessages"/>) and <see cref="IAgentPortraits"/>.
+    /// The turn needs other features' contracts, which they register (each once): memory's <see cref="IMemoryRecall"/>,
+    /// the archive's <see cref="IArchiveMirror"/>, pictures' <c>IPictureJobs</c>, models' <c>IChatModelChain</c>, an
+    /// <see cref="IWeatherProvider"/>, the durable runtime and an NpgsqlDataSource.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services)
     {
@@ -40,8 +41,6 @@ public static class ChatServices
         services.TryAddSingleton<Cards.CharacterCards>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, Lore.LoreAccountEraser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccountEraser, GroupAccountEraser>());
-        services.TryAddSingleton<IMemoryRecall>(sp => new RecentTurnsRecall(sp.GetRequiredService<ConversationReader>()));
-        services.TryAddSingleton<IArchiveMirror, DisabledArchiveMirror>();
         // Scoped: memory recall (another feature) may be scoped.
         services.TryAddScoped(sp => new ChatTurnService(
             sp.GetRequiredService<ChatStore>(),
@@ -50,7 +49,7 @@ public static class ChatServices
             sp.GetRequiredService<IWeatherProvider>(),
             sp.GetRequiredService<Durable.Jobs.IJobClient>(),
             sp.GetRequiredService<IArchiveMirror>(),
-            sp,
+            sp.GetRequiredService<Images.IPictureJobs>(),
             sp.GetRequiredService<IOptions<ChatTurnOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChatTurnService>>()));

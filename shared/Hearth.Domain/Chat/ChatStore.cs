@@ -347,7 +347,8 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             list.Add(new ConversationMessage(reader.GetGuid(0).ToString(), reader.GetGuid(1).ToString(), reader.GetGuid(2).ToString(),
-                reader.IsDBNull(3) ? "" : reader.GetGuid(3).ToString(), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6)));
+                reader.IsDBNull(3) ? "" : reader.GetGuid(3).ToString(), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
+                reader.FieldCount > 7 && !reader.IsDBNull(7) ? reader.GetFieldValue<DateTimeOffset>(7) : null));
         return list;
     }
 

@@ -77,7 +77,7 @@ public sealed record ReplyPrompt(string MessageId, string? Provider, string? Mod
     IReadOnlyList<MemoryUsed> MemoriesUsed, IReadOnlyList<LoreUsed> LoreUsed);
 
 /// <summary>What happened to a picture asked for in this turn.</summary>
-/// <param name="Outcome"><c>started</c>, or a refusal: <c>asleep</c>, <c>affinity</c>, <c>daily-cap</c>, <c>unavailable</c>.</param>
+/// <param name="Outcome"><c>started</c>, or a refusal: <c>asleep</c>, <c>affinity</c>, <c>daily-cap</c>.</param>
 public sealed record PictureOutcome(string Outcome, string? ImageJobId);
 
 /// <summary>The result of a chat turn (also what a retry with the same client message id gets back).</summary>
@@ -106,7 +106,4 @@ public interface IChatTurnObserver
 }
 
 /// <summary>Outcome of <c>ChatTurnService.TakeTurnAsync</c>: the result, or null when the agent is not the owner's.</summary>
-public sealed record ChatTurnOutcome(ChatTurnResult? Result)
-{
-    public bool AgentNotFound => Result is null;
-}
+public sealed record ChatTurnOutcome(ChatTurnResult? Result);

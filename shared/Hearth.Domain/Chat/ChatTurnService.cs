@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Hearth.Durable;
 using Hearth.Archive;
 using Hearth.Companions;
@@ -5,27 +6,31 @@ using Hearth.Durable.Jobs;
 using Hearth.Images;
 using Hearth.Memory;
 using Hearth.Models;
+using Hearth.Settings;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Hearth.Chat;
 
-/// <summary>Settings of the chat turn.</summary>
+/// <summary>Settings of the chat turn (<c>Chat:*</c>, and when a companion sends pictures asked for in chat, <c>Chat:Pictures:*</c>).</summary>
+[SettingsSection("Chat")]
 public sealed class ChatTurnOptions
 {
-    /// <summary>A message after this much silence starts a new session.</summary>
-    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
-
-    /// <summary>Summarise the session every this many exchanges.</summary>
+    [Setting("Summarise a session every this many exchanges (0: never).")]
+    [Range(0, 1000)]
     public int SummaryEveryTurns { get; set; } = 10;
 
-    /// <summary>Affinity (0..100) an agent needs before it sends pictures.</summary>
+    [Setting("A message after this much silence starts a new session (hh:mm:ss).")]
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromHours(6);
+
+    [Setting("Affinity (0-100) a companion needs before it sends a picture.", Key = "Chat:Pictures:MinAffinity")]
+    [Range(0, 100)]
     public double PictureMinAffinity { get; set; } = 30;
 
-    /// <summary>Pictures an agent sends per day of the user's time zone.</summary>
+    [Setting("Pictures a companion sends per day of the user's time zone.", Key = "Chat:Pictures:DailyCap")]
+    [Range(0, 1000)]
     public int PictureDailyCap { get; set; } = 3;
 }
 
@@ -46,13 +51,13 @@ public sealed partial class ChatTurnService
     private readonly IWeatherProvider weather;
     private readonly IJobClient jobs;
     private readonly IArchiveMirror archive;
-    private readonly IServiceProvider services;
+    private readonly IPictureJobs pictures;
     private readonly IOptions<ChatTurnOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<ChatTurnService> logger;
 
     internal ChatTurnService(ChatStore store, IMemoryRecall recall, IChatModelChain models, IWeatherProvider weather, IJobClient jobs, IArchiveMirror archive,
-        IServiceProvider services, IOptions<ChatTurnOptions> options, TimeProvider time, ILogger<ChatTurnService> logger)
+        IPictureJobs pictures, IOptions<ChatTurnOptions> options, TimeProvider time, ILogger<ChatTurnService> logger)
     {
         this.store = store;
         this.recall = recall;
@@ -60,15 +65,13 @@ public sealed partial class ChatTurnService
         this.weather = weather;
         this.jobs = jobs;
         this.archive = archive;
-        this.services = services;
+        this.pictures = pictures;
         this.options = options;
         this.time = time;
         this.logger = logger;
     }
 
     private static SelfReferenceGuard Guard => ModelOutput.Guard;
-
-    internal ChatStore Store => store;
 
     public Task<ChatTurnOutcome> TakeTurnAsync(ChatTurnCommand command, CancellationToken ct) => TakeTurnAsync(command, null, ct);
 
@@ -140,7 +143,7 @@ public sealed partial class ChatTurnService
         }
 
         var picture = write.Picture;
-        if (picture is { Outcome: "started" } && services.GetService<IPictureJobs>() is { } pictures)
+        if (picture is { Outcome: "started" })
         {
             var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
                 PictureRequests.Scene(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
@@ -296,8 +299,6 @@ public sealed partial class ChatTurnService
     private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct,
         string? replacing = null)
     {
-        // The fallback recall is the recent turns this turn has already read: do not read them twice.
-        if (recall is RecentTurnsRecall) return RecentTurnsRecall.From(context.RecentMessages);
         try
         {
             return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing }, ct);
@@ -324,8 +325,6 @@ public sealed partial class ChatTurnService
 
     private async Task<PictureOutcome> GatePictureAsync(ChatTurnCommand command, Agent agent, AvailabilityState availability, DateTimeOffset now, CancellationToken ct)
     {
-        var pictures = services.GetService<IPictureJobs>();
-        if (pictures is null) return new PictureOutcome("unavailable", null);
         if (availability == AvailabilityState.Asleep) return new PictureOutcome("asleep", null);
         if (agent.Affinity < options.Value.PictureMinAffinity) return new PictureOutcome("affinity", null);
         var since = AgentClock.StartOfLocalDay(now, command.OwnerTimeZone);

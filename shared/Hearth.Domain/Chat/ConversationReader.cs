@@ -19,7 +19,7 @@ public interface IAgentMessages
 /// </summary>
 public sealed class ConversationReader : IConversationReader, IChatPictures, IAgentMessages
 {
-    private const string Columns = "m.id, m.owner_id, m.agent_id, m.session_id, m.role, m.text, m.created_at";
+    private const string Columns = "m.id, m.owner_id, m.agent_id, m.session_id, m.role, m.text, m.created_at, m.edited_at";
     private readonly ChatStore _store;
     private readonly TimeProvider _time;
 
@@ -37,8 +37,18 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
              where r.id = @reply and r.owner_id = @owner and r.role = 'agent' and r.reply_to is not null
              order by m.seq
             """, p => { p.AddWithValue("reply", reply); p.AddWithValue("owner", owner); }, ct);
+        if (rows.Count == 2) return new ConversationExchange(rows[0], rows[1]);
+        // A companion's line in a group chat and the user's line it answers: an exchange of that companion, its session the group.
+        rows = await _store.QueryConversationAsync($"""
+            select {GroupColumns} from chat.group_messages r join chat.group_messages m on m.id = r.reply_to or m.id = r.id
+             where r.id = @reply and r.owner_id = @owner and r.role = 'agent' and r.reply_to is not null
+             order by m.seq
+            """, p => { p.AddWithValue("reply", reply); p.AddWithValue("owner", owner); }, ct);
         return rows.Count == 2 ? new ConversationExchange(rows[0], rows[1]) : null;
     }
+
+    /// <summary>A group line as a conversation message: the user's line belongs to the companion whose reply it is read with.</summary>
+    private const string GroupColumns = "m.id, m.owner_id, r.agent_id, m.group_id, m.role, m.text, m.created_at, m.edited_at";
 
     public async Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct)
     {
@@ -52,6 +62,20 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
             select {Columns} from replies x join chat.messages m on m.id = x.reply_to or m.id = x.id
              order by x.seq, m.seq
             """, p => { p.AddWithValue("session", session); p.AddWithValue("owner", owner); p.AddWithValue("up_to", upTo); p.AddWithValue("count", count); }, ct);
+        if (rows.Count == 0)
+        {
+            // A group: that companion's exchanges in it (each of its lines with the user's line it answers).
+            rows = await _store.QueryConversationAsync($"""
+                with replies as (
+                    select r.id, r.reply_to, r.seq, r.agent_id from chat.group_messages r, chat.group_messages upto
+                     where upto.id = @up_to and upto.owner_id = @owner and r.group_id = @session and r.owner_id = @owner
+                       and r.role = 'agent' and r.reply_to is not null and r.agent_id = upto.agent_id and r.seq <= upto.seq
+                     order by r.seq desc limit @count)
+                select m.id, m.owner_id, x.agent_id, m.group_id, m.role, m.text, m.created_at, m.edited_at
+                  from replies x join chat.group_messages m on m.id = x.reply_to or m.id = x.id
+                 order by x.seq, m.seq
+                """, p => { p.AddWithValue("session", session); p.AddWithValue("owner", owner); p.AddWithValue("up_to", upTo); p.AddWithValue("count", count); }, ct);
+        }
         var exchanges = new List<ConversationExchange>();
         for (var i = 0; i + 1 < rows.Count; i += 2) exchanges.Add(new ConversationExchange(rows[i], rows[i + 1]));
         return exchanges;
@@ -80,7 +104,10 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
         if (!Guid.TryParse(ownerId, out var owner)) return false;
         var ids = messageIds.Select(id => Guid.TryParse(id, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToArray();
         if (ids.Length == 0) return false;
-        await using var command = _store.DataSource.CreateCommand("select exists (select 1 from chat.deleted_messages where owner_id = @owner and id = any(@ids))");
+        await using var command = _store.DataSource.CreateCommand("""
+            select exists (select 1 from chat.deleted_messages where owner_id = @owner and id = any(@ids))
+                or exists (select 1 from chat.deleted_group_messages where owner_id = @owner and id = any(@ids))
+            """);
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.AddWithValue("ids", ids);
         return await command.ExecuteScalarAsync(ct) is true;

@@ -13,9 +13,17 @@ public sealed record GroupMember(string AgentId, string Name, int Position);
 /// <summary>A group chat: the user and two or more of their companions.</summary>
 public sealed record ChatGroup(string Id, string Name, IReadOnlyList<GroupMember> Members, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>One line of a group chat; <see cref="AgentId"/> and <see cref="AgentName"/> say which companion spoke (null for the user).</summary>
+/// <summary>
+/// One line of a group chat; <see cref="AgentId"/> and <see cref="AgentName"/> say which companion spoke (null for the user).
+/// A companion's line that was written again has <see cref="Alternatives"/> &gt; 1, <see cref="Selected"/> the one shown.
+/// </summary>
 public sealed record GroupMessageView(string Id, string Role, string? AgentId, string? AgentName, string Text, DateTimeOffset CreatedAt,
-    string? ClientMessageId = null, string? ReplyTo = null, string? Provider = null, string? Model = null);
+    string? ClientMessageId = null, string? ReplyTo = null, string? Provider = null, string? Model = null, DateTimeOffset? EditedAt = null,
+    int Alternatives = 1, int Selected = 0)
+{
+    /// <summary>Whether the user edited the text shown (<see cref="EditedAt"/>: when, last).</summary>
+    public bool Edited => EditedAt is not null;
+}
 
 /// <summary>A companion's reply in a group turn, labelled with who spoke, with its own mood and affinity toward the user after it.</summary>
 public sealed record GroupReply(string Id, string AgentId, string AgentName, string Text, string Provider, string Model, MoodState Mood, AffinityState Affinity,
@@ -100,14 +108,46 @@ public sealed partial class ChatTurnService
         return await ReadGroupsAsync(owner, null, cursor, limit, ct);
     }
 
-    /// <summary>Deletes the owner's group and its lines (the companions stay); false when it is not theirs.</summary>
+    /// <summary>
+    /// Deletes the owner's group and its lines (the companions stay); false when it is not theirs. Its lines leave tombstones
+    /// and memory is told to forget each companion's exchanges, in the same transaction.
+    /// </summary>
     public async Task<bool> DeleteGroupAsync(string ownerId, string groupId, CancellationToken ct)
     {
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(groupId, out var group)) return false;
-        await using var command = store.DataSource.CreateCommand("delete from chat.groups where id = @id and owner_id = @owner");
-        command.Parameters.AddWithValue("id", group);
-        command.Parameters.AddWithValue("owner", owner);
-        return await command.ExecuteNonQueryAsync(ct) > 0;
+        await using var durable = await store.DataSource.BeginDurableAsync(ct);
+        var tx = durable.Transaction;
+        var now = time.GetUtcNow();
+        var replies = new List<JobRequest>();
+        await using (var command = new NpgsqlCommand("""
+            with g as (delete from chat.groups where id = @id and owner_id = @owner returning id),
+                 t as (
+                    insert into chat.deleted_group_messages (id, owner_id, group_id, agent_id, role, deleted_at)
+                    select m.id, m.owner_id, m.group_id, m.agent_id, m.role, @at from chat.group_messages m where m.group_id = @id and m.owner_id = @owner
+                    on conflict do nothing)
+            select (select count(*)::int from g), m.id, m.agent_id, m.created_at
+              from (select 1) one left join chat.group_messages m on m.group_id = @id and m.owner_id = @owner and m.role = 'agent' and m.reply_to is not null
+            """, tx.Connection, tx))
+        {
+            command.Parameters.AddWithValue("id", group);
+            command.Parameters.AddWithValue("owner", owner);
+            command.Parameters.AddWithValue("at", now);
+            await using var r = await command.ExecuteReaderAsync(ct);
+            var found = false;
+            while (await r.ReadAsync(ct))
+            {
+                found = r.GetInt32(0) > 0;
+                if (!found || r.IsDBNull(1)) continue;
+                var reply = r.GetGuid(1).ToString();
+                var at = r.GetFieldValue<DateTimeOffset>(3);
+                replies.Add(new JobRequest(ChatQueues.ForgetMessages, new MessagesDeleted(ownerId, r.GetGuid(2).ToString(), groupId, [reply], null, reply, at, at, now),
+                    new EnqueueOptions { Owner = ownerId }));
+            }
+            if (!found) return false;
+        }
+        if (replies.Count > 0) await jobs.EnqueueManyAsync(replies, tx, ct);
+        await durable.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>A page of the group's lines, newest first, older than <paramref name="before"/>; null when the group is not the owner's.</summary>
@@ -158,33 +198,16 @@ public sealed partial class ChatTurnService
         var replies = new List<(GroupReply Reply, FeelingChange Feelings, IReadOnlyList<PromptMessage> Prompt)>();
         foreach (var member in speakers)
         {
-            var agentId = Guid.Parse(member.AgentId);
-            var context = await store.LoadTurnContextAsync(owner, agentId, null, now, ct);
-            if (context is null) continue; // deleted meanwhile: the others still answer
-            var agent = context.Agent;
-            var before = transcript.Select(l => Line(l, agent, owner, groupId, userName)).ToList();
-            var said = string.Join("\n", round.Select(r => $"{r.Speaker}: {r.Line.Text}"));
-            var turn = new ChatTurnCommand(command.OwnerId, command.OwnerTimeZone, member.AgentId, text, null, command.OwnerName);
-            var memory = await RecallAsync(turn, groupId, text, now, context with { RecentMessages = before }, ct);
-            var moment = AgentClock.At(now, agent.TimeZone);
-            var sky = await WeatherAsync(agent, moment, ct);
-            var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), said]);
-            var others = group.Members.Where(m => m.AgentId != member.AgentId).Select(m => m.Name).ToList();
-            var replyContext = new ReplyContext(agent, said, moment, agent.Availability.StateAt(moment.Local), sky, context.Scenario, context.RecentEvents, memory,
-                before, null, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore, userName)
-            {
-                GroupOthers = others,
-                CoreMemory = context.CoreMemory,
-            };
-            var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, transcript.Count + round.Count), null, ct);
-            var feelings = written.Judgement ?? Sentiment.Judge(text);
+            var written = await WriteGroupReplyAsync(command, group, member, transcript, round, userName, now, transcript.Count + round.Count, ct);
+            if (written is null) continue; // deleted meanwhile: the others still answer
+            var (agent, reply) = (written.Agent, written.Reply);
             var at = time.GetUtcNow();
-            var line = new GroupMessageView(Guid.CreateVersion7().ToString(), "agent", member.AgentId, agent.Name, written.Text, at < now ? now : at,
-                null, userLine.Id, written.Reply.Provider, written.Reply.Model);
+            var line = new GroupMessageView(Guid.CreateVersion7().ToString(), "agent", member.AgentId, agent.Name, reply.Text, at < now ? now : at,
+                null, userLine.Id, reply.Reply.Provider, reply.Reply.Model);
             round.Add((line, agent.Name));
-            replies.Add((new GroupReply(line.Id, member.AgentId, agent.Name, line.Text, written.Reply.Provider, written.Reply.Model,
+            replies.Add((new GroupReply(line.Id, member.AgentId, agent.Name, line.Text, reply.Reply.Provider, reply.Reply.Model,
                 new MoodState(agent.Mood, Feelings.MoodLabel(agent.Mood), 0), new AffinityState(agent.Affinity, 0, Feelings.AffinityBand(agent.Affinity)), line.CreatedAt),
-                feelings, Prompt(written.Sent)));
+                written.Feelings, Prompt(reply.Sent)));
         }
         if (replies.Count == 0) return new(null, 409, "The group has no companions left.");
 
@@ -243,14 +266,55 @@ public sealed partial class ChatTurnService
             await insert.ExecuteNonQueryAsync(ct);
             result.Add(after);
         }
-        await using (var touch = new NpgsqlCommand("update chat.groups set updated_at = @at where id = @group", tx.Connection, tx))
+        int rounds;
+        await using (var touch = new NpgsqlCommand("""
+            update chat.groups set updated_at = @at where id = @group;
+            select count(*)::int from chat.group_messages where group_id = @group and role = 'user';
+            """, tx.Connection, tx))
         {
             touch.Parameters.AddWithValue("at", now);
             touch.Parameters.AddWithValue("group", groupId);
-            await touch.ExecuteNonQueryAsync(ct);
+            rounds = (int)(await touch.ExecuteScalarAsync(ct))!;
         }
+        // Memory: each companion's exchange (the user's line and its reply) is indexed for that companion, as a 1:1 turn is.
+        if (result.Count > 0)
+            await jobs.EnqueueManyAsync([.. result.Select(r => GroupIndexJob(command.OwnerId, r.AgentId, command.GroupId, userLine.Id, r.Id, rounds, r.CreatedAt))], tx, ct);
         await durable.CommitAsync(ct);
         return new(new GroupTurnResult(userLine, result, false));
+    }
+
+    private sealed record GroupWritten(Agent Agent, Written Reply, FeelingChange Feelings);
+
+    /// <summary>
+    /// One companion's line in a group: written exactly as its 1:1 reply is (its persona, card, lorebook, memory, core block,
+    /// mood, time and weather) from the group's lines before this round (<paramref name="transcript"/>, oldest first) and
+    /// the round so far (the user's line first); null when the companion is gone.
+    /// </summary>
+    private async Task<GroupWritten?> WriteGroupReplyAsync(GroupTurnCommand command, ChatGroup group, GroupMember member, IReadOnlyList<GroupMessageView> transcript,
+        IReadOnlyList<(GroupMessageView Line, string Speaker)> round, string userName, DateTimeOffset now, int seed, CancellationToken ct, string? replacing = null)
+    {
+        var owner = Guid.Parse(command.OwnerId);
+        var groupId = Guid.Parse(group.Id);
+        var text = round[0].Line.Text;
+        var context = await store.LoadTurnContextAsync(owner, Guid.Parse(member.AgentId), null, now, ct);
+        if (context is null) return null;
+        var agent = context.Agent;
+        var before = transcript.Select(l => Line(l, agent, owner, groupId, userName)).ToList();
+        var said = string.Join("\n", round.Select(r => $"{r.Speaker}: {r.Line.Text}"));
+        var turn = new ChatTurnCommand(command.OwnerId, command.OwnerTimeZone, member.AgentId, text, null, command.OwnerName);
+        var memory = await RecallAsync(turn, groupId, text, now, context with { RecentMessages = before }, ct, replacing);
+        var moment = AgentClock.At(now, agent.TimeZone);
+        var sky = await WeatherAsync(agent, moment, ct);
+        var lore = Lore.LoreScanner.Select(context.Books ?? [], [.. before.Select(m => m.Text), said]);
+        var others = group.Members.Where(m => m.AgentId != member.AgentId).Select(m => m.Name).ToList();
+        var replyContext = new ReplyContext(agent, said, moment, agent.Availability.StateAt(moment.Local), sky, context.Scenario, context.RecentEvents, memory,
+            before, null, before.LastOrDefault(m => m.Role == "agent")?.Text, context.Card, lore, userName)
+        {
+            GroupOthers = others,
+            CoreMemory = context.CoreMemory,
+        };
+        var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, seed), null, ct);
+        return new GroupWritten(agent, written, written.Judgement ?? Sentiment.Judge(text));
     }
 
     /// <summary>The prompt a group reply was written from (the prompt inspector); null when it is not the owner's group's reply.</summary>
@@ -316,13 +380,15 @@ public sealed partial class ChatTurnService
 
     /// <summary>The group's lines newest first (older than <paramref name="before"/>), labelled with the speaker's current name.</summary>
     private static async Task<List<GroupMessageView>> ReadLinesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid owner, Guid group, Guid? before, int limit,
-        CancellationToken ct, string? clientMessageId = null)
+        CancellationToken ct, string? clientMessageId = null, Guid? only = null)
     {
         await using var command = new NpgsqlCommand("""
-            select m.id, m.role, m.agent_id, a.name, m.text, m.created_at, m.client_message_id, m.reply_to, m.provider, m.model
+            select m.id, m.role, m.agent_id, a.name, m.text, m.created_at, m.client_message_id, m.reply_to, m.provider, m.model, m.edited_at,
+                   greatest(1, (select count(*)::int from chat.group_reply_alternatives x where x.reply_id = m.id)), coalesce(m.selected_alternative, 0)
               from chat.group_messages m left join companions.agents a on a.id = m.agent_id
              where m.group_id = @group and m.owner_id = @owner
                and (@before::uuid is null or m.seq < (select b.seq from chat.group_messages b where b.id = @before))
+               and (@only::uuid is null or m.id = @only)
                and (@cid::text is null or m.client_message_id = @cid or m.reply_to = (select u.id from chat.group_messages u where u.group_id = @group and u.client_message_id = @cid))
              order by m.seq desc limit @limit
             """, connection, tx);
@@ -330,13 +396,15 @@ public sealed partial class ChatTurnService
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.Add(new NpgsqlParameter("before", NpgsqlDbType.Uuid) { Value = (object?)before ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("cid", NpgsqlDbType.Text) { Value = (object?)clientMessageId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("only", NpgsqlDbType.Uuid) { Value = (object?)only ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit);
         var list = new List<GroupMessageView>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             list.Add(new GroupMessageView(r.GetGuid(0).ToString(), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2).ToString(), r.IsDBNull(3) ? null : r.GetString(3),
                 r.GetString(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetGuid(7).ToString(),
-                r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
+                r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10),
+                r.GetInt32(11), r.GetInt32(12)));
         list.Reverse(); // oldest first
         return list;
     }
@@ -370,7 +438,7 @@ public sealed class GroupAccountEraser(NpgsqlDataSource db) : IAccountEraser
     public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
     {
         if (!Guid.TryParse(ownerId, out var owner)) return;
-        await using var command = db.CreateCommand("delete from chat.groups where owner_id = @owner");
+        await using var command = db.CreateCommand("delete from chat.groups where owner_id = @owner; delete from chat.deleted_group_messages where owner_id = @owner;");
         command.Parameters.AddWithValue("owner", owner);
         await command.ExecuteNonQueryAsync(ct);
     }

@@ -3,23 +3,11 @@ using Hearth.Memory;
 namespace Hearth.Chat;
 
 /// <summary>
-/// The fallback memory until the memory feature registers its own <see cref="IMemoryRecall"/>: the recent exchanges with
-/// the agent as hot memory (one item per exchange, id = the reply's id).
+/// Hot memory from the recent exchanges the turn has already read (one item per exchange, id = the reply's id): what
+/// the turn replies with when memory's recall fails.
 /// </summary>
-public sealed class RecentTurnsRecall : IMemoryRecall
+public static class RecentTurnsRecall
 {
-    private readonly ConversationReader _conversations;
-
-    internal RecentTurnsRecall(ConversationReader conversations) => _conversations = conversations;
-
-    private const int Messages = 12;
-
-    public async Task<Recall> RecallAsync(RecallRequest request, CancellationToken ct)
-    {
-        var recent = await _conversations.RecentAsync(request.OwnerId, request.AgentId, Messages, ct);
-        return From(recent, request.MaxItems);
-    }
-
     /// <summary>Hot memory from recent messages (oldest first).</summary>
     public static Recall From(IReadOnlyList<ConversationMessage> recent, int maxItems = 8)
     {

@@ -10,8 +10,12 @@ namespace Hearth.Chat;
 /// <summary>Regenerating a reply: who asks, for which reply.</summary>
 public sealed record RegenerateCommand(string OwnerId, string OwnerTimeZone, string AgentId, string ReplyId, string? OwnerName = null);
 
-/// <summary>One alternative of a reply.</summary>
-public sealed record ReplyAlternative(int Index, string Text, string? Provider, string? Model, DateTimeOffset CreatedAt);
+/// <summary>One alternative of a reply; <see cref="EditedAt"/>: when the user last edited its text (null: as written).</summary>
+public sealed record ReplyAlternative(int Index, string Text, string? Provider, string? Model, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt = null)
+{
+    /// <summary>Whether the user edited this alternative's text.</summary>
+    public bool Edited => EditedAt is not null;
+}
 
 /// <summary>
 /// A reply's alternatives ("swipes") and which one is chosen; the chosen one is the reply's text everywhere. After a
@@ -54,7 +58,8 @@ public sealed partial class ChatTurnService
     {
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent) || !Guid.TryParse(replyId, out var reply)) return null;
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        if (await FindReplyAsync(connection, null, owner, agent, reply, ct) is not { } row) return null;
+        if (await FindReplyAsync(connection, null, owner, agent, reply, ct) is not { } row)
+            return await FindOpeningAsync(connection, null, owner, agent, reply, ct) is { } opening ? await OpeningViewAsync(connection, null, opening, ct) : null;
         return View(row, await ListAsync(connection, null, row, ct), null);
     }
 
@@ -71,7 +76,10 @@ public sealed partial class ChatTurnService
         await using (var connection = await store.DataSource.OpenConnectionAsync(ct))
         {
             row = await FindReplyAsync(connection, null, owner, agentId, replyId, ct);
-            if (row is null) return AlternativesOutcome.NotFound;
+            if (row is null)
+                return await FindOpeningAsync(connection, null, owner, agentId, replyId, ct) is null
+                    ? AlternativesOutcome.NotFound
+                    : new AlternativesOutcome(null, 409, "The opening message is chosen among the card's greetings (PUT …/selected), not written again.");
             count = (await ListAsync(connection, null, row, ct)).Count;
         }
         if (row.Superseded) return new AlternativesOutcome(null, 409, "Only the latest reply can be written again; the conversation has moved on.");
@@ -115,7 +123,13 @@ public sealed partial class ChatTurnService
         if (!Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent) || !Guid.TryParse(replyId, out var reply)) return AlternativesOutcome.NotFound;
         await using var durable = await store.DataSource.BeginDurableAsync(ct);
         var tx = durable.Transaction;
-        if (await FindReplyAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } row) return AlternativesOutcome.NotFound;
+        if (await FindReplyAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } row)
+        {
+            if (await FindOpeningAsync(tx.Connection!, tx, owner, agent, reply, ct, forUpdate: true) is not { } opening) return AlternativesOutcome.NotFound;
+            var chosen = await SelectGreetingAsync(tx, opening, index, ct);
+            if (chosen.Result is not null) await durable.CommitAsync(ct);
+            return chosen;
+        }
         var count = Math.Max(1, (await ListAsync(tx.Connection!, tx, row, ct)).Count);
         if (index < 0 || index >= count) return new AlternativesOutcome(null, 400, $"must be between 0 and {count - 1}");
         if (row.Superseded && index != (row.Selected ?? 0))
@@ -154,14 +168,18 @@ public sealed partial class ChatTurnService
             r.IsDBNull(11) ? null : r.GetInt32(11), r.GetInt64(12), r.GetGuid(13), r.GetString(14), r.GetFieldValue<DateTimeOffset>(15), r.GetInt32(16), r.GetBoolean(17));
     }
 
-    private static async Task<List<ReplyAlternative>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ReplyRow row, CancellationToken ct)
+    private static Task<List<ReplyAlternative>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ReplyRow row, CancellationToken ct) =>
+        ListAlternativesOfAsync(connection, tx, row.Id, ct);
+
+    private static async Task<List<ReplyAlternative>> ListAlternativesOfAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid message, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at from chat.reply_alternatives where reply_id = @reply order by idx", connection, tx);
-        command.Parameters.AddWithValue("reply", row.Id);
+        await using var command = new NpgsqlCommand("select idx, text, provider, model, created_at, edited_at from chat.reply_alternatives where reply_id = @reply order by idx", connection, tx);
+        command.Parameters.AddWithValue("reply", message);
         var list = new List<ReplyAlternative>();
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
+            list.Add(new ReplyAlternative(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5)));
         return list;
     }
 

@@ -1,30 +1,49 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Hearth.Companions;
+using Hearth.Settings;
 
 namespace Hearth.Life;
 
-/// <summary>Tunables of the offline life (bound from the host's <c>Life</c> settings).</summary>
-public sealed class LifeOptions
+/// <summary>
+/// The offline life's settings (<c>Life:*</c>): mood drift, life events and initiated messages, bound once from
+/// configuration. The tick's schedule is host.json's <c>extensions.timers.schedules.life.tick</c>.
+/// </summary>
+[SettingsSection("Life")]
+public sealed class LifeOptions : IValidatableSettings
 {
-    /// <summary>Time for the distance between mood and baseline to halve.</summary>
+    [Setting("Whether the life tick runs (off: no offline life events, mood drift or initiations from the timer; a manual tick still runs).")]
+    public bool Enabled { get; set; } = true;
+
+    [Setting("Time for the distance between mood and its baseline to halve (hh:mm:ss or d.hh:mm:ss).")]
     public TimeSpan MoodHalfLife { get; set; } = TimeSpan.FromHours(6);
 
-    /// <summary>An offline template is not used again for the same agent within this many days.</summary>
+    [Setting("An offline life-event template is not reused for the same agent within this many days.")]
+    [Range(0, 60)]
     public int TemplateRepeatDays { get; set; } = 5;
 
-    /// <summary>An initiation topic is not used again for the same agent within this many days.</summary>
+    [Setting("An initiation topic is not reused for the same agent within this many days.")]
+    [Range(0, 365)]
     public int TopicRepeatDays { get; set; } = 30;
 
-    /// <summary>Chance that something happens in a slot while the agent is free (working: two thirds of it).</summary>
+    [Setting("Chance (0-1) that something happens in a slot while the agent is free (working: two thirds).")]
+    [Range(0.0, 1.0)]
     public double EventChance { get; set; } = 0.18;
 
-    /// <summary>Chance that the agent plans to write first after something happened (without an event: a fifth of it).</summary>
+    [Setting("Chance (0-1) that the agent plans to write first after something happened (otherwise a fifth of it).")]
+    [Range(0.0, 1.0)]
     public double InitiationChance { get; set; } = 0.5;
 
-    /// <summary>Earliest and latest delay from the slot to the natural moment the message is sent.</summary>
-    public TimeSpan SendDelayMin { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Earliest and latest delay from the slot to the natural moment the message is sent (not settings).</summary>
+    public TimeSpan SendDelayMin { get; } = TimeSpan.FromMinutes(5);
 
-    public TimeSpan SendDelayMax { get; set; } = TimeSpan.FromMinutes(90);
+    public TimeSpan SendDelayMax { get; } = TimeSpan.FromMinutes(90);
+
+    public IEnumerable<SettingProblem> Validate(SettingsContext context)
+    {
+        if (MoodHalfLife < TimeSpan.FromMinutes(1) || MoodHalfLife > TimeSpan.FromDays(30))
+            yield return SettingProblem.Invalid(context.KeyOf(nameof(MoodHalfLife)), "must be between 00:01:00 and 30.00:00:00");
+    }
 }
 
 /// <summary>Whether and how often an agent may write first to its user. Off until the user opts in.</summary>

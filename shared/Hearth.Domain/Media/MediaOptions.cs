@@ -1,35 +1,42 @@
+using Hearth.Settings;
+
 namespace Hearth.Media;
 
-/// <summary>Settings of the media store, bound from the <c>Media</c> configuration section.</summary>
-public sealed class MediaOptions
+/// <summary>
+/// Settings of the media store (<c>Media:*</c>), bound once from configuration by <see cref="MediaRegistration"/> and
+/// validated on start; the host's settings catalogue lists and checks the same class.
+/// </summary>
+[SettingsSection(Section)]
+public sealed class MediaOptions : IValidatableSettings
 {
     public const string Section = "Media";
 
-    /// <summary>Folder holding the pictures (<c>Media:Root</c>); the host defaults it to <c>&lt;data dir&gt;/media</c>. An Azure Files mount in the cloud.</summary>
+    /// <summary>The host defaults it to <c>&lt;data dir&gt;/media</c>.</summary>
+    [Setting("Folder holding pictures (an Azure Files mount in the cloud). Unset: media/ in the data folder (HEARTH_DATA_DIR or .data).")]
     public string? Root { get; set; }
 
-    /// <summary>Largest picture accepted, in bytes (<c>Media:MaxBytes</c>).</summary>
+    [Setting("Largest picture accepted, in bytes.")]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
 
-    /// <summary>
-    /// Secret for signed media URLs (<c>Media:SigningKey</c>), at least 32 characters. When unset, a random key is
-    /// generated once and kept in the database, so every replica signs alike.
-    /// </summary>
+    /// <summary>When unset, a random key is generated once and kept in the database, so every replica signs alike.</summary>
+    [Setting("Secret for signed media URLs (at least 32 characters). Unset: generated once and kept in the database.", Secret = true)]
     public string? SigningKey { get; set; }
 
-    /// <summary>Longest a remote download may take, headers and body (<c>Media:DownloadTimeout</c>).</summary>
+    [Setting("Longest a copy of a provider's picture may take.")]
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a signed URL stays valid when the caller does not say (<c>Media:UrlLifetime</c>).</summary>
+    [Setting("Lifetime of a signed media URL handed out by the API (at most 7 days).")]
     public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>
-    /// The public address of this host for media URLs in API answers (<c>Media:PublicBaseUrl</c>). Unset: API answers carry
-    /// relative signed paths (<c>/media/{id}?exp=…&amp;sig=…</c>), which a web page on the same origin uses as they are.
-    /// </summary>
+    /// <summary>Unset: API answers carry relative signed paths, which a web page on the same origin uses as they are.</summary>
+    [Setting("Public address for media URLs in API answers. Unset: relative signed paths (/media/{id}?exp=…&sig=…).")]
     public Uri? PublicBaseUrl { get; set; }
 
-    /// <summary>Throws naming the first setting that is missing or out of range.</summary>
+    /// <summary>The start check: the host's default root applies when none is set (as the registration's PostConfigure does).</summary>
+    IEnumerable<SettingProblem> IValidatableSettings.Validate(SettingsContext context) =>
+        SettingRules.Check(() => { if (string.IsNullOrWhiteSpace(Root)) Root = "media"; Validate(); }, context);
+
+/// <summary>Throws naming the first setting that is missing or out of range.</summary>
     public MediaOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(Root)) throw new InvalidOperationException("Media:Root is required: the folder that holds pictures.");

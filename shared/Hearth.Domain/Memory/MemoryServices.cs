@@ -12,7 +12,7 @@ public static class MemoryServices
 
     /// <summary>
     /// Adds memory's services and migrations and registers <see cref="MemoryRecall"/> as the <see cref="IMemoryRecall"/>
-    /// (replacing the chat's fallback). Needs an NpgsqlDataSource, the search engine (<c>AddHearthSearch</c>) and,
+    /// (the chat turn's recall). Needs an NpgsqlDataSource, the search engine (<c>AddHearthSearch</c>) and,
     /// for the functions that read conversations, the chat's <c>IConversationReader</c>.
     /// </summary>
     public static IServiceCollection AddHearthMemory(this IServiceCollection services, MemoryOptions options)
@@ -53,7 +53,6 @@ public static class MemoryServices
         services.TryAddSingleton<MemoryRecall>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.ICompanionEraser, MemoryCompanionEraser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Companions.IAccountEraser, MemoryCompanionEraser>());
-        // A plain registration: the chat adds its recent-turns fallback with TryAdd, and the last registration wins.
         services.AddSingleton<IMemoryRecall>(sp => sp.GetRequiredService<MemoryRecall>());
         if (!services.Any(d => d.ImplementationInstance is MigrationSource { Module: "memory" }))
             services.AddMigrations(Migrations);

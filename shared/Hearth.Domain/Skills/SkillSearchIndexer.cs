@@ -48,7 +48,7 @@ public sealed record SkillIndexOutcome(int Written, IReadOnlyList<SkillIndexFail
 /// A result describes the section as last indexed; indexing follows every change (in the same request for single
 /// files, within the run for bulk ingests), and sections that disappear are removed from the index.
 /// </summary>
-public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search, Hearth.Skills.Ingest.ISkillIngestFaults faults)
+public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search)
 {
     public const string Collection = "skills";
     private const int MaxRounds = 5;
@@ -123,8 +123,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
     /// <summary>Reads, indexes and marks these files in one go; the versions it indexed.</summary>
     private async Task<(int Written, Dictionary<string, int> Versions)> IndexAsync(string owner, List<string> fileIds, CancellationToken ct)
     {
-        var (documents, versions, stale, paths) = await ReadAsync(owner, fileIds, ct);
-        foreach (var path in paths) faults.BeforeIndex(path);
+        var (documents, versions, stale) = await ReadAsync(owner, fileIds, ct);
         if (documents.Count > 0) await search.IndexAsync(Collection, SectionEmbeddingText.Apply(documents), ct);
         if (stale.Count > 0) await search.DeleteAsync(Collection, owner, stale, ct);
         await MarkIndexedAsync(owner, versions, ct);
@@ -184,7 +183,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         }).ToList(), hits.Mode, hits.VectorFallback, hits.VectorsPending);
     }
 
-    private async Task<(List<SearchDocument> Documents, Dictionary<string, int> Versions, List<string> Stale, IEnumerable<string> Paths)> ReadAsync(
+    private async Task<(List<SearchDocument> Documents, Dictionary<string, int> Versions, List<string> Stale)> ReadAsync(
         string owner, List<string> fileIds, CancellationToken ct)
     {
         var files = new Dictionary<string, (string Path, string Type, int Version, DateTimeOffset At, byte[] Content, string Format)>(StringComparer.Ordinal);
@@ -240,7 +239,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
             var id = reader.GetString(0);
             if (!current.Contains(id)) stale.Add(id);
         }
-        return (documents, files.ToDictionary(f => f.Key, f => f.Value.Version, StringComparer.Ordinal), stale, files.Values.Select(f => f.Path));
+        return (documents, files.ToDictionary(f => f.Key, f => f.Value.Version, StringComparer.Ordinal), stale);
     }
 
     private async Task<List<string>> MovedOnAsync(string owner, Dictionary<string, int> versions, CancellationToken ct)

@@ -33,7 +33,6 @@ public static class SkillsServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddMigrations(Migrations);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ISkillIngestFaults, NoSkillIngestFaults>();
         services.AddSingleton<SkillVersionWriter>();
         services.AddSingleton<SkillSearchIndexer>();
         services.AddSingleton<SkillLibrary>();

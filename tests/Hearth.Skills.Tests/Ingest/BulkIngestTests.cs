@@ -1,31 +1,22 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Hearth.Skills.Ingest;
 using Hearth.Skills.Splitting;
 using Hearth.Skills.Tests.Support;
 using Hearth.Testing.Corpus;
+using Hearth.Testing.Faults;
 using Npgsql;
 
 namespace Hearth.Skills.Tests.Ingest;
-
-/// <summary>A host whose file activities fail their first attempt for 10 % of paths (Testing:Skills:FailFirstAttempts).</summary>
-public sealed class FaultyHost : SkillsHost
-{
-    public const double FailureRate = 0.10;
-
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Testing:Skills:FailFirstAttempts"] = FailureRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
-}
 
 /// <summary>
 /// The acceptance runs: the 1,367-file generated library with 10 % of first attempts failing ends 100 % ingested with
 /// a correct report; and a 2,000-file library comes back byte for byte through storage.
 /// </summary>
-public sealed class BulkIngestTests(FaultyHost host) : IClassFixture<FaultyHost>
+public sealed class BulkIngestTests(SkillsHost host) : IClassFixture<SkillsHost>
 {
+    private const double FailureRate = 0.10;
+
     [Fact]
     public async Task The_1367_file_library_with_10_percent_of_first_attempts_failing_ends_fully_ingested_with_a_correct_report()
     {
@@ -33,11 +24,15 @@ public sealed class BulkIngestTests(FaultyHost host) : IClassFixture<FaultyHost>
         var expectedSections = corpus.Files.Sum(f => SkillSplitter.Split(f.Path, f.Content).Sections.Count);
         // Binary assets are stored as one section each but have no search documents.
         var indexedSections = corpus.Files.Select(f => SkillSplitter.Split(f.Path, f.Content)).Where(r => !r.IsBinary).Sum(r => r.Sections.Count);
-        var injected = corpus.Files.Count(f => ConfiguredSkillIngestFaults.FailsFirstAttempt(f.Path, FaultyHost.FailureRate));
+        // The database fails the first write of this user's version for 10 % of the paths (the same paths every time,
+        // chosen by a hash of the path), as a database error would fail a file attempt.
+        var failing = corpus.Files.Select(f => f.Path).Where(p => SkillDatabaseFaults.IsSampled(p, FailureRate)).ToList();
+        var injected = failing.Count;
         Assert.InRange(injected, 100, 180); // about 10 % of 1,367: the seam really fails some
         Assert.InRange(expectedSections, 18_000, 20_500);
 
         var client = host.User("bulk");
+        await SkillDatabaseFaults.FailFirstRunWritesAsync(host.Factory.ConnectionString, await host.UserIdAsync("bulk"), failing);
         var runId = await client.StartIngestAsync(corpus.Files.Select(f => (f.Path, f.Content)));
         var run = await client.WaitForRunAsync(runId, TimeSpan.FromMinutes(10));
 

@@ -5,6 +5,7 @@ using Hearth.Skills.Splitting;
 using Hearth.Skills.Tests.Support;
 using Hearth.Testing;
 using Hearth.Testing.Corpus;
+using Hearth.Testing.Faults;
 using Hearth.Testing.Host;
 using Npgsql;
 
@@ -33,8 +34,7 @@ public sealed class KilledHostTests : IDisposable
             ["Auth__DevToken"] = "kill-token",
             ["Skills__CheckoutRoot"] = _checkouts,
             ["Skills__IngestParallelism"] = "8",
-            // Slow file activities, so the kill lands mid-run; short leases, so the restarted host rescues them soon.
-            ["Testing__Skills__IngestDelay"] = "00:00:00.050",
+            // Short leases, so the restarted host rescues the killed host's file activities soon.
             ["AzureFunctionsJobHost__extensions__queues__leaseDuration"] = "00:00:03",
             ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
         };
@@ -49,6 +49,8 @@ public sealed class KilledHostTests : IDisposable
         await using (var first = HostProcess.Start(environment))
         {
             await first.WaitUntilReadyAsync($"http://127.0.0.1:{port}/readyz", TimeSpan.FromSeconds(90));
+            // Slow version writes (at the database), so the kill lands mid-run.
+            await SkillDatabaseFaults.SlowRunWritesAsync(database, TimeSpan.FromMilliseconds(50));
             runId = await http.StartIngestAsync(corpus.Files.Select(f => (f.Path, f.Content)));
             var progress = await Eventually.ValueAsync(async () => await http.GetFromJsonAsync<JsonElement>($"/api/skills/runs/{runId}"),
                 run => run.GetProperty("done").GetInt32() >= 40, TimeSpan.FromSeconds(60), "the run to be under way");

@@ -4,19 +4,17 @@ using System.Text;
 using System.Text.Json;
 using Hearth.Skills.Tests.Support;
 using Hearth.Testing.Corpus;
+using Hearth.Testing.Faults;
 using Npgsql;
 
 namespace Hearth.Skills.Tests.Ingest;
 
-/// <summary>A host whose indexing fails for every file with "unindexable" in its path (Testing:Skills:FailIndexing).</summary>
+/// <summary>A host whose database refuses the search documents of every file with "unindexable" in its path.</summary>
 public sealed class UnindexableHost : SkillsHost
 {
     protected override bool WithArchive => false;
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Testing:Skills:FailIndexing"] = "unindexable",
-    };
+    protected override Task PrepareDatabaseAsync(string connectionString) => SkillDatabaseFaults.FailIndexingAsync(connectionString, "unindexable");
 }
 
 /// <summary>

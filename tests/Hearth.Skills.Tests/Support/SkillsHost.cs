@@ -1,3 +1,4 @@
+using Hearth.Durable.Migrations;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Testing;
@@ -27,6 +28,9 @@ public class SkillsHost : IAsyncLifetime
     {
     }
 
+    /// <summary>Runs once the host has migrated its database, before any test (e.g. to add faults at the database boundary).</summary>
+    protected virtual Task PrepareDatabaseAsync(string connectionString) => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?>
@@ -40,6 +44,8 @@ public class SkillsHost : IAsyncLifetime
         foreach (var (key, value) in Settings) settings[key] = value;
         Factory = await HearthFactory.CreateAsync("Development", settings, ConfigureServices);
         _ = Factory.Server;
+        await Factory.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
+        await PrepareDatabaseAsync(Factory.ConnectionString);
     }
 
     public async Task DisposeAsync()

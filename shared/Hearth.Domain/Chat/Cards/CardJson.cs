@@ -178,7 +178,7 @@ public static class CardJson
                 ["position"] = e.Position,
             };
             if (e.Priority is { } priority) entry["priority"] = priority;
-            if (v3) entry["use_regex"] = false;
+            if (v3 || e.UseRegex) entry["use_regex"] = e.UseRegex;
             entries.Add(entry);
         }
         var s = book.Settings;
@@ -241,7 +241,8 @@ public static class CardJson
                 position is LoreRules.BeforeChar ? LoreRules.BeforeChar : LoreRules.AfterChar,
                 e.Text("name", LoreRules.MaxName),
                 e.Text("comment", LoreRules.MaxDescription),
-                e.Extensions("extensions"));
+                e.Extensions("extensions"),
+                e.Bool("use_regex") ?? false);
             // Cards carry entries without keys (notes, switched-off entries): kept, they never trigger.
             foreach (var (f, error) in LoreRules.Validate(draft))
                 if (!(f == "keys" && draft.Keys.Count == 0) && !(f == "secondaryKeys" && draft.Selective))

@@ -90,6 +90,10 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
                 {
                     firstMessage = Guid.CreateVersion7();
                     await OpenConversationAsync(tx, owner, agentId, firstMessage.Value, CardMacros.Apply(card.FirstMessage, created.Name, userName), now, token);
+                    // The alternate greetings are swipes of the opening: the user may choose another before writing.
+                    var greetings = card.AlternateGreetings.Where(g => !string.IsNullOrWhiteSpace(g)).Select(g => CardMacros.Apply(g, created.Name, userName).Trim());
+                    await ChatTurnService.WriteGreetingsAsync(tx, owner, firstMessage.Value,
+                        [CardMacros.Apply(card.FirstMessage, created.Name, userName).Trim(), .. greetings], now, token);
                 }
             }, ct);
             return new CardImport(agent with { BaseImageMediaId = mediaId }, [], firstMessage?.ToString());
@@ -114,7 +118,7 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
         CardBook? cardBook = book is null || (book.Id.Length == 0 && book.Entries.Count == 0) ? null : new CardBook(
             new LorebookSettings(book.Name, book.Description, book.ScanDepth, book.TokenBudget, book.RecursiveScanning, book.Extensions),
             book.Entries.Select(e => new LoreEntryDraft(e.Keys, e.Content, e.SecondaryKeys, e.Selective, e.Constant, e.Enabled, e.InsertionOrder, e.Priority,
-                e.CaseSensitive, e.Position, e.Name, e.Comment, e.Extensions)).ToList());
+                e.CaseSensitive, e.Position, e.Name, e.Comment, e.Extensions, e.UseRegex)).ToList());
         var hearth = new HearthTraits(agent.TimeZone, Blank(agent.HomeCity), Blank(agent.Occupation), Blank(agent.SpeakingStyle), Blank(agent.Boundaries),
             agent.AppearancePrompt, agent.Availability, agent.MoodBaseline);
         var s = stored ?? new StoredCard(CardLimits.V2, "", "", "", "", "", "", [], [], "", "", new JsonObject());

@@ -5,7 +5,8 @@ public sealed record ActivatedLore(string BookId, bool UserBook, LoreEntry Entry
 
 /// <summary>
 /// Chooses the world info for one reply, the way SillyTavern's world info does in its simplest form: an enabled entry
-/// is activated when one of its keys appears, as a whole word, in the book's scan window (its latest
+/// is activated when one of its keys appears, as a whole word (or, with <see cref="LoreEntry.UseRegex"/>, as a match of the
+/// pattern), in the book's scan window (its latest
 /// <see cref="Lorebook.ScanDepth"/> messages, the user's new one included); a selective entry needs one of its secondary
 /// keys as well; a constant entry is always activated. With recursive scanning an activated entry's content is scanned
 /// too. Each book then keeps what fits its token budget — higher priority first, then higher insertion order — and the
@@ -54,9 +55,12 @@ public static class LoreScanner
     private static bool Triggers(LoreEntry entry, IReadOnlyList<string> texts, bool firstRound)
     {
         if (entry.Constant) return firstRound;
-        if (!entry.Keys.Any(k => texts.Any(t => Contains(t, k, entry.CaseSensitive)))) return false;
-        return !entry.Selective || entry.SecondaryKeys.Any(k => texts.Any(t => Contains(t, k, entry.CaseSensitive)));
+        if (!entry.Keys.Any(k => texts.Any(t => Matches(entry, t, k)))) return false;
+        return !entry.Selective || entry.SecondaryKeys.Any(k => texts.Any(t => Matches(entry, t, k)));
     }
+
+    private static bool Matches(LoreEntry entry, string text, string key) =>
+        entry.UseRegex ? LoreRegex.Matches(text, key, entry.CaseSensitive) : Contains(text, key, entry.CaseSensitive);
 
     /// <summary>Whether <paramref name="key"/> occurs in <paramref name="text"/> as a whole word or phrase ("cat" is not in "category").</summary>
     public static bool Contains(string text, string key, bool caseSensitive)

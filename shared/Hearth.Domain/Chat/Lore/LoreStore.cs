@@ -14,7 +14,7 @@ public sealed class LoreStore(NpgsqlDataSource db, TimeProvider time)
     internal const string BookColumns = "b.id, b.agent_id, b.name, b.description, b.scan_depth, b.token_budget, b.recursive_scanning, b.extensions::text, b.created_at, b.updated_at";
     internal const string EntryColumns = """
         e.book_id, e.id, e.keys, e.secondary_keys, e.selective, e.constant, e.content, e.enabled, e.insertion_order, e.priority,
-        e.case_sensitive, e.position, e.name, e.comment, e.extensions::text
+        e.case_sensitive, e.position, e.name, e.comment, e.extensions::text, e.use_regex
         """;
 
     /// <summary>The book, or an empty one (id "") when nothing was written yet; null when the agent is not the owner's.</summary>
@@ -74,7 +74,7 @@ public sealed class LoreStore(NpgsqlDataSource db, TimeProvider time)
         await using var command = new NpgsqlCommand($"""
             update chat.lore_entries e set keys = @keys, secondary_keys = @secondary, selective = @selective, constant = @constant, content = @content,
                    enabled = @enabled, insertion_order = @order, priority = @priority, case_sensitive = @case, position = @position,
-                   name = @name, comment = @comment, extensions = @extensions::jsonb, updated_at = @now
+                   name = @name, comment = @comment, extensions = @extensions::jsonb, use_regex = @regex, updated_at = @now
               from chat.lorebooks b
              where e.id = @id and e.book_id = b.id and {BookScope}
             """, connection);
@@ -183,9 +183,9 @@ public sealed class LoreStore(NpgsqlDataSource db, TimeProvider time)
         {
             var command = new NpgsqlBatchCommand("""
                 insert into chat.lore_entries (id, book_id, owner_id, keys, secondary_keys, selective, constant, content, enabled, insertion_order,
-                                               priority, case_sensitive, position, name, comment, extensions, created_at, updated_at)
+                                               priority, case_sensitive, position, name, comment, extensions, use_regex, created_at, updated_at)
                 values (@id, @book, @owner, @keys, @secondary, @selective, @constant, @content, @enabled, @order,
-                        @priority, @case, @position, @name, @comment, @extensions::jsonb, @now, @now)
+                        @priority, @case, @position, @name, @comment, @extensions::jsonb, @regex, @now, @now)
                 """);
             command.Parameters.AddWithValue("id", id);
             command.Parameters.AddWithValue("book", bookId);
@@ -249,6 +249,7 @@ public sealed class LoreStore(NpgsqlDataSource db, TimeProvider time)
         p.AddWithValue("name", d.Name?.Trim() ?? "");
         p.AddWithValue("comment", d.Comment?.Trim() ?? "");
         p.AddWithValue("extensions", JsonSerializer.Serialize(d.Extensions ?? new Dictionary<string, JsonElement>()));
+        p.AddWithValue("regex", d.UseRegex);
     }
 
     internal static Lorebook ReadBook(NpgsqlDataReader r, IReadOnlyList<LoreEntry> entries) => new(
@@ -278,7 +279,8 @@ public sealed class LoreStore(NpgsqlDataSource db, TimeProvider time)
         r.GetString(at + 10),
         r.GetString(at + 11),
         r.GetString(at + 12),
-        Extensions(r.GetString(at + 13)));
+        Extensions(r.GetString(at + 13)),
+        r.GetBoolean(at + 14));
 
     internal static IReadOnlyDictionary<string, JsonElement> Extensions(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json) ?? new Dictionary<string, JsonElement>();

@@ -28,6 +28,7 @@ public sealed record Lorebook(
 /// <param name="InsertionOrder">Lower is placed higher in the prompt; higher wins when the budget is tight (after <see cref="Priority"/>).</param>
 /// <param name="Priority">When the budget is tight, entries with a lower priority are dropped first (null: 0).</param>
 /// <param name="Position"><c>before_char</c> (above the persona) or <c>after_char</c> (below it).</param>
+/// <param name="UseRegex">The keys are regular expressions (<see cref="LoreRegex"/>), matched anywhere, case per <see cref="CaseSensitive"/>.</param>
 public sealed record LoreEntry(
     string Id,
     IReadOnlyList<string> Keys,
@@ -42,7 +43,8 @@ public sealed record LoreEntry(
     string Position,
     string Name,
     string Comment,
-    IReadOnlyDictionary<string, System.Text.Json.JsonElement> Extensions);
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement> Extensions,
+    bool UseRegex = false);
 
 /// <summary>What a new entry (or an entry's replacement) is made of; validate with <see cref="LoreRules"/>.</summary>
 public sealed record LoreEntryDraft(
@@ -58,7 +60,8 @@ public sealed record LoreEntryDraft(
     string Position = LoreRules.AfterChar,
     string? Name = null,
     string? Comment = null,
-    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Extensions = null);
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Extensions = null,
+    bool UseRegex = false);
 
 /// <summary>A book's own settings.</summary>
 public sealed record LorebookSettings(
@@ -89,8 +92,8 @@ public static class LoreRules
     public static List<(string Field, string Error)> Validate(LoreEntryDraft draft, string prefix = "")
     {
         var errors = new List<(string, string)>();
-        Keys(draft.Keys, prefix + "keys", errors, required: !draft.Constant);
-        Keys(draft.SecondaryKeys ?? [], prefix + "secondaryKeys", errors, required: false);
+        Keys(draft.Keys, prefix + "keys", errors, required: !draft.Constant, draft.UseRegex);
+        Keys(draft.SecondaryKeys ?? [], prefix + "secondaryKeys", errors, required: false, draft.UseRegex);
         if (draft.Selective && (draft.SecondaryKeys is null || draft.SecondaryKeys.Count == 0))
             errors.Add((prefix + "secondaryKeys", "must not be empty when the entry is selective"));
         if (string.IsNullOrWhiteSpace(draft.Content)) errors.Add((prefix + "content", "must not be empty"));
@@ -112,7 +115,7 @@ public static class LoreRules
         return errors;
     }
 
-    private static void Keys(IReadOnlyList<string>? keys, string field, List<(string, string)> errors, bool required)
+    private static void Keys(IReadOnlyList<string>? keys, string field, List<(string, string)> errors, bool required, bool regex)
     {
         if (keys is null || keys.Count == 0)
         {
@@ -122,5 +125,12 @@ public static class LoreRules
         if (keys.Count > MaxKeys) errors.Add((field, $"must hold at most {MaxKeys} keys"));
         if (keys.Any(k => string.IsNullOrWhiteSpace(k))) errors.Add((field, "must not hold empty keys"));
         else if (keys.Any(k => k.Length > MaxKeyLength)) errors.Add((field, $"keys must be at most {MaxKeyLength} characters"));
+        else if (regex)
+            for (var i = 0; i < keys.Count; i++)
+                if (LoreRegex.Problem(keys[i]) is { } problem)
+                {
+                    errors.Add((field, $"key {i} is not a usable regular expression ({problem}); backreferences and lookarounds are not supported"));
+                    break;
+                }
     }
 }

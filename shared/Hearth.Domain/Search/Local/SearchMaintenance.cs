@@ -1,5 +1,6 @@
 using Hearth.Durable;
-using Microsoft.Extensions.DependencyInjection;
+using Hearth.Durable.Jobs;
+using Hearth.Durable.Timers;
 
 namespace Hearth.Search.Local;
 
@@ -10,14 +11,22 @@ public static class SearchMaintenance
     public const string PurgeTimer = "search-purge-deleted";
 
     /// <summary>
-    /// Adds a timer (daily at 03:30 UTC by default) that purges delete tombstones older than <paramref name="retention"/>
-    /// (7 days by default) in every collection. A replica away longer than that reloads instead of missing deletes.
+    /// Adds a timer (daily at 03:30 UTC by default) that purges delete tombstones older than <see cref="PurgeDeletedTimer.Retention"/>
+    /// (7 days) in every collection. A replica away longer than that reloads instead of missing deletes.
     /// Does nothing when the Azure AI Search provider is configured.
     /// </summary>
-    public static DurableBuilder AddSearchMaintenance(this DurableBuilder durable, string schedule = "0 30 3 * * *", TimeSpan? retention = null) =>
-        durable.AddTimer(PurgeTimer, schedule, async (_, context, ct) =>
-        {
-            if (context.Services.GetService<PostgresSearchIndex>() is { } index)
-                await index.PurgeDeletedAsync(retention ?? TimeSpan.FromDays(7), ct);
-        });
+    public static DurableBuilder AddSearchMaintenance(this DurableBuilder durable, string schedule = "0 30 3 * * *") =>
+        durable.AddTimer<PurgeDeletedTimer>(PurgeTimer, schedule);
+}
+
+/// <summary><c>search-purge-deleted</c>: purges the local index's old delete tombstones (nothing to do for Azure AI Search).</summary>
+public sealed class PurgeDeletedTimer(SearchService search) : ITimerFunction
+{
+    /// <summary>How long a delete tombstone is kept.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    public async Task RunAsync(TimerInfo timer, JobContext context, CancellationToken ct)
+    {
+        if (search.Index is PostgresSearchIndex index) await index.PurgeDeletedAsync(Retention, ct);
+    }
 }

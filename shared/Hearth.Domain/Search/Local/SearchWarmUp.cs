@@ -1,5 +1,4 @@
 using Hearth.Durable.Migrations;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +8,11 @@ namespace Hearth.Search.Local;
 /// Loads the collections named in <c>Search:WarmUp</c> into memory once the database is migrated, in the background:
 /// the host starts serving at once, and queries that arrive meanwhile wait for the same load instead of starting their own.
 /// </summary>
-public sealed class SearchWarmUp(PostgresSearchIndex index, SearchOptions options, IServiceProvider services, ILogger<SearchWarmUp> logger) : BackgroundService
+public sealed class SearchWarmUp(PostgresSearchIndex index, SearchOptions options, DatabaseReadiness readiness, ILogger<SearchWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<DatabaseReadiness>() is { } readiness) await readiness.WaitAsync(stoppingToken);
+        await readiness.WaitAsync(stoppingToken);
         foreach (var collection in options.WarmUp)
         {
             try

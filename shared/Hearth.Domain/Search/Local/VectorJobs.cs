@@ -66,12 +66,12 @@ public sealed class EmbedVectorsFunction(SearchService search, ILogger<EmbedVect
 /// embedder's starts re-embedding (searches answer by BM25 meanwhile), and a collection with rows waiting for vectors
 /// gets its job again (one that was stopped or died). Runs in the background: the start never waits on it.
 /// </summary>
-public sealed class VectorCatchUp(SearchService search, IServiceProvider services, ILogger<VectorCatchUp> logger) : BackgroundService
+public sealed class VectorCatchUp(SearchService search, DatabaseReadiness readiness, ILogger<VectorCatchUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (search.Index is not PostgresSearchIndex index) return;
-        if (services.GetService<DatabaseReadiness>() is { } readiness) await readiness.WaitAsync(stoppingToken);
+        await readiness.WaitAsync(stoppingToken);
         try
         {
             foreach (var status in await index.ListVectorStatusAsync(stoppingToken))

@@ -16,7 +16,7 @@ namespace Hearth.Skills.Ingest;
 /// Round trips: one read (the row, whether the bytes changed, and the bytes when they did), then for a changed file
 /// lock-and-read, the inserts with the row's update, and the commit.
 /// </summary>
-public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter writer, ISkillIngestFaults faults, TimeProvider time)
+public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter writer, TimeProvider time)
     : TaskActivity<IngestFileInput, IngestFileResult>
 {
     public override async Task<IngestFileResult> RunAsync(TaskActivityContext context, IngestFileInput input)
@@ -26,7 +26,6 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
         if (row.Status != "pending") return new IngestFileResult(row.Status, row.Sections ?? 0);
         try
         {
-            await faults.BeforeIngestAsync(input.RunId, row.Path, input.Attempt, ct);
             if (row.UnchangedSections is { } sections)
             {
                 // The bytes are already the file's current version (a library pushed again): nothing to split or write.

@@ -1,6 +1,9 @@
-namespace Hearth.Functions.Hosting;
+namespace Hearth.Settings;
 
-/// <summary>Marks an options class as bound from one configuration section and listed in the <see cref="SettingsCatalog"/>.</summary>
+/// <summary>
+/// Marks an options class as bound from one configuration section and listed in the host's settings catalogue. Features
+/// in the domain and the adapters mark their own options classes, so each is bound once, straight from configuration.
+/// </summary>
 /// <param name="section">Section path with ':' separators, e.g. <c>Auth:Jwt</c>; empty for root keys.</param>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class SettingsSectionAttribute(string section) : Attribute
@@ -59,9 +62,22 @@ public sealed record SettingProblem(string Key, string Message)
     public override string ToString() => Message;
 }
 
-/// <summary>The host refused to start because of these settings problems (printed one per line).</summary>
-public sealed class SettingsException(IReadOnlyList<SettingProblem> problems)
-    : Exception(string.Join(Environment.NewLine, problems.Select(p => p.Message)))
+/// <summary>Turns an options class's own validation (which throws naming the key first) into a settings problem.</summary>
+public static class SettingRules
 {
-    public IReadOnlyList<SettingProblem> Problems { get; } = problems;
+    public static IEnumerable<SettingProblem> Check(Action validate, SettingsContext context)
+    {
+        try
+        {
+            validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The messages start with the key, e.g. "Fal:JwksCacheDuration must be positive…".
+            var key = e.Message.Split(' ', 2)[0].TrimEnd(':', '.');
+            if (!key.StartsWith(context.Section + ":", StringComparison.Ordinal)) key = context.Section;
+            return [SettingProblem.Invalid(key, e.Message)];
+        }
+        return [];
+    }
 }
