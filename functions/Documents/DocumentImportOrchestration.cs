@@ -114,16 +114,18 @@ public sealed class DocumentImportOrchestration : TaskOrchestrator<DocumentImpor
 /// Indexes one batch of an import. A model/dimension mismatch, or any error on the last attempt, becomes a report of
 /// every document of the batch failed with the reason, rather than a failed activity; earlier errors are retried.
 /// </summary>
-public sealed class ImportBatchActivity(DocumentImports imports) : TaskActivity<ImportBatch, ImportBatchResult>
+public sealed class ImportBatchActivity(DocumentImports imports, ActivityShutdown shutdown) : TaskActivity<ImportBatch, ImportBatchResult>
 {
     public const string Name = "memory.import-batch";
 
     public override async Task<ImportBatchResult> RunAsync(TaskActivityContext context, ImportBatch input)
     {
-        var documents = await imports.ReadBatchAsync(input.ImportId, input.First, input.Count, CancellationToken.None);
+        // Embedding a batch takes seconds: at shutdown it stops and the batch runs again (here or on another host),
+        // which indexing allows (a rerun writes the same documents, as after a kill).
+        var documents = await imports.ReadBatchAsync(input.ImportId, input.First, input.Count, shutdown.Token);
         try
         {
-            return await imports.IndexBatchAsync(input.OwnerId, input.ImportId, documents, CancellationToken.None);
+            return await imports.IndexBatchAsync(input.OwnerId, input.ImportId, documents, shutdown.Token);
         }
         catch (Exception e) when (e is EmbeddingMismatchException || (input.IsLastAttempt && e is not OperationCanceledException))
         {

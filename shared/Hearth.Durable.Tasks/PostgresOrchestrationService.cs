@@ -78,6 +78,13 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         // Prefetched activities nobody started go back at once instead of waiting out their lease.
         var handBack = new List<long>();
         while (_prefetched.TryDequeue(out var item)) handBack.Add(long.Parse(item.Id, System.Globalization.CultureInfo.InvariantCulture));
+        if (Interlocked.Exchange(ref _handedOrchestration, null) is { } handed && !_halted)
+        {
+            await using var unlock = _db.CreateCommand(
+                "update durabletask.instances set locked_by = null, lock_expires_at = null where instance_id = $1 and locked_by = $2");
+            AddParameters(unlock, handed.InstanceId, WorkerName);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
         if (handBack.Count > 0 && !_halted)
         {
             await using var release = _db.CreateCommand(
@@ -252,6 +259,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         var clock = Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested && !_halted)
         {
+            if (Interlocked.Exchange(ref _handedOrchestration, null) is { } handed) return handed;
             TimeSpan wait;
             // A look with no time to wait (receiveTimeout zero) always fetches.
             if (_orchestrationsDrained is { } drained && receiveTimeout > TimeSpan.Zero)
@@ -271,6 +279,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             if (remaining <= TimeSpan.Zero) return null;
             try
             {
+                _orchestrationsIdle = true;
                 if (wait > TimeSpan.Zero) await _wake.WaitForOrchestrationsAsync(Min(remaining, wait), cancellationToken);
             }
             catch (OperationCanceledException)
@@ -279,11 +288,22 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             }
             finally
             {
+                _orchestrationsIdle = false;
                 _orchestrationsDrained = null;
             }
         }
         return null;
     }
+
+    /// <summary>
+    /// Set while the orchestration dispatcher waits because its last fetch found nothing to take: nobody else's
+    /// instance is waiting here, so the recorder of finished activities may lock the instance they belong to and hand
+    /// it over with its new events (<see cref="_handedOrchestration"/>), saving the fetch's round trip.
+    /// </summary>
+    private volatile bool _orchestrationsIdle;
+
+    /// <summary>An instance locked for this worker by the recorder of finished activities, taken by the next fetch.</summary>
+    private PostgresOrchestrationWorkItem? _handedOrchestration;
 
     /// <summary>
     /// Set when the last orchestration fetch saw no instance with visible events but the one it took: when the next
@@ -411,6 +431,9 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         // statement fails it (division by zero) unless this worker still holds the instance's lock, which it then keeps
         // to the end. A worker whose lease ran out therefore writes nothing.
         var events = orchestratorMessages.Concat(timerMessages).ToList();
+        var arrivedMeanwhile = false;
+        var handOff = 0;
+        var handedIds = new List<long>();
         await using (var batch = _db.CreateBatch())
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
@@ -470,22 +493,47 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
 
             if (outboundMessages.Count > 0)
             {
+                // Handed straight to this worker's idle activity dispatcher: the first calls are inserted locked by
+                // this worker and queued here, saving the fetch's round trip. Only when the dispatcher waits with
+                // nothing prefetched, so nothing of another owner's is waiting here and the fair-share fetch has
+                // nothing to choose between; the rest go to whichever worker fetches them.
+                handOff = _activitiesIdle && _prefetched.IsEmpty ? Math.Min(outboundMessages.Count, _options.ActivityBatchSize) : 0;
                 batch.BatchCommands.Add(Command("""
-                    insert into durabletask.new_tasks (instance_id, execution_id, name, visible_at, message, owner)
-                    select $1, $2, n, $3, m, (select coalesce(owner, '') from durabletask.instances where instance_id = $1)
+                    insert into durabletask.new_tasks (instance_id, execution_id, name, visible_at, message, owner, locked_by, lock_expires_at, dequeue_count)
+                    select $1, $2, n, $3, m, (select coalesce(owner, '') from durabletask.instances where instance_id = $1),
+                        case when o <= $6 then $7 end, case when o <= $6 then $8::timestamptz end, case when o <= $6 then 1 else 0 end
                     from unnest($4::text[], $5::text[]) with ordinality as t(n, m, o)
                     order by o
+                    returning id, locked_by is not null
                     """,
                     instance.InstanceId, instance.ExecutionId, now,
                     outboundMessages.Select(m => ((TaskScheduledEvent)m.Event).Name ?? "").ToArray(),
-                    outboundMessages.Select(MessageJson.Write).ToArray()));
-                batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.ActivitiesPayload)));
+                    outboundMessages.Select(MessageJson.Write).ToArray(),
+                    handOff, WorkerName, now + _options.LeaseDuration));
+                if (handOff < outboundMessages.Count) batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.ActivitiesPayload)));
             }
             if (events.Count > 0)
                 batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
+            // Events that arrived while this replay ran (activity results, raised events) found the instance locked: a
+            // fetch woken by them skipped it and went to sleep. Once the lock is released they are due at once.
+            batch.BatchCommands.Add(Command(
+                "select exists (select 1 from durabletask.new_events where instance_id = $1 and visible_at <= $2)", instance.InstanceId, now));
             try
             {
-                await batch.ExecuteNonQueryAsync();
+                await using var results = await batch.ExecuteReaderAsync();
+                do
+                {
+                    if (results.FieldCount == 2 && results.GetFieldType(1) == typeof(bool))
+                    {
+                        while (await results.ReadAsync())
+                            if (results.GetBoolean(1)) handedIds.Add(results.GetInt64(0));
+                    }
+                    else if (results.FieldCount == 1 && results.GetFieldType(0) == typeof(bool) && await results.ReadAsync() && results.GetBoolean(0))
+                    {
+                        arrivedMeanwhile = true;
+                    }
+                }
+                while (await results.NextResultAsync());
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
             {
@@ -503,8 +551,21 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             if (_histories.Count >= MaxCachedHistories) _histories.Clear();
             _histories[instance.InstanceId] = new CachedHistory(instance.ExecutionId, runtime.Events.ToArray());
         }
+        if (handedIds.Count > 0)
+        {
+            // Ids follow insertion order, which is the calls' order.
+            handedIds.Sort();
+            var lockedUntil = (now + _options.LeaseDuration).UtcDateTime;
+            for (var i = 0; i < handedIds.Count; i++)
+                _prefetched.Enqueue(new TaskActivityWorkItem
+                {
+                    Id = handedIds[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    TaskMessage = outboundMessages[i],
+                    LockedUntilUtc = lockedUntil,
+                });
+        }
         if (outboundMessages.Count > 0) _wake.Activities();
-        if (events.Count > 0) _wake.Orchestrations();
+        if (events.Count > 0 || arrivedMeanwhile) _wake.Orchestrations();
     }
 
     /// <summary>
@@ -634,6 +695,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             if (abandoned > TimeSpan.Zero) wait = Min(wait, abandoned);
             try
             {
+                _activitiesIdle = _prefetched.IsEmpty;
                 await _wake.WaitForActivitiesAsync(Min(remaining, wait), cancellationToken);
             }
             catch (OperationCanceledException)
@@ -642,11 +704,15 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             }
             finally
             {
+                _activitiesIdle = false;
                 _activitiesDrained = false;
             }
         }
         return null;
     }
+
+    /// <summary>Set while the activity dispatcher waits for work with nothing prefetched: a checkpoint may hand it its new calls.</summary>
+    private volatile bool _activitiesIdle;
 
     /// <summary>Set when the last activity fetch found fewer calls than it asked for; cleared by any wake-up or timeout.</summary>
     private volatile bool _activitiesDrained;
@@ -733,15 +799,18 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 ((TaskScheduledEvent)workItem.TaskMessage.Event).Name, workItem.TaskMessage.OrchestrationInstance.InstanceId);
             return;
         }
-        var completion = new ActivityCompletion(TaskId(workItem), responseMessage, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // The slot stays taken until the result is recorded (with whatever else finished meanwhile: group commit), so
+        // a killed worker can have run at most its slots' worth of calls whose results are lost.
+        var completion = new ActivityCompletion(TaskId(workItem), workItem.TaskMessage.OrchestrationInstance.InstanceId, responseMessage,
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_completions.Writer.TryWrite(completion)) throw new OperationCanceledException("The task store is stopping.");
         if (!await completion.Recorded.Task)
             _logger.LogWarning("Result of activity {TaskId} of {InstanceId} dropped: its lease ran out and another worker took it",
-                workItem.Id, workItem.TaskMessage.OrchestrationInstance.InstanceId);
+                workItem.Id, completion.InstanceId);
     }
 
     /// <summary>A finished activity waiting to be recorded; true when its row was still this worker's.</summary>
-    private sealed record ActivityCompletion(long TaskId, TaskMessage Response, TaskCompletionSource<bool> Recorded);
+    private sealed record ActivityCompletion(long TaskId, string InstanceId, TaskMessage Response, TaskCompletionSource<bool> Recorded);
 
     /// <summary>
     /// Records finished activities in batches: whatever finished while the previous batch was being written goes in
@@ -758,6 +827,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             try
             {
                 ThrowIfHalted();
+                var now = Now;
                 await using var command = _db.CreateBatch();
                 command.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
                 var record = Command("""
@@ -774,14 +844,80 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     batch.Select(c => c.TaskId).ToArray(),
                     batch.Select(c => c.Response.Event.EventType.ToString()).ToArray(),
                     batch.Select(c => MessageJson.Write(c.Response)).ToArray(),
-                    WorkerName, Now);
+                    WorkerName, now);
                 command.BatchCommands.Add(record);
                 command.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
+                // The orchestration dispatcher waits with nothing to do: lock the instance of the first result whose
+                // history this worker holds (it ran its last replay: the usual case) and read its new events and any
+                // history recorded since, in the same round trip, for the dispatcher to take without a fetch.
+                var expires = now + _options.LeaseDuration;
+                var handTo = _orchestrationsIdle && Volatile.Read(ref _handedOrchestration) is null
+                    ? batch.Select(c => _histories.TryGetValue(c.InstanceId, out var h) ? (c.InstanceId, History: h) : default).FirstOrDefault(c => c.InstanceId is not null)
+                    : default;
+                if (handTo.InstanceId is not null)
+                {
+                    command.BatchCommands.Add(Command("""
+                        update durabletask.instances i set locked_by = $1, lock_expires_at = $2
+                        where i.instance_id = (
+                            select c.instance_id from durabletask.instances c
+                            where c.instance_id = $3 and c.execution_id = $5 and (c.lock_expires_at is null or c.lock_expires_at < $4)
+                            for update skip locked)
+                        returning i.status
+                        """, WorkerName, expires, handTo.InstanceId, now, handTo.History.ExecutionId));
+                    const string held = "exists (select 1 from durabletask.instances where instance_id = $3 and locked_by = $1 and lock_expires_at = $2)";
+                    command.BatchCommands.Add(Command(
+                        $"select id, message from durabletask.new_events where instance_id = $3 and visible_at <= $4 and {held} order by id",
+                        WorkerName, expires, handTo.InstanceId, now));
+                    command.BatchCommands.Add(Command(
+                        $"select event from durabletask.history where instance_id = $3 and execution_id = $4 and sequence >= $5 and {held} order by sequence",
+                        WorkerName, expires, handTo.InstanceId, handTo.History.ExecutionId, handTo.History.Events.Length));
+                }
                 var recorded = new HashSet<long>();
+                string? handedStatus = null;
+                var handedIds = new List<long>();
+                var handedMessages = new List<TaskMessage>();
+                var handedHistory = new List<HistoryEvent>();
                 await using (var rows = await command.ExecuteReaderAsync())
                 {
                     await rows.NextResultAsync(); // past set_config
                     if (await rows.ReadAsync() && !rows.IsDBNull(0)) recorded.UnionWith(rows.GetFieldValue<long[]>(0));
+                    if (handTo.InstanceId is not null)
+                    {
+                        await rows.NextResultAsync(); // past the notification
+                        await rows.NextResultAsync();
+                        if (await rows.ReadAsync()) handedStatus = rows.GetString(0);
+                        await rows.NextResultAsync();
+                        while (await rows.ReadAsync())
+                        {
+                            handedIds.Add(rows.GetInt64(0));
+                            handedMessages.Add(MessageJson.ReadMessage(rows.GetString(1)));
+                        }
+                        await rows.NextResultAsync();
+                        while (await rows.ReadAsync()) handedHistory.Add(MessageJson.ReadEvent(rows.GetString(0)));
+                    }
+                }
+                if (handedStatus is not null)
+                {
+                    if (Terminal.Contains(handedStatus) || handedMessages.Count == 0)
+                    {
+                        // Nothing to replay after all: the usual fetch deals with (and discards) what is there.
+                        await using var release = _db.CreateCommand(
+                            "update durabletask.instances set locked_by = null, lock_expires_at = null where instance_id = $1 and locked_by = $2");
+                        AddParameters(release, handTo.InstanceId, WorkerName);
+                        await release.ExecuteNonQueryAsync();
+                    }
+                    else
+                    {
+                        Volatile.Write(ref _handedOrchestration, new PostgresOrchestrationWorkItem
+                        {
+                            InstanceId = handTo.InstanceId,
+                            StoredExecutionId = handTo.History.ExecutionId,
+                            EventIds = handedIds.ToArray(),
+                            NewMessages = handedMessages,
+                            OrchestrationRuntimeState = new OrchestrationRuntimeState([.. handTo.History.Events, .. handedHistory]),
+                            LockedUntilUtc = expires.UtcDateTime,
+                        });
+                    }
                 }
                 foreach (var c in batch) c.Recorded.TrySetResult(recorded.Contains(c.TaskId));
                 _wake.Orchestrations();

@@ -16,7 +16,7 @@ namespace Hearth.Benchmarks.Orchestration;
 public sealed class OrchestrationHarness : IHarness
 {
     public string Name => "orchestration";
-    public string Description => "fan-out/fan-in activities/s, sequential chain steps/s, external events/s; then both engines side by side (--activities 10000 --bound 200 --chain 200 --events 2000 --runs 3 --side-fan-out 1000 --side-chain 50 --side-raises 100)";
+    public string Description => "fan-out/fan-in activities/s, sequential chain steps/s, external events/s; then both engines side by side (--activities 10000 --bound 200 --chain 200 --events 2000 --runs 3 --side-fan-out 1000 --side-chain 50 --side-raises 100 --side-large 10000 --side-per-sub 1000)";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -29,6 +29,8 @@ public sealed class OrchestrationHarness : IHarness
         var sideFanOut = options.Int("side-fan-out", 1_000);
         var sideChain = options.Int("side-chain", 50);
         var sideRaises = options.Int("side-raises", 100);
+        var sideLarge = options.Int("side-large", 10_000);
+        var sidePerSub = options.Int("side-per-sub", 1_000);
 
         await using var cluster = await BenchCluster.StartAsync();
         var fanOut = new List<double>();
@@ -48,9 +50,22 @@ public sealed class OrchestrationHarness : IHarness
         var taskEngine = new List<SideBySide.Figures>();
         for (var r = 0; r < runs; r++)
         {
-            oldEngine.Add(await SideBySide.OldEngineAsync(await cluster.NewDatabaseAsync("old"), sideFanOut, sideChain, sideRaises));
-            taskEngine.Add(await SideBySide.TaskEngineAsync(await cluster.NewDatabaseAsync("dt"), sideFanOut, sideChain, sideRaises));
+            oldEngine.Add(await SideBySide.OldEngineAsync(await cluster.NewDatabaseAsync("old"), sideFanOut, sideChain, sideRaises, sideLarge));
+            taskEngine.Add(await SideBySide.TaskEngineAsync(await cluster.NewDatabaseAsync("dt"), sideFanOut, sideChain, sideRaises, sideLarge, sidePerSub));
             Console.WriteLine($"side by side run {r + 1}: state machines {oldEngine[^1]}; Durable Task {taskEngine[^1]}");
+        }
+        AzuritePeer.Figures? peer = null;
+        if (AzuritePeer.Available && !options.Flag("no-peers"))
+        {
+            peer = await AzuritePeer.RunAsync(sideFanOut, sideChain);
+            Console.WriteLine($"Azurite peer: {peer}");
+        }
+        var recoveryLease = TimeSpan.FromSeconds(options.Int("recovery-lease", 5));
+        Recovery.Figures? recovered = null;
+        if (Recovery.Available && !options.Flag("no-recovery"))
+        {
+            recovered = await Recovery.TaskEngineAsync(await cluster.NewDatabaseAsync("kill"), options.Int("recovery-activities", 400), 20, recoveryLease);
+            Console.WriteLine($"recovery: {recovered}");
         }
         string Runs(IEnumerable<double> values, string format) => string.Join(" / ", values.Select(v => v.ToString(format)));
 
@@ -73,8 +88,18 @@ public sealed class OrchestrationHarness : IHarness
             .Row($"Durable Task on PostgreSQL: fan-out/fan-in of {sideFanOut:N0} activities, activities/s", BenchReport.Median(taskEngine.Select(f => f.FanOut).ToList()), Runs(taskEngine.Select(f => f.FanOut), "N0"))
             .Row($"state machines: chain of {sideChain} activities, steps/s", BenchReport.Median(oldEngine.Select(f => f.Chain).ToList()), Runs(oldEngine.Select(f => f.Chain), "N0"))
             .Row($"Durable Task on PostgreSQL: chain of {sideChain} activities, steps/s", BenchReport.Median(taskEngine.Select(f => f.Chain).ToList()), Runs(taskEngine.Select(f => f.Chain), "N0"))
+            .Row($"state machines: fan-out/fan-in of {sideLarge:N0} activities in one instance, activities/s", BenchReport.Median(oldEngine.Select(f => f.Large).ToList()), Runs(oldEngine.Select(f => f.Large), "N0"))
+            .Row($"Durable Task on PostgreSQL: {sideLarge:N0} activities in sub-orchestrations of {sidePerSub:N0}, activities/s", BenchReport.Median(taskEngine.Select(f => f.Large).ToList()), Runs(taskEngine.Select(f => f.Large), "N0"))
             .Row($"state machines: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(oldEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(oldEngine.Select(f => f.RaiseP50Ms), "N1"))
             .Row($"Durable Task on PostgreSQL: raise event to completion, median of {sideRaises}, ms", BenchReport.Median(taskEngine.Select(f => f.RaiseP50Ms).ToList()), Runs(taskEngine.Select(f => f.RaiseP50Ms), "N1"))
+            .Row(peer is null ? "Azure Storage provider on Azurite: not run (--no-peers or Azurite not installed)" :
+                $"Azure Storage provider 2.11.3 on Azurite (same orchestrators): fan-out/fan-in of {sideFanOut:N0} activities, activities/s (Durable Task on PostgreSQL {BenchReport.Median(taskEngine.Select(f => f.FanOut).ToList()) / peer.FanOut:N0}×)",
+                peer?.FanOut ?? 0, peer?.FanOut.ToString("N1") ?? "")
+            .Row(peer is null ? "" : $"Azure Storage provider 2.11.3 on Azurite: chain of {sideChain} activities, steps/s (Durable Task on PostgreSQL {BenchReport.Median(taskEngine.Select(f => f.Chain).ToList()) / peer.Chain:N0}×)",
+                peer?.Chain ?? 0, peer?.Chain.ToString("N1") ?? "")
+            .Row(recovered is null ? "Durable Task on PostgreSQL: recovery after kill -9 (not run: Hearth.Durable.TestHost not built)" :
+                $"Durable Task on PostgreSQL: kill -9 of one of two host processes mid fan-out ({options.Int("recovery-activities", 400)} activities of 20 ms, lease {recoveryLease.TotalSeconds:N0} s; {recovered.DoneAtKill} done at the kill, {recovered.RunTwice} run twice) → completed, s",
+                recovered?.Seconds ?? 0, recovered is null ? "" : recovered.Seconds.ToString("N1"))
             .Note("Side by side: each engine in its own host and database on the same cluster, one after the other; raise event to completion is timed from the raise call to the instance reading finished (polled every millisecond), one waiting instance at a time.")
             .Note("Fan-out: from start to the instance reading Completed with the right sum. Chain: each step waits for the previous activity. Events: instances are started and waiting first (not timed); the clock covers raising one event to each and all of them completing.")
             .Publish();

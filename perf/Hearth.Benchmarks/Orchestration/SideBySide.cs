@@ -18,9 +18,9 @@ namespace Hearth.Benchmarks.Orchestration;
 /// </summary>
 internal static class SideBySide
 {
-    public sealed record Figures(double FanOut, double Chain, double RaiseP50Ms);
+    public sealed record Figures(double FanOut, double Chain, double RaiseP50Ms, double Large);
 
-    public static async Task<Figures> OldEngineAsync(string connectionString, int fanOut, int chain, int raises)
+    public static async Task<Figures> OldEngineAsync(string connectionString, int fanOut, int chain, int raises, int large)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -39,17 +39,34 @@ internal static class SideBySide
         await client.WaitForCompletionAsync((await client.StartAsync<OldSumOfSquares, int>(20)).InstanceId, TimeSpan.FromMinutes(1));
         await client.WaitForCompletionAsync((await client.StartAsync<OrchestrationHarness.Chain, int>(5)).InstanceId, TimeSpan.FromMinutes(1));
 
+        // Completion is polled every millisecond on both engines (the clients' own waits back off to 100 ms).
+        async Task<OrchestrationStatus?> Finished(string id)
+        {
+            while (true)
+            {
+                var status = await client.GetAsync(id);
+                if (status is null || status.Status is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated) return status;
+                await Task.Delay(1);
+            }
+        }
+
         var clock = Stopwatch.StartNew();
         var sum = await client.StartAsync<OldSumOfSquares, int>(fanOut);
-        var summed = await client.WaitForCompletionAsync(sum.InstanceId, TimeSpan.FromMinutes(5));
+        var summed = await Finished(sum.InstanceId);
         var fanOutRate = fanOut / clock.Elapsed.TotalSeconds;
         Expect(summed?.ReadOutput<long>() == SumOfSquares(fanOut), "old fan-out");
 
         clock.Restart();
         var steps = await client.StartAsync<OrchestrationHarness.Chain, int>(chain);
-        var chained = await client.WaitForCompletionAsync(steps.InstanceId, TimeSpan.FromMinutes(5));
+        var chained = await Finished(steps.InstanceId);
         var chainRate = chain / clock.Elapsed.TotalSeconds;
         Expect(chained?.ReadOutput<int>() == chain, "old chain");
+
+        clock.Restart();
+        var big = await client.StartAsync<OldSumOfSquares, int>(large);
+        var bigSum = await Finished(big.InstanceId);
+        var largeRate = large / clock.Elapsed.TotalSeconds;
+        Expect(bigSum?.ReadOutput<long>() == SumOfSquares(large), "old large fan-out");
 
         var latencies = new List<double>();
         for (var i = 0; i < raises; i++)
@@ -62,10 +79,10 @@ internal static class SideBySide
             latencies.Add(raised.Elapsed.TotalMilliseconds);
         }
         await host.StopAsync();
-        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies));
+        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies), largeRate);
     }
 
-    public static async Task<Figures> TaskEngineAsync(string connectionString, int fanOut, int chain, int raises)
+    public static async Task<Figures> TaskEngineAsync(string connectionString, int fanOut, int chain, int raises, int large, int perSub)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -75,6 +92,8 @@ internal static class SideBySide
             .AddOrchestrator<TaskSumOfSquares>()
             .AddOrchestrator<TaskChain>()
             .AddOrchestrator<TaskWaiter>()
+            .AddOrchestrator<TaskSumOfSums>()
+            .AddOrchestrator<TaskSumOfRange>()
             .AddActivity<SquareActivity>()
             .AddActivity<NextActivity>();
         using var host = builder.Build();
@@ -84,17 +103,32 @@ internal static class SideBySide
         await client.WaitForCompletionAsync((await client.StartAsync(nameof(TaskSumOfSquares), 20)).InstanceId);
         await client.WaitForCompletionAsync((await client.StartAsync(nameof(TaskChain), 5)).InstanceId);
 
+        async Task<TaskInstance> Finished(string id)
+        {
+            while (true)
+            {
+                if (await client.GetAsync(id) is { IsFinished: true } instance) return instance;
+                await Task.Delay(1);
+            }
+        }
+
         var clock = Stopwatch.StartNew();
         var sum = await client.StartAsync(nameof(TaskSumOfSquares), fanOut);
-        var summed = await client.WaitForCompletionAsync(sum.InstanceId);
+        var summed = await Finished(sum.InstanceId);
         var fanOutRate = fanOut / clock.Elapsed.TotalSeconds;
         Expect(client.Read<long>(summed.SerializedOutput) == SumOfSquares(fanOut), $"new fan-out ({summed.Status} {summed.Failure?.ErrorMessage})");
 
         clock.Restart();
         var steps = await client.StartAsync(nameof(TaskChain), chain);
-        var chained = await client.WaitForCompletionAsync(steps.InstanceId);
+        var chained = await Finished(steps.InstanceId);
         var chainRate = chain / clock.Elapsed.TotalSeconds;
         Expect(client.Read<int>(chained.SerializedOutput) == chain, "new chain");
+
+        clock.Restart();
+        var big = await client.StartAsync(nameof(TaskSumOfSums), new Split(large, perSub));
+        var bigSum = await Finished(big.InstanceId);
+        var largeRate = large / clock.Elapsed.TotalSeconds;
+        Expect(client.Read<long>(bigSum.SerializedOutput) == SumOfSquares(large), $"new large fan-out ({bigSum.Status} {bigSum.Failure?.ErrorMessage})");
 
         var latencies = new List<double>();
         for (var i = 0; i < raises; i++)
@@ -107,7 +141,7 @@ internal static class SideBySide
             latencies.Add(raised.Elapsed.TotalMilliseconds);
         }
         await host.StopAsync();
-        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies));
+        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies), largeRate);
     }
 
     private static long SumOfSquares(int n) => Enumerable.Range(1, n).Sum(i => (long)i * i);
@@ -119,17 +153,17 @@ internal static class SideBySide
 
     // ---- the new engine's orchestrators, straight-line
 
-    private sealed class SquareActivity : TaskActivity<int, long>
+    internal sealed class SquareActivity : TaskActivity<int, long>
     {
         public override Task<long> RunAsync(TaskActivityContext context, int x) => Task.FromResult((long)x * x);
     }
 
-    private sealed class NextActivity : TaskActivity<int, int>
+    internal sealed class NextActivity : TaskActivity<int, int>
     {
         public override Task<int> RunAsync(TaskActivityContext context, int x) => Task.FromResult(x + 1);
     }
 
-    private sealed class TaskSumOfSquares : TaskOrchestrator<int, long>
+    internal sealed class TaskSumOfSquares : TaskOrchestrator<int, long>
     {
         public override async Task<long> RunAsync(TaskOrchestrationContext context, int count)
         {
@@ -138,7 +172,32 @@ internal static class SideBySide
         }
     }
 
-    private sealed class TaskChain : TaskOrchestrator<int, int>
+    /// <summary>Total activities, split into sub-orchestrations of PerSub each.</summary>
+    internal sealed record Split(int Total, int PerSub);
+
+    /// <summary>Squares From..From+Count-1 (one sub-orchestration's share).</summary>
+    internal sealed record Range(int From, int Count);
+
+    private sealed class TaskSumOfSums : TaskOrchestrator<Split, long>
+    {
+        public override async Task<long> RunAsync(TaskOrchestrationContext context, Split split)
+        {
+            var parts = Enumerable.Range(0, (split.Total + split.PerSub - 1) / split.PerSub).Select(p => context.CallSubOrchestratorAsync<long>(
+                nameof(TaskSumOfRange), new Range(1 + p * split.PerSub, Math.Min(split.PerSub, split.Total - p * split.PerSub))));
+            return (await Task.WhenAll(parts)).Sum();
+        }
+    }
+
+    private sealed class TaskSumOfRange : TaskOrchestrator<Range, long>
+    {
+        public override async Task<long> RunAsync(TaskOrchestrationContext context, Range range)
+        {
+            var squares = await Task.WhenAll(Enumerable.Range(range.From, range.Count).Select(i => context.CallActivityAsync<long>(nameof(SquareActivity), i)));
+            return squares.Sum();
+        }
+    }
+
+    internal sealed class TaskChain : TaskOrchestrator<int, int>
     {
         public override async Task<int> RunAsync(TaskOrchestrationContext context, int length)
         {

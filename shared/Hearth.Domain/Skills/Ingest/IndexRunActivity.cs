@@ -1,3 +1,4 @@
+using Hearth.Durable.Tasks;
 using Microsoft.DurableTask;
 using Npgsql;
 
@@ -8,11 +9,12 @@ namespace Hearth.Skills.Ingest;
 /// an earlier indexing missed). Idempotent: a retry only does what is left. A file that cannot be indexed for its own
 /// content is left with its reason (the run's report lists it); only the service being down fails the activity.
 /// </summary>
-public sealed class IndexRunActivity(NpgsqlDataSource db, SkillSearchIndexer indexer) : TaskActivity<IndexRunInput, int>
+public sealed class IndexRunActivity(NpgsqlDataSource db, SkillSearchIndexer indexer, ActivityShutdown shutdown) : TaskActivity<IndexRunInput, int>
 {
     public override async Task<int> RunAsync(TaskActivityContext context, IndexRunInput input)
     {
-        var ct = CancellationToken.None;
+        // Embedding a slice of files takes seconds: at shutdown it stops and runs again later, doing only what is left.
+        var ct = shutdown.Token;
         var files = await UnindexedFilesAsync(db, input.RunId, input.Owner, input.From, input.To, ct);
         return files.Count == 0 ? 0 : (await indexer.IndexFilesAsync(input.Owner, files, ct)).Written;
     }
