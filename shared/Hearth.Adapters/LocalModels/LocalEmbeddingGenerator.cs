@@ -88,6 +88,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             // The package's assembly is first touched here, so a damaged one fails the load (named by the warm-up), not the constructor.
             var encoder = new OnnxSentenceEncoder(PackagedModel.Find(model), Precision, options);
+            // The parsed float graph and its serialized copy (~130 MB, large-object heap) are garbage once the session is
+            // built; a process that then rests would keep them resident until some later full collection. Once per load.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
         }, LazyThreadSafetyMode.ExecutionAndPublication));
     }
