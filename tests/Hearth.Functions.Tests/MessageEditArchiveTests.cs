@@ -2,10 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Testing;
-using Hearth.Testing.Host;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
 
 namespace Hearth.Functions.Tests;
 
@@ -15,64 +11,42 @@ namespace Hearth.Functions.Tests;
 /// </summary>
 public sealed class MessageEditArchiveTests
 {
-    private const string Token = DevelopmentHost.DevTokenValue;
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task The_archived_copy_follows_an_edit_and_the_chosen_alternative_with_its_edited_mark()
     {
-        var archive = await TestPostgres.CreateDatabaseAsync();
-        var clock = new ManualTime(new DateTimeOffset(2025, 3, 4, 13, 5, 0, TimeSpan.Zero));
-        await using var host = await HearthFactory.CreateAsync("Development", new Dictionary<string, string?>
-        {
-            ["Auth:DevToken"] = Token,
-            ["RateLimits:Chat:PermitLimit"] = "0",
-            ["Life:Enabled"] = "false",
-            ["ConnectionStrings:Archive"] = archive,
-        }, services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
-        var user = host.ClientWith($"{Token}:archive-edit");
-        using var created = await user.PostAsJsonAsync("/api/agents", new { name = "Mia", timezone = "UTC" });
-        var agent = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await using var chat = await ArchivedChat.StartAsync("archive-edit");
+        var (user, agent) = (chat.User, chat.Agent);
 
-        using var chat = await user.PostAsJsonAsync($"/api/agents/{agent}/chat", new { text = "I grow tomatoes on the balcony." });
-        var turn = await chat.Content.ReadFromJsonAsync<JsonElement>();
+        var turn = await chat.ChatAsync("I grow tomatoes on the balcony.");
         var userId = turn.GetProperty("userMessage").GetProperty("id").GetString()!;
         var replyId = turn.GetProperty("reply").GetProperty("id").GetString()!;
         var first = turn.GetProperty("reply").GetProperty("text").GetString()!;
-        await ArchivedAsync(archive, replyId, first, edited: false, "the turn is archived");
+        await ArchivedAsync(chat, replyId, first, edited: false, "the turn is archived");
 
         // The user's own message edited: the archive's copy is corrected and marked.
-        clock.Advance(TimeSpan.FromMinutes(1));
+        chat.Clock.Advance(TimeSpan.FromMinutes(1));
         using (var edit = await user.PatchAsJsonAsync($"/api/agents/{agent}/messages/{userId}", new { text = "I grow chillies on the balcony." }))
             Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        await ArchivedAsync(archive, userId, "I grow chillies on the balcony.", edited: true, "the edit reaches the archive");
+        await ArchivedAsync(chat, userId, "I grow chillies on the balcony.", edited: true, "the edit reaches the archive");
 
         // The reply edited, then written again: the archive holds the new alternative, unmarked; choosing the edited one back
         // brings its text and its mark back.
         using (var edit = await user.PatchAsJsonAsync($"/api/agents/{agent}/messages/{replyId}", new { text = "Chillies! Bold choice." }))
             Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        await ArchivedAsync(archive, replyId, "Chillies! Bold choice.", edited: true, "the reply's edit reaches the archive");
+        await ArchivedAsync(chat, replyId, "Chillies! Bold choice.", edited: true, "the reply's edit reaches the archive");
         using var regenerated = await user.PostAsync($"/api/agents/{agent}/messages/{replyId}/regenerate", null);
         Assert.Equal(HttpStatusCode.OK, regenerated.StatusCode);
         var second = (await regenerated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString()!;
         Assert.NotEqual("Chillies! Bold choice.", second);
-        await ArchivedAsync(archive, replyId, second, edited: false, "the regenerated reply replaces the archived one");
+        await ArchivedAsync(chat, replyId, second, edited: false, "the regenerated reply replaces the archived one");
         using (var back = await user.PutAsJsonAsync($"/api/agents/{agent}/messages/{replyId}/selected", new { index = 0 }))
             Assert.Equal(HttpStatusCode.OK, back.StatusCode);
-        await ArchivedAsync(archive, replyId, "Chillies! Bold choice.", edited: true, "the chosen alternative is archived with its mark");
-        Assert.Equal(2L, await ScalarAsync(archive, "select count(*) from archive.chat_messages where owner = (select owner from archive.chat_messages where id = $1)", replyId));
+        await ArchivedAsync(chat, replyId, "Chillies! Bold choice.", edited: true, "the chosen alternative is archived with its mark");
+        Assert.Equal(2L, await chat.ArchiveScalarAsync("select count(*) from archive.chat_messages where owner = (select owner from archive.chat_messages where id = $1)", replyId));
     }
 
-    private static async Task ArchivedAsync(string archive, string id, string text, bool edited, string what) =>
+    private static async Task ArchivedAsync(ArchivedChat chat, string id, string text, bool edited, string what) =>
         await Eventually.TrueAsync(async () =>
-            await ScalarAsync(archive, "select count(*) from archive.chat_messages where id = $1 and text = $2 and (edited_at is not null) = $3", id, text, edited) == 1,
-            Bound, what);
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql, params object[] values)
-    {
-        await using var db = NpgsqlDataSource.Create(connectionString);
-        await using var command = db.CreateCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+            await chat.ArchiveScalarAsync("select count(*) from archive.chat_messages where id = $1 and text = $2 and (edited_at is not null) = $3", id, text, edited) == 1,
+            ArchivedChat.Bound, what);
 }

@@ -41,7 +41,7 @@ public sealed class EmbeddingMismatchTests(GatedMemoryHost host) : IClassFixture
         // First use: a new turn is indexed (the job succeeds), and the collection starts re-embedding with this host's model.
         var turn = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "The hive needs a new frame.", "Frames are cheap at the market.");
         await host.WaitIndexedAsync(turn);
-        await host.Gate.Entered.WaitAsync(TimeSpan.FromSeconds(30)); // the re-embedding step is embedding the old documents, held by the gate
+        await host.Gate.Entered.WaitAsync(TimeSpan.FromSeconds(60)); // the re-embedding step is embedding the old documents, held by the gate
 
         var during = await host.User("mismatch").GetFromJsonAsync<JsonElement>("/api/search?q=bees%20roof");
         Assert.Equal("bm25", during.GetProperty("mode").GetString());
@@ -79,7 +79,7 @@ public sealed class EmbeddingMismatchTests(GatedMemoryHost host) : IClassFixture
         {
             var s = await host.Admin.GetFromJsonAsync<JsonElement>("/api/search/collections/memory");
             return !s.GetProperty("reembedding").GetBoolean() && s.GetProperty("pending").GetInt64() == 0;
-        }, TimeSpan.FromSeconds(30), "the memory collection is re-embedded");
+        }, TimeSpan.FromSeconds(60), "the memory collection is re-embedded");
 
         status = await host.Admin.GetFromJsonAsync<JsonElement>("/api/search/collections/memory");
         Assert.Equal(2, status.GetProperty("done").GetInt64());
@@ -92,7 +92,7 @@ public sealed class EmbeddingMismatchTests(GatedMemoryHost host) : IClassFixture
         {
             var s = await host.Admin.GetFromJsonAsync<JsonElement>($"/api/search/collections/{SkillSearchIndexer.Collection}");
             return !s.GetProperty("reembedding").GetBoolean() && s.GetProperty("pending").GetInt64() == 0;
-        }, TimeSpan.FromSeconds(30), "the skills collection is re-embedded");
+        }, TimeSpan.FromSeconds(60), "the skills collection is re-embedded");
         var skillsAfter = await host.User("mismatch").GetFromJsonAsync<JsonElement>("/api/skills/search?q=hive%20frames");
         Assert.Equal("hybrid", skillsAfter.GetProperty("mode").GetString());
         Assert.Equal(JsonValueKind.Null, skillsAfter.GetProperty("vectorFallback").ValueKind);

@@ -50,6 +50,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         "RegenerateReply", "RegenerateReplyStream", "SelectReply", "EditMessage", // a new reply from the model; a chosen one re-indexes the turn
         "DeleteMessage", // queues memory's forget job and the later turns' re-indexing
         "GroupChat", // a reply from the model per companion who answers
+        "EditGroupMessage", "DeleteGroupMessage", "RegenerateGroupReply", "SelectGroupReply", // as their 1:1 kin
         "ImportMemory"]; // up to 20,000 memories and their summaries' index documents
 
     private static string Normalise(string? pattern) => "/" + (pattern ?? "").Trim('/');
@@ -71,7 +72,8 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
         {
             ["Chat"] = """{"text":"hi"}""", ["ChatStream"] = """{"text":"hi"}""", ["GenerateAgent"] = """{"hints":"gardener"}""", ["RequestPicture"] = "{}",
             ["ImportDocuments"] = """{"text":"A note to import."}""", ["CreateAgent"] = """{"name":"Ria","timezone":"UTC"}""",
-            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""", ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
+            ["SelectReply"] = """{"index":0}""", ["EditMessage"] = """{"text":"edited"}""",
+            ["SelectGroupReply"] = """{"index":0}""", ["EditGroupMessage"] = """{"text":"edited"}""", ["GroupChat"] = """{"text":"hi"}""", ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
             ["ImportCharacterCard"] = """{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Ria","first_mes":"Hello there."}}""",
             ["IngestSkills"] = """{"files":[{"path":"skills/limits/SKILL.md","content":"# Limits\n\nOne file.\n"}]}""",
         };
@@ -87,10 +89,12 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
-                if (operation.OperationId == "GroupChat")
+                if (operation.OperationId is "GroupChat" or "EditGroupMessage" or "DeleteGroupMessage" or "RegenerateGroupReply" or "SelectGroupReply")
                 {
                     using var group = await client.PostAsJsonAsync("/api/groups", new { agentIds = new[] { agentId, await ProofHost.CreateAgentAsync(client) } });
-                    return (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+                    var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+                    // A group line to act on, written outside the Chat limit these routes share.
+                    return operation.OperationId == "GroupChat" ? groupId : groupId + "|" + await WriteGroupLineAsync(client, groupId);
                 }
                 if (operation.OperationId is not ("SummariseSession" or "RegenerateReply" or "RegenerateReplyStream" or "SelectReply" or "EditMessage" or "DeleteMessage")) return agentId;
                 if (operation.OperationId == "SummariseSession")
@@ -109,6 +113,15 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                     .TakeTurnAsync(new Hearth.Chat.ChatTurnCommand(me, "UTC", agentId, "a turn to write again", null), CancellationToken.None);
                 return written.Result!.Reply.Id;
             }
+            // The group's last line (the only one that can be written again), from a turn taken outside the limit.
+            async Task<string> WriteGroupLineAsync(HttpClient client, string groupId)
+            {
+                var me = (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
+                await using var scope = host.Factory.Services.CreateAsyncScope();
+                var turn = await scope.ServiceProvider.GetRequiredService<Hearth.Chat.ChatTurnService>()
+                    .GroupTurnAsync(new Hearth.Chat.GroupTurnCommand(me, "UTC", groupId, "a group line to act on"), CancellationToken.None);
+                return turn.Result!.Replies[^1].Id;
+            }
             var agent = await TargetAsync(user);
             async Task<HttpResponseMessage> CallAsync(HttpClient client, string target) => operation.OperationId switch
             {
@@ -119,6 +132,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 "CheckinSkill" => await CheckoutAndCheckinAsync(client),
                 // Each call deletes a reply of its own, written outside the limit.
                 "DeleteMessage" => await client.DeleteAsync($"/api/agents/{target.Split('|')[0]}/messages/{await WriteReplyAsync(client, target.Split('|')[0])}"),
+                "DeleteGroupMessage" => await client.DeleteAsync($"/api/groups/{target.Split('|')[0]}/messages/{await WriteGroupLineAsync(client, target.Split('|')[0])}"),
                 _ => await client.SendAsync(operation.Request(operation.Fill(name => name == "messageId" ? target.Split('|')[1] : target.Split('|')[0]),
                     bodies.GetValueOrDefault(operation.OperationId),
                     operation.OperationId == "ImportDocuments" ? "application/x-ndjson" : "application/json")),

@@ -48,6 +48,8 @@ public sealed class RouteMatrixTests(SecurityHost host) : IClassFixture<Security
         ["SelectReply"] = """{"index":0}""",
         ["EditMessage"] = """{"text":"changed by someone else"}""",
         ["GroupChat"] = """{"text":"hello, whose group is this?"}""",
+        ["EditGroupMessage"] = """{"text":"changed by someone else"}""",
+        ["SelectGroupReply"] = """{"index":0}""",
         ["UpdateCoreMemory"] = """{"text":"written by someone else"}""",
         ["ImportMemory"] = """{"format":"hearth.memory.v1"}""",
         ["AddAgentLoreEntry"] = """{"keys":["intruder"],"content":"written by someone else"}""",
