@@ -24,13 +24,9 @@ public static class ChatModels
         {
             Read(sp.GetRequiredService<IConfiguration>(), out var endpoints);
             var retry = sp.GetRequiredService<IOptions<ModelRetryOptions>>().Value;
-            return new ChatModelChain(endpoints.Select(e => OpenAiChatProviders.Create(e)).ToList(), new ModelChainOptions
-            {
-                MaxRetries = retry.MaxRetries,
-                FirstRetryDelay = retry.FirstDelay,
-                MaxRetryDelay = retry.MaxDelay,
-                MaxRetryAfter = retry.MaxRetryAfter,
-            }, sp.GetRequiredService<ILogger<ChatModelChain>>());
+            var time = sp.GetRequiredService<TimeProvider>();
+            var logger = sp.GetRequiredService<ILogger<ChatModelChain>>();
+            return new ChatModelChain(endpoints.Select(e => OpenAiChatProviders.Create(e, retry.For(e), time, logger)).ToList(), logger);
         });
         return services;
     }

@@ -5,6 +5,7 @@ using Hearth.Testing.Fakes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hearth.Chat.Tests;
 
@@ -26,12 +27,22 @@ public sealed class ModelChainTests : IAsyncLifetime
         await _b.DisposeAsync();
     }
 
-    // No test here is about a timeout: a long one keeps the first (cold) call of a loaded machine from falling through.
-    private ChatModelChain Chain(int timeoutSeconds = 15, int maxRetries = 2) => new(
+    // The providers' resilience pipelines run on this clock: retries wait no time (no delay, no Retry-After in these
+    // tests but 0), per-try timeouts never fire on their own (a cold call of a loaded machine does not fall through),
+    // and a circuit's break ends when the test moves the clock.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+
+    private ChatModelChain Chain(int maxRetries = 2, int breakAfter = 0) => new(
     [
-        OpenAiChatProviders.Create(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _a.V1, "model-a", "key-a-0123456789", TimeSpan.FromSeconds(timeoutSeconds))),
-        OpenAiChatProviders.Create(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _b.V1, "model-b", null, TimeSpan.FromSeconds(timeoutSeconds))),
-    ], new ModelChainOptions { MaxRetries = maxRetries, FirstRetryDelay = TimeSpan.FromMilliseconds(5) }, NullLogger<ChatModelChain>.Instance);
+        Provider(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _a.V1, "model-a", "key-a-0123456789", TimeSpan.FromSeconds(15)), maxRetries, breakAfter),
+        Provider(new ChatModelEndpoint(ChatModelProviderKind.OpenAICompatible, _b.V1, "model-b", null, TimeSpan.FromSeconds(15)), maxRetries, breakAfter),
+    ], NullLogger<ChatModelChain>.Instance);
+
+    private ChatModelProvider Provider(ChatModelEndpoint endpoint, int maxRetries, int breakAfter) =>
+        OpenAiChatProviders.Create(endpoint, new ModelRetryOptions
+        {
+            MaxRetries = maxRetries, FirstDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, BreakAfter = breakAfter, BreakDuration = TimeSpan.FromSeconds(30),
+        }.For(endpoint), _time);
 
     private static ModelRequest Request(Func<string>? offline = null) =>
         new("test", "You are a test.", [new ChatMessage(ChatRole.User, "hello")]) { OfflineAnswer = offline, Temperature = 0.5f, MaxOutputTokens = 50 };
@@ -57,15 +68,65 @@ public sealed class ModelChainTests : IAsyncLifetime
         _a.Enqueue(FakeChatReply.Error(503), FakeChatReply.Error(502), FakeChatReply.Error(500));
         var reply = await Chain().CompleteAsync(Request(), default);
         Assert.Equal("model-b", reply.Model);
-        Assert.Equal(["http-503", "http-502", "http-500", "ok"], reply.Attempts.Select(a => a.Outcome));
+        Assert.Equal(["http-500", "ok"], reply.Attempts.Select(a => a.Outcome)); // the last answer after the client's two retries
+        Assert.Equal(3, _a.Requests.Count);
 
         _a.Enqueue(FakeChatReply.Error(400));
         var badRequest = await Chain().CompleteAsync(Request(), default);
-        Assert.Equal(["http-400", "ok"], badRequest.Attempts.Select(a => a.Outcome)); // not worth another try
+        Assert.Equal(["http-400", "ok"], badRequest.Attempts.Select(a => a.Outcome));
+        Assert.Equal(4, _a.Requests.Count); // not worth another try
 
         _a.Enqueue(FakeChatReply.Error(429, retryAfter: TimeSpan.FromSeconds(60)));
         var tooLong = await Chain().CompleteAsync(Request(), default);
-        Assert.Equal(["http-429", "ok"], tooLong.Attempts.Select(a => a.Outcome)); // Retry-After beyond the limit: next provider
+        Assert.Equal(["http-429", "ok"], tooLong.Attempts.Select(a => a.Outcome));
+        Assert.Equal(5, _a.Requests.Count); // Retry-After beyond Models:Retry:MaxRetryAfter: next provider at once
+    }
+
+    [Fact]
+    public async Task A_transient_503_or_429_is_retried_by_the_providers_client_and_the_same_provider_answers()
+    {
+        _a.Enqueue(FakeChatReply.Error(503), FakeChatReply.Error(429, retryAfterMs: 0), FakeChatReply.Text("third time lucky", 7, 2));
+        var reply = await Chain().CompleteAsync(Request(), default);
+        Assert.Equal(("third time lucky", "model-a"), (reply.Text, reply.Model));
+        Assert.Equal(["ok"], reply.Attempts.Select(a => a.Outcome));
+        Assert.Equal(3, _a.Requests.Count);
+        Assert.Empty(_b.Requests);
+    }
+
+    [Fact]
+    public async Task A_provider_that_keeps_failing_is_skipped_without_being_called_until_its_break_ends()
+    {
+        var chain = Chain(maxRetries: 1, breakAfter: 4);
+        _a.Responder = _ => FakeChatReply.Error(503);
+
+        // Two turns: two tries each, every one failing; the fourth failure opens the circuit.
+        for (var turn = 0; turn < 2; turn++)
+            Assert.Equal(["http-503", "ok"], (await chain.CompleteAsync(Request(), default)).Attempts.Select(a => a.Outcome));
+        Assert.Equal(4, _a.Requests.Count);
+
+        // Open: the turn goes straight to the next provider and the failing server is not called at all.
+        for (var turn = 0; turn < 5; turn++)
+        {
+            var skipped = await chain.CompleteAsync(Request(), default);
+            Assert.Equal(["circuit-open", "ok"], skipped.Attempts.Select(a => a.Outcome));
+            Assert.Equal("model-b", skipped.Model);
+        }
+        Assert.Equal(4, _a.Requests.Count);
+        // With no provider left the turn degrades to the offline answer, as when the model is down.
+        var alone = await new ChatModelChain([chain.Providers[0]], NullLogger<ChatModelChain>.Instance).CompleteAsync(Request(() => "offline words"), default);
+        Assert.Equal(("offline words", "circuit-open"), (alone.Text, Assert.Single(alone.Attempts).Outcome));
+        Assert.Equal(4, _a.Requests.Count);
+
+        // Still open just before the break ends; after it, one call probes the recovered server and closes the circuit.
+        _a.Responder = _ => FakeChatReply.Text("back again");
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal("model-b", (await chain.CompleteAsync(Request(), default)).Model);
+        Assert.Equal(4, _a.Requests.Count);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var probe = await chain.CompleteAsync(Request(), default);
+        Assert.Equal(("back again", "model-a"), (probe.Text, probe.Model));
+        Assert.Equal("model-a", (await chain.CompleteAsync(Request(), default)).Model);
+        Assert.Equal(6, _a.Requests.Count);
     }
 
     [Fact]
@@ -78,7 +139,7 @@ public sealed class ModelChainTests : IAsyncLifetime
         Assert.Equal(("offline words", "offline"), (offline.Text, offline.Provider));
         var e = await Assert.ThrowsAsync<ModelUnavailableException>(() => Chain(maxRetries: 0).CompleteAsync(Request(), default));
         Assert.Equal(2, e.Attempts.Count);
-        var none = new ChatModelChain([], new ModelChainOptions(), NullLogger<ChatModelChain>.Instance);
+        var none = new ChatModelChain([], NullLogger<ChatModelChain>.Instance);
         Assert.Equal("offline", (await none.CompleteAsync(Request(() => "x"), default)).Provider);
     }
 

@@ -20,7 +20,8 @@ public sealed class FalTestKit : IAsyncDisposable
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         Jwks = new FalJwksCache(new HttpClient(), wrapped, Clock, NullLogger<FalJwksCache>.Instance);
         Verifier = new FalWebhookVerifier(Jwks, new BouncyCastleEd25519(), wrapped, NullLogger<FalWebhookVerifier>.Instance);
-        Client = new FalQueueClient(new HttpClient { Timeout = options.RequestTimeout }, wrapped, Clock);
+        // The client as the host builds it: under Fal's resilience pipeline (tries, per-try timeout, circuit breaker).
+        Client = new FalQueueClient(new HttpClient(options.Resilience().CreateHandler(Clock, new HttpClientHandler())), wrapped, Clock);
         Generator = new FalImageGenerator(Client, wrapped);
     }
 

@@ -23,7 +23,7 @@ public sealed class AzureSearchIndexTests
 
     private static AzureSearchIndex Index(FakeHttp http) => new(
         new AzureSearchOptions { Endpoint = Service, ApiKey = "admin-key" }, new SearchOptions(),
-        NullLogger<AzureSearchIndex>.Instance, new HttpClientTransport(http.Client()));
+        NullLogger<AzureSearchIndex>.Instance, http);
 
     private static string Path(CapturedRequest r) => Uri.UnescapeDataString(r.Uri.AbsolutePath);
 

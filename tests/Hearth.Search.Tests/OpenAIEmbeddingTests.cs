@@ -4,6 +4,7 @@ using System.Net;
 using Azure.Core;
 using Hearth.Adapters.OpenAI;
 using Hearth.Embeddings;
+using Hearth.Testing.Host;
 using Microsoft.Extensions.AI;
 
 namespace Hearth.Search.Tests;
@@ -28,7 +29,7 @@ public sealed class OpenAIEmbeddingTests
     }
 
     private static IEmbeddingGenerator<string, Embedding<float>> Create(FakeHttp http, EmbeddingOptions options, AuthenticationTokenProvider? credential = null) =>
-        EmbeddingGeneratorFactory.Create(options, new HttpClientPipelineTransport(http.Client()), credential);
+        EmbeddingGeneratorFactory.Create(options, http, credential: credential);
 
     [Fact]
     public async Task Openai_compatible_requests_carry_model_inputs_and_dimensions_in_batches()
@@ -115,6 +116,33 @@ public sealed class OpenAIEmbeddingTests
         var error = await Assert.ThrowsAsync<ClientResultException>(() => embedder.GenerateAsync(["x"]));
         Assert.Equal(401, error.Status);
         Assert.DoesNotContain("sk-very-secret", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_transient_503_is_retried_and_a_service_failing_every_call_is_not_called_until_its_break_ends()
+    {
+        // Backoff waits run on real timers (half a second); the break ends when the test moves the clock.
+        var clock = new ManualTime(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        var options = new EmbeddingOptions { Provider = "OpenAI", Model = "m", ApiKey = "k", MaxRetries = 1, BreakAfter = 4, BreakDuration = TimeSpan.FromMinutes(1) };
+        var failures = 1;
+        var flaky = new FakeHttp(r => Interlocked.Decrement(ref failures) >= 0 ? FakeHttp.Status(HttpStatusCode.ServiceUnavailable) : Embeddings(r));
+        Assert.Single(await EmbeddingGeneratorFactory.Create(options, flaky, clock).GenerateAsync(["x"]));
+        Assert.Equal(2, flaky.Requests.Count);
+
+        var down = true;
+        var http = new FakeHttp(r => down ? FakeHttp.Status(HttpStatusCode.ServiceUnavailable) : Embeddings(r));
+        var embedder = EmbeddingGeneratorFactory.Create(options, http, clock);
+        for (var call = 0; call < 2; call++)
+            Assert.Equal(503, (await Assert.ThrowsAsync<ClientResultException>(() => embedder.GenerateAsync(["x"]))).Status);
+        Assert.Equal(4, http.Requests.Count);
+        for (var call = 0; call < 5; call++)
+            await Assert.ThrowsAsync<Polly.CircuitBreaker.BrokenCircuitException>(() => embedder.GenerateAsync(["x"]));
+        Assert.Equal(4, http.Requests.Count); // open: the service is not called
+
+        down = false;
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Single(await embedder.GenerateAsync(["x"]));
+        Assert.Equal(5, http.Requests.Count);
     }
 
     [Fact]

@@ -37,14 +37,24 @@ public sealed class AzureSearchIndex : ISearchIndex
     private readonly string _registryName;
     private readonly ConcurrentDictionary<string, Registration> _registry = new(StringComparer.Ordinal);
 
-    /// <param name="transport">Replaces the HTTP transport (tests pass a fake that checks request bodies).</param>
+    /// <param name="handler">The HTTP handler under the resilience pipeline (tests pass a fake that checks request bodies).</param>
+    /// <param name="time">Times the pipeline's retries, timeouts and breaks.</param>
     /// <param name="credential">Used when no API key is configured; DefaultAzureCredential by default.</param>
-    public AzureSearchIndex(AzureSearchOptions options, SearchOptions search, ILogger<AzureSearchIndex> logger, HttpPipelineTransport? transport = null, TokenCredential? credential = null)
+    public AzureSearchIndex(AzureSearchOptions options, SearchOptions search, ILogger<AzureSearchIndex> logger, HttpMessageHandler? handler = null,
+        TimeProvider? time = null, TokenCredential? credential = null)
     {
         options.Validate();
         (_options, _search, _logger) = (options, search, logger);
-        var clientOptions = new SearchClientOptions(SearchClientOptions.ServiceVersion.V2023_11_01);
-        if (transport is not null) clientOptions.Transport = transport;
+        // Retries, per-try timeouts and the circuit breaker are Microsoft.Extensions.Http.Resilience's; Azure.Core's are off.
+        var resilience = options.Resilience();
+        var http = new HttpClient(resilience.CreateHandler(time ?? TimeProvider.System,
+            handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, logger))
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        var clientOptions = new SearchClientOptions(SearchClientOptions.ServiceVersion.V2023_11_01) { Transport = new HttpClientTransport(http) };
+        clientOptions.Retry.MaxRetries = 0;
+        clientOptions.Retry.NetworkTimeout = resilience.Budget;
         var endpoint = new Uri(options.Endpoint!);
         _indexes = string.IsNullOrEmpty(options.ApiKey)
             ? new SearchIndexClient(endpoint, credential ?? new DefaultAzureCredential(), clientOptions)

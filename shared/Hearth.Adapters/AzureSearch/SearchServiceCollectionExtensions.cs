@@ -40,7 +40,8 @@ public static class SearchServiceCollectionExtensions
             var azure = section.Get<AzureSearchOptions>() ?? new AzureSearchOptions();
             azure.Validate();
             services.TryAddSingleton(azure);
-            services.TryAddSingleton<ISearchIndex>(sp => new AzureSearchIndex(azure, sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<AzureSearchIndex>>()));
+            services.TryAddSingleton<ISearchIndex>(sp => new AzureSearchIndex(azure, sp.GetRequiredService<SearchOptions>(), sp.GetRequiredService<ILogger<AzureSearchIndex>>(),
+                time: sp.GetService<TimeProvider>()));
         }
         else
         {

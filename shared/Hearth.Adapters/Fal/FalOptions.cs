@@ -38,8 +38,18 @@ public sealed class FalOptions : IValidatableSettings
     [Setting("Fal's image_size for base portraits.")]
     public string BasePortraitImageSize { get; set; } = "portrait_4_3";
 
-    [Setting("Timeout of one call to Fal's queue API.")]
+    [Setting("Timeout of one try of a call to Fal's queue API.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Submissions are not tried again here: a second one is a second bill; the picture job retries them.</summary>
+    [Setting("Tries after the first of a status, result or key read that failed with 408/429/5xx, a timeout or a network error (submissions: the picture job retries them).")]
+    public int MaxRetries { get; set; } = 2;
+
+    [Setting("Failed calls to Fal within a minute, none succeeding, after which Fal is not called for Fal:BreakDuration (each retry counts; 0: never).")]
+    public int BreakAfter { get; set; } = 8;
+
+    [Setting("How long Fal is not called after it kept failing: pictures wait (their jobs retry later) instead of adding to the load.")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     [Setting("How long Fal's signing keys are trusted (at most 24 hours).")]
     public TimeSpan JwksCacheDuration { get; set; } = TimeSpan.FromHours(24);
@@ -53,6 +63,13 @@ public sealed class FalOptions : IValidatableSettings
 
     /// <summary>Longest cache life Fal allows for its keys.</summary>
     public static readonly TimeSpan MaxJwksCacheDuration = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The queue client's retries (reads only), per-try timeout and circuit breaker. A Retry-After beyond 30 s goes back
+    /// to the picture job, whose durable timers wait for it.
+    /// </summary>
+    public Http.ProviderResilience Resilience() => new("Fal", MaxRetries, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10),
+        TimeSpan.FromSeconds(30), RequestTimeout, BreakAfter, BreakDuration, RetryUnsafeMethods: false);
 
     /// <summary>True when a key is configured, i.e. Fal rather than the placeholder makes pictures.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Key);
@@ -71,7 +88,12 @@ public sealed class FalOptions : IValidatableSettings
         if (!FalQueueClient.IsValidModelId(BasePortraitModel)) throw new InvalidOperationException($"Fal:BasePortraitModel '{BasePortraitModel}' is not a model id like 'fal-ai/flux/dev'.");
         if (!FalQueueClient.IsValidModelId(VariationModel)) throw new InvalidOperationException($"Fal:VariationModel '{VariationModel}' is not a model id like 'fal-ai/nano-banana/edit'.");
         if (string.IsNullOrWhiteSpace(BasePortraitImageSize)) throw new InvalidOperationException("Fal:BasePortraitImageSize must not be empty.");
-        if (RequestTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Fal:RequestTimeout must be positive.");
+        if (RequestTimeout < TimeSpan.FromMilliseconds(10) || RequestTimeout > TimeSpan.FromMinutes(10))
+            throw new InvalidOperationException("Fal:RequestTimeout must be between 00:00:00.01 and 00:10:00.");
+        if (MaxRetries is < 0 or > 10) throw new InvalidOperationException("Fal:MaxRetries must be between 0 and 10.");
+        if (BreakAfter is 1 or < 0 or > 1000) throw new InvalidOperationException("Fal:BreakAfter must be 0 (never) or between 2 and 1000.");
+        if (BreakDuration < Http.ProviderResilience.MinBreakDuration || BreakDuration > TimeSpan.FromHours(1))
+            throw new InvalidOperationException("Fal:BreakDuration must be between 00:00:00.5 and 01:00:00.");
         if (JwksCacheDuration <= TimeSpan.Zero || JwksCacheDuration > MaxJwksCacheDuration)
             throw new InvalidOperationException("Fal:JwksCacheDuration must be positive and at most 24 hours.");
         if (JwksMinRefreshInterval < TimeSpan.Zero) throw new InvalidOperationException("Fal:JwksMinRefreshInterval must not be negative.");

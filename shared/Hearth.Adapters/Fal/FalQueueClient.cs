@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Hearth.Adapters.Http;
 using Hearth.Images;
 using Microsoft.Extensions.Options;
 
@@ -137,9 +138,15 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (ProviderResilience.IsTimeout(e) || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
-            throw new ImageGenerationException($"{what} timed out after {http.Timeout.TotalSeconds:0.#} s.", isRetryable: true, inner: e);
+            throw new ImageGenerationException($"{what} timed out after {_options.RequestTimeout.TotalSeconds:0.#} s.", isRetryable: true, inner: e);
+        }
+        catch (Exception e) when (ProviderResilience.IsCircuitOpen(e))
+        {
+            // Fal failed every call lately: the job tries again after the break rather than adding to the load.
+            throw new ImageGenerationException($"{what} was not tried: Fal failed every call lately; calls resume within {_options.BreakDuration.TotalSeconds:0.#} s.",
+                isRetryable: true, retryAfter: _options.BreakDuration, inner: e);
         }
         catch (HttpRequestException e)
         {

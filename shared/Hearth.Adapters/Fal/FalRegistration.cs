@@ -27,8 +27,16 @@ public static class FalRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEd25519Verifier, BouncyCastleEd25519>();
 
+        // Tries, their timeout and the circuit breaker are the resilience handler's (Fal:RequestTimeout, MaxRetries, Break*);
+        // the client's own timeout only bounds them all.
         services.AddHttpClient<FalQueueClient>((sp, client) =>
-            client.Timeout = sp.GetRequiredService<IOptions<FalOptions>>().Value.RequestTimeout);
+                client.Timeout = sp.GetRequiredService<IOptions<FalOptions>>().Value.Resilience().Budget + TimeSpan.FromSeconds(1))
+            .AddResilienceHandler("fal", (builder, context) =>
+            {
+                builder.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+                context.ServiceProvider.GetRequiredService<IOptions<FalOptions>>().Value.Resilience()
+                    .AddTo(builder, context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<FalQueueClient>());
+            });
         services.AddSingleton(sp => new FalJwksCache(
             // Long-lived (it is a singleton), so connections are recycled to follow DNS changes.
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) },

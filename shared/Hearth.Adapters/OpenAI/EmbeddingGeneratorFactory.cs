@@ -1,7 +1,9 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.Identity;
+using Hearth.Adapters.Http;
 using Hearth.Embeddings;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Embeddings;
@@ -15,10 +17,13 @@ public static class EmbeddingGeneratorFactory
     public const string AzureOpenAIScope = "https://cognitiveservices.azure.com/.default";
 
     /// <summary>
-    /// The embedder for the options. <paramref name="transport"/> replaces the HTTP transport (tests pass a fake);
-    /// <paramref name="credential"/> replaces DefaultAzureCredential for keyless Azure OpenAI.
+    /// The embedder for the options. A network provider's requests go through <see cref="Resilience"/> (retries, per-try
+    /// timeout, circuit breaker, timed by <paramref name="time"/>) over <paramref name="handler"/> (tests pass a fake at the
+    /// HTTP boundary); the SDK's own retries are off. <paramref name="credential"/> replaces DefaultAzureCredential for
+    /// keyless Azure OpenAI.
     /// </summary>
-    public static IEmbeddingGenerator<string, Embedding<float>> Create(EmbeddingOptions options, PipelineTransport? transport = null, AuthenticationTokenProvider? credential = null)
+    public static IEmbeddingGenerator<string, Embedding<float>> Create(EmbeddingOptions options, HttpMessageHandler? handler = null, TimeProvider? time = null,
+        AuthenticationTokenProvider? credential = null, ILogger? logger = null)
     {
         options.Validate();
         if (options.Provider == "Hashing")
@@ -27,9 +32,20 @@ public static class EmbeddingGeneratorFactory
             return new LocalModels.LocalEmbeddingGenerator(options.Model ?? EmbeddingOptions.DefaultLocalModel, options.Threads, options.QueryInstruction, options.Precision);
 
         var endpoint = options.Endpoint is null ? null : new Uri(options.Endpoint.EndsWith('/') ? options.Endpoint : options.Endpoint + "/");
-        var clientOptions = new OpenAIClientOptions { NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
+        var resilience = Resilience(options);
+        // Lives as long as the embedder (a singleton): connections are recycled to follow DNS changes.
+        var http = new HttpClient(resilience.CreateHandler(time ?? TimeProvider.System,
+            handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, logger))
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        var clientOptions = new OpenAIClientOptions
+        {
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = resilience.Budget,
+            Transport = new HttpClientPipelineTransport(http),
+        };
         if (endpoint is not null) clientOptions.Endpoint = endpoint;
-        if (transport is not null) clientOptions.Transport = transport;
 
         var model = options.Model!;
         EmbeddingClient client;
@@ -55,4 +71,9 @@ public static class EmbeddingGeneratorFactory
         };
         return new OpenAIEmbeddingGenerator(client, provider, endpoint ?? new Uri("https://api.openai.com/v1/"), model, options.Dimensions, options.BatchSize);
     }
+
+    /// <summary>The embeddings client's retries, per-try timeout and circuit breaker, from <c>Models:Embeddings</c>.</summary>
+    public static ProviderResilience Resilience(EmbeddingOptions options) => new($"Embeddings {options.Provider}/{options.Model}", options.MaxRetries,
+        TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(options.TimeoutSeconds),
+        options.BreakAfter, options.BreakDuration);
 }

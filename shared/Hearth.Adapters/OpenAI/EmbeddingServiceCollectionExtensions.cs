@@ -24,7 +24,8 @@ public static class EmbeddingServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<EmbeddingOptions>();
             options.Validate();
-            return EmbeddingGeneratorFactory.Create(options);
+            return EmbeddingGeneratorFactory.Create(options, time: sp.GetService<TimeProvider>(),
+                logger: sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger(typeof(EmbeddingGeneratorFactory).FullName!));
         });
         return services;
     }

@@ -2,7 +2,9 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.Core;
 using Azure.Identity;
+using Hearth.Adapters.Http;
 using Hearth.Models;
+using Microsoft.Extensions.Logging;
 using OpenAI;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
@@ -22,6 +24,8 @@ public enum ChatModelProviderKind
 
 /// <summary>One configured chat model (<c>Models:Chat:N</c>).</summary>
 /// <param name="Model">Model name; for Azure, the deployment name.</param>
+/// <param name="Timeout">Per try.</param>
+/// <param name="MaxRetries">Tries after the first on 408/429/5xx; null: <c>Models:Retry:MaxRetries</c>.</param>
 public sealed record ChatModelEndpoint(ChatModelProviderKind Provider, Uri? Endpoint, string Model, string? ApiKey, TimeSpan Timeout, int? MaxRetries = null);
 
 /// <summary>Builds <see cref="ChatModelProvider"/>s (the chain's links) from configured endpoints.</summary>
@@ -33,19 +37,27 @@ public static class OpenAiChatProviders
     public static readonly Uri OpenAiEndpoint = new("https://api.openai.com/v1/");
 
     /// <summary>
-    /// A chain link for <paramref name="endpoint"/>. The SDK's retry policy is off (retries are the chain's, so they are
-    /// counted, logged and tested in one place) and its network timeout is the provider's timeout.
+    /// A chain link for <paramref name="endpoint"/>, on an HTTP client of its own whose resilience pipeline
+    /// (<paramref name="resilience"/>: retries, per-try timeout, circuit breaker, timed by <paramref name="time"/>) is the
+    /// provider's; so one provider's open circuit never stops another. The SDK's own retries are off, and its network
+    /// timeout (which also bounds a stalled stream) is the pipeline's whole budget.
     /// </summary>
-    public static ChatModelProvider Create(ChatModelEndpoint endpoint, TokenCredential? azureCredential = null, PipelineTransport? transport = null)
+    public static ChatModelProvider Create(ChatModelEndpoint endpoint, ProviderResilience resilience, TimeProvider time, ILogger? logger = null,
+        TokenCredential? azureCredential = null)
     {
         var address = AddressOf(endpoint);
+        // Lives as long as the chain (a singleton): connections are recycled to follow DNS changes.
+        var http = new HttpClient(resilience.CreateHandler(time, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, logger))
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
         var options = new OpenAIClientOptions
         {
             Endpoint = address,
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = endpoint.Timeout,
+            NetworkTimeout = resilience.Budget,
+            Transport = new HttpClientPipelineTransport(http),
         };
-        if (transport is not null) options.Transport = transport;
 
         ChatClient client;
         if (!string.IsNullOrWhiteSpace(endpoint.ApiKey))
@@ -61,7 +73,7 @@ public static class OpenAiChatProviders
 
         var name = NameOf(endpoint.Provider);
         return new ChatModelProvider(name, endpoint.Model, new OpenAiErrorsChatClient(client.AsIChatClient()), endpoint.Timeout,
-            address.GetLeftPart(UriPartial.Path), endpoint.MaxRetries);
+            address.GetLeftPart(UriPartial.Path));
     }
 
     /// <summary>The label replies and status show: <c>azure-openai</c>, <c>openai</c>, <c>openai-compatible</c>.</summary>

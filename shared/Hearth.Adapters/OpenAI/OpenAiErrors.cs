@@ -1,16 +1,16 @@
 using System.ClientModel;
-using System.Globalization;
 using System.Net.Http;
 using System.Runtime.CompilerServices;
+using Hearth.Adapters.Http;
 using Hearth.Models;
 using Microsoft.Extensions.AI;
 
 namespace Hearth.Adapters.OpenAI;
 
 /// <summary>
-/// Microsoft.Extensions.AI.OpenAI's <see cref="IChatClient"/> with the SDK's errors turned into
-/// <see cref="ModelProviderException"/> (status and Retry-After, never the key), which the model chain understands.
-/// The SDK's own retries are off (see <see cref="OpenAiChatProviders"/>): the chain decides what to do.
+/// Microsoft.Extensions.AI.OpenAI's <see cref="IChatClient"/> with the failures of the SDK and of the client's resilience
+/// pipeline turned into <see cref="ModelProviderException"/> (status, timeout or open circuit, never the key), which the
+/// model chain understands. Retries happen below, in the HTTP client (see <see cref="OpenAiChatProviders"/>).
 /// </summary>
 internal sealed class OpenAiErrorsChatClient(IChatClient inner) : DelegatingChatClient(inner)
 {
@@ -20,9 +20,9 @@ internal sealed class OpenAiErrorsChatClient(IChatClient inner) : DelegatingChat
         {
             return await base.GetResponseAsync(messages, options, cancellationToken);
         }
-        catch (ClientResultException e)
+        catch (Exception e) when (OpenAiErrors.Map(e) is { } mapped)
         {
-            throw OpenAiErrors.Map(e);
+            throw mapped;
         }
     }
 
@@ -36,9 +36,9 @@ internal sealed class OpenAiErrorsChatClient(IChatClient inner) : DelegatingChat
             {
                 if (!await updates.MoveNextAsync()) yield break;
             }
-            catch (ClientResultException e)
+            catch (Exception e) when (OpenAiErrors.Map(e) is { } mapped)
             {
-                throw OpenAiErrors.Map(e);
+                throw mapped;
             }
             yield return updates.Current;
         }
@@ -47,25 +47,20 @@ internal sealed class OpenAiErrorsChatClient(IChatClient inner) : DelegatingChat
 
 internal static class OpenAiErrors
 {
-    /// <summary>The status (0 = no response: a network failure) and Retry-After, never the key.</summary>
-    public static ModelProviderException Map(ClientResultException e)
+    /// <summary>
+    /// The SDK's error (status, or 0 when there was no answer), the pipeline's open circuit or per-try timeout; null for
+    /// anything else (the caller's cancellation stays what it is).
+    /// </summary>
+    public static ModelProviderException? Map(Exception e)
     {
-        var response = e.GetRawResponse();
-        int? status = e.Status == 0 ? null : e.Status;
-        TimeSpan? retryAfter = null;
-        if (response is not null)
-        {
-            if (response.Headers.TryGetValue("retry-after-ms", out var ms)
-                && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0)
-                retryAfter = TimeSpan.FromMilliseconds(millis);
-            else if (response.Headers.TryGetValue("Retry-After", out var after) && after is not null)
-            {
-                if (int.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) retryAfter = TimeSpan.FromSeconds(seconds);
-                else if (DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
-                    retryAfter = date - DateTimeOffset.UtcNow is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
-            }
-        }
+        if (ProviderResilience.IsCircuitOpen(e) || e.InnerException is { } i && ProviderResilience.IsCircuitOpen(i))
+            return new ModelProviderException("The model endpoint failed every call lately; it is not asked until its break ends.", null, ModelFailure.CircuitOpen, e);
+        if (ProviderResilience.IsTimeout(e) || e.InnerException is { } t && ProviderResilience.IsTimeout(t))
+            return new ModelProviderException("The model endpoint did not answer in time.", null, ModelFailure.Timeout, e);
+        if (e is not ClientResultException result) return null;
+        int? status = result.Status == 0 ? null : result.Status;
         var message = status is { } s ? $"The model endpoint answered {s}." : "The model endpoint could not be reached.";
-        return new ModelProviderException(message, status, retryAfter, e.InnerException is HttpRequestException or IOException ? e.InnerException : null);
+        return new ModelProviderException(message, status, status is null ? ModelFailure.Network : ModelFailure.Answered,
+            result.InnerException is HttpRequestException or IOException ? result.InnerException : null);
     }
 }

@@ -31,8 +31,14 @@ public sealed record EmbeddingOptions
     public string? ApiKey { get; init; }
     /// <summary>Vector size. Hashing: 384 by default. Others: sent as <c>dimensions</c> (text-embedding-3 models can shorten); otherwise the model's own.</summary>
     public int? Dimensions { get; init; }
-    /// <summary>Per-request network timeout.</summary>
+    /// <summary>Timeout of one try of a request.</summary>
     public int TimeoutSeconds { get; init; } = 60;
+    /// <summary>Tries after the first of a request that failed with 408/429/5xx, a timeout or a network error.</summary>
+    public int MaxRetries { get; init; } = 3;
+    /// <summary>Failed requests within a minute, none succeeding, after which the service is not called for <see cref="BreakDuration"/> (0: never).</summary>
+    public int BreakAfter { get; init; } = 8;
+    /// <summary>How long a service that kept failing is not called (its callers fail fast meanwhile; indexing jobs retry later).</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Inputs per embeddings request; larger calls are split.</summary>
     public int BatchSize { get; init; } = 128;
     /// <summary>Local: ONNX Runtime intra-op threads per run (null: 1); a call runs cores ÷ threads runs at once.</summary>
@@ -64,7 +70,11 @@ public sealed record EmbeddingOptions
             throw new InvalidOperationException($"{p}ApiKey is required for provider OpenAI.");
         if (Dimensions is < 1 or > 16384)
             throw new InvalidOperationException($"{p}Dimensions must be between 1 and 16384.");
-        if (TimeoutSeconds < 1) throw new InvalidOperationException($"{p}TimeoutSeconds must be at least 1.");
+        if (TimeoutSeconds is < 1 or > 600) throw new InvalidOperationException($"{p}TimeoutSeconds must be between 1 and 600.");
+        if (MaxRetries is < 0 or > 10) throw new InvalidOperationException($"{p}MaxRetries must be between 0 and 10.");
+        if (BreakAfter is 1 or < 0 or > 1000) throw new InvalidOperationException($"{p}BreakAfter must be 0 (never) or between 2 and 1000.");
+        if (BreakDuration < TimeSpan.FromMilliseconds(500) || BreakDuration > TimeSpan.FromHours(1))
+            throw new InvalidOperationException($"{p}BreakDuration must be between 00:00:00.5 and 01:00:00.");
         if (BatchSize is < 1 or > 2048) throw new InvalidOperationException($"{p}BatchSize must be between 1 and 2048.");
     }
 }

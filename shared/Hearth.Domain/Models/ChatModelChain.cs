@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Models;
 
-/// <summary>The model chain: providers in order, each with its timeout and retries, then the offline responder.</summary>
-public sealed class ChatModelChain(IReadOnlyList<ChatModelProvider> providers, ModelChainOptions options, ILogger<ChatModelChain> logger) : IChatModelChain
+/// <summary>
+/// The model chain: providers in order, then the offline responder. Retries, per-try timeouts and circuit breaking are
+/// each provider's client's (see <see cref="IChatModelChain"/>); the chain asks each provider once and moves on.
+/// </summary>
+public sealed class ChatModelChain(IReadOnlyList<ChatModelProvider> providers, ILogger<ChatModelChain> logger) : IChatModelChain
 {
     public IReadOnlyList<ChatModelProvider> Providers { get; } = providers;
 
@@ -17,35 +20,25 @@ public sealed class ChatModelChain(IReadOnlyList<ChatModelProvider> providers, M
         var messages = Messages(request);
         foreach (var provider in Providers)
         {
-            var maxRetries = provider.MaxRetries ?? options.MaxRetries;
-            for (var attempt = 0; ; attempt++)
+            var clock = Stopwatch.StartNew();
+            try
             {
-                var clock = Stopwatch.StartNew();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(provider.Timeout);
-                TimeSpan? wait = null;
-                try
+                var response = await provider.Client.GetResponseAsync(messages, ChatOptions(request, provider), ct);
+                var text = response.Text?.Trim() ?? "";
+                if (text.Length == 0)
                 {
-                    var response = await provider.Client.GetResponseAsync(messages, ChatOptions(request, provider), timeout.Token);
-                    var text = response.Text?.Trim() ?? "";
-                    if (text.Length == 0)
-                    {
-                        attempts.Add(new ModelAttempt(provider.Name, provider.Model, "empty", clock.Elapsed));
-                        break;
-                    }
-                    attempts.Add(new ModelAttempt(provider.Name, provider.Model, "ok", clock.Elapsed));
-                    return new ModelReply(text, provider.Name, response.ModelId ?? provider.Model, TokenUsage.From(response.Usage), attempts);
+                    attempts.Add(new ModelAttempt(provider.Name, provider.Model, "empty", clock.Elapsed));
+                    continue;
                 }
-                catch (Exception e) when (!ct.IsCancellationRequested)
-                {
-                    var retry = Classify(e, attempt, maxRetries, out var outcome, out wait);
-                    attempts.Add(new ModelAttempt(provider.Name, provider.Model, outcome, clock.Elapsed));
-                    logger.LogWarning("Model {Provider}/{Model} for {Purpose}: {Outcome} after {Elapsed} ms (try {Try}){Next}",
-                        provider.Name, provider.Model, request.Purpose, outcome, (long)clock.Elapsed.TotalMilliseconds, attempt + 1,
-                        retry ? $"; trying again in {(long)wait!.Value.TotalMilliseconds} ms" : "; next provider");
-                    if (!retry) break;
-                }
-                await Task.Delay(wait!.Value, ct);
+                attempts.Add(new ModelAttempt(provider.Name, provider.Model, "ok", clock.Elapsed));
+                return new ModelReply(text, provider.Name, response.ModelId ?? provider.Model, TokenUsage.From(response.Usage), attempts);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                var outcome = Classify(e);
+                attempts.Add(new ModelAttempt(provider.Name, provider.Model, outcome, clock.Elapsed));
+                logger.LogWarning("Model {Provider}/{Model} for {Purpose}: {Outcome} after {Elapsed} ms; next provider",
+                    provider.Name, provider.Model, request.Purpose, outcome, (long)clock.Elapsed.TotalMilliseconds);
             }
         }
         return Offline(request, attempts);
@@ -57,106 +50,82 @@ public sealed class ChatModelChain(IReadOnlyList<ChatModelProvider> providers, M
         var messages = Messages(request);
         foreach (var provider in Providers)
         {
-            var maxRetries = provider.MaxRetries ?? options.MaxRetries;
-            for (var attempt = 0; ; attempt++)
+            var clock = Stopwatch.StartNew();
+            var text = new System.Text.StringBuilder();
+            UsageDetails? usage = null;
+            string? modelId = null;
+            IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+            string? failure = null;
+            try
             {
-                var clock = Stopwatch.StartNew();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(provider.Timeout);
-                var text = new System.Text.StringBuilder();
-                UsageDetails? usage = null;
-                string? modelId = null;
-                IAsyncEnumerator<ChatResponseUpdate>? updates = null;
-                var retry = false;
-                TimeSpan? wait = null;
-                string? failure = null;
-                try
+                // The client retries only before the answer starts, so text never comes twice; a stream that breaks
+                // after text came moves on to the next provider (with a reset).
+                updates = provider.Client.GetStreamingResponseAsync(messages, ChatOptions(request, provider), ct).GetAsyncEnumerator(ct);
+                while (true)
                 {
-                    updates = provider.Client.GetStreamingResponseAsync(messages, ChatOptions(request, provider), timeout.Token).GetAsyncEnumerator(timeout.Token);
-                    while (true)
+                    ChatResponseUpdate update;
+                    try
                     {
-                        ChatResponseUpdate update;
-                        try
-                        {
-                            if (!await updates.MoveNextAsync()) break;
-                            update = updates.Current;
-                        }
-                        catch (Exception e) when (!ct.IsCancellationRequested)
-                        {
-                            // Once text has come, another try would repeat it: fall through instead.
-                            retry = Classify(e, text.Length == 0 ? attempt : maxRetries, maxRetries, out var outcome, out wait);
-                            failure = outcome;
-                            break;
-                        }
-                        modelId ??= update.ModelId;
-                        foreach (var content in update.Contents)
-                            if (content is UsageContent u) usage = u.Details;
-                        var delta = update.Text;
-                        if (string.IsNullOrEmpty(delta)) continue;
-                        text.Append(delta);
-                        yield return new ModelStreamUpdate(delta);
+                        if (!await updates.MoveNextAsync()) break;
+                        update = updates.Current;
                     }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        failure = Classify(e);
+                        break;
+                    }
+                    modelId ??= update.ModelId;
+                    foreach (var content in update.Contents)
+                        if (content is UsageContent u) usage = u.Details;
+                    var delta = update.Text;
+                    if (string.IsNullOrEmpty(delta)) continue;
+                    text.Append(delta);
+                    yield return new ModelStreamUpdate(delta);
                 }
-                finally
-                {
-                    if (updates is not null) await updates.DisposeAsync();
-                }
-
-                if (failure is null && text.ToString().Trim().Length > 0)
-                {
-                    attempts.Add(new ModelAttempt(provider.Name, provider.Model, "ok", clock.Elapsed));
-                    yield return new ModelStreamUpdate(null, Completed: new ModelReply(text.ToString().Trim(), provider.Name, modelId ?? provider.Model, TokenUsage.From(usage), attempts));
-                    yield break;
-                }
-                attempts.Add(new ModelAttempt(provider.Name, provider.Model, failure ?? "empty", clock.Elapsed));
-                logger.LogWarning("Model {Provider}/{Model} for {Purpose} (streaming): {Outcome} after {Elapsed} ms (try {Try})",
-                    provider.Name, provider.Model, request.Purpose, failure ?? "empty", (long)clock.Elapsed.TotalMilliseconds, attempt + 1);
-                if (text.Length > 0) yield return new ModelStreamUpdate(null, Reset: true);
-                if (!retry) break;
-                await Task.Delay(wait!.Value, ct);
             }
+            finally
+            {
+                if (updates is not null) await updates.DisposeAsync();
+            }
+
+            if (failure is null && text.ToString().Trim().Length > 0)
+            {
+                attempts.Add(new ModelAttempt(provider.Name, provider.Model, "ok", clock.Elapsed));
+                yield return new ModelStreamUpdate(null, Completed: new ModelReply(text.ToString().Trim(), provider.Name, modelId ?? provider.Model, TokenUsage.From(usage), attempts));
+                yield break;
+            }
+            attempts.Add(new ModelAttempt(provider.Name, provider.Model, failure ?? "empty", clock.Elapsed));
+            logger.LogWarning("Model {Provider}/{Model} for {Purpose} (streaming): {Outcome} after {Elapsed} ms; next provider",
+                provider.Name, provider.Model, request.Purpose, failure ?? "empty", (long)clock.Elapsed.TotalMilliseconds);
+            if (text.Length > 0) yield return new ModelStreamUpdate(null, Reset: true);
         }
         var offline = Offline(request, attempts);
         yield return new ModelStreamUpdate(offline.Text);
         yield return new ModelStreamUpdate(null, Completed: offline);
     }
 
-    private ModelReply Offline(ModelRequest request, List<ModelAttempt> attempts)
+    private static ModelReply Offline(ModelRequest request, List<ModelAttempt> attempts)
     {
         if (request.OfflineAnswer is null) throw new ModelUnavailableException(attempts);
         return new ModelReply(request.OfflineAnswer(), ModelReply.OfflineProvider, ModelReply.OfflineModel, null, attempts);
     }
 
-    /// <summary>Names the failure; true when it is worth another try of the same provider (then <paramref name="wait"/> is set).</summary>
-    private bool Classify(Exception e, int attempt, int maxRetries, out string outcome, out TimeSpan? wait)
+    /// <summary>Names the failure for the reply's attempts and the logs.</summary>
+    private string Classify(Exception e)
     {
-        wait = null;
         switch (e)
         {
-            case OperationCanceledException:
-                outcome = "timeout";
-                return false;
-            case ModelProviderException p:
-                outcome = p.Status is { } status ? $"http-{status}" : "network";
-                if (!p.IsRetryable || attempt >= maxRetries) return false;
-                if (p.RetryAfter is { } after)
-                {
-                    if (after > options.MaxRetryAfter) return false;
-                    wait = after;
-                }
-                else
-                {
-                    var backoff = options.FirstRetryDelay.TotalMilliseconds * Math.Pow(options.BackoffCoefficient, attempt);
-                    wait = TimeSpan.FromMilliseconds(Math.Min(backoff, options.MaxRetryDelay.TotalMilliseconds) * (0.8 + 0.4 * Random.Shared.NextDouble()));
-                }
-                return true;
-            case HttpRequestException or IOException:
-                outcome = "network";
-                return false;
+            case ModelProviderException { Failure: ModelFailure.CircuitOpen }:
+                return "circuit-open";
+            case ModelProviderException { Failure: ModelFailure.Timeout } or OperationCanceledException or TimeoutException:
+                return "timeout";
+            case ModelProviderException { Status: { } status }:
+                return $"http-{status}";
+            case ModelProviderException or HttpRequestException or IOException:
+                return "network";
             default:
-                outcome = "error";
                 logger.LogWarning(e, "Model call failed unexpectedly");
-                return false;
+                return "error";
         }
     }
 

@@ -27,8 +27,9 @@ public sealed record TokenUsage(long? InputTokens, long? OutputTokens, long? Tot
             usage.TotalTokenCount ?? (usage.InputTokenCount + usage.OutputTokenCount));
 }
 
-/// <summary>What happened on one try of one provider (for logs, status and tests).</summary>
-/// <param name="Outcome"><c>ok</c>, <c>http-429</c>, <c>http-500</c>, <c>timeout</c>, <c>network</c>, <c>empty</c>, <c>error</c>.</param>
+/// <summary>What came of asking one provider, its client's retries included (for logs, status and tests).</summary>
+/// <param name="Outcome"><c>ok</c>, <c>http-429</c>, <c>http-500</c>, <c>timeout</c>, <c>network</c>, <c>circuit-open</c> (the provider
+/// failed every call lately and was not asked), <c>empty</c>, <c>error</c>.</param>
 public sealed record ModelAttempt(string Provider, string Model, string Outcome, TimeSpan Duration);
 
 /// <summary>
@@ -47,10 +48,9 @@ public sealed record ModelReply(string Text, string Provider, string Model, Toke
 public sealed record ModelStreamUpdate(string? Delta, bool Reset = false, ModelReply? Completed = null);
 
 /// <summary>
-/// The ordered chain of chat model providers (configuration order) with the offline responder last. Each provider gets
-/// its own timeout per try; 429 and 5xx answers are tried again with backoff (Retry-After respected within
-/// <see cref="ModelChainOptions.MaxRetryAfter"/>); a timeout, a network failure or retries used up fall through to
-/// the next provider.
+/// The ordered chain of chat model providers (configuration order) with the offline responder last. Each provider's
+/// client retries its own transient failures, times out each try and stops calling a provider that keeps failing (its
+/// circuit is open); whatever failure comes out of a provider's client moves the turn on to the next provider.
 /// </summary>
 public interface IChatModelChain
 {
@@ -66,34 +66,35 @@ public interface IChatModelChain
 /// <summary>One configured provider of the chain.</summary>
 /// <param name="Name">Provider label shown in replies and status: <c>azure-openai</c>, <c>openai</c>, <c>openai-compatible</c>.</param>
 /// <param name="Model">Model (Azure: deployment) name.</param>
+/// <param name="Client">The provider's client, with its retries, per-try timeout and circuit breaker.</param>
+/// <param name="Timeout">The per-try timeout its client applies (for status).</param>
 /// <param name="Endpoint">The endpoint's address without credentials (for status).</param>
-/// <param name="MaxRetries">Tries after the first on 429/5xx; null: the chain's default.</param>
-public sealed record ChatModelProvider(string Name, string Model, IChatClient Client, TimeSpan Timeout, string? Endpoint = null, int? MaxRetries = null);
-
-/// <summary>Retry behaviour of the chain.</summary>
-public sealed record ModelChainOptions
-{
-    public int MaxRetries { get; init; } = 2;
-    public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
-    public double BackoffCoefficient { get; init; } = 2;
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(8);
-
-    /// <summary>A Retry-After longer than this is not waited for: the chain falls through instead.</summary>
-    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(10);
-}
+public sealed record ChatModelProvider(string Name, string Model, IChatClient Client, TimeSpan Timeout, string? Endpoint = null);
 
 /// <summary>
-/// A provider answered with an error. Adapters throw it (with the HTTP status and Retry-After when known) so the chain
-/// decides on retries without knowing any vendor SDK.
+/// A provider failed after its client's retries. Adapters throw it (with the HTTP status when there was an answer) so the
+/// chain names the outcome without knowing any vendor SDK.
 /// </summary>
-public sealed class ModelProviderException(string message, int? status, TimeSpan? retryAfter = null, Exception? inner = null)
+public sealed class ModelProviderException(string message, int? status, ModelFailure failure = ModelFailure.Answered, Exception? inner = null)
     : Exception(message, inner)
 {
+    /// <summary>The HTTP status of the last answer; null when there was none.</summary>
     public int? Status { get; } = status;
-    public TimeSpan? RetryAfter { get; } = retryAfter;
 
-    /// <summary>429, 408 and 5xx are worth another try.</summary>
-    public bool IsRetryable => Status is 408 or 429 or >= 500;
+    public ModelFailure Failure { get; } = failure;
+}
+
+/// <summary>How a provider failed.</summary>
+public enum ModelFailure
+{
+    /// <summary>It answered with an error status.</summary>
+    Answered,
+    /// <summary>It could not be reached.</summary>
+    Network,
+    /// <summary>It did not answer within the per-try timeout.</summary>
+    Timeout,
+    /// <summary>Its circuit is open: every call failed lately, so it was not asked.</summary>
+    CircuitOpen,
 }
 
 /// <summary>No provider answered and the request had no offline answer.</summary>

@@ -49,7 +49,7 @@ public enum FakeFalEndpoint
 
 /// <summary>
 /// The script of a <see cref="FakeFalServer"/>. Read when a request is submitted (each job keeps a copy), except
-/// <see cref="Garbage"/>, <see cref="Hang"/> and the file settings, which apply to every request as it arrives.
+/// <see cref="Garbage"/>, <see cref="Hang"/>, <see cref="Unavailable"/> and the file settings, which apply to every request as it arrives.
 /// </summary>
 public sealed class FakeFalBehavior
 {
@@ -85,6 +85,9 @@ public sealed class FakeFalBehavior
 
     /// <summary>Endpoints that answer 200 with an HTML page instead of JSON.</summary>
     public FakeFalEndpoint Garbage { get; set; }
+
+    /// <summary>Endpoints that answer 503 Service Unavailable to every request (Fal down).</summary>
+    public FakeFalEndpoint Unavailable { get; set; }
 
     /// <summary>Endpoints that never answer (until the client gives up or the server stops).</summary>
     public FakeFalEndpoint Hang { get; set; }

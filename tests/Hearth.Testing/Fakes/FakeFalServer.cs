@@ -375,6 +375,11 @@ public sealed class FakeFalServer : IAsyncDisposable
 
     private async Task<bool> MisbehaveAsync(HttpContext context, FakeFalEndpoint endpoint)
     {
+        if (Behavior.Unavailable.HasFlag(endpoint))
+        {
+            await WriteJsonAsync(context, 503, new JsonObject { ["detail"] = "Service unavailable" });
+            return true;
+        }
         if (Behavior.Hang.HasFlag(endpoint))
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
