@@ -11,8 +11,12 @@ public static class SearchModule
 {
     public static IHostApplicationBuilder AddSearch(this IHostApplicationBuilder builder)
     {
-        builder.AddSettings<SearchSettings>();
-        builder.AddSettings<EmbeddingSettings>();
+        // Bound once, by the search registration (AddHearthSearch); the host catalogues and checks the same classes.
+        builder.AddSettingsCheck<SearchOptions>();                   // Search:* (the engine)
+        builder.AddSettingsCheck<AzureSearchOptions>();              // Search:* (Azure AI Search's keys)
+        builder.AddSettingsCheck<Hearth.Embeddings.EmbeddingOptions>(); // Models:Embeddings:*
+        builder.Services.AddSettingsCheck((configuration, _) =>
+            AzureSearchOptions.RequireEndpoint(configuration["Search:Provider"], configuration["Search:Endpoint"]));
         try
         {
             builder.Services.AddHearthSearch(builder.Configuration);

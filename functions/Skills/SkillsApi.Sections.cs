@@ -59,7 +59,7 @@ public static partial class SkillsApi
 
     public static async Task<Results<Ok<SkillSearchResponse>, ProblemHttpResult>> SearchAsync(
         string? q, string? mode, int? limit, string? file, string? type,
-        CurrentUser user, SkillSearchIndexer search, SkillLibrary library, IOptions<SearchSettings> searchSettings, CancellationToken ct)
+        CurrentUser user, SkillSearchIndexer search, SkillLibrary library, SearchOptions searchOptions, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problems.Validation(("q", "give the search text"));
         if (q.Length > 1000) return Problems.Validation(("q", "at most 1,000 characters"));
@@ -91,7 +91,7 @@ public static partial class SkillsApi
             }
         }
         var results = await search.SearchAsync(user.Id, q, searchMode, k, fileId, type, ct);
-        var settings = searchSettings.Value;
+        var settings = searchOptions;
         return TypedResults.Ok(new SkillSearchResponse(q, results.Mode.ToString().ToLowerInvariant(),
             results.Mode == SearchMode.Hybrid ? new SearchWeights(settings.Bm25Weight, settings.VectorWeight) : null,
             results.Items.Select(SkillSearchItem.From).ToList(), results.VectorFallback, results.VectorsPending));

@@ -90,6 +90,17 @@ public sealed class SettingsCatalogTests
     [InlineData("Memory:HotTurns", "21", "out of range")]
     [InlineData("Memory:DocumentsCollection", "Not A Collection!", "Memory:DocumentsCollection")]
     [InlineData("Memory:RecallEmbedTimeout", "00:05:00", "1 minute")]
+    [InlineData("Search:Provider", "Elastic", "Local or AzureAISearch")]
+    [InlineData("Search:Bm25Scale", "11", "between 0 and 10")]
+    [InlineData("Search:MaxRetries", "11", "between 0 and 10")]
+    [InlineData("Search:Endpoint", "http://search.example.com", "https URL")]
+    [InlineData("Models:Embeddings:Provider", "Cohere", "Local, Hashing")]
+    [InlineData("Models:Embeddings:TimeoutSeconds", "0", "between 1 and 600")]
+    [InlineData("Models:Embeddings:BreakAfter", "1", "0 (never) or between 2")]
+    [InlineData("Models:Embeddings:BreakDuration", "soon", "hh:mm:ss")]
+    [InlineData("Models:Retry:BreakAfter", "1", "at least 2")]
+    [InlineData("Models:Retry:BreakDuration", "00:00:00.1", "00:00:00.5")]
+    [InlineData("Fal:BreakAfter", "1", "0 (never) or between 2")]
     public void An_unparsable_or_out_of_range_value_is_named(string key, string value, string why)
     {
         var problem = Assert.Single(HostRegistry().Validate(Config((key, value)), isDevelopment: true));
@@ -97,6 +108,20 @@ public sealed class SettingsCatalogTests
         Assert.Equal(key, problem.Key);
         Assert.StartsWith($"Invalid setting '{key}'", problem.Message);
         Assert.Contains(why, problem.Message);
+    }
+
+    [Fact]
+    public void Azure_ai_search_without_an_endpoint_is_named_and_the_key_is_not_shown()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSettings<Hearth.Search.SearchOptions>();
+        services.AddSettingsCheck((configuration, _) =>
+            Hearth.Adapters.AzureSearch.AzureSearchOptions.RequireEndpoint(configuration["Search:Provider"], configuration["Search:Endpoint"]));
+        var problems = SettingsServiceCollectionExtensions.Registry(services)
+            .Validate(Config(("Search:Provider", "AzureAISearch"), ("Search:ApiKey", "admin-key-secret")), isDevelopment: true);
+        Assert.Equal("Search:Endpoint", Assert.Single(problems).Key);
+        Assert.DoesNotContain("admin-key-secret", problems[0].Message);
+        Assert.Empty(HostRegistry().Validate(Config(("Search:Endpoint", "https://unit.search.windows.net")), isDevelopment: true));
     }
 
     [Fact]
