@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Azure.Core.Pipeline;
+using Azure;
 using Hearth.Adapters.AzureSearch;
+using Hearth.Testing.Host;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Search.Tests;
@@ -30,6 +31,37 @@ public sealed class AzureSearchIndexTests
     /// <summary>A service where the collection is registered; other requests go to <paramref name="more"/>.</summary>
     private static FakeHttp RegisteredService(Func<CapturedRequest, HttpResponseMessage> more) => new(r =>
         r.Method == HttpMethod.Get && Path(r) == "/indexes('hearth-collections')/docs('memory')" ? FakeHttp.Json(Registered) : more(r));
+
+    [Fact]
+    public async Task A_transient_503_is_retried_and_a_service_failing_every_call_is_not_called_until_its_break_ends()
+    {
+        // Backoff waits run on real timers (under a second); the break ends when the test moves the clock.
+        var clock = new ManualTime(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        var options = new AzureSearchOptions { Endpoint = Service, ApiKey = "admin-key", MaxRetries = 1, BreakAfter = 4, BreakDuration = TimeSpan.FromMinutes(1) };
+        var failures = 1;
+        var once = new FakeHttp(r => Interlocked.Decrement(ref failures) >= 0 ? FakeHttp.Status(HttpStatusCode.ServiceUnavailable) : Registry(r));
+        Assert.NotNull(await new AzureSearchIndex(options, new SearchOptions(), NullLogger<AzureSearchIndex>.Instance, once, clock).GetCollectionAsync("memory", Ct));
+        Assert.Equal(2, once.Requests.Count);
+
+        var down = true;
+        var http = new FakeHttp(r => down ? FakeHttp.Status(HttpStatusCode.ServiceUnavailable) : Registry(r));
+        var index = new AzureSearchIndex(options, new SearchOptions(), NullLogger<AzureSearchIndex>.Instance, http, clock);
+        for (var call = 0; call < 2; call++)
+            Assert.Equal(503, (await Assert.ThrowsAsync<RequestFailedException>(() => index.GetCollectionAsync("memory", Ct))).Status);
+        Assert.Equal(4, http.Requests.Count);
+        for (var call = 0; call < 3; call++)
+            await Assert.ThrowsAnyAsync<Exception>(() => index.GetCollectionAsync("memory", Ct));
+        Assert.Equal(4, http.Requests.Count); // open: the service is not called
+
+        down = false;
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.NotNull(await index.GetCollectionAsync("memory", Ct));
+        Assert.Equal(5, http.Requests.Count);
+    }
+
+    /// <summary>The registry's answer for collection <c>memory</c>.</summary>
+    private static HttpResponseMessage Registry(CapturedRequest r) =>
+        r.Method == HttpMethod.Get && Path(r) == "/indexes('hearth-collections')/docs('memory')" ? FakeHttp.Json(Registered) : FakeHttp.Status(HttpStatusCode.NotFound);
 
     [Fact]
     public async Task Creating_a_collection_defines_a_vector_index_with_an_hnsw_profile_and_registers_it()
