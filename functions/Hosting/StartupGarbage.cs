@@ -7,18 +7,17 @@ namespace Hearth.Functions.Hosting;
 /// route table leaves garbage that the server GC would otherwise keep committed while the host rests (a host that
 /// scales to zero spends most of its life at rest).
 /// </summary>
-public sealed class StartupGarbage : IHostedLifecycleService
+public sealed class StartupGarbage(IHostApplicationLifetime lifetime) : IHostedService
 {
-    public Task StartedAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        });
         return Task.CompletedTask;
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
