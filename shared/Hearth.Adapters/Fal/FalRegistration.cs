@@ -28,15 +28,12 @@ public static class FalRegistration
         services.TryAddSingleton<IEd25519Verifier, BouncyCastleEd25519>();
 
         // Tries, their timeout and the circuit breaker are the resilience handler's (Fal:RequestTimeout, MaxRetries, Break*);
-        // the client's own timeout only bounds them all.
+        // the client's own timeout only bounds them all. The handler is made with the first client, so a host without
+        // Fal never loads the resilience libraries.
         services.AddHttpClient<FalQueueClient>((sp, client) =>
                 client.Timeout = sp.GetRequiredService<IOptions<FalOptions>>().Value.Resilience().Budget + TimeSpan.FromSeconds(1))
-            .AddResilienceHandler("fal", (builder, context) =>
-            {
-                builder.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
-                context.ServiceProvider.GetRequiredService<IOptions<FalOptions>>().Value.Resilience()
-                    .AddTo(builder, context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<FalQueueClient>());
-            });
+            .AddHttpMessageHandler(sp => sp.GetRequiredService<FalPipeline>().NewHandler());
+        services.TryAddSingleton<FalPipeline>();
         services.AddSingleton(sp => new FalJwksCache(
             // Long-lived (it is a singleton), so connections are recycled to follow DNS changes.
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) },
@@ -54,4 +51,15 @@ public static class FalRegistration
             : sp.GetRequiredService<PlaceholderImageGenerator>());
         return services;
     }
+}
+
+/// <summary>
+/// Fal's one resilience pipeline, so one circuit: the HTTP client factory renews the client's handlers every few minutes,
+/// and each renewed handler wraps this same pipeline.
+/// </summary>
+internal sealed class FalPipeline(IOptions<FalOptions> options, TimeProvider time, ILogger<FalQueueClient> logger)
+{
+    private readonly Lazy<Polly.ResiliencePipeline<HttpResponseMessage>> _pipeline = new(() => options.Value.Resilience().Build(time, logger));
+
+    public DelegatingHandler NewHandler() => new Microsoft.Extensions.Http.Resilience.ResilienceHandler(_pipeline.Value);
 }

@@ -100,9 +100,20 @@ public sealed record ProviderResilience(
         return builder;
     }
 
-    /// <summary>A handler for a client of its own (one circuit per client), over <paramref name="inner"/>.</summary>
-    public DelegatingHandler CreateHandler(TimeProvider time, HttpMessageHandler inner, ILogger? logger = null) =>
-        new ResilienceHandler(AddTo(new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }, logger).Build()) { InnerHandler = inner };
+    /// <summary>
+    /// A handler with a pipeline (one circuit) of its own, over <paramref name="inner"/> (null: the HTTP client factory
+    /// sets it). Built on first use only, so a host whose providers are all local never loads the resilience libraries.
+    /// </summary>
+    public DelegatingHandler CreateHandler(TimeProvider time, HttpMessageHandler? inner, ILogger? logger = null)
+    {
+        var handler = new ResilienceHandler(Build(time, logger));
+        if (inner is not null) handler.InnerHandler = inner;
+        return handler;
+    }
+
+    /// <summary>The pipeline alone, for handlers that must share one circuit (the HTTP client factory renews handlers).</summary>
+    public ResiliencePipeline<HttpResponseMessage> Build(TimeProvider time, ILogger? logger = null) =>
+        AddTo(new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }, logger).Build();
 
     private bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeProvider time)
     {

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Runtime.CompilerServices;
 using Azure.Identity;
 using Hearth.Adapters.Http;
 using Hearth.Embeddings;
@@ -30,7 +31,14 @@ public static class EmbeddingGeneratorFactory
             return new HashingEmbeddingGenerator(options.Dimensions ?? HashingEmbeddingGenerator.DefaultDimensions);
         if (options.Provider == "Local")
             return new LocalModels.LocalEmbeddingGenerator(options.Model ?? EmbeddingOptions.DefaultLocalModel, options.Threads, options.QueryInstruction, options.Precision);
+        return CreateRemote(options, handler, time, credential, logger);
+    }
 
+    // Apart, and never inlined, so a host that embeds locally never loads the OpenAI SDK (~2 MB resident).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateRemote(EmbeddingOptions options, HttpMessageHandler? handler, TimeProvider? time,
+        AuthenticationTokenProvider? credential, ILogger? logger)
+    {
         var endpoint = options.Endpoint is null ? null : new Uri(options.Endpoint.EndsWith('/') ? options.Endpoint : options.Endpoint + "/");
         var resilience = Resilience(options);
         // Lives as long as the embedder (a singleton): connections are recycled to follow DNS changes.
