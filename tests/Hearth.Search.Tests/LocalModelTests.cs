@@ -105,6 +105,21 @@ public sealed class LocalModelTests
         }
     }
 
+    [Theory]
+    [InlineData("snowflake-arctic-embed-xs")]
+    [InlineData("all-minilm-l6-v2")]
+    public void The_model_read_from_the_assembly_file_is_the_packaged_resource_byte_for_byte(string id)
+    {
+        // ReadOnnx reads the file, not the mapped image (to keep the image's pages out of the resident set).
+        var model = PackagedModel.Find(id);
+        using var image = model.Assembly.GetManifestResourceStream(model.Assembly.GetName().Name + ".Resources.model.onnx")!;
+        var expected = new byte[image.Length];
+        image.ReadExactly(expected);
+        var read = model.ReadOnnx();
+        Assert.True(read.Length > 10_000_000, $"{read.Length} bytes");
+        Assert.True(expected.AsSpan().SequenceEqual(read), "the bytes read from the file differ from the resource");
+    }
+
     [Fact]
     public void Int8_weights_are_symmetric_per_column_and_within_half_a_step_of_the_float_ones()
     {
