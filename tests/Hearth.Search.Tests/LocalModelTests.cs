@@ -60,6 +60,20 @@ public sealed class LocalModelTests
     }
 
     [Fact]
+    public async Task The_model_counts_the_texts_it_embeds_and_the_CPU_they_took()
+    {
+        // The admin status reports these (./bench chat divides them by turns). Other tests share the model: at least ours count.
+        await Model.WarmUpAsync(CancellationToken.None);
+        var before = Model.Work;
+        await Model.GenerateAsync(["first text about the garden", "second text, a little longer, about the harbour at night", "third"]);
+        await Model.GenerateAsync(["a question on its own?"], EmbeddingPurpose.Query());
+        var after = Model.Work;
+        Assert.True(after.Texts - before.Texts >= 4, $"{after.Texts - before.Texts} texts counted");
+        Assert.True(after.Runs - before.Runs >= 2, $"{after.Runs - before.Runs} runs counted");
+        if (OperatingSystem.IsLinux()) Assert.True(after.Cpu > before.Cpu, "no CPU time counted");
+    }
+
+    [Fact]
     public async Task Queries_get_the_retrieval_instruction_and_documents_do_not()
     {
         var asDocument = await EmbedAsync("where is the spare key");
