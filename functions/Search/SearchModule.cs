@@ -50,7 +50,14 @@ internal sealed class SearchStatus(SearchOptions search, Microsoft.Extensions.AI
     public async Task<object?> DescribeAsync(CancellationToken ct)
     {
         var collections = service.Index is PostgresSearchIndex local ? await local.ListVectorStatusAsync(ct) : null;
-        return new { index = search.Provider, embeddings = Embeddings(), collections };
+        // Operators (and ./bench chat) see what the local model has cost: texts, ONNX runs, CPU milliseconds since it loaded.
+        var work = embedder.GetService(typeof(Hearth.Adapters.LocalModels.LocalEmbeddingGenerator)) is Hearth.Adapters.LocalModels.LocalEmbeddingGenerator model
+            ? model.Work : null;
+        return new
+        {
+            index = search.Provider, embeddings = Embeddings(), collections,
+            embeddingWork = work is null ? null : new { texts = work.Texts, runs = work.Runs, cpuMs = work.Cpu?.TotalMilliseconds },
+        };
     }
 
     private object Embeddings()

@@ -38,6 +38,12 @@ public sealed class RealModelTests(RealModelHost host) : IClassFixture<RealModel
         Assert.Equal("local-onnx", embeddings.GetProperty("provider").GetString());
         Assert.Equal("snowflake-arctic-embed-xs", embeddings.GetProperty("model").GetString());
         Assert.Equal(384, embeddings.GetProperty("dimensions").GetInt32());
+        // Operators see what the model has cost (texts, ONNX runs, CPU ms); users do not.
+        var work = status.GetProperty("providers").GetProperty("search").GetProperty("embeddingWork");
+        Assert.True(work.GetProperty("texts").GetInt64() >= 0);
+        Assert.True(work.GetProperty("runs").GetInt64() >= 0);
+        var asUser = await host.User("status-reader").GetFromJsonAsync<JsonElement>("/api/status");
+        Assert.False(asUser.GetProperty("providers").GetProperty("search").TryGetProperty("embeddingWork", out _));
     }
 
     [Fact]

@@ -60,6 +60,20 @@ public sealed class LocalModelTests
     }
 
     [Fact]
+    public async Task The_model_counts_the_texts_it_embeds_and_the_CPU_they_took()
+    {
+        // The admin status reports these (./bench chat divides them by turns). Other tests share the model: at least ours count.
+        await Model.WarmUpAsync(CancellationToken.None);
+        var before = Model.Work;
+        await Model.GenerateAsync(["first text about the garden", "second text, a little longer, about the harbour at night", "third"]);
+        await Model.GenerateAsync(["a question on its own?"], EmbeddingPurpose.Query());
+        var after = Model.Work;
+        Assert.True(after.Texts - before.Texts >= 4, $"{after.Texts - before.Texts} texts counted");
+        Assert.True(after.Runs - before.Runs >= 2, $"{after.Runs - before.Runs} runs counted");
+        if (OperatingSystem.IsLinux()) Assert.True(after.Cpu > before.Cpu, "no CPU time counted");
+    }
+
+    [Fact]
     public async Task Queries_get_the_retrieval_instruction_and_documents_do_not()
     {
         var asDocument = await EmbedAsync("where is the spare key");
@@ -103,6 +117,21 @@ public sealed class LocalModelTests
             Assert.True(cosine > 0.98, $"text {i}: int8 strays from the float model (cosine {cosine})");
             Assert.Equal(1.0, TensorPrimitives.Norm(asInt8[i].Vector.Span), 3);
         }
+    }
+
+    [Theory]
+    [InlineData("snowflake-arctic-embed-xs")]
+    [InlineData("all-minilm-l6-v2")]
+    public void The_model_read_from_the_assembly_file_is_the_packaged_resource_byte_for_byte(string id)
+    {
+        // ReadOnnx reads the file, not the mapped image (to keep the image's pages out of the resident set).
+        var model = PackagedModel.Find(id);
+        using var image = model.Assembly.GetManifestResourceStream(model.Assembly.GetName().Name + ".Resources.model.onnx")!;
+        var expected = new byte[image.Length];
+        image.ReadExactly(expected);
+        var read = model.ReadOnnx();
+        Assert.True(read.Length > 10_000_000, $"{read.Length} bytes");
+        Assert.True(expected.AsSpan().SequenceEqual(read), "the bytes read from the file differ from the resource");
     }
 
     [Fact]

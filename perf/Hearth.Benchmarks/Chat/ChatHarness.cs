@@ -62,25 +62,32 @@ public sealed class ChatHarness : IHarness
                 .Parameter("ONNX Runtime threads per run", options.Get("threads") ?? "default (1 per run, one run per core)")
                 .Parameter("duration per row (s)", duration).Parameter("agents", clients.Count)
                 .Parameter("runs per row (median)", runs)
-                .Columns("concurrent users", "load", "turns/s", "runs (turns/s)", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/turn host", "CPU ms/turn db", "turns/s ÷ first row");
+                .Columns("concurrent users", "load", "turns/s", "runs (turns/s)", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/turn host",
+                    "of which embedding", "texts embedded/turn", "CPU ms/turn db", "CPU ms/turn load client", "turns/s ÷ first row");
             var cpu = new CpuMeter(host.Id, cluster.Cluster?.ClusterDirectory ?? "");
             double? first = null;
             // Each row is run `runs` times; the row shows the run with the median throughput (its latencies and CPU with it).
             async Task RowAsync(int count, string load, int rate)
             {
-                var results = new List<(LoadResult Result, double HostMs, double DbMs)>();
+                var results = new List<(LoadResult Result, double HostMs, double DbMs, double ClientMs, double EmbedMs, double Texts)>();
                 for (var run = 0; run < runs; run++)
                 {
                     var before = cpu.Read();
+                    var clientBefore = CpuMeter.ChildrenMs();
+                    var workBefore = await EmbeddingWorkAsync(baseUrl);
                     var r = await LoadAsync(loadDir, baseUrl, clientsJson, count, duration, rate);
-                    var (hostMs, dbMs) = cpu.PerTurn(before, r.PerSecond * duration);
-                    results.Add((r, hostMs, dbMs));
+                    var turns = r.PerSecond * duration;
+                    var (hostMs, dbMs) = cpu.PerTurn(before, turns);
+                    var clientMs = (CpuMeter.ChildrenMs() - clientBefore) / turns;
+                    var workAfter = await EmbeddingWorkAsync(baseUrl);
+                    results.Add((r, hostMs, dbMs, clientMs, (workAfter.CpuMs - workBefore.CpuMs) / turns, (workAfter.Texts - workBefore.Texts) / turns));
                     Console.WriteLine($"{count} users, {load}, run {run + 1}: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
                 }
                 var median = results.OrderBy(x => x.Result.PerSecond).ElementAt(results.Count / 2);
                 first ??= median.Result.PerSecond;
                 report.Row(count, load, median.Result.PerSecond, string.Join(" / ", results.Select(x => x.Result.PerSecond.ToString("N0", CultureInfo.InvariantCulture))),
-                    median.Result.P50, median.Result.P95, median.Result.P99, results.Sum(x => x.Result.Errors), median.HostMs, median.DbMs,
+                    median.Result.P50, median.Result.P95, median.Result.P99, results.Sum(x => x.Result.Errors), median.HostMs,
+                    embedder == "local" ? median.EmbedMs : "—", embedder == "local" ? median.Texts : "—", median.DbMs, median.ClientMs,
                     $"{median.Result.PerSecond / first.Value:0.00}×");
             }
             foreach (var count in users) await RowAsync(count, "closed loop (as fast as answers come)", 0);
@@ -88,7 +95,8 @@ public sealed class ChatHarness : IHarness
             report.Note("Each user is a dev-token user with their own agent; a turn is POST /api/agents/{id}/chat with one of six texts in turn (no client message id). " +
                         "The host runs in Release as a child process (Development, dev tokens, Chat rate limit off, logs at Warning) on a durable embedded PostgreSQL; " +
                         "the offline responder answers, so the figures are the turn's own overhead: auth, one read batch, prompt, guard, one write transaction with the side-effect jobs. " +
-                        "Paced rows: 32 users, each sending a turn every 32/rate seconds (arrivals spread evenly) and waiting for its answer, from a small Node client in perf/load/chat-load.mjs (autocannon's rate options send in bursts each second). The load generator runs on the same 2 cores as the host and the database. Latency is per response, measured by the client.");
+                        "Paced rows: 32 users, each sending a turn every 32/rate seconds (arrivals spread evenly) and waiting for its answer, from a small Node client in perf/load/chat-load.mjs (autocannon's rate options send in bursts each second). The load generator runs on the same 2 cores as the host and the database. Latency is per response, measured by the client. " +
+                        "CPU per turn: the host process and the database's processes from /proc; of the host's, the local model's own (tokenizing and ONNX runs, on the threads that ran them, from /api/status `providers.search.embeddingWork`); texts embedded per turn from the same counter (the question, once); the load client's from the bench's reaped children.");
             report.Publish();
             return 0;
         }
@@ -211,6 +219,20 @@ public sealed class ChatHarness : IHarness
             r.GetProperty("non2xx").GetInt64() + r.GetProperty("errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
     }
 
+    /// <summary>The local model's work counters from the admin status (zero with the hashing embedder).</summary>
+    private static async Task<(double Texts, double CpuMs)> EmbeddingWorkAsync(string baseUrl)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench-token");
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return status.GetProperty("providers").GetProperty("search").TryGetProperty("embeddingWork", out var work) && work.ValueKind == JsonValueKind.Object
+            ? (work.GetProperty("texts").GetDouble(), work.GetProperty("cpuMs").ValueKind == JsonValueKind.Number ? work.GetProperty("cpuMs").GetDouble() : double.NaN)
+            : (0, 0);
+    }
+
     /// <summary>CPU time of the host process and of the cluster's server processes (postmaster and its children), from /proc.</summary>
     private sealed class CpuMeter(int hostPid, string clusterDirectory)
     {
@@ -232,6 +254,14 @@ public sealed class ChatHarness : IHarness
                 else if (pid == _postmaster || ppid == _postmaster) db += ms;
             }
             return (host, db);
+        }
+
+        /// <summary>CPU time of this process's finished, reaped children (the load client after each row), from /proc/self/stat.</summary>
+        public static double ChildrenMs()
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture)) * 1000 / TicksPerSecond;
         }
 
         public (double Host, double Db) PerTurn((double Host, double Db) before, double turns)

@@ -47,6 +47,25 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         /// <summary>Single texts waiting for the next shared run (see <see cref="EncodeOneAsync"/>).</summary>
         public readonly Queue<(string Text, TaskCompletionSource<float[]> Result)> Waiting = new();
         public bool Draining;
+
+        // What the model has done since it was loaded (reported by /api/status, read by ./bench chat).
+        private long _texts, _runs, _cpuTicks;
+        private bool _cpuUnknown;
+
+        /// <summary>The calling thread's CPU clock (null where there is none), to pass to <see cref="Count"/>.</summary>
+        public static long? Clock() => ThreadCpuTime.Now();
+
+        /// <summary>Counts one ONNX run of <paramref name="texts"/> (0 for tokenizing alone), on this thread's CPU since <paramref name="started"/>.</summary>
+        public void Count(int texts, int runs, long? started)
+        {
+            if (texts > 0) Interlocked.Add(ref _texts, texts);
+            if (runs > 0) Interlocked.Add(ref _runs, runs);
+            if (started is { } begun && Clock() is { } now) Interlocked.Add(ref _cpuTicks, now - begun);
+            else _cpuUnknown = true;
+        }
+
+        public EmbeddingWork Work => new(Interlocked.Read(ref _texts), Interlocked.Read(ref _runs),
+            _cpuUnknown ? null : TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks)));
     }
 
     private readonly EmbeddingGeneratorMetadata _metadata;
@@ -88,9 +107,11 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             // The package's assembly is first touched here, so a damaged one fails the load (named by the warm-up), not the constructor.
             var encoder = new OnnxSentenceEncoder(PackagedModel.Find(model), Precision, options);
-            // The parsed float graph and its serialized copy (~130 MB, large-object heap) are garbage once the session is
-            // built; a process that then rests would keep them resident until some later full collection. Once per load.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // The model's bytes, its parsed graph and the quantized copy (~250 MB of large objects) are garbage once the
+            // session is built. A forced collection frees them but the GC keeps the emptied regions committed, resident
+            // while the process rests (idle RSS with the model 538 MB); an aggressive one also returns them to the system
+            // (see docs/decisions.md, issue 14, seventh session). Once per load.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             return new LoadedModel(encoder, Stopwatch.GetElapsedTime(started));
         }, LazyThreadSafetyMode.ExecutionAndPublication));
     }
@@ -110,6 +131,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// <summary>How long loading took (zero until loaded).</summary>
     public TimeSpan LoadTime => _model.IsValueCreated ? _model.Value.LoadTime : TimeSpan.Zero;
 
+    /// <summary>What the loaded model has done in this process (zero until loaded).</summary>
+    public EmbeddingWork Work => _model.IsValueCreated ? _model.Value.Work : new EmbeddingWork(0, 0, TimeSpan.Zero);
+
     /// <summary>Loads the model on a pool thread (once per process; later calls return at once). Throws when it cannot be loaded.</summary>
     public Task WarmUpAsync(CancellationToken ct) => IsLoaded ? Task.CompletedTask : Task.Run(() => _ = _model.Value, ct);
 
@@ -120,20 +144,28 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var texts = values as IReadOnlyList<string> ?? values.ToList();
         var prefix = EmbeddingPurpose.IsQuery(options) ? _queryPrefix : "";
         var vectors = new float[texts.Count][];
-        var encoder = _model.Value.Encoder;
+        var model = _model.Value;
+        var encoder = model.Encoder;
         if (texts.Count == 1 && texts[0].Length + prefix.Length <= SharedRunChars)
         {
             return EncodeOneAsync(prefix + texts[0], cancellationToken);
         }
         if (texts.Count == 1)
         {
+            var started = LoadedModel.Clock();
             vectors[0] = encoder.Encode([prefix + texts[0]], cancellationToken)[0];
+            model.Count(1, 1, started);
         }
         else
         {
             var tokens = new Tokens[texts.Count];
             Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken },
-                i => tokens[i] = encoder.Tokenize(prefix + texts[i]));
+                i =>
+                {
+                    var started = LoadedModel.Clock();
+                    tokens[i] = encoder.Tokenize(prefix + texts[i]);
+                    model.Count(0, 0, started);
+                });
             var order = new int[texts.Count];
             var lengths = new int[texts.Count];
             for (var i = 0; i < order.Length; i++) (order[i], lengths[i]) = (i, tokens[i].Length);
@@ -152,10 +184,12 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             // small for intra-op threads to pay off (see the class remarks).
             Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken }, r =>
             {
+                var started = LoadedModel.Clock();
                 var run = new Tokens[r.Count];
                 for (var j = 0; j < r.Count; j++) run[j] = tokens[order[r.Start + j]];
                 var encoded = encoder.Encode(run, cancellationToken);
                 for (var j = 0; j < r.Count; j++) vectors[order[r.Start + j]] = encoded[j];
+                model.Count(r.Count, 1, started);
             });
         }
         var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
@@ -200,7 +234,9 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             }
             try
             {
+                var started = LoadedModel.Clock();
                 var encoded = model.Encoder.Encode(run.Select(r => r.Text).ToArray(), CancellationToken.None);
+                model.Count(run.Count, 1, started);
                 for (var i = 0; i < run.Count; i++) run[i].Result.TrySetResult(encoded[i]);
             }
             catch (Exception e)
@@ -221,3 +257,6 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     {
     }
 }
+
+/// <summary>What a local model has done since it was loaded: texts embedded, ONNX runs, and the CPU time they took (tokenizing included; null where the platform has no thread CPU clock).</summary>
+public sealed record EmbeddingWork(long Texts, long Runs, TimeSpan? Cpu);
