@@ -45,7 +45,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         _options = options;
         _time = time;
         _logger = loggers.CreateLogger("Hearth.Durable.Tasks");
-        _wake = new TaskWake(db, options.WorkerName, _logger);
+        _wake = new TaskWake(db, options.WorkerName, _logger, WakeSessions);
     }
 
     /// <summary>The name this worker writes in lock columns.</summary>
@@ -378,7 +378,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 continue;
             }
 
-            return new PostgresOrchestrationWorkItem
+            return WithSession(new PostgresOrchestrationWorkItem
             {
                 InstanceId = instanceId,
                 StoredExecutionId = executionId,
@@ -386,7 +386,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 NewMessages = messages,
                 OrchestrationRuntimeState = new OrchestrationRuntimeState(history),
                 LockedUntilUtc = expires.UtcDateTime,
-            };
+            });
         }
     }
 
@@ -431,7 +431,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         // statement fails it (division by zero) unless this worker still holds the instance's lock, which it then keeps
         // to the end. A worker whose lease ran out therefore writes nothing.
         var events = orchestratorMessages.Concat(timerMessages).ToList();
+        var inFlight = InFlight(runtime.Events);
+        // A session keeps the instance locked and loaded while results of its calls are on their way.
+        var keep = item.Session is not null && orchestrationState.OrchestrationStatus == OrchestrationStatus.Running
+            && continuedAsNewMessage is null && inFlight.Calls > 0 && !_halted && _running is not null;
+        var expiresAt = now + _options.LeaseDuration;
         var arrivedMeanwhile = false;
+        var arrivedIds = new List<long>();
+        var arrivedMessages = new List<TaskMessage>();
         var handOff = 0;
         var handedIds = new List<long>();
         await using (var batch = _db.CreateBatch())
@@ -444,14 +451,16 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             batch.BatchCommands.Add(Command("""
                 update durabletask.instances
                 set execution_id = $2, name = $3, status = $4, input = $5, output = $6, custom_status = $7, failure = $8,
-                    updated_at = $9, completed_at = case when $10 then $9 end, locked_by = null, lock_expires_at = null, waiting = $12
+                    updated_at = $9, completed_at = case when $10 then $9 end, waiting = $12,
+                    locked_by = case when $13 then locked_by end, lock_expires_at = case when $13 then $14::timestamptz end
                 where instance_id = $1 and locked_by = $11
                 """,
                 instance.InstanceId, instance.ExecutionId, orchestrationState.Name, status,
                 Text(orchestrationState.Input), Text(orchestrationState.Output), Text(orchestrationState.Status),
                 Text(orchestrationState.FailureDetails is null ? null : Newtonsoft.Json.JsonConvert.SerializeObject(orchestrationState.FailureDetails)),
                 now, finished, WorkerName,
-                orchestrationState.OrchestrationStatus == OrchestrationStatus.Running && continuedAsNewMessage is null && NothingInFlight(runtime.Events)));
+                orchestrationState.OrchestrationStatus == OrchestrationStatus.Running && continuedAsNewMessage is null && inFlight is (0, 0),
+                keep, expiresAt));
             if (instance.ExecutionId != item.StoredExecutionId)
                 batch.BatchCommands.Add(Command("delete from durabletask.history where instance_id = $1 and execution_id <> $2", instance.InstanceId, instance.ExecutionId));
             if (item.EventIds.Length > 0)
@@ -515,9 +524,11 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             if (events.Count > 0)
                 batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.OrchestrationsPayload)));
             // Events that arrived while this replay ran (activity results, raised events) found the instance locked: a
-            // fetch woken by them skipped it and went to sleep. Once the lock is released they are due at once.
-            batch.BatchCommands.Add(Command(
-                "select exists (select 1 from durabletask.new_events where instance_id = $1 and visible_at <= $2)", instance.InstanceId, now));
+            // fetch woken by them skipped it and went to sleep. Once the lock is released they are due at once; a
+            // session that keeps the lock takes them next, read here in the same round trip.
+            batch.BatchCommands.Add(keep
+                ? Command("select id, message from durabletask.new_events where instance_id = $1 and visible_at <= $2 order by id", instance.InstanceId, now)
+                : Command("select exists (select 1 from durabletask.new_events where instance_id = $1 and visible_at <= $2)", instance.InstanceId, now));
             try
             {
                 await using var results = await batch.ExecuteReaderAsync();
@@ -527,6 +538,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     {
                         while (await results.ReadAsync())
                             if (results.GetBoolean(1)) handedIds.Add(results.GetInt64(0));
+                    }
+                    else if (results.FieldCount == 2 && results.GetFieldType(1) == typeof(string))
+                    {
+                        while (await results.ReadAsync())
+                        {
+                            arrivedIds.Add(results.GetInt64(0));
+                            arrivedMessages.Add(MessageJson.ReadMessage(results.GetString(1)));
+                        }
                     }
                     else if (results.FieldCount == 1 && results.GetFieldType(0) == typeof(bool) && await results.ReadAsync() && results.GetBoolean(0))
                     {
@@ -539,8 +558,21 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
             {
                 // Our lease ran out and another worker took the instance: its replay is the one that counts.
                 _logger.LogWarning("Checkpoint of {InstanceId} dropped: {Worker} no longer holds its lock", instance.InstanceId, WorkerName);
+                item.HoldsLock = false;
+                _sessions.TryRemove(instance.InstanceId, out _);
                 return;
             }
+        }
+        item.StoredExecutionId = instance.ExecutionId;
+        if (keep)
+        {
+            KeepSession(item, (arrivedIds.ToArray(), arrivedMessages));
+            workItem.LockedUntilUtc = expiresAt.UtcDateTime;
+        }
+        else if (item.HoldsLock)
+        {
+            item.HoldsLock = false;
+            _sessions.TryRemove(instance.InstanceId, out _);
         }
         if (finished)
         {
@@ -568,12 +600,8 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         if (events.Count > 0 || arrivedMeanwhile) _wake.Orchestrations();
     }
 
-    /// <summary>
-    /// No activity call, sub-orchestration or durable timer of this execution is outstanding: a running instance in
-    /// this state only waits for an external event (the state-machine engine's "Waiting"). A timer the orchestrator
-    /// cancelled still counts until it fires, as DurableTask.Core records no cancellation.
-    /// </summary>
-    internal static bool NothingInFlight(IEnumerable<HistoryEvent> events)
+    /// <summary>Activity calls and sub-orchestrations (<c>Calls</c>) and durable timers of this execution not answered yet.</summary>
+    internal static (int Calls, int Timers) InFlight(IEnumerable<HistoryEvent> events)
     {
         var open = new HashSet<(EventType, int)>();
         foreach (var e in events)
@@ -590,11 +618,24 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 case TimerFiredEvent t: open.Remove((EventType.TimerCreated, t.TimerId)); break;
             }
         }
-        return open.Count == 0;
+        var timers = open.Count(o => o.Item1 == EventType.TimerCreated);
+        return (open.Count - timers, timers);
     }
+
+    /// <summary>
+    /// No activity call, sub-orchestration or durable timer of this execution is outstanding: a running instance in
+    /// this state only waits for an external event (the state-machine engine's "Waiting"). A timer the orchestrator
+    /// cancelled still counts until it fires, as DurableTask.Core records no cancellation.
+    /// </summary>
+    internal static bool NothingInFlight(IEnumerable<HistoryEvent> events) => InFlight(events) is (0, 0);
 
     private async Task DiscardAsync(PostgresOrchestrationWorkItem item)
     {
+        if (item.HoldsLock)
+        {
+            item.HoldsLock = false;
+            _sessions.TryRemove(item.InstanceId, out _);
+        }
         await using var batch = _db.CreateBatch();
         batch.BatchCommands.Add(Command("delete from durabletask.new_events where id = any($1)", item.EventIds));
         batch.BatchCommands.Add(Command(
@@ -604,6 +645,11 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
 
     public async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
     {
+        if (workItem is PostgresOrchestrationWorkItem { HoldsLock: true } held)
+        {
+            held.HoldsLock = false;
+            _sessions.TryRemove(held.InstanceId, out _);
+        }
         if (_halted) return;
         // The events stay; the instance rests a second before another try, so a failing replay does not spin.
         await using var release = _db.CreateCommand(
@@ -612,7 +658,9 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         await release.ExecuteNonQueryAsync();
     }
 
-    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Task.CompletedTask; // the checkpoint released it
+    /// <summary>The checkpoint released the instance, unless it kept it for a session: then the session ends here.</summary>
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
+        workItem is PostgresOrchestrationWorkItem { HoldsLock: true } item ? EndSessionAsync(item) : Task.CompletedTask;
 
     // ---------------------------------------------------------------- activity work items
 
@@ -678,7 +726,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 await _activityFetch.WaitAsync(cancellationToken);
                 try
                 {
-                    if (_prefetched.IsEmpty) _activitiesDrained = await FetchActivitiesAsync(cancellationToken) < _options.ActivityBatchSize;
+                    if (_prefetched.IsEmpty) _activitiesDrained = await FetchActivitiesAsync(_options.ActivityBatchSize, cancellationToken) < _options.ActivityBatchSize;
                 }
                 finally
                 {
@@ -745,14 +793,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         return null;
     }
 
-    private async Task<int> FetchActivitiesAsync(CancellationToken ct)
+    private async Task<int> FetchActivitiesAsync(int limit, CancellationToken ct)
     {
         var count = 0;
         ThrowIfHalted();
         var now = Now;
         var expires = now + _options.LeaseDuration;
         await using var fetch = _db.CreateCommand(LockActivitiesSql);
-        AddParameters(fetch, WorkerName, now, expires, _options.ActivityBatchSize);
+        AddParameters(fetch, WorkerName, now, expires, limit);
         await using var reader = await fetch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -852,7 +900,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 // history recorded since, in the same round trip, for the dispatcher to take without a fetch.
                 var expires = now + _options.LeaseDuration;
                 var handTo = _orchestrationsIdle && Volatile.Read(ref _handedOrchestration) is null
-                    ? batch.Select(c => _histories.TryGetValue(c.InstanceId, out var h) ? (c.InstanceId, History: h) : default).FirstOrDefault(c => c.InstanceId is not null)
+                    ? batch.Select(c => !_sessions.ContainsKey(c.InstanceId) && _histories.TryGetValue(c.InstanceId, out var h) ? (c.InstanceId, History: h) : default).FirstOrDefault(c => c.InstanceId is not null)
                     : default;
                 if (handTo.InstanceId is not null)
                 {
@@ -908,7 +956,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     }
                     else
                     {
-                        Volatile.Write(ref _handedOrchestration, new PostgresOrchestrationWorkItem
+                        Volatile.Write(ref _handedOrchestration, WithSession(new PostgresOrchestrationWorkItem
                         {
                             InstanceId = handTo.InstanceId,
                             StoredExecutionId = handTo.History.ExecutionId,
@@ -916,11 +964,14 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                             NewMessages = handedMessages,
                             OrchestrationRuntimeState = new OrchestrationRuntimeState([.. handTo.History.Events, .. handedHistory]),
                             LockedUntilUtc = expires.UtcDateTime,
-                        });
+                        }));
                     }
                 }
                 foreach (var c in batch) c.Recorded.TrySetResult(recorded.Contains(c.TaskId));
-                _wake.Orchestrations();
+                // Results for instances this worker holds in a session go to the session; the rest to the fetch.
+                var forFetch = false;
+                foreach (var c in batch) forFetch |= !WakeSession(c.InstanceId);
+                if (forFetch) _wake.Orchestrations();
             }
             catch (Exception e)
             {
@@ -1022,7 +1073,13 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
     /// <summary>A locked instance with the ids of the events it consumes.</summary>
     private sealed class PostgresOrchestrationWorkItem : TaskOrchestrationWorkItem
     {
-        public required string StoredExecutionId { get; init; }
-        public required long[] EventIds { get; init; }
+        /// <summary>The execution the stored history belongs to (changes with continue-as-new).</summary>
+        public required string StoredExecutionId { get; set; }
+
+        /// <summary>The <c>new_events</c> rows the next checkpoint consumes.</summary>
+        public required long[] EventIds { get; set; }
+
+        /// <summary>The last checkpoint kept the instance locked for a session: ending the session unlocks it.</summary>
+        public bool HoldsLock { get; set; }
     }
 }

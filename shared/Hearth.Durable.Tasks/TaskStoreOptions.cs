@@ -23,6 +23,11 @@ public sealed class TaskStoreOptions
     /// <summary>Activities locked in one round trip and handed out one by one.</summary>
     public int ActivityBatchSize { get; set; } = 16;
 
+    /// <summary>How long a worker keeps an instance loaded after a replay, waiting for the results of the activity calls or
+    /// sub-orchestrations it has in flight, so they run on the orchestrator already in memory instead of a new replay of
+    /// the whole history (DurableTask.Core's extended sessions). Zero turns sessions off.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Finished instances (completed, failed, terminated) are purged with their history after this long.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
@@ -32,6 +37,8 @@ public sealed class TaskStoreOptions
         if (MaxPollingInterval <= TimeSpan.Zero) throw new ArgumentException("TaskStoreOptions.MaxPollingInterval must be positive.");
         if (MaxConcurrentOrchestrations < 1 || MaxConcurrentActivities < 1 || ActivityBatchSize < 1)
             throw new ArgumentException("TaskStoreOptions concurrency settings must be at least 1.");
+        if (SessionIdleTimeout < TimeSpan.Zero || SessionIdleTimeout >= LeaseDuration)
+            throw new ArgumentException("TaskStoreOptions.SessionIdleTimeout must be zero or more and shorter than the lease.");
         if (Retention <= TimeSpan.Zero) throw new ArgumentException("TaskStoreOptions.Retention must be positive.");
     }
 }

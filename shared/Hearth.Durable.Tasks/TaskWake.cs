@@ -7,9 +7,10 @@ namespace Hearth.Durable.Tasks;
 /// Wakes sleeping fetch loops: LISTEN on one connection for the notifications that checkpoints, completed activities
 /// and client calls send at commit, and direct signals for work this process produced itself. A lost notification
 /// costs at most one polling interval. A worker's own notifications carry its name (<c>o:worker</c>) and are ignored
-/// by its listener: it signalled itself directly at commit, and a second wake would only cost an empty fetch.
+/// by its listener: it signalled itself directly at commit, and a second wake would only cost an empty fetch. Another
+/// process's notification about orchestrations also calls <paramref name="foreignOrchestrations"/> (the sessions).
 /// </summary>
-internal sealed class TaskWake(NpgsqlDataSource db, string worker, ILogger logger) : IAsyncDisposable
+internal sealed class TaskWake(NpgsqlDataSource db, string worker, ILogger logger, Action? foreignOrchestrations = null) : IAsyncDisposable
 {
     internal const string Channel = "durabletask";
     internal const string OrchestrationsPayload = "o";
@@ -51,7 +52,11 @@ internal sealed class TaskWake(NpgsqlDataSource db, string worker, ILogger logge
                 {
                     if (e.Payload == ownActivities || e.Payload == ownOrchestrations) return;
                     if (e.Payload.StartsWith(ActivitiesPayload, StringComparison.Ordinal)) Activities();
-                    else Orchestrations();
+                    else
+                    {
+                        Orchestrations();
+                        foreignOrchestrations?.Invoke();
+                    }
                 };
                 await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))
                     await listen.ExecuteNonQueryAsync(_stop.Token);
