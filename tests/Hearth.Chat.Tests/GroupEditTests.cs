@@ -159,4 +159,30 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
         await ProblemAsync(stranger.GetAsync($"/api/groups/{group}/messages/{some}/alternatives"), HttpStatusCode.NotFound, "not-found");
         Assert.Equal(3, (await LinesAsync(client, group)).Count);
     }
+    [Fact]
+    public async Task A_group_regeneration_streams_as_a_1to1_regeneration_does()
+    {
+        var (client, _, group) = await GroupAsync("group-swipe-stream");
+        var first = await SayAsync(client, group, "Ada, any plans tonight?");
+        var line = first.GetProperty("replies")[0].GetProperty("id").GetString()!;
+        _next["Ada"] = "Movie night. Popcorn is already out.\n[[feel mood=0 affinity=0 reason=cosy]]";
+
+        using var response = await client.PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('\n')).Select(e => (Name: e[0]["event: ".Length..], Data: JsonDocument.Parse(e[1]["data: ".Length..]).RootElement)).ToList();
+        // The text arrives in deltas, then 'done' carries the alternatives with the new one chosen — what the non-streamed call answers.
+        Assert.Equal("Movie night. Popcorn is already out.", string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
+        var done = Assert.Single(events, e => e.Name == "done").Data;
+        Assert.Equal("done", events[^1].Name);
+        Assert.Equal(1, done.GetProperty("selected").GetInt32());
+        Assert.Equal("Movie night. Popcorn is already out.", done.GetProperty("text").GetString());
+        Assert.Equal("Movie night. Popcorn is already out.", (await LinesAsync(client, group))[^1].GetProperty("text").GetString());
+
+        // Once a line follows, it is a problem document before any event, as the 1:1 stream answers.
+        await SayAsync(client, group, "Ben, and you?");
+        await ProblemAsync(client.PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null), HttpStatusCode.Conflict, "conflict");
+        await ProblemAsync(host.User("group-stream-intruder").PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null), HttpStatusCode.NotFound, "not-found");
+    }
 }

@@ -298,7 +298,8 @@ public sealed partial class ChatTurnService
     /// the round so far (the user's line first); null when the companion is gone.
     /// </summary>
     private async Task<GroupWritten?> WriteGroupReplyAsync(GroupTurnCommand command, ChatGroup group, GroupMember member, IReadOnlyList<GroupMessageView> transcript,
-        IReadOnlyList<(GroupMessageView Line, string Speaker)> round, string userName, DateTimeOffset now, int seed, CancellationToken ct, string? replacing = null)
+        IReadOnlyList<(GroupMessageView Line, string Speaker)> round, string userName, DateTimeOffset now, int seed, CancellationToken ct, string? replacing = null,
+        IChatTurnObserver? observer = null)
     {
         var owner = Guid.Parse(command.OwnerId);
         var groupId = Guid.Parse(group.Id);
@@ -320,7 +321,7 @@ public sealed partial class ChatTurnService
             GroupOthers = others,
             CoreMemory = context.CoreMemory,
         };
-        var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, seed), null, ct);
+        var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, seed), observer, ct);
         return new GroupWritten(agent, written, written.Judgement ?? Sentiment.Judge(text));
     }
 

@@ -166,8 +166,11 @@ public sealed partial class ChatTurnService
         return GroupView(row, await ListGroupAlternativesAsync(connection, null, row.Id, ct), null);
     }
 
-    /// <summary>Writes the group's last line, a companion's, again from the same context and chooses the new alternative.</summary>
-    public async Task<AlternativesOutcome> RegenerateGroupReplyAsync(GroupRegenerateCommand command, CancellationToken ct)
+    /// <summary>
+    /// Writes the group's last line, a companion's, again from the same context and chooses the new alternative; with an
+    /// observer, streamed as a 1:1 regeneration is.
+    /// </summary>
+    public async Task<AlternativesOutcome> RegenerateGroupReplyAsync(GroupRegenerateCommand command, IChatTurnObserver? observer, CancellationToken ct)
     {
         if (!Guid.TryParse(command.OwnerId, out var owner) || !Guid.TryParse(command.GroupId, out var groupId) || !Guid.TryParse(command.ReplyId, out var replyId))
             return AlternativesOutcome.NotFound;
@@ -195,7 +198,7 @@ public sealed partial class ChatTurnService
         var round = earlier.Skip(start).Select(l => (Line: l, Speaker: l.Role == "user" ? userName : l.AgentName ?? "")).ToList();
         var turn = new GroupTurnCommand(command.OwnerId, command.OwnerTimeZone, command.GroupId, round[0].Line.Text, null, command.OwnerName);
         var written = await WriteGroupReplyAsync(turn, group, member, transcript, round, userName, time.GetUtcNow(),
-            unchecked((int)row.Seq + 7919 * Math.Max(count, 1)), ct, replacing: row.Id.ToString());
+            unchecked((int)row.Seq + 7919 * Math.Max(count, 1)), ct, replacing: row.Id.ToString(), observer);
         if (written is null) return AlternativesOutcome.NotFound;
 
         await using var durable = await store.DataSource.BeginDurableAsync(ct);
