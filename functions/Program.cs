@@ -8,7 +8,7 @@ using Hearth.Functions.Skills;
 using Hearth.Functions.Status;
 using Hearth.Functions.Web;
 
-var builder = WebApplication.CreateBuilder(WebModule.HostOptions(args)); // the web app's files found from the binaries, not the working directory
+var builder = WebApplication.CreateSlimBuilder(WebModule.HostOptions(args)); // the web app's files found from the binaries, not the working directory
 builder.AddHearthHost();      // configuration, settings check, logs, database, durable runtime, problems, limits, OpenAPI
 builder.AddIdentity();        // bearer tokens, users, admin policy
 builder.AddStatus();          // GET /api/status and its providers

@@ -80,6 +80,7 @@ public static class HearthHost
         services.AddHearthRateLimiter();
         services.AddHearthOpenApi();
         if (builder.Environment.IsDevelopment()) services.AddHostedService<StartBanner>(); // prints once the server listens
+        services.AddHostedService<StartupGarbage>();
         return builder;
     }
 

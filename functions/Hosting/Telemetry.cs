@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure.Monitor.OpenTelemetry.AspNetCore;
 using Hearth.Durable;
 using OpenTelemetry;
@@ -29,8 +30,14 @@ public static class Telemetry
                 : []);
         var azureMonitor = !string.IsNullOrWhiteSpace(configuration[ApplicationInsightsKey]);
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        if (!azureMonitor && !otlp) return;
+        if (azureMonitor || otlp) Export(builder, azureMonitor);
+    }
 
+    // Apart, and never inlined, so a host without a destination never loads OpenTelemetry and its exporters.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Export(WebApplicationBuilder builder, bool azureMonitor)
+    {
+        var configuration = builder.Configuration;
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? ServiceName))
             .WithTracing(tracing => tracing

@@ -11,6 +11,8 @@ namespace Hearth.Functions.Identity;
 /// </summary>
 public static class IdentityModule
 {
+    private const string DataProtectionStart = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+
     public static IHostApplicationBuilder AddIdentity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -29,6 +31,11 @@ public static class IdentityModule
         services.AddAuthentication(OidcSignIn.SelectorName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null)
             .AddOidcSignIn();
+        // Authentication registers data protection, whose hosted service loads (and, on a first start, writes) an XML
+        // key ring before the host listens. Nothing in Hearth protects data with it (no cookies, no antiforgery), so
+        // the key ring is left to be made on first use, as it would be without that service: the XML stack stays unloaded.
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionStart) is { } keyRingStart)
+            services.Remove(keyRingStart);
         services.AddSingleton<IAuthorizationHandler, ApiRequiresUser.Handler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireClaim(HearthClaims.Admin, "true"))

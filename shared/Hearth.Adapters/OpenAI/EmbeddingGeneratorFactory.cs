@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Runtime.CompilerServices;
 using Azure.Identity;
 using Hearth.Embeddings;
 using Microsoft.Extensions.AI;
@@ -25,7 +26,13 @@ public static class EmbeddingGeneratorFactory
             return new HashingEmbeddingGenerator(options.Dimensions ?? HashingEmbeddingGenerator.DefaultDimensions);
         if (options.Provider == "Local")
             return new LocalModels.LocalEmbeddingGenerator(options.Model ?? EmbeddingOptions.DefaultLocalModel, options.Threads, options.QueryInstruction, options.Precision);
+        return CreateRemote(options, transport, credential);
+    }
 
+    // Apart, and never inlined, so a host that embeds locally never loads the OpenAI SDK (~2 MB resident).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateRemote(EmbeddingOptions options, PipelineTransport? transport, AuthenticationTokenProvider? credential)
+    {
         var endpoint = options.Endpoint is null ? null : new Uri(options.Endpoint.EndsWith('/') ? options.Endpoint : options.Endpoint + "/");
         var clientOptions = new OpenAIClientOptions { NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
         if (endpoint is not null) clientOptions.Endpoint = endpoint;
