@@ -114,14 +114,23 @@ public static class ChatApi
         string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
         Alternatives(await chat.RegenerateAsync(new RegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), null, ct), "index");
 
-    public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> RegenerateStreamAsync(
+    public static Task<Results<EmptyHttpResult, ProblemHttpResult>> RegenerateStreamAsync(
         string id, string messageId, CurrentUser user, ChatTurnService chat, HttpContext http, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-        ILoggerFactory loggers, CancellationToken ct)
+        ILoggerFactory loggers, CancellationToken ct) =>
+        StreamRegenerationAsync(events => chat.RegenerateAsync(new RegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), events, ct),
+            http, json, loggers, ct);
+
+    /// <summary>
+    /// A regeneration (1:1 or group) as server-sent events: 'delta' and 'reset' while the reply is written, then 'done' with the
+    /// alternatives, or 'error'; a problem document when it fails before the first event.
+    /// </summary>
+    internal static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamRegenerationAsync(Func<IChatTurnObserver, Task<AlternativesOutcome>> regenerate,
+        HttpContext http, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILoggerFactory loggers, CancellationToken ct)
     {
         var events = new ServerSentEvents(http.Response, json.Value.SerializerOptions);
         try
         {
-            var outcome = await chat.RegenerateAsync(new RegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), events, ct);
+            var outcome = await regenerate(events);
             if (outcome.Result is not { } result)
             {
                 if (!events.Started) return Alternatives(outcome, "index").Result as ProblemHttpResult ?? Problems.NotFound("reply");

@@ -2,6 +2,7 @@ using Hearth.Chat;
 using Hearth.Durable.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Hearth.Functions.Chat;
 
@@ -50,6 +51,11 @@ public static class GroupApi
             .WithSummary("Writes the group's last line, a companion's, again (same context, another try) and chooses the new alternative. 409 once any line came after it.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(RateLimits.Chat);
+        groups.MapPost("/{id}/messages/{messageId}/regenerate/stream", RegenerateStreamAsync).WithName("RegenerateGroupReplyStream")
+            .WithSummary("The group regeneration as server-sent events: 'delta', 'reset', 'done' (the alternatives), 'error' — as a streamed 1:1 regeneration.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimits.Chat);
         groups.MapPut("/{id}/messages/{messageId}/selected", SelectAsync).WithName("SelectGroupReply")
             .WithSummary("Chooses alternative { index } of the group's last line: it becomes the line for memory, mood and later prompts.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -75,7 +81,13 @@ public static class GroupApi
 
     public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> RegenerateAsync(
         string id, string messageId, CurrentUser user, ChatTurnService chat, CancellationToken ct) =>
-        ChatApi.Alternatives(await chat.RegenerateGroupReplyAsync(new GroupRegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), ct), "index");
+        ChatApi.Alternatives(await chat.RegenerateGroupReplyAsync(new GroupRegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), null, ct), "index");
+
+    public static Task<Results<EmptyHttpResult, ProblemHttpResult>> RegenerateStreamAsync(
+        string id, string messageId, CurrentUser user, ChatTurnService chat, HttpContext http, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        ILoggerFactory loggers, CancellationToken ct) =>
+        ChatApi.StreamRegenerationAsync(events => chat.RegenerateGroupReplyAsync(new GroupRegenerateCommand(user.Id, user.TimeZone, id, messageId, user.DisplayName), events, ct),
+            http, json, loggers, ct);
 
     public static async Task<Results<Ok<ReplyAlternatives>, ProblemHttpResult>> SelectAsync(
         string id, string messageId, ChatApi.SelectReplyRequest request, CurrentUser user, ChatTurnService chat, CancellationToken ct)

@@ -10,6 +10,26 @@ namespace Hearth.Chat.Tests;
 /// <summary>Steps the chat tests share: who the caller is, the companion's mood, search, and the memory jobs a turn queued.</summary>
 public static class ChatSteps
 {
+    /// <summary>Creates a group of the given companions (in turn order); the group's id.</summary>
+    public static async Task<string> CreateGroupAsync(this HttpClient client, params string[] agentIds)
+    {
+        using var created = await client.PostAsJsonAsync("/api/groups", new { agentIds });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Says <paramref name="text"/> in the group; the group turn's answer (asserted 200).</summary>
+    public static async Task<JsonElement> SayInGroupAsync(this HttpClient client, string group, string text, string? clientMessageId = null)
+    {
+        using var response = await client.PostAsJsonAsync($"/api/groups/{group}/chat", new { text, clientMessageId });
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>The line scripted for the companion whose system prompt this is ("You are {name}."), or null.</summary>
+    public static string? LineFor(this IReadOnlyDictionary<string, string> next, Hearth.Testing.Fakes.FakeChatRequest request) =>
+        next.FirstOrDefault(p => request.System.StartsWith($"You are {p.Key}.", StringComparison.Ordinal)).Value;
+
     public static async Task<string> OwnerAsync(this HttpClient client) =>
         (await client.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
 

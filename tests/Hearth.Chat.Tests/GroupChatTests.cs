@@ -36,12 +36,6 @@ public sealed class GroupChatTests(ModelChatHost host) : IClassFixture<ModelChat
         return (client, ids, group.GetProperty("id").GetString()!);
     }
 
-    private static async Task<JsonElement> SayAsync(HttpClient client, string group, string text, string? clientMessageId = null)
-    {
-        using var response = await client.PostAsJsonAsync($"/api/groups/{group}/chat", new { text, clientMessageId });
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 
     [Fact]
     public async Task Three_companions_take_turns_each_in_character_labelled_and_with_its_own_mood()
@@ -53,7 +47,7 @@ public sealed class GroupChatTests(ModelChatHost host) : IClassFixture<ModelChat
         var spoken = new List<string>();
         foreach (var text in new[] { "Hi everyone!", "How is the day going?", "Anything fun planned?", "Back to the start." })
         {
-            var turn = await SayAsync(client, group, text);
+            var turn = await client.SayInGroupAsync(group, text);
             var reply = Assert.Single(turn.GetProperty("replies").EnumerateArray());
             var name = reply.GetProperty("agentName").GetString()!;
             spoken.Add(name);
@@ -71,7 +65,7 @@ public sealed class GroupChatTests(ModelChatHost host) : IClassFixture<ModelChat
         Assert.Contains(bens.Messages, m => m.Role == "user" && m.Content.StartsWith("Ada: Tea first", StringComparison.Ordinal));
 
         // Addressed by name: the named ones answer, in the order named.
-        var named = await SayAsync(client, group, "Cleo and Ben, what are you up to tonight?");
+        var named = await client.SayInGroupAsync(group, "Cleo and Ben, what are you up to tonight?");
         Assert.Equal(["Cleo", "Ben"], named.GetProperty("replies").EnumerateArray().Select(r => r.GetProperty("agentName").GetString()).ToList());
         // Ben, second, has read Cleo's answer to the same line.
         Assert.Contains("Cleo: Everything looks violet", host.First.Requests[^1].LastUser, StringComparison.Ordinal);
@@ -92,8 +86,8 @@ public sealed class GroupChatTests(ModelChatHost host) : IClassFixture<ModelChat
         Assert.StartsWith("You are Cleo.", prompt.GetProperty("messages")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
 
         // A retry with the same client message id gets the first answer and writes nothing.
-        var first = await SayAsync(client, group, "Good night, all.", "night-1");
-        var again = await SayAsync(client, group, "Good night, all.", "night-1");
+        var first = await client.SayInGroupAsync(group, "Good night, all.", "night-1");
+        var again = await client.SayInGroupAsync(group, "Good night, all.", "night-1");
         Assert.True(again.GetProperty("replayed").GetBoolean());
         Assert.Equal(first.GetProperty("replies")[0].GetProperty("id").GetString(), again.GetProperty("replies")[0].GetProperty("id").GetString());
         Assert.Equal(13, (await client.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/messages")).GetProperty("items").GetArrayLength());
@@ -103,7 +97,7 @@ public sealed class GroupChatTests(ModelChatHost host) : IClassFixture<ModelChat
     public async Task Another_users_group_is_invisible_and_bad_input_gets_a_problem_and_writes_nothing()
     {
         var (client, ids, group) = await GroupOfThreeAsync("group-owner");
-        await SayAsync(client, group, "Hello crew.");
+        await client.SayInGroupAsync(group, "Hello crew.");
 
         var bob = host.User("group-intruder");
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/groups/{group}")).StatusCode);

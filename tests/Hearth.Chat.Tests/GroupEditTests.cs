@@ -18,22 +18,14 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
 
     private async Task<(HttpClient Client, Dictionary<string, string> Ids, string Group)> GroupAsync(string user)
     {
-        host.Reset(request => FakeChatReply.Text(_next.First(p => request.System.StartsWith($"You are {p.Key}.", StringComparison.Ordinal)).Value));
+        host.Reset(request => FakeChatReply.Text(_next.LineFor(request)!));
         var client = host.User(user);
         var ids = new Dictionary<string, string>();
         foreach (var name in _next.Keys)
             ids[name] = (await host.CreateAgentAsync(client, new { name, timezone = "UTC", moodBaseline = 0.0 })).GetProperty("id").GetString()!;
-        using var created = await client.PostAsJsonAsync("/api/groups", new { agentIds = new[] { ids["Ada"], ids["Ben"] } });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (client, ids, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        return (client, ids, await client.CreateGroupAsync(ids["Ada"], ids["Ben"]));
     }
 
-    private static async Task<JsonElement> SayAsync(HttpClient client, string group, string text)
-    {
-        using var response = await client.PostAsJsonAsync($"/api/groups/{group}/chat", new { text });
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 
     private static async Task<List<JsonElement>> LinesAsync(HttpClient client, string group) =>
         [.. (await client.GetFromJsonAsync<JsonElement>($"/api/groups/{group}/messages")).GetProperty("items").EnumerateArray().Reverse()];
@@ -57,7 +49,7 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
     public async Task A_companions_last_line_is_written_again_and_the_chosen_alternative_is_the_line_for_mood_and_later_prompts()
     {
         var (client, ids, group) = await GroupAsync("group-swipes");
-        var turn = await SayAsync(client, group, "Hi everyone!");
+        var turn = await client.SayInGroupAsync(group, "Hi everyone!");
         var ada = turn.GetProperty("replies")[0];
         Assert.Equal("Ada", ada.GetProperty("agentName").GetString());
         var line = ada.GetProperty("id").GetString()!;
@@ -91,7 +83,7 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
         // Bad choices are problems; once the conversation moved on, the line stays as chosen.
         await ProblemAsync(client.PutAsJsonAsync($"/api/groups/{group}/messages/{line}/selected", new { index = 5 }), HttpStatusCode.BadRequest, "validation");
         await ProblemAsync(client.PutAsJsonAsync($"/api/groups/{group}/messages/{line}/selected", new { }), HttpStatusCode.BadRequest, "validation");
-        await SayAsync(client, group, "Ben, what about you?");
+        await client.SayInGroupAsync(group, "Ben, what about you?");
         await ProblemAsync(client.PostAsync($"/api/groups/{group}/messages/{line}/regenerate", null), HttpStatusCode.Conflict, "conflict");
         await ProblemAsync(client.PutAsJsonAsync($"/api/groups/{group}/messages/{line}/selected", new { index = 1 }), HttpStatusCode.Conflict, "conflict");
         // Ben read the chosen alternative, not the discarded one.
@@ -106,8 +98,8 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
     public async Task Edits_and_deletions_of_group_lines_change_what_later_prompts_read_and_take_back_the_reactions()
     {
         var (client, ids, group) = await GroupAsync("group-edits");
-        var first = await SayAsync(client, group, "Good morning, crew!");
-        var second = await SayAsync(client, group, "Ben, how is the sea?");
+        var first = await client.SayInGroupAsync(group, "Good morning, crew!");
+        var second = await client.SayInGroupAsync(group, "Ben, how is the sea?");
         var benLine = second.GetProperty("replies")[0];
         Assert.Equal("Ben", benLine.GetProperty("agentName").GetString());
         Assert.True((await client.FeelingsAsync(ids["Ben"])).Mood < 0);
@@ -121,7 +113,7 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
         var editedUser = await OkAsync(client.PatchAsJsonAsync($"/api/groups/{group}/messages/{userLine}", new { text = "Good evening, crew!" }));
         Assert.True(editedUser.GetProperty("edited").GetBoolean());
         Assert.False((await LinesAsync(client, group))[1].GetProperty("edited").GetBoolean());
-        await SayAsync(client, group, "Ada, what do you make of that?");
+        await client.SayInGroupAsync(group, "Ada, what do you make of that?");
         var asked = host.First.Requests[^1].AllText;
         Assert.Contains("Ben: Calm as a millpond this morning.", asked, StringComparison.Ordinal);
         Assert.Contains("Good evening, crew!", asked, StringComparison.Ordinal);
@@ -158,5 +150,31 @@ public sealed class GroupEditTests(ModelChatHost host) : IClassFixture<ModelChat
         await ProblemAsync(stranger.PutAsJsonAsync($"/api/groups/{group}/messages/{some}/selected", new { index = 0 }), HttpStatusCode.NotFound, "not-found");
         await ProblemAsync(stranger.GetAsync($"/api/groups/{group}/messages/{some}/alternatives"), HttpStatusCode.NotFound, "not-found");
         Assert.Equal(3, (await LinesAsync(client, group)).Count);
+    }
+    [Fact]
+    public async Task A_group_regeneration_streams_as_a_1to1_regeneration_does()
+    {
+        var (client, _, group) = await GroupAsync("group-swipe-stream");
+        var first = await client.SayInGroupAsync(group, "Ada, any plans tonight?");
+        var line = first.GetProperty("replies")[0].GetProperty("id").GetString()!;
+        _next["Ada"] = "Movie night. Popcorn is already out.\n[[feel mood=0 affinity=0 reason=cosy]]";
+
+        using var response = await client.PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('\n')).Select(e => (Name: e[0]["event: ".Length..], Data: JsonDocument.Parse(e[1]["data: ".Length..]).RootElement)).ToList();
+        // The text arrives in deltas, then 'done' carries the alternatives with the new one chosen — what the non-streamed call answers.
+        Assert.Equal("Movie night. Popcorn is already out.", string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
+        var done = Assert.Single(events, e => e.Name == "done").Data;
+        Assert.Equal("done", events[^1].Name);
+        Assert.Equal(1, done.GetProperty("selected").GetInt32());
+        Assert.Equal("Movie night. Popcorn is already out.", done.GetProperty("text").GetString());
+        Assert.Equal("Movie night. Popcorn is already out.", (await LinesAsync(client, group))[^1].GetProperty("text").GetString());
+
+        // Once a line follows, it is a problem document before any event, as the 1:1 stream answers.
+        await client.SayInGroupAsync(group, "Ben, and you?");
+        await ProblemAsync(client.PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null), HttpStatusCode.Conflict, "conflict");
+        await ProblemAsync(host.User("group-stream-intruder").PostAsync($"/api/groups/{group}/messages/{line}/regenerate/stream", null), HttpStatusCode.NotFound, "not-found");
     }
 }

@@ -57,7 +57,7 @@ public sealed class MemoryReviewTests(WebApp app)
 
         await memories.GetByRole(AriaRole.Button, new() { Name = "Edit: Lives in Porto" }).ClickAsync();
         await page.GetByLabel("Memory text").FillAsync("Lives in Porto, near the river");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync(); // not the core memory card's "Save core memory"
         await Expect(memories.GetByRole(AriaRole.Button, new() { Name = "Reject: Lives in Porto, near the river" })).ToBeVisibleAsync();
 
         await memories.GetByRole(AriaRole.Button, new() { Name = "Reject: Lives in Porto, near the river" }).ClickAsync();

@@ -22,6 +22,7 @@ public sealed class WebApp : IAsyncLifetime
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, bool> _violationsExpected = new();
     private readonly SemaphoreSlim _modelGate = new(1, 1);
     private ModelSite? _model;
+    private ModelSite? _memoryModel;
     private OidcSite? _oidc;
 
     public HearthFactory Factory { get; private set; } = null!;
@@ -62,6 +63,7 @@ public sealed class WebApp : IAsyncLifetime
         _playwright?.Dispose();
         if (Factory is not null) await Factory.DisposeAsync();
         if (_model is not null) await _model.DisposeAsync();
+        if (_memoryModel is not null) await _memoryModel.DisposeAsync();
         if (_oidc is not null) await _oidc.DisposeAsync();
         if (unexpected.Count > 0) throw new InvalidOperationException("Content-Security-Policy violations on the pages:\n" + string.Join("\n", unexpected.Distinct()));
     }
@@ -82,6 +84,23 @@ public sealed class WebApp : IAsyncLifetime
         try
         {
             return _model ??= await ModelSite.StartAsync();
+        }
+        finally
+        {
+            _modelGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A host like <see cref="ModelSiteAsync"/>'s whose memory model is the fake server too (suggestions, core memory
+    /// proposals and summaries are the fake's answers), started on first use.
+    /// </summary>
+    public async Task<ModelSite> MemoryModelSiteAsync()
+    {
+        await _modelGate.WaitAsync();
+        try
+        {
+            return _memoryModel ??= await ModelSite.StartAsync(memoryOnModel: true);
         }
         finally
         {
@@ -180,7 +199,8 @@ public sealed record FlakyJob(string Label)
 
 /// <summary>
 /// A host like <see cref="WebApp"/>'s whose chat model is <see cref="Model"/>, a fake OpenAI-compatible server: the only
-/// thing faked, at the HTTP boundary. Memory's own model calls stay on their rules so that only chat turns reach the fake.
+/// thing faked, at the HTTP boundary. Memory's own model calls stay on their rules so that only chat turns reach the fake,
+/// unless the site is started with memory on the model (then they reach it as in production).
 /// </summary>
 public sealed class ModelSite : IAsyncDisposable
 {
@@ -195,7 +215,7 @@ public sealed class ModelSite : IAsyncDisposable
     public HearthFactory Factory { get; }
     public Uri BaseAddress { get; }
 
-    internal static async Task<ModelSite> StartAsync()
+    internal static async Task<ModelSite> StartAsync(bool memoryOnModel = false)
     {
         var model = await FakeOpenAiServer.StartAsync();
         var factory = await HearthFactory.CreateAsync("Development", new Dictionary<string, string?>
@@ -206,7 +226,10 @@ public sealed class ModelSite : IAsyncDisposable
             ["Models:Chat:0:Endpoint"] = model.V1.ToString(),
             ["Models:Chat:0:Model"] = "fake-model",
             ["Models:Chat:0:TimeoutSeconds"] = "30",
-        }, services => services.Replace(ServiceDescriptor.Singleton<IMemoryModel>(new ChainMemoryModel(null))));
+        }, services =>
+        {
+            if (!memoryOnModel) services.Replace(ServiceDescriptor.Singleton<IMemoryModel>(new ChainMemoryModel(null)));
+        });
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -3,6 +3,7 @@ import { signIn } from './session.js';
 import { initAgents } from './admin-agents.js';
 import { initJobs } from './admin-jobs.js';
 import { initMemory } from './admin-memory.js';
+import { initCoreMemory } from './admin-core-memory.js';
 import { initSkills } from './admin-skills.js';
 import { lorebookEditor } from './admin-lorebook.js';
 
@@ -11,7 +12,7 @@ document.getElementById('admin-main').hidden = false;
 
 const panels = {
   agents: () => initAgents(me),
-  memory: () => initMemory(me),
+  memory: () => { initMemory(me); initCoreMemory(); },
   lore: () => lorebookEditor(document.getElementById('user-lorebook-body'), 'user-lore').load('/api/lorebook', 'Your lorebook'),
   skills: () => initSkills(me),
   jobs: () => initJobs(me),

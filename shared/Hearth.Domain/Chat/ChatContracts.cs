@@ -81,6 +81,13 @@ public interface IConversationReader
     Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct);
 
     /// <summary>
+    /// Messages of a session as one companion took part in them, oldest first, after a message id, at most <paramref name="limit"/>:
+    /// a 1:1 session's messages, or in a group chat that companion's exchanges (its lines and the user's lines they answer).
+    /// </summary>
+    Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string agentId, string sessionId, string? afterMessageId, int limit,
+        CancellationToken ct) => GetSessionMessagesAsync(ownerId, sessionId, afterMessageId, limit, ct);
+
+    /// <summary>
     /// Whether any of these messages was deleted by the user (its companion still exists). A job that finds its turn gone
     /// asks this to tell a deleted turn (undo what it wrote for that turn) from an erased companion (erase all again).
     /// </summary>

@@ -152,19 +152,7 @@ public sealed partial class ChatTurnService
         }
 
         var turn = new TurnCommitted(command.OwnerId, command.AgentId, write.Session.ToString(), write.UserMessageId.ToString(), write.ReplyId.ToString(), turnNumber, write.ReplyAt);
-        var enqueue = new EnqueueOptions { Owner = command.OwnerId };
-        var side = new List<JobRequest>(4)
-        {
-            new(ChatQueues.IndexTurn, turn, enqueue),
-            new(ChatQueues.ExtractSuggestions, turn, enqueue),
-        };
-        var every = options.Value.SummaryEveryTurns;
-        if (every > 0 && turnNumber % every == 0)
-            side.Add(new JobRequest(ChatQueues.SummariseSession,
-                new SessionSummaryRequested(command.OwnerId, command.AgentId, write.Session.ToString(), write.ReplyId.ToString(), write.ReplyAt),
-                enqueue with { UniqueKey = $"{write.Session}:{turnNumber}" }));
-        if (archive.IsEnabled) side.Add(new JobRequest(ChatQueues.MirrorTurn, turn, enqueue));
-        await jobs.EnqueueManyAsync(side, tx, ct);
+        await jobs.EnqueueManyAsync(ExchangeJobs(turn, suggestions: true, SummaryDue(turnNumber) ? $"{write.Session}:{turnNumber}" : null), tx, ct);
         await durable.CommitAsync(ct);
 
         var user = new ChatMessageView(write.UserMessageId.ToString(), write.Session.ToString(), "user", "text", write.UserText, write.UserAt,

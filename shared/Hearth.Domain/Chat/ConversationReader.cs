@@ -99,6 +99,31 @@ public sealed class ConversationReader : IConversationReader, IChatPictures, IAg
             }, ct);
     }
 
+    public async Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string agentId, string sessionId, string? afterMessageId, int limit,
+        CancellationToken ct)
+    {
+        var messages = await GetSessionMessagesAsync(ownerId, sessionId, afterMessageId, limit, ct);
+        if (messages.Count > 0 || !Guid.TryParse(ownerId, out var owner) || !Guid.TryParse(agentId, out var agent) || !Guid.TryParse(sessionId, out var group) || limit <= 0)
+            return messages;
+        // A group: the companion's exchanges in it, each user line read as said to the companion who answers it.
+        Guid? after = Guid.TryParse(afterMessageId, out var a) ? a : null;
+        return await _store.QueryConversationAsync("""
+            select m.id, m.owner_id, @agent, m.group_id, m.role, m.text, m.created_at, m.edited_at from chat.group_messages m
+             where m.group_id = @group and m.owner_id = @owner
+               and ((m.role = 'agent' and m.agent_id = @agent and m.reply_to is not null)
+                    or (m.role = 'user' and exists (select 1 from chat.group_messages r where r.reply_to = m.id and r.agent_id = @agent)))
+               and (@after::uuid is null or m.seq > (select seq from chat.group_messages where id = @after and owner_id = @owner))
+             order by m.seq limit @limit
+            """, p =>
+            {
+                p.AddWithValue("group", group);
+                p.AddWithValue("owner", owner);
+                p.AddWithValue("agent", agent);
+                p.Add(new Npgsql.NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)after ?? DBNull.Value });
+                p.AddWithValue("limit", limit);
+            }, ct);
+    }
+
     public async Task<bool> WasDeletedAsync(string ownerId, IReadOnlyCollection<string> messageIds, CancellationToken ct)
     {
         if (!Guid.TryParse(ownerId, out var owner)) return false;

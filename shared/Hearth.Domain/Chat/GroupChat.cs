@@ -125,7 +125,8 @@ public sealed partial class ChatTurnService
                     insert into chat.deleted_group_messages (id, owner_id, group_id, agent_id, role, deleted_at)
                     select m.id, m.owner_id, m.group_id, m.agent_id, m.role, @at from chat.group_messages m where m.group_id = @id and m.owner_id = @owner
                     on conflict do nothing)
-            select (select count(*)::int from g), m.id, m.agent_id, m.created_at
+            select (select count(*)::int from g), m.id, m.agent_id, m.created_at, m.reply_to,
+                   (select u.created_at from chat.group_messages u where u.id = m.reply_to)
               from (select 1) one left join chat.group_messages m on m.group_id = @id and m.owner_id = @owner and m.role = 'agent' and m.reply_to is not null
             """, tx.Connection, tx))
         {
@@ -138,10 +139,12 @@ public sealed partial class ChatTurnService
             {
                 found = r.GetInt32(0) > 0;
                 if (!found || r.IsDBNull(1)) continue;
-                var reply = r.GetGuid(1).ToString();
+                var (reply, user) = (r.GetGuid(1).ToString(), r.GetGuid(4).ToString());
                 var at = r.GetFieldValue<DateTimeOffset>(3);
-                replies.Add(new JobRequest(ChatQueues.ForgetMessages, new MessagesDeleted(ownerId, r.GetGuid(2).ToString(), groupId, [reply], null, reply, at, at, now),
-                    new EnqueueOptions { Owner = ownerId }));
+                var deleted = new MessagesDeleted(ownerId, r.GetGuid(2).ToString(), groupId, [user, reply], user, reply, r.GetFieldValue<DateTimeOffset>(5), at, now);
+                replies.Add(new JobRequest(ChatQueues.ForgetMessages, deleted, new EnqueueOptions { Owner = ownerId }));
+                // The archive's copies go too (only exchanges were ever mirrored).
+                if (archive.IsEnabled) replies.Add(new JobRequest(ChatQueues.ForgetArchivedMessages, deleted, new EnqueueOptions { Owner = ownerId }));
             }
             if (!found) return false;
         }
@@ -266,19 +269,23 @@ public sealed partial class ChatTurnService
             await insert.ExecuteNonQueryAsync(ct);
             result.Add(after);
         }
-        int rounds;
-        await using (var touch = new NpgsqlCommand("""
-            update chat.groups set updated_at = @at where id = @group;
-            select count(*)::int from chat.group_messages where group_id = @group and role = 'user';
-            """, tx.Connection, tx))
+        await using (var touch = new NpgsqlCommand("update chat.groups set updated_at = @at where id = @group", tx.Connection, tx))
         {
             touch.Parameters.AddWithValue("at", now);
             touch.Parameters.AddWithValue("group", groupId);
-            rounds = (int)(await touch.ExecuteScalarAsync(ct))!;
+            await touch.ExecuteNonQueryAsync(ct);
         }
-        // Memory: each companion's exchange (the user's line and its reply) is indexed for that companion, as a 1:1 turn is.
-        if (result.Count > 0)
-            await jobs.EnqueueManyAsync([.. result.Select(r => GroupIndexJob(command.OwnerId, r.AgentId, command.GroupId, userLine.Id, r.Id, rounds, r.CreatedAt))], tx, ct);
+        // Memory and the archive: each companion's exchange (the user's line and its reply) is that companion's, as a 1:1 turn
+        // is — indexed, summarised every N of its exchanges in the group, mirrored. The user's words are read for suggestions
+        // once, with the first reply: they were said once, whoever answered.
+        var side = new List<JobRequest>();
+        foreach (var reply in result)
+        {
+            var (exchanges, _) = await CompanionExchangesAsync(tx, groupId, Guid.Parse(reply.AgentId), ct);
+            side.AddRange(ExchangeJobs(new TurnCommitted(command.OwnerId, reply.AgentId, command.GroupId, userLine.Id, reply.Id, exchanges, reply.CreatedAt),
+                suggestions: side.Count == 0, SummaryDue(exchanges) ? $"{command.GroupId}:{reply.AgentId}:{exchanges}" : null));
+        }
+        if (side.Count > 0) await jobs.EnqueueManyAsync(side, tx, ct);
         await durable.CommitAsync(ct);
         return new(new GroupTurnResult(userLine, result, false));
     }
@@ -291,7 +298,8 @@ public sealed partial class ChatTurnService
     /// the round so far (the user's line first); null when the companion is gone.
     /// </summary>
     private async Task<GroupWritten?> WriteGroupReplyAsync(GroupTurnCommand command, ChatGroup group, GroupMember member, IReadOnlyList<GroupMessageView> transcript,
-        IReadOnlyList<(GroupMessageView Line, string Speaker)> round, string userName, DateTimeOffset now, int seed, CancellationToken ct, string? replacing = null)
+        IReadOnlyList<(GroupMessageView Line, string Speaker)> round, string userName, DateTimeOffset now, int seed, CancellationToken ct, string? replacing = null,
+        IChatTurnObserver? observer = null)
     {
         var owner = Guid.Parse(command.OwnerId);
         var groupId = Guid.Parse(group.Id);
@@ -313,7 +321,7 @@ public sealed partial class ChatTurnService
             GroupOthers = others,
             CoreMemory = context.CoreMemory,
         };
-        var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, seed), null, ct);
+        var written = await WriteReplyAsync(replyContext, ChatOfflineResponder.SeedFor(agent.Id, seed), observer, ct);
         return new GroupWritten(agent, written, written.Judgement ?? Sentiment.Judge(text));
     }
 

@@ -50,9 +50,27 @@ public sealed partial class ChatTurnService
             update.Parameters.AddWithValue("now", now);
             if ((int)(await update.ExecuteScalarAsync(ct))! == 0) return new(null, 404);
         }
-        // The exchanges that hold the line (a user's line: each reply to it), and the later ones whose windows quote them.
+        // The exchanges that hold the line (a user's line: each reply to it) go through memory and the archive again, the
+        // user's words read for suggestions once; the later ones, whose windows quote them, are indexed again; and each
+        // companion of those exchanges summarises its part of the group again, as an edited 1:1 session is.
         var affected = await LaterGroupExchangesAsync(tx, group, message, includeSelf: true, ct);
-        if (affected.Count > 0) await jobs.EnqueueManyAsync([.. affected.Select(e => GroupIndexJob(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, e.At))], tx, ct);
+        var side = new List<JobRequest>();
+        var id = message.ToString();
+        var read = false;
+        foreach (var e in affected)
+        {
+            if (e.UserId != id && e.ReplyId != id)
+            {
+                side.Add(GroupIndexJob(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, e.At));
+                continue;
+            }
+            side.AddRange(ExchangeJobs(new TurnCommitted(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, now), suggestions: e.UserId == id && !read, null));
+            read |= e.UserId == id;
+        }
+        foreach (var agent in affected.Where(e => e.UserId == id || e.ReplyId == id).Select(e => e.AgentId).Distinct())
+            if (await CompanionExchangesAsync(tx, group, Guid.Parse(agent), ct) is ({ } count, { } latest) && options.Value.SummaryEveryTurns is > 0 and var every && count >= every)
+                side.Add(SummaryJob(new SessionSummaryRequested(ownerId, agent, groupId, latest.ToString(), now), $"{groupId}:{agent}:edit:{message}:{now.UtcTicks}"));
+        if (side.Count > 0) await jobs.EnqueueManyAsync(side, tx, ct);
         await durable.CommitAsync(ct);
         return new(await ReadGroupLineAsync(owner, group, message, ct));
     }
@@ -97,17 +115,29 @@ public sealed partial class ChatTurnService
                 feelings.Add(after);
         }
 
-        // Memory: the later exchanges of the same companions whose windows quoted a deleted one are indexed again.
+        // Memory forgets each deleted exchange as it forgets a deleted 1:1 exchange (index, the suggestions of the user's words
+        // when they went too, the companion's summaries that covered it), and indexes again the later exchanges of the same
+        // companions whose windows quoted it; the archive's copies go.
         var jobsToRun = new List<JobRequest>();
         var enqueue = new EnqueueOptions { Owner = ownerId };
-        foreach (var reply in rows.Where(x => x.Role == "agent" && x.ReplyTo is not null))
+        var userLine = rows.FirstOrDefault(x => x.Role == "user");
+        var replies = rows.Where(x => x.Role == "agent" && x.ReplyTo is not null).ToList();
+        foreach (var reply in replies)
         {
+            var user = userLine.Id == Guid.Empty ? null : userLine.Id.ToString();
             jobsToRun.Add(new JobRequest(ChatQueues.ForgetMessages, new MessagesDeleted(ownerId, reply.Agent!.Value.ToString(), groupId,
-                [reply.Id.ToString()], null, reply.Id.ToString(), reply.At, reply.At, now), enqueue));
+                user is null ? [reply.Id.ToString()] : [user, reply.Id.ToString()], user, reply.Id.ToString(), user is null ? reply.At : userLine.At, reply.At, now), enqueue));
             foreach (var later in await LaterGroupExchangesAsync(tx, group, reply.Id, includeSelf: false, ct))
                 if (rows.All(x => x.Id.ToString() != later.ReplyId))
                     jobsToRun.Add(GroupIndexJob(ownerId, later.AgentId, groupId, later.UserId, later.ReplyId, later.Round, later.At));
         }
+        // The user's line alone (its replies were deleted before): only the suggestions drawn from it are left to withdraw.
+        if (userLine.Id != Guid.Empty && replies.Count == 0)
+            jobsToRun.Add(new JobRequest(ChatQueues.ForgetMessages, new MessagesDeleted(ownerId, "", null, [userLine.Id.ToString()], userLine.Id.ToString(), null,
+                userLine.At, userLine.At, now), enqueue));
+        if (archive.IsEnabled)
+            jobsToRun.Add(new JobRequest(ChatQueues.ForgetArchivedMessages, new MessagesDeleted(ownerId, replies.FirstOrDefault().Agent?.ToString() ?? "", groupId,
+                [.. rows.Select(x => x.Id.ToString())], userLine.Id == Guid.Empty ? null : userLine.Id.ToString(), null, rows.Min(x => x.At), rows.Max(x => x.At), now), enqueue));
         var ids = rows.Select(x => x.Id).ToArray();
         await using (var delete = new NpgsqlCommand("""
             with t as (
@@ -136,8 +166,11 @@ public sealed partial class ChatTurnService
         return GroupView(row, await ListGroupAlternativesAsync(connection, null, row.Id, ct), null);
     }
 
-    /// <summary>Writes the group's last line, a companion's, again from the same context and chooses the new alternative.</summary>
-    public async Task<AlternativesOutcome> RegenerateGroupReplyAsync(GroupRegenerateCommand command, CancellationToken ct)
+    /// <summary>
+    /// Writes the group's last line, a companion's, again from the same context and chooses the new alternative; with an
+    /// observer, streamed as a 1:1 regeneration is.
+    /// </summary>
+    public async Task<AlternativesOutcome> RegenerateGroupReplyAsync(GroupRegenerateCommand command, IChatTurnObserver? observer, CancellationToken ct)
     {
         if (!Guid.TryParse(command.OwnerId, out var owner) || !Guid.TryParse(command.GroupId, out var groupId) || !Guid.TryParse(command.ReplyId, out var replyId))
             return AlternativesOutcome.NotFound;
@@ -165,7 +198,7 @@ public sealed partial class ChatTurnService
         var round = earlier.Skip(start).Select(l => (Line: l, Speaker: l.Role == "user" ? userName : l.AgentName ?? "")).ToList();
         var turn = new GroupTurnCommand(command.OwnerId, command.OwnerTimeZone, command.GroupId, round[0].Line.Text, null, command.OwnerName);
         var written = await WriteGroupReplyAsync(turn, group, member, transcript, round, userName, time.GetUtcNow(),
-            unchecked((int)row.Seq + 7919 * Math.Max(count, 1)), ct, replacing: row.Id.ToString());
+            unchecked((int)row.Seq + 7919 * Math.Max(count, 1)), ct, replacing: row.Id.ToString(), observer);
         if (written is null) return AlternativesOutcome.NotFound;
 
         await using var durable = await store.DataSource.BeginDurableAsync(ct);
@@ -221,7 +254,22 @@ public sealed partial class ChatTurnService
     private static JobRequest GroupIndexJob(string ownerId, string agentId, string groupId, string userId, string replyId, int round, DateTimeOffset at) =>
         new(ChatQueues.IndexTurn, new TurnCommitted(ownerId, agentId, groupId, userId, replyId, round, at), new EnqueueOptions { Owner = ownerId });
 
+    /// <summary>A companion's exchange in a group; <see cref="Round"/>: how many exchanges it has had there, this one included.</summary>
     private sealed record GroupExchange(string AgentId, string UserId, string ReplyId, int Round, DateTimeOffset At);
+
+    /// <summary>How many exchanges a companion has had in the group, and its latest line that answers the user.</summary>
+    private static async Task<(int Count, Guid? Latest)> CompanionExchangesAsync(NpgsqlTransaction tx, Guid group, Guid agent, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            select count(*)::int, (array_agg(id order by seq desc))[1] from chat.group_messages
+             where group_id = @group and agent_id = @agent and role = 'agent' and reply_to is not null
+            """, tx.Connection, tx);
+        command.Parameters.AddWithValue("group", group);
+        command.Parameters.AddWithValue("agent", agent);
+        await using var r = await command.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt32(0), r.IsDBNull(1) ? null : r.GetGuid(1));
+    }
 
     /// <summary>
     /// The exchanges at or after line <paramref name="from"/> whose documents hold or quote it: for a companion's line, its own
@@ -241,8 +289,8 @@ public sealed partial class ChatTurnService
                      where r.group_id = @group and r.role = 'agent' and r.reply_to is not null and r.agent_id in (select agent_id from agents)
                        and (r.seq > f.seq or (@self and r.id = f.id)))
             select l.agent_id, l.reply_to, l.id, l.created_at,
-                   (select count(*)::int from chat.group_messages u where u.group_id = @group and u.role = 'user'
-                       and u.seq <= (select seq from chat.group_messages where id = l.reply_to))
+                   (select count(*)::int from chat.group_messages c where c.group_id = @group and c.role = 'agent' and c.reply_to is not null
+                       and c.agent_id = l.agent_id and c.seq <= l.seq)
               from later l where l.n <= @reach order by l.seq
             """, tx.Connection, tx);
         command.Parameters.AddWithValue("from", from);
@@ -364,9 +412,16 @@ public sealed partial class ChatTurnService
             update.Parameters.AddWithValue("outcome", DurableJson.Serialize(outcome));
             await update.ExecuteNonQueryAsync(ct);
         }
-        // Memory follows the chosen line: the exchange is indexed again under the same ids, so the old text leaves the index.
+        // Memory and the archive follow the chosen line as they follow a chosen 1:1 reply: the exchange is indexed again under
+        // the same ids (the old text leaves the index), mirrored, and the summary it ends is written again.
         var round = await LaterGroupExchangesAsync(tx, Guid.Parse(groupId), row.Id, includeSelf: true, ct);
-        await jobs.EnqueueManyAsync([.. round.Select(e => GroupIndexJob(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, e.At))], tx, ct);
+        var side = new List<JobRequest>();
+        foreach (var e in round)
+            side.AddRange(e.ReplyId == row.Id.ToString()
+                ? ExchangeJobs(new TurnCommitted(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, e.At), suggestions: false,
+                    SummaryDue(e.Round) && !row.Superseded ? $"{groupId}:{e.AgentId}:{e.Round}:alt:{index}:{at.UtcTicks}" : null)
+                : [GroupIndexJob(ownerId, e.AgentId, groupId, e.UserId, e.ReplyId, e.Round, e.At)]);
+        await jobs.EnqueueManyAsync(side, tx, ct);
         var chosen = await FindGroupReplyAsync(tx.Connection!, tx, owner, Guid.Parse(groupId), row.Id, ct) ?? row;
         return GroupView(chosen, await ListGroupAlternativesAsync(tx.Connection!, tx, chosen.Id, ct),
             new GroupFeelings(row.AgentId.ToString(), outcome.Mood, outcome.Affinity));

@@ -73,13 +73,15 @@ public sealed partial class ChatTurnService
             later.Parameters.AddWithValue("session", sessionId);
             later.Parameters.AddWithValue("reply", replyId);
             later.Parameters.AddWithValue("reach", WindowReach);
+            // The exchange itself goes through memory and the archive again (the user's words read for suggestions again);
+            // the later ones are indexed again.
             await using (var r = await later.ExecuteReaderAsync(ct))
                 while (await r.ReadAsync(ct))
-                    jobsToRun.Add(new JobRequest(ChatQueues.IndexTurn, new TurnCommitted(ownerId, agentId, sessionId.ToString(), r.GetGuid(1).ToString(),
-                        r.GetGuid(0).ToString(), turns, r.GetFieldValue<DateTimeOffset>(2)), enqueue));
-            if (role == "user")
-                jobsToRun.Add(new JobRequest(ChatQueues.ExtractSuggestions, new TurnCommitted(ownerId, agentId, sessionId.ToString(), userId.ToString(),
-                    replyId.ToString(), turns, time.GetUtcNow()), enqueue));
+                {
+                    var turn = new TurnCommitted(ownerId, agentId, sessionId.ToString(), r.GetGuid(1).ToString(), r.GetGuid(0).ToString(), turns,
+                        r.GetFieldValue<DateTimeOffset>(2));
+                    jobsToRun.AddRange(r.GetGuid(0) == replyId ? ExchangeJobs(turn, suggestions: role == "user", null) : [new JobRequest(ChatQueues.IndexTurn, turn, enqueue)]);
+                }
             var every = options.Value.SummaryEveryTurns;
             if (every > 0 && turns >= every)
             {
@@ -88,12 +90,9 @@ public sealed partial class ChatTurnService
                     """, tx.Connection, tx);
                 latest.Parameters.AddWithValue("session", sessionId);
                 if (await latest.ExecuteScalarAsync(ct) is Guid upTo)
-                    jobsToRun.Add(new JobRequest(ChatQueues.SummariseSession, new SessionSummaryRequested(ownerId, agentId, sessionId.ToString(), upTo.ToString(), time.GetUtcNow()),
-                        enqueue with { UniqueKey = $"{sessionId}:edit:{message}:{time.GetUtcNow().UtcTicks}" }));
+                    jobsToRun.Add(SummaryJob(new SessionSummaryRequested(ownerId, agentId, sessionId.ToString(), upTo.ToString(), time.GetUtcNow()),
+                        $"{sessionId}:edit:{message}:{time.GetUtcNow().UtcTicks}"));
             }
-            if (archive.IsEnabled)
-                jobsToRun.Add(new JobRequest(ChatQueues.MirrorTurn, new TurnCommitted(ownerId, agentId, sessionId.ToString(), userId.ToString(), replyId.ToString(), turns,
-                    time.GetUtcNow()), enqueue));
         }
         if (jobsToRun.Count > 0) await jobs.EnqueueManyAsync(jobsToRun, tx, ct);
         await durable.CommitAsync(ct);

@@ -296,14 +296,8 @@ public sealed partial class ChatTurnService
         // Memory follows the chosen reply: the turn is indexed again (same document ids, so the old text is replaced),
         // and a summary the turn asked for is written again.
         var turn = new TurnCommitted(ownerId, agentId, row.Session.ToString(), row.UserId.ToString(), row.Id.ToString(), row.Turns, row.CreatedAt);
-        var enqueue = new EnqueueOptions { Owner = ownerId };
-        var side = new List<JobRequest> { new(ChatQueues.IndexTurn, turn, enqueue) };
-        var every = options.Value.SummaryEveryTurns;
-        if (every > 0 && row.Turns > 0 && row.Turns % every == 0 && !row.Superseded)
-            side.Add(new JobRequest(ChatQueues.SummariseSession, new SessionSummaryRequested(ownerId, agentId, row.Session.ToString(), row.Id.ToString(), at),
-                enqueue with { UniqueKey = $"{row.Session}:{row.Turns}:alt:{index}:{at.UtcTicks}" }));
-        if (archive.IsEnabled) side.Add(new JobRequest(ChatQueues.MirrorTurn, turn, enqueue));
-        await jobs.EnqueueManyAsync(side, tx, ct);
+        await jobs.EnqueueManyAsync(ExchangeJobs(turn, suggestions: false,
+            SummaryDue(row.Turns) && !row.Superseded ? $"{row.Session}:{row.Turns}:alt:{index}:{at.UtcTicks}" : null), tx, ct);
 
         var chosen = await FindReplyAsync(tx.Connection!, tx, owner, agent, row.Id, ct) ?? row;
         return View(chosen, await ListAsync(tx.Connection!, tx, chosen, ct), feelings);

@@ -130,16 +130,17 @@ public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSourc
         if (deleted.UserMessageId is { } user) await cleanup.WithdrawSuggestionsAsync(deleted.OwnerId, user, ct);
         if (deleted.SessionId is not { } session) return;
 
-        // Summaries of the session that covered a deleted message.
+        // The companion's summaries of the session that covered a deleted message (a group's session holds each companion's own).
         var covering = new List<string>();
         await using (var read = db.CreateCommand("""
             select up_to_message_id from memory.summaries
-             where owner_id = @owner and session_id = @session
+             where owner_id = @owner and session_id = @session and agent_id = @agent
                and (up_to_message_id = any(@ids) or (first_message_at <= @to and last_message_at >= @from) or status <> 'done')
             """))
         {
             read.Parameters.AddWithValue("owner", deleted.OwnerId);
             read.Parameters.AddWithValue("session", session);
+            read.Parameters.AddWithValue("agent", deleted.AgentId);
             read.Parameters.AddWithValue("ids", deleted.MessageIds.ToArray());
             read.Parameters.AddWithValue("from", deleted.From);
             read.Parameters.AddWithValue("to", deleted.To);
@@ -161,7 +162,7 @@ public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSourc
         }
         if (summariseToEnd)
         {
-            var last = await SessionMessages.ReadAsync(conversations, deleted.OwnerId, session, null, 1, ct);
+            var last = await SessionMessages.ReadAsync(conversations, deleted.OwnerId, session, null, 1, ct, agentId: deleted.AgentId);
             if (last.Count > 0 && !covering.Contains(last[0].Id))
                 await summarizer.SummariseAsync(new SessionSummaryRequested(deleted.OwnerId, deleted.AgentId, session, last[0].Id, time.GetUtcNow()), ct);
         }

@@ -42,7 +42,7 @@ public sealed class ErasedTurnGuard(IConversationReader conversations, MemoryCom
             logger.LogInformation("Message {MessageId} was deleted while {Job} ran; the summary ending at it is removed", request.UpToMessageId, job);
             return true;
         }
-        if ((await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, null, 1, ct)).Count > 0) return false;
+        if ((await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, null, 1, ct, agentId: request.AgentId)).Count > 0) return false;
         await EraseAgainAsync(request.OwnerId, request.AgentId, job, ct);
         return true;
     }

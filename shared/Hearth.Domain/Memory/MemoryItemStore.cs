@@ -63,10 +63,10 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
             if (await rejected.ExecuteScalarAsync(ct) is string id) return new CandidateResult(candidate, CandidateOutcome.PreviouslyRejected, id);
         }
 
-        string? liveId = null, liveFingerprint = null;
+        string? liveId = null, liveFingerprint = null, liveMessage = null;
         DateTimeOffset liveAt = default;
         await using (var live = new NpgsqlCommand("""
-            select id, fingerprint, source_at from memory.items
+            select id, fingerprint, source_at, source_message_id from memory.items
              where owner_id = @owner and scope = @scope and kind = @kind and subject = @subject and status <> 'rejected'
             """, connection, tx))
         {
@@ -77,6 +77,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
                 liveId = reader.GetString(0);
                 liveFingerprint = reader.GetString(1);
                 liveAt = reader.GetFieldValue<DateTimeOffset>(2);
+                liveMessage = reader.IsDBNull(3) ? null : reader.GetString(3);
             }
         }
 
@@ -98,7 +99,9 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
             return new CandidateResult(candidate, CandidateOutcome.Added, id);
         }
         if (liveFingerprint == fingerprint) return new CandidateResult(candidate, CandidateOutcome.Unchanged, liveId);
-        if (source.At <= liveAt) return new CandidateResult(candidate, CandidateOutcome.Stale, liveId);
+        // An older statement does not replace a newer one; the same message read again (the user edited it) does.
+        if (source.At < liveAt || (source.At == liveAt && (source.MessageId is null || source.MessageId != liveMessage)))
+            return new CandidateResult(candidate, CandidateOutcome.Stale, liveId);
 
         await using var update = new NpgsqlCommand("""
             update memory.items

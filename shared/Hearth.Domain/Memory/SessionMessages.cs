@@ -10,16 +10,20 @@ public static class SessionMessages
 
     /// <summary>
     /// The last <paramref name="keep"/> messages of a session, oldest first, up to and including <paramref name="upToMessageId"/>
-    /// (null: to the end), starting after <paramref name="afterMessageId"/> (null: from the start).
+    /// (null: to the end), starting after <paramref name="afterMessageId"/> (null: from the start); with <paramref name="agentId"/>,
+    /// as that companion took part in the session (in a group chat: its exchanges).
     /// </summary>
     public static async Task<IReadOnlyList<ConversationMessage>> ReadAsync(
-        IConversationReader reader, string ownerId, string sessionId, string? upToMessageId, int keep, CancellationToken ct, string? afterMessageId = null)
+        IConversationReader reader, string ownerId, string sessionId, string? upToMessageId, int keep, CancellationToken ct, string? afterMessageId = null,
+        string? agentId = null)
     {
         var kept = new Queue<ConversationMessage>(keep + 1);
         var after = afterMessageId;
         for (var page = 0; page < MaxPages; page++)
         {
-            var messages = await reader.GetSessionMessagesAsync(ownerId, sessionId, after, Page, ct);
+            var messages = agentId is null
+                ? await reader.GetSessionMessagesAsync(ownerId, sessionId, after, Page, ct)
+                : await reader.GetSessionMessagesAsync(ownerId, agentId, sessionId, after, Page, ct);
             foreach (var message in messages)
             {
                 kept.Enqueue(message);

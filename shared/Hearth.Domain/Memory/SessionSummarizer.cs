@@ -55,7 +55,8 @@ public sealed class SessionSummarizer(
             await guard.SummaryErasedAsync(request, "summarising", ct);
             return null;
         }
-        var messages = await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct);
+        var messages = await SessionMessages.ReadAsync(conversations, request.OwnerId, request.SessionId, request.UpToMessageId, options.SummaryMaxMessages, ct,
+            agentId: request.AgentId);
         if (messages.Count == 0)
         {
             // The session emptied since the check above: deleted by the user, or erased with its companion.

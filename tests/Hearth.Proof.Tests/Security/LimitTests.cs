@@ -89,7 +89,7 @@ public sealed class LimitTests(LimitedHost host) : IClassFixture<LimitedHost>
                 if (operation.OperationId is "CreateAgent" or "ImportCharacterCard") return "";
                 if (operation.OperationId is "PutSkillFile" or "ReplaceSkillSection" or "ComposeSkill" or "CheckinSkill") return await SkillSectionAsync(client);
                 var agentId = await ProofHost.CreateAgentAsync(client);
-                if (operation.OperationId is "GroupChat" or "EditGroupMessage" or "DeleteGroupMessage" or "RegenerateGroupReply" or "SelectGroupReply")
+                if (operation.OperationId is "GroupChat" or "EditGroupMessage" or "DeleteGroupMessage" or "RegenerateGroupReply" or "RegenerateGroupReplyStream" or "SelectGroupReply")
                 {
                     using var group = await client.PostAsJsonAsync("/api/groups", new { agentIds = new[] { agentId, await ProofHost.CreateAgentAsync(client) } });
                     var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
