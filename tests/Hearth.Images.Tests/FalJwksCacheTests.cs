@@ -59,6 +59,33 @@ public sealed class FalJwksCacheTests
     }
 
     [Fact]
+    public async Task A_key_endpoint_that_keeps_failing_is_tried_once_more_then_not_called_until_the_break_ends()
+    {
+        await using var kit = await FalTestKit.StartAsync(o =>
+        {
+            o.MaxRetries = 1;
+            o.BreakAfter = 4;
+            o.BreakDuration = TimeSpan.FromSeconds(30);
+        });
+        kit.Fake.Behavior.Unavailable = FakeFalEndpoint.Jwks;
+
+        // A 503 is tried once more; the fourth failure in the minute opens the circuit.
+        for (var webhook = 0; webhook < 2; webhook++)
+            Assert.Contains("503", (await Assert.ThrowsAsync<FalKeysUnavailableException>(() => kit.Jwks.GetKeysAsync(CancellationToken.None).AsTask())).Message);
+        Assert.Equal(4, kit.Fake.JwksFetches);
+
+        // Webhooks arriving now get "unavailable" at once (Fal delivers them again later) and Fal's endpoint is left alone.
+        for (var webhook = 0; webhook < 5; webhook++)
+            Assert.Contains("not fetched", (await Assert.ThrowsAsync<FalKeysUnavailableException>(() => kit.Jwks.GetKeysAsync(CancellationToken.None).AsTask())).Message);
+        Assert.Equal(4, kit.Fake.JwksFetches);
+
+        kit.Fake.Behavior.Unavailable = FakeFalEndpoint.None;
+        kit.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(kit.Fake.PublicKey, Assert.Single(await kit.Jwks.GetKeysAsync(CancellationToken.None)));
+        Assert.Equal(5, kit.Fake.JwksFetches);
+    }
+
+    [Fact]
     public async Task The_fake_publishes_its_key_and_a_key_of_another_type_which_is_skipped()
     {
         await using var kit = await FalTestKit.StartAsync();

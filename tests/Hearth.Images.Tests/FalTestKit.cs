@@ -18,7 +18,7 @@ public sealed class FalTestKit : IAsyncDisposable
         Options = options;
         fake.Clock = Clock;
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
-        Jwks = new FalJwksCache(new HttpClient(), wrapped, Clock, NullLogger<FalJwksCache>.Instance);
+        Jwks = FalJwksCache.Create(wrapped, Clock, NullLogger<FalJwksCache>.Instance, new HttpClientHandler());
         Verifier = new FalWebhookVerifier(Jwks, new BouncyCastleEd25519(), wrapped, NullLogger<FalWebhookVerifier>.Instance);
         // The client as the host builds it: under Fal's resilience pipeline (tries, per-try timeout, circuit breaker).
         Client = new FalQueueClient(new HttpClient(options.Resilience().CreateHandler(Clock, new HttpClientHandler())), wrapped, Clock);

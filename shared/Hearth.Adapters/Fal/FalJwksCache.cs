@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using Hearth.Adapters.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,10 +10,22 @@ namespace Hearth.Adapters.Fal;
 /// Fal's webhook signing keys (a JWKS of OKP/Ed25519 keys, <c>x</c> in base64url), fetched from <c>Fal:JwksUrl</c> and
 /// trusted for at most <c>Fal:JwksCacheDuration</c> (≤ 24 h, as Fal asks). When no cached key verifies a signature the
 /// verifier may force a refresh (Fal rotated its keys), at most once per <c>Fal:JwksMinRefreshInterval</c>. One fetch at
-/// a time: concurrent callers wait for it rather than each calling Fal.
+/// a time: concurrent callers wait for it rather than each calling Fal. Fetches go through
+/// <see cref="FalOptions.JwksResilience"/> (a quick retry, a per-try timeout, a circuit breaker on the host's clock).
 /// </summary>
 public sealed class FalJwksCache(HttpClient http, IOptions<FalOptions> options, TimeProvider time, ILogger<FalJwksCache> logger)
 {
+    /// <summary>
+    /// The cache as the host builds it: a long-lived client (connections recycled to follow DNS changes) under the key
+    /// fetch's resilience pipeline. <paramref name="inner"/> replaces the socket handler (tests).
+    /// </summary>
+    public static FalJwksCache Create(IOptions<FalOptions> options, TimeProvider time, ILogger<FalJwksCache> logger, HttpMessageHandler? inner = null)
+    {
+        var resilience = options.Value.JwksResilience();
+        var handler = resilience.CreateHandler(time, inner ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, logger);
+        return new FalJwksCache(new HttpClient(handler) { Timeout = resilience.Budget + TimeSpan.FromSeconds(1) }, options, time, logger);
+    }
+
     private readonly FalOptions _options = options.Value;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Snapshot? _snapshot;
@@ -72,9 +85,13 @@ public sealed class FalJwksCache(HttpClient http, IOptions<FalOptions> options, 
                 throw new FalKeysUnavailableException($"Fetching Fal's signing keys from {_options.JwksUrl.Host} failed with {(int)response.StatusCode}.");
             body = await response.Content.ReadAsStringAsync(ct);
         }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (ProviderResilience.IsTimeout(e) || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
             throw new FalKeysUnavailableException($"Fetching Fal's signing keys from {_options.JwksUrl.Host} timed out.", e);
+        }
+        catch (Exception e) when (ProviderResilience.IsCircuitOpen(e))
+        {
+            throw new FalKeysUnavailableException($"Fal's signing keys are not fetched from {_options.JwksUrl.Host} for now: every recent fetch failed.", e);
         }
         catch (HttpRequestException e)
         {

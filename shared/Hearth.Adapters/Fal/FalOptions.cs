@@ -71,6 +71,17 @@ public sealed class FalOptions : IValidatableSettings
     public Http.ProviderResilience Resilience() => new("Fal", MaxRetries, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10),
         TimeSpan.FromSeconds(30), RequestTimeout, BreakAfter, BreakDuration, RetryUnsafeMethods: false);
 
+    /// <summary>
+    /// The key fetch's own pipeline: it runs while Fal waits for our answer to a webhook, so one quick retry, a try bounded
+    /// by 5 s, and a circuit of its own that stops fetching from a key endpoint that keeps failing (the webhook answers
+    /// 503 at once and Fal delivers it again later; a polling picture job does not need the keys).
+    /// </summary>
+    public Http.ProviderResilience JwksResilience() => new("Fal JWKS", Math.Min(MaxRetries, 1), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1),
+        TimeSpan.FromSeconds(1), RequestTimeout < JwksAttemptTimeout ? RequestTimeout : JwksAttemptTimeout, BreakAfter, BreakDuration);
+
+    /// <summary>Longest wait for Fal's key endpoint on one try.</summary>
+    public static readonly TimeSpan JwksAttemptTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>True when a key is configured, i.e. Fal rather than the placeholder makes pictures.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Key);
 

@@ -34,9 +34,7 @@ public static class FalRegistration
                 client.Timeout = sp.GetRequiredService<IOptions<FalOptions>>().Value.Resilience().Budget + TimeSpan.FromSeconds(1))
             .AddHttpMessageHandler(sp => sp.GetRequiredService<FalPipeline>().NewHandler());
         services.TryAddSingleton<FalPipeline>();
-        services.AddSingleton(sp => new FalJwksCache(
-            // Long-lived (it is a singleton), so connections are recycled to follow DNS changes.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) },
+        services.AddSingleton(sp => FalJwksCache.Create(
             sp.GetRequiredService<IOptions<FalOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FalJwksCache>>()));
