@@ -120,6 +120,42 @@ public sealed class LocalModelTests
     }
 
     [Theory]
+    [InlineData("float", 0.99999)]
+    [InlineData("int8", 0.9999)]
+    public void Computing_only_the_CLS_row_in_the_last_layer_gives_the_full_models_vectors(string precision, double atLeast)
+    {
+        // A padded batch of mixed lengths, and each text alone: the pruned graph against the whole one at the same precision
+        // (int8 differs only by the last layer's activation scales, taken over one row instead of all of them).
+        string[] texts = ["My sister Priya moved to Lisbon in March.", "short",
+            string.Concat(Enumerable.Repeat("The rollback plan reverts the container app revision and restores the database snapshot. ", 9)),
+            "I adopted a cat named Pixel; she sleeps on the radiator and hates the vacuum cleaner."];
+        var model = PackagedModel.Find(EmbeddingOptions.DefaultLocalModel);
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 };
+        using var pruned = new OnnxSentenceEncoder(model, precision, options);
+        using var whole = new OnnxSentenceEncoder(model, precision, options, fullLastLayer: true);
+        Assert.True(pruned.ClsRowOnly);
+        Assert.False(whole.ClsRowOnly);
+        var batchPruned = pruned.Encode(texts, CancellationToken.None);
+        var batchWhole = whole.Encode(texts, CancellationToken.None);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var alonePruned = pruned.Encode([texts[i]], CancellationToken.None)[0];
+            var aloneWhole = whole.Encode([texts[i]], CancellationToken.None)[0];
+            Assert.True(TensorPrimitives.CosineSimilarity(batchPruned[i], batchWhole[i]) >= atLeast, $"text {i} in a batch");
+            Assert.True(TensorPrimitives.CosineSimilarity(alonePruned, aloneWhole) >= atLeast, $"text {i} alone");
+            Assert.Equal(1.0, TensorPrimitives.Norm(batchPruned[i]), 4);
+        }
+    }
+
+    [Fact]
+    public void A_mean_pooled_model_keeps_its_whole_last_layer()
+    {
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 };
+        using var minilm = new OnnxSentenceEncoder(PackagedModel.Find("all-minilm-l6-v2"), "int8", options);
+        Assert.False(minilm.ClsRowOnly);
+    }
+
+    [Theory]
     [InlineData("snowflake-arctic-embed-xs")]
     [InlineData("all-minilm-l6-v2")]
     public void The_model_read_from_the_assembly_file_is_the_packaged_resource_byte_for_byte(string id)
