@@ -60,6 +60,24 @@ public sealed class LocalModelTests
     }
 
     [Fact]
+    public async Task Calls_made_at_the_same_time_share_rounds_and_each_gets_its_own_vectors_in_order()
+    {
+        // A vector job's batch of chunks and a turn's two windows at once, and an empty call: every call gets its vectors.
+        var chunks = Enumerable.Range(0, 48).Select(i => $"chunk {i}: " + string.Concat(Enumerable.Repeat("the harbour lights at night, ", 1 + i % 9))).ToArray();
+        string[] windows = ["I moved to Berlin in May.", "I moved to Berlin in May.\n\nWe adopted a cat named Pixel and she sleeps all day."];
+        var calls = new[] { Model.GenerateAsync(chunks), Model.GenerateAsync(windows), Model.GenerateAsync(chunks.Take(5).Reverse().ToArray()), Model.GenerateAsync([]) };
+        var results = await Task.WhenAll(calls);
+        Assert.Equal([48, 2, 5, 0], results.Select(r => r.Count));
+        string[][] asked = [chunks, windows, chunks.Take(5).Reverse().ToArray(), []];
+        for (var c = 0; c < asked.Length; c++)
+            for (var i = 0; i < asked[c].Length; i++)
+            {
+                var alone = await EmbedAsync(asked[c][i]);
+                Assert.True(TensorPrimitives.CosineSimilarity(alone, results[c][i].Vector.Span) > 0.99, $"call {c}, text {i} got another text's vector");
+            }
+    }
+
+    [Fact]
     public async Task The_model_counts_the_texts_it_embeds_and_the_CPU_they_took()
     {
         // The admin status reports these (./bench chat divides them by turns). Other tests share the model: at least ours count.
