@@ -60,6 +60,24 @@ public sealed class LocalModelTests
     }
 
     [Fact]
+    public async Task Calls_made_at_the_same_time_share_rounds_and_each_gets_its_own_vectors_in_order()
+    {
+        // A vector job's batch of chunks and a turn's two windows at once, and an empty call: every call gets its vectors.
+        var chunks = Enumerable.Range(0, 48).Select(i => $"chunk {i}: " + string.Concat(Enumerable.Repeat("the harbour lights at night, ", 1 + i % 9))).ToArray();
+        string[] windows = ["I moved to Berlin in May.", "I moved to Berlin in May.\n\nWe adopted a cat named Pixel and she sleeps all day."];
+        var calls = new[] { Model.GenerateAsync(chunks), Model.GenerateAsync(windows), Model.GenerateAsync(chunks.Take(5).Reverse().ToArray()), Model.GenerateAsync([]) };
+        var results = await Task.WhenAll(calls);
+        Assert.Equal([48, 2, 5, 0], results.Select(r => r.Count));
+        string[][] asked = [chunks, windows, chunks.Take(5).Reverse().ToArray(), []];
+        for (var c = 0; c < asked.Length; c++)
+            for (var i = 0; i < asked[c].Length; i++)
+            {
+                var alone = await EmbedAsync(asked[c][i]);
+                Assert.True(TensorPrimitives.CosineSimilarity(alone, results[c][i].Vector.Span) > 0.99, $"call {c}, text {i} got another text's vector");
+            }
+    }
+
+    [Fact]
     public async Task The_model_counts_the_texts_it_embeds_and_the_CPU_they_took()
     {
         // The admin status reports these (./bench chat divides them by turns). Other tests share the model: at least ours count.
@@ -117,6 +135,42 @@ public sealed class LocalModelTests
             Assert.True(cosine > 0.98, $"text {i}: int8 strays from the float model (cosine {cosine})");
             Assert.Equal(1.0, TensorPrimitives.Norm(asInt8[i].Vector.Span), 3);
         }
+    }
+
+    [Theory]
+    [InlineData("float", 0.99999)]
+    [InlineData("int8", 0.9999)]
+    public void Computing_only_the_CLS_row_in_the_last_layer_gives_the_full_models_vectors(string precision, double atLeast)
+    {
+        // A padded batch of mixed lengths, and each text alone: the pruned graph against the whole one at the same precision
+        // (int8 differs only by the last layer's activation scales, taken over one row instead of all of them).
+        string[] texts = ["My sister Priya moved to Lisbon in March.", "short",
+            string.Concat(Enumerable.Repeat("The rollback plan reverts the container app revision and restores the database snapshot. ", 9)),
+            "I adopted a cat named Pixel; she sleeps on the radiator and hates the vacuum cleaner."];
+        var model = PackagedModel.Find(EmbeddingOptions.DefaultLocalModel);
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 };
+        using var pruned = new OnnxSentenceEncoder(model, precision, options);
+        using var whole = new OnnxSentenceEncoder(model, precision, options, fullLastLayer: true);
+        Assert.True(pruned.ClsRowOnly);
+        Assert.False(whole.ClsRowOnly);
+        var batchPruned = pruned.Encode(texts, CancellationToken.None);
+        var batchWhole = whole.Encode(texts, CancellationToken.None);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var alonePruned = pruned.Encode([texts[i]], CancellationToken.None)[0];
+            var aloneWhole = whole.Encode([texts[i]], CancellationToken.None)[0];
+            Assert.True(TensorPrimitives.CosineSimilarity(batchPruned[i], batchWhole[i]) >= atLeast, $"text {i} in a batch");
+            Assert.True(TensorPrimitives.CosineSimilarity(alonePruned, aloneWhole) >= atLeast, $"text {i} alone");
+            Assert.Equal(1.0, TensorPrimitives.Norm(batchPruned[i]), 4);
+        }
+    }
+
+    [Fact]
+    public void A_mean_pooled_model_keeps_its_whole_last_layer()
+    {
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 };
+        using var minilm = new OnnxSentenceEncoder(PackagedModel.Find("all-minilm-l6-v2"), "int8", options);
+        Assert.False(minilm.ClsRowOnly);
     }
 
     [Theory]

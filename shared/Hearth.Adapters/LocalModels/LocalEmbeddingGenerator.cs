@@ -14,7 +14,10 @@ namespace Hearth.Adapters.LocalModels;
 /// generator of the same model, precision and thread count.
 /// A call's texts are tokenized, ordered by their number of tokens and encoded in runs of similar length bounded by padded
 /// tokens, so short texts are not padded to the longest one and a run stays in the core's caches; runs of one call go
-/// side by side, one per core (one intra-op thread each unless <c>Models:Embeddings:Threads</c> says otherwise); texts
+/// side by side, one per core (one intra-op thread each unless <c>Models:Embeddings:Threads</c> says otherwise). Calls
+/// of several texts made at the same time (a turn's windows while the vector job embeds an import's chunks) share one
+/// round of runs: their texts are ordered by length together, so a turn's windows ride in runs with chunks of their length
+/// and the calls do not each put runs on the cores at once; texts
 /// marked as queries (<see cref="EmbeddingPurpose"/>) get the model's retrieval instruction when it has one.
 /// </summary>
 public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
@@ -47,6 +50,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         /// <summary>Single texts waiting for the next shared run (see <see cref="EncodeOneAsync"/>).</summary>
         public readonly Queue<(string Text, TaskCompletionSource<float[]> Result)> Waiting = new();
         public bool Draining;
+
+        /// <summary>Texts of several-text calls waiting for the next round (see <see cref="EncodeTogetherAsync"/>).</summary>
+        public readonly List<(Tokens Tokens, BatchCall Call, int Index)> Pending = [];
+        public bool Rounding;
 
         // What the model has done since it was loaded (reported by /api/status, read by ./bench chat).
         private long _texts, _runs, _cpuTicks;
@@ -158,43 +165,128 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         }
         else
         {
-            var tokens = new Tokens[texts.Count];
-            Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken },
-                i =>
-                {
-                    var started = LoadedModel.Clock();
-                    tokens[i] = encoder.Tokenize(prefix + texts[i]);
-                    model.Count(0, 0, started);
-                });
-            var order = new int[texts.Count];
-            var lengths = new int[texts.Count];
-            for (var i = 0; i < order.Length; i++) (order[i], lengths[i]) = (i, tokens[i].Length);
-            Array.Sort(lengths, order);
-            // Runs of similar length, at most RunSize texts and RunTokens padded tokens (the run's longest text × its
-            // count), so long texts go one at a time and no run outgrows the caches.
-            var runs = new List<(int Start, int Count)>();
-            for (var start = 0; start < order.Length;)
+            return EncodeTogetherAsync(model, texts, prefix, cancellationToken);
+        }
+        return Task.FromResult(Result(vectors));
+    }
+
+    private GeneratedEmbeddings<Embedding<float>> Result(float[][] vectors)
+    {
+        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
+        foreach (var vector in vectors) result.Add(new Embedding<float>(vector) { ModelId = Model });
+        return result;
+    }
+
+    /// <summary>The texts of one several-text call and where their vectors go.</summary>
+    private sealed class BatchCall(int count)
+    {
+        public readonly float[][] Vectors = new float[count][];
+        public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Exception? Failed;
+    }
+
+    /// <summary>
+    /// Several texts: tokenized here (side by side on the cores), then added to the model's pending texts. A call that
+    /// finds no round under way starts one; a round takes every text pending at that moment, from every call, orders them
+    /// by their number of tokens and encodes them in runs (<see cref="RunRound"/>); calls that arrive meanwhile wait for
+    /// the next round, which starts as soon as this one ends. Each call's texts go in one round.
+    /// </summary>
+    private async Task<GeneratedEmbeddings<Embedding<float>>> EncodeTogetherAsync(LoadedModel model, IReadOnlyList<string> texts, string prefix, CancellationToken ct)
+    {
+        if (texts.Count == 0) return Result([]);
+        var encoder = model.Encoder;
+        var tokens = new Tokens[texts.Count];
+        Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = ct },
+            i =>
             {
-                var count = 1;
-                while (count < RunSize && start + count < order.Length && (count + 1) * lengths[start + count] <= RunTokens) count++;
-                runs.Add((start, count));
-                start += count;
+                var started = LoadedModel.Clock();
+                tokens[i] = encoder.Tokenize(prefix + texts[i]);
+                model.Count(0, 0, started);
+            });
+        var call = new BatchCall(texts.Count);
+        bool start;
+        lock (model.Pending)
+        {
+            for (var i = 0; i < tokens.Length; i++) model.Pending.Add((tokens[i], call, i));
+            start = !model.Rounding;
+            model.Rounding = true;
+        }
+        var parallelRuns = _parallelRuns;
+        if (start) _ = Task.Run(() => RunRounds(model, parallelRuns), CancellationToken.None);
+        await call.Done.Task.WaitAsync(ct);
+        return Result(call.Vectors);
+    }
+
+    /// <summary>Rounds until no text is pending.</summary>
+    private static void RunRounds(LoadedModel model, int parallelRuns)
+    {
+        while (true)
+        {
+            List<(Tokens Tokens, BatchCall Call, int Index)> round;
+            lock (model.Pending)
+            {
+                if (model.Pending.Count == 0)
+                {
+                    model.Rounding = false;
+                    return;
+                }
+                round = [.. model.Pending];
+                model.Pending.Clear();
             }
-            // Runs go side by side on the cores rather than one run spread over them: a short text's matrices are too
-            // small for intra-op threads to pay off (see the class remarks).
-            Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns, CancellationToken = cancellationToken }, r =>
+            var calls = round.Select(p => p.Call).Distinct().ToList();
+            try
+            {
+                RunRound(model, round, parallelRuns);
+            }
+            catch (Exception e)
+            {
+                foreach (var call in calls) call.Failed ??= e;
+            }
+            foreach (var call in calls)
+            {
+                if (call.Failed is { } failed) call.Done.TrySetException(failed);
+                else call.Done.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One round: texts ordered by their number of tokens, in runs of at most <see cref="RunSize"/> texts and
+    /// <see cref="RunTokens"/> padded tokens (the run's longest text × its count), so long texts go one at a time and no
+    /// run outgrows the caches; runs go side by side on the cores rather than one run spread over them (a short text's
+    /// matrices are too small for intra-op threads to pay off). A run that fails fails the calls it held texts of.
+    /// </summary>
+    private static void RunRound(LoadedModel model, List<(Tokens Tokens, BatchCall Call, int Index)> round, int parallelRuns)
+    {
+        round.Sort((a, b) => a.Tokens.Length.CompareTo(b.Tokens.Length));
+        var runs = new List<(int Start, int Count)>();
+        for (var start = 0; start < round.Count;)
+        {
+            var count = 1;
+            while (count < RunSize && start + count < round.Count && (count + 1) * round[start + count].Tokens.Length <= RunTokens) count++;
+            runs.Add((start, count));
+            start += count;
+        }
+        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = parallelRuns }, r =>
+        {
+            try
             {
                 var started = LoadedModel.Clock();
                 var run = new Tokens[r.Count];
-                for (var j = 0; j < r.Count; j++) run[j] = tokens[order[r.Start + j]];
-                var encoded = encoder.Encode(run, cancellationToken);
-                for (var j = 0; j < r.Count; j++) vectors[order[r.Start + j]] = encoded[j];
+                for (var j = 0; j < r.Count; j++) run[j] = round[r.Start + j].Tokens;
+                var encoded = model.Encoder.Encode(run, CancellationToken.None);
+                for (var j = 0; j < r.Count; j++) round[r.Start + j].Call.Vectors[round[r.Start + j].Index] = encoded[j];
                 model.Count(r.Count, 1, started);
-            });
-        }
-        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
-        foreach (var vector in vectors) result.Add(new Embedding<float>(vector) { ModelId = Model });
-        return Task.FromResult(result);
+            }
+            catch (Exception e)
+            {
+                for (var j = 0; j < r.Count; j++)
+                {
+                    var call = round[r.Start + j].Call;
+                    lock (call) call.Failed ??= e;
+                }
+            }
+        });
     }
 
     /// <summary>

@@ -19,10 +19,15 @@ public sealed class OnnxSentenceEncoder : IDisposable
     private readonly string[] _outputNames;
     private readonly int _dimensions;
 
-    /// <summary>Builds the session for <paramref name="model"/> at <paramref name="precision"/> (<c>int8</c> or <c>float</c>).</summary>
-    public OnnxSentenceEncoder(PackagedModel model, string precision, SessionOptions options)
+    /// <summary>
+    /// Builds the session for <paramref name="model"/> at <paramref name="precision"/> (<c>int8</c> or <c>float</c>); a model
+    /// pooled on its first token computes only that token's row in its last layer unless <paramref name="fullLastLayer"/>
+    /// (<see cref="ClsOnlyLastLayer"/>).
+    /// </summary>
+    public OnnxSentenceEncoder(PackagedModel model, string precision, SessionOptions options, bool fullLastLayer = false)
     {
         var graph = ModelProto.Parser.ParseFrom(model.ReadOnnx());
+        if (model.Pooling == Pooling.Cls && !fullLastLayer) ClsRowOnly = ClsOnlyLastLayer.Apply(graph);
         if (precision == "int8") QuantizedMatMuls = Int8Quantizer.Quantize(graph).QuantizedMatMuls;
         _session = new InferenceSession(graph.ToByteArray(), options);
         _tokenizer = model.CreateTokenizer();
@@ -36,6 +41,9 @@ public sealed class OnnxSentenceEncoder : IDisposable
 
     /// <summary><c>int8</c> or <c>float</c>.</summary>
     public string Precision { get; }
+
+    /// <summary>Whether the last layer computes the first token's row only (<see cref="ClsOnlyLastLayer"/>).</summary>
+    public bool ClsRowOnly { get; }
 
     /// <summary>How many MatMuls run quantized (0 for float).</summary>
     public int QuantizedMatMuls { get; }
@@ -74,12 +82,13 @@ public sealed class OnnxSentenceEncoder : IDisposable
         using var registration = ct.Register(() => runOptions.Terminate = true);
         using var outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
         ct.ThrowIfCancellationRequested();
-        var hidden = outputs[0].GetTensorDataAsSpan<float>(); // [batch, length, dimensions]
+        var hidden = outputs[0].GetTensorDataAsSpan<float>(); // [batch, length, dimensions], or [batch, 1, dimensions] (ClsRowOnly)
+        var rows = ClsRowOnly ? 1 : length;
         var vectors = new float[batch][];
         for (var i = 0; i < batch; i++)
         {
             var vector = vectors[i] = new float[_dimensions];
-            var sequence = hidden.Slice(i * length * _dimensions, length * _dimensions);
+            var sequence = hidden.Slice(i * rows * _dimensions, rows * _dimensions);
             if (_pooling == Pooling.Cls)
             {
                 sequence[.._dimensions].CopyTo(vector);
