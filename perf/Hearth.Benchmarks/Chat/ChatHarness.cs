@@ -84,7 +84,7 @@ public sealed class ChatHarness : IHarness
                     var clientMs = (CpuMeter.ChildrenMs() - clientBefore) / turns;
                     var workAfter = await EmbeddingWorkAsync(baseUrl);
                     results.Add((r, hostMs, dbMs, clientMs, (workAfter.CpuMs - workBefore.CpuMs) / turns, (workAfter.Texts - workBefore.Texts) / turns));
-                    Console.WriteLine($"{count} users, {load}, run {run + 1}: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
+                    Console.WriteLine($"{count} users, {load}, run {run + 1}: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}, CPU ms/turn host {hostMs:0.00} db {dbMs:0.00}");
                     if (statements) await PrintStatementsAsync(connectionString, turns);
                 }
                 var median = results.OrderBy(x => x.Result.PerSecond).ElementAt(results.Count / 2);
@@ -270,7 +270,9 @@ public sealed class ChatHarness : IHarness
     /// <summary>CPU time of the host process and of the cluster's server processes (postmaster and its children), from /proc.</summary>
     private sealed class CpuMeter(int hostPid, string clusterDirectory)
     {
-        private readonly int _postmaster = int.Parse(File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        // With HEARTH_BENCH_SERVER (no cluster of the bench's own) the database's CPU is not measured: 0.
+        private readonly int _postmaster = clusterDirectory.Length == 0 ? -1
+            : int.Parse(File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
         public (double Host, double Db) Read()
