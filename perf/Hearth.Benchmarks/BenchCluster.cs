@@ -21,8 +21,9 @@ public sealed class BenchCluster : IAsyncDisposable
     /// <summary>
     /// Starts a cluster for this session, or — with <c>HEARTH_BENCH_SERVER</c> set to a connection string — uses that
     /// server (handy for profiling one server across runs of several systems).
+    /// With <paramref name="statementStatistics"/>, the server loads pg_stat_statements (a diagnostic: it costs a little CPU per statement).
     /// </summary>
-    public static async Task<BenchCluster> StartAsync()
+    public static async Task<BenchCluster> StartAsync(bool statementStatistics = false)
     {
         if (Environment.GetEnvironmentVariable("HEARTH_BENCH_SERVER") is { Length: > 0 } server)
             return new BenchCluster(null, null, server);
@@ -32,7 +33,9 @@ public sealed class BenchCluster : IAsyncDisposable
             DataDirectory = dir,
             Database = "postgres",
             Durable = true,
-            Settings = new Dictionary<string, string> { ["max_connections"] = "300" },
+            Settings = statementStatistics
+                ? new Dictionary<string, string> { ["max_connections"] = "300", ["shared_preload_libraries"] = "pg_stat_statements" }
+                : new Dictionary<string, string> { ["max_connections"] = "300" },
         });
         return new BenchCluster(cluster, dir, null);
     }

@@ -127,7 +127,7 @@ public sealed class MessageDeleteTests(ModelChatHost host) : IClassFixture<Model
         Assert.Contains(await client.MemoriesAsync(), m => m.Contains("green tea", StringComparison.Ordinal));
     }
 
-    /// <summary>The chat's reader, except that the deleted exchange reads as it was before the deletion the first time.</summary>
+    /// <summary>The chat's reader, except that the deleted exchange reads as it was before the deletion the first time (alone or as its window's end).</summary>
     private sealed class StaleReader(IConversationReader inner, ConversationExchange stale) : IConversationReader
     {
         private int _reads;
@@ -136,7 +136,8 @@ public sealed class MessageDeleteTests(ModelChatHost host) : IClassFixture<Model
             replyMessageId == stale.Reply.Id && Interlocked.Increment(ref _reads) == 1 ? Task.FromResult<ConversationExchange?>(stale) : inner.GetExchangeAsync(ownerId, replyMessageId, ct);
 
         public Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct) =>
-            upToReplyMessageId == stale.Reply.Id ? Task.FromResult<IReadOnlyList<ConversationExchange>>([stale]) : inner.GetExchangesAsync(ownerId, sessionId, upToReplyMessageId, count, ct);
+            upToReplyMessageId == stale.Reply.Id && Interlocked.Increment(ref _reads) == 1 ? Task.FromResult<IReadOnlyList<ConversationExchange>>([stale])
+                : inner.GetExchangesAsync(ownerId, sessionId, upToReplyMessageId, count, ct);
 
         public Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct) =>
             inner.GetSessionMessagesAsync(ownerId, sessionId, afterMessageId, limit, ct);

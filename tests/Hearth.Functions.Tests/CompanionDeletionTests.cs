@@ -425,8 +425,17 @@ public sealed class CompanionDeletionTests
             return exchange;
         }
 
-        public Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct) =>
-            inner.GetExchangesAsync(ownerId, sessionId, upToReplyMessageId, count, ct);
+        public async Task<IReadOnlyList<ConversationExchange>> GetExchangesAsync(string ownerId, string sessionId, string upToReplyMessageId, int count, CancellationToken ct)
+        {
+            // The indexer reads its exchange as the end of its window: that is its first exchange read.
+            var exchanges = await inner.GetExchangesAsync(ownerId, sessionId, upToReplyMessageId, count, ct);
+            if (_hook is { } hook)
+            {
+                _hook = null;
+                await hook();
+            }
+            return exchanges;
+        }
 
         public async Task<IReadOnlyList<ConversationMessage>> GetSessionMessagesAsync(string ownerId, string sessionId, string? afterMessageId, int limit, CancellationToken ct)
         {

@@ -48,6 +48,30 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
     }
 
     [Fact]
+    public async Task Hot_memory_comes_from_the_messages_the_turn_read_and_memory_reads_the_session_only_when_they_hold_too_few()
+    {
+        var owner = await host.UserIdAsync("recall-tail");
+        var session = Guid.NewGuid().ToString();
+        for (var i = 0; i < 4; i++) await host.TurnAsync(owner, "agent-1", session, $"Tell me about tides, part {i}.", $"Tides part {i}: the moon pulls.");
+        var messages = await host.Conversations.GetSessionMessagesAsync(owner, session, null, 100, CancellationToken.None);
+        var read = await Recall.RecallAsync(Ask(owner, session, "And what about waves?"), CancellationToken.None);
+        Assert.Equal(3, read.Hot.Count);
+
+        // The whole session given: the same hot memory as memory's own read.
+        var given = await Recall.RecallAsync(Ask(owner, session, "And what about waves?") with { Recent = new SessionTail(messages, FromStart: true) }, CancellationToken.None);
+        Assert.Equal(read.Hot, given.Hot);
+        // The last exchanges only, enough of them: used as given.
+        var enough = await Recall.RecallAsync(Ask(owner, session, "And what about waves?") with { Recent = new SessionTail(messages.TakeLast(6).ToList(), FromStart: false) }, CancellationToken.None);
+        Assert.Equal(read.Hot, enough.Hot);
+        // Too few, and earlier messages left out: memory reads the session itself.
+        var few = await Recall.RecallAsync(Ask(owner, session, "And what about waves?") with { Recent = new SessionTail(messages.TakeLast(2).ToList(), FromStart: false) }, CancellationToken.None);
+        Assert.Equal(read.Hot, few.Hot);
+        // What was given is what memory uses (a session that starts there has one exchange).
+        var start = await Recall.RecallAsync(Ask(owner, session, "And what about waves?") with { Recent = new SessionTail(messages.TakeLast(2).ToList(), FromStart: true) }, CancellationToken.None);
+        Assert.Equal(read.Hot.TakeLast(1), start.Hot);
+    }
+
+    [Fact]
     public async Task A_question_about_something_never_said_gets_do_not_know_guidance()
     {
         var owner = await host.UserIdAsync("recall-unknown");

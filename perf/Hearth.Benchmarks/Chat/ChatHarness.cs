@@ -15,7 +15,7 @@ namespace Hearth.Benchmarks.Chat;
 public sealed class ChatHarness : IHarness
 {
     public string Name => "chat";
-    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --runs 3 --users 1,8,32,128 --rate 250,500 --embedder local|hashing --threads N [--no-notify: diagnostic])";
+    public string Description => "chat turns/s and latency p50/p95/p99 over HTTP, offline model (--duration 15 --runs 3 --users 1,8,32,128 --rate 250,500 --embedder local|hashing --threads N [diagnostics: --no-notify, --statements])";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -30,7 +30,9 @@ public sealed class ChatHarness : IHarness
         var loadDir = Path.Combine(Repository.Root, "perf", "load");
         await InstallAsync(loadDir);
 
-        await using var cluster = await BenchCluster.StartAsync();
+        // Diagnostic: the database's statements per turn (pg_stat_statements), printed after each row.
+        var statements = options.Flag("statements");
+        await using var cluster = await BenchCluster.StartAsync(statements);
         var connectionString = await cluster.NewDatabaseAsync("chat");
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
@@ -75,13 +77,15 @@ public sealed class ChatHarness : IHarness
                     var before = cpu.Read();
                     var clientBefore = CpuMeter.ChildrenMs();
                     var workBefore = await EmbeddingWorkAsync(baseUrl);
+                    if (statements) await ResetStatementsAsync(connectionString);
                     var r = await LoadAsync(loadDir, baseUrl, clientsJson, count, duration, rate);
                     var turns = r.PerSecond * duration;
                     var (hostMs, dbMs) = cpu.PerTurn(before, turns);
                     var clientMs = (CpuMeter.ChildrenMs() - clientBefore) / turns;
                     var workAfter = await EmbeddingWorkAsync(baseUrl);
                     results.Add((r, hostMs, dbMs, clientMs, (workAfter.CpuMs - workBefore.CpuMs) / turns, (workAfter.Texts - workBefore.Texts) / turns));
-                    Console.WriteLine($"{count} users, {load}, run {run + 1}: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}");
+                    Console.WriteLine($"{count} users, {load}, run {run + 1}: {r.PerSecond:N0} turns/s, p50 {r.P50:0.0} ms, p95 {r.P95:0.0} ms, p99 {r.P99:0.0} ms, errors {r.Errors}, CPU ms/turn host {hostMs:0.00} db {dbMs:0.00}");
+                    if (statements) await PrintStatementsAsync(connectionString, turns);
                 }
                 var median = results.OrderBy(x => x.Result.PerSecond).ElementAt(results.Count / 2);
                 first ??= median.Result.PerSecond;
@@ -219,6 +223,36 @@ public sealed class ChatHarness : IHarness
             r.GetProperty("non2xx").GetInt64() + r.GetProperty("errors").GetInt64() + r.GetProperty("timeouts").GetInt64());
     }
 
+    private static async Task ResetStatementsAsync(string connectionString)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = db.CreateCommand("create extension if not exists pg_stat_statements; select pg_stat_statements_reset();");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The statements this database ran since the reset, per turn, the costliest first (execution time; planning is not tracked).</summary>
+    private static async Task PrintStatementsAsync(string connectionString, double turns)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = db.CreateCommand("""
+            select s.calls, s.total_exec_time, s.rows, regexp_replace(left(s.query, 160), '\s+', ' ', 'g')
+              from pg_stat_statements s join pg_database d on d.oid = s.dbid
+             where d.datname = current_database() and s.query not like '%pg_stat_statements%'
+             order by s.total_exec_time desc
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        double calls = 0, ms = 0;
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            calls += reader.GetInt64(0);
+            ms += reader.GetDouble(1);
+            lines.Add($"  {reader.GetInt64(0) / turns,6:0.00}/turn {reader.GetDouble(1) / turns,7:0.000} ms/turn {reader.GetInt64(2) / Math.Max(1, reader.GetInt64(0)),5} rows/call  {reader.GetString(3)}");
+        }
+        Console.WriteLine($"statements: {calls / turns:0.00} per turn, {ms / turns:0.000} ms of execution per turn");
+        foreach (var line in lines.Take(40)) Console.WriteLine(line);
+    }
+
     /// <summary>The local model's work counters from the admin status (zero with the hashing embedder).</summary>
     private static async Task<(double Texts, double CpuMs)> EmbeddingWorkAsync(string baseUrl)
     {
@@ -236,7 +270,9 @@ public sealed class ChatHarness : IHarness
     /// <summary>CPU time of the host process and of the cluster's server processes (postmaster and its children), from /proc.</summary>
     private sealed class CpuMeter(int hostPid, string clusterDirectory)
     {
-        private readonly int _postmaster = int.Parse(File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        // With HEARTH_BENCH_SERVER (no cluster of the bench's own) the database's CPU is not measured: 0.
+        private readonly int _postmaster = clusterDirectory.Length == 0 ? -1
+            : int.Parse(File.ReadLines(Path.Combine(clusterDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
         public (double Host, double Db) Read()

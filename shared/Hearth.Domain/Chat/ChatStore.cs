@@ -33,6 +33,18 @@ internal sealed record TurnContext(
 {
     /// <summary>The latest messages a lorebook scans (as many as the deepest book's scan depth asks, at least the recent ones), oldest first.</summary>
     public IReadOnlyList<ConversationMessage> LoreWindow { get; init; } = RecentMessages;
+
+    /// <summary>Whether <see cref="LoreWindow"/> holds every message of the agent (it read fewer than it asked for).</summary>
+    public bool WindowHoldsAll { get; init; }
+
+    /// <summary>The messages of <paramref name="session"/> this read holds, for hot memory (which then need not read them again).</summary>
+    public Memory.SessionTail SessionTail(Guid session)
+    {
+        var id = session.ToString();
+        var messages = LoreWindow.Where(m => m.SessionId == id).ToList();
+        // Newest first in the database, so the window reaches the session's start once its oldest message is another session's.
+        return new Memory.SessionTail(messages, WindowHoldsAll || (LoreWindow.Count > 0 && LoreWindow[0].SessionId != id));
+    }
 }
 
 /// <summary>The writes of one turn (ids chosen by the caller).</summary>
@@ -138,7 +150,11 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         var core = await reader.ReadAsync(ct) ? reader.GetString(0) : "";
         await reader.NextResultAsync(ct);
         var books = await Lore.LoreStore.ReadBooksAsync(reader, ct);
-        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books, core) { LoreWindow = loreWindow };
+        return new TurnContext(agentRow, stored, session, active, lifeEvents, recent, latestSeq, card, books, core)
+        {
+            LoreWindow = loreWindow,
+            WindowHoldsAll = loreWindow.Count < RecentMessages,
+        };
     }
 
     public async Task<StoredTurn?> FindTurnAsync(Guid owner, Guid agent, string clientMessageId, CancellationToken ct)
@@ -158,7 +174,7 @@ internal sealed class ChatStore(NpgsqlDataSource db)
     /// <summary>
     /// The whole turn in one statement: the session (new, or one more exchange), the user message, the mood and affinity
     /// change (clamped; each non-zero change recorded with its reason against the reply) and the reply with the outcome
-    /// stored for retries. Every write after the user message reads from it, so when the client message id is taken
+    /// stored for retries (and the picture job it started, when one was). Every write after the user message reads from it, so when the client message id is taken
     /// (a retry that committed first) nothing but the session row changes and the caller rolls back. The reply's row
     /// depends on the user message's row, so its sequence number is the higher one.
     /// </summary>
@@ -201,12 +217,12 @@ internal sealed class ChatStore(NpgsqlDataSource db)
                 select owner_id, id, @reply, affinity_step, affinity, @affinity_reason, 'chat', @at from upd where affinity_step <> 0
             ), r as (
                 insert into chat.messages (id, owner_id, agent_id, session_id, role, kind, text, reply_to, provider, model,
-                                           input_tokens, output_tokens, total_tokens, outcome, prompt, created_at)
+                                           input_tokens, output_tokens, total_tokens, outcome, prompt, created_at, image_job_id)
                 select @reply, @owner, @agent, @session, 'agent', 'text', @text, @user, @provider, @model,
                        @input_tokens, @output_tokens, @total_tokens,
                        @outcome::jsonb || jsonb_build_object('mood', upd.mood, 'moodDelta', upd.mood_step,
                                                             'affinity', upd.affinity, 'affinityDelta', upd.affinity_step),
-                       @prompt::jsonb, @at
+                       @prompt::jsonb, @at, @image_job
                   from upd
             )
             select (select count(*) from u), (select turns from s), upd.mood, upd.mood_step, upd.affinity, upd.affinity_step
@@ -236,6 +252,7 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         p.AddWithValue("mood_hour", Feelings.MaxMoodGainPerHour);
         p.AddWithValue("affinity_hour", Feelings.MaxAffinityGainPerHour);
         p.AddWithValue("at", w.ReplyAt);
+        p.Add(new NpgsqlParameter("image_job", NpgsqlDbType.Text) { Value = (object?)w.Picture?.ImageJobId ?? DBNull.Value });
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var inserted = reader.GetInt64(0) > 0;
@@ -243,18 +260,6 @@ internal sealed class ChatStore(NpgsqlDataSource db)
         if (!inserted) return (false, turns, null);
         if (reader.IsDBNull(2)) throw new AgentGoneException();
         return (true, turns, new FeelingsAfter(reader.GetDouble(2), Math.Round(reader.GetDouble(3), 6), reader.GetDouble(4), Math.Round(reader.GetDouble(5), 6)));
-    }
-
-    /// <summary>Records on the reply the picture job it started (and in its stored outcome, for retries).</summary>
-    public async Task SetReplyImageJobAsync(NpgsqlTransaction tx, Guid replyId, string imageJobId, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("""
-            update chat.messages set image_job_id = @job, outcome = jsonb_set(outcome, '{picture,imageJobId}', to_jsonb(@job::text))
-             where id = @reply
-            """, tx.Connection, tx);
-        command.Parameters.AddWithValue("job", imageJobId);
-        command.Parameters.AddWithValue("reply", replyId);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The prompt stored with a reply; null when the message is not the owner's agent's or has no stored prompt.</summary>

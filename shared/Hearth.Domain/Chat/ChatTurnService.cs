@@ -89,7 +89,7 @@ public sealed partial class ChatTurnService
         var agent = context.Agent;
         var settings = options.Value;
         var sessionId = context.LatestSession is { } latest && now - latest.LastMessageAt < settings.SessionGap ? latest.Id : Guid.CreateVersion7();
-        var memory = await RecallAsync(command, sessionId, text, now, context, ct);
+        var memory = await RecallAsync(command, sessionId, text, now, context, ct, recent: context.SessionTail(sessionId));
         var moment = AgentClock.At(now, agent.TimeZone);
         var availability = agent.Availability.StateAt(moment.Local);
         var sky = await WeatherAsync(agent, moment, ct);
@@ -122,6 +122,13 @@ public sealed partial class ChatTurnService
         // A durable transaction: the jobs it enqueues wake the workers after commit, so turns do not commit one by one.
         await using var durable = await store.DataSource.BeginDurableAsync(ct);
         var tx = durable.Transaction;
+        if (write.Picture is { Outcome: "started" } asked)
+        {
+            // Started first, so the reply is written once with its job id (a duplicate that lost the race rolls it back).
+            var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
+                PictureRequests.Scene(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
+            write = write with { Picture = asked with { ImageJobId = jobId } };
+        }
         bool inserted;
         int turnNumber;
         FeelingsAfter? after;
@@ -143,14 +150,6 @@ public sealed partial class ChatTurnService
         }
 
         var picture = write.Picture;
-        if (picture is { Outcome: "started" })
-        {
-            var jobId = await pictures.StartAsync(new PictureRequest(command.OwnerId, command.AgentId, PictureKind.Variation,
-                PictureRequests.Scene(write.UserText), write.Session.ToString(), write.UserMessageId.ToString()), tx, ct);
-            await store.SetReplyImageJobAsync(tx, write.ReplyId, jobId, ct);
-            picture = picture with { ImageJobId = jobId };
-        }
-
         var turn = new TurnCommitted(command.OwnerId, command.AgentId, write.Session.ToString(), write.UserMessageId.ToString(), write.ReplyId.ToString(), turnNumber, write.ReplyAt);
         await jobs.EnqueueManyAsync(ExchangeJobs(turn, suggestions: true, SummaryDue(turnNumber) ? $"{write.Session}:{turnNumber}" : null), tx, ct);
         await durable.CommitAsync(ct);
@@ -285,11 +284,11 @@ public sealed partial class ChatTurnService
     }
 
     private async Task<Recall> RecallAsync(ChatTurnCommand command, Guid sessionId, string text, DateTimeOffset now, TurnContext context, CancellationToken ct,
-        string? replacing = null)
+        string? replacing = null, SessionTail? recent = null)
     {
         try
         {
-            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing }, ct);
+            return await recall.RecallAsync(new RecallRequest(command.OwnerId, command.AgentId, sessionId.ToString(), text, now) { Replacing = replacing, Recent = recent }, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -5,7 +5,16 @@ public sealed record RecallRequest(string OwnerId, string AgentId, string Sessio
 {
     /// <summary>The reply being written again (a regeneration): memory is recalled as it was before it, without it.</summary>
     public string? Replacing { get; init; }
+
+    /// <summary>The session's latest messages the caller has read already, so hot memory does not read them again (null: memory reads the session).</summary>
+    public SessionTail? Recent { get; init; }
 }
+
+/// <summary>
+/// The latest messages of a session as a caller read them, oldest first; <paramref name="FromStart"/>: they begin at the
+/// session's first message (no earlier one was left out).
+/// </summary>
+public sealed record SessionTail(IReadOnlyList<Hearth.Chat.ConversationMessage> Messages, bool FromStart);
 
 /// <summary>One remembered thing used to build a reply (returned to the user as <c>memoriesUsed</c>).</summary>
 /// <param name="Kind">e.g. turn, summary, fact, preference, decision, project, self, document.</param>

@@ -131,6 +131,12 @@ public sealed class MemoryRecall(
     private async Task<List<RecalledMemory>> HotAsync(RecallRequest request, CancellationToken ct)
     {
         if (options.HotTurns == 0) return [];
+        if (request.Recent is { } tail)
+        {
+            // The turn read the session's latest messages already: no second read when they hold enough exchanges.
+            var recent = SessionMessages.Pair(tail.Messages).Where(e => e.Reply.Id != request.Replacing).ToList();
+            if (tail.FromStart || recent.Count >= options.HotTurns) return HotMemories(recent);
+        }
         var reader = conversations;
         string? bookmark;
         await using (var command = db.CreateCommand("""
@@ -155,11 +161,14 @@ public sealed class MemoryRecall(
             var after = SessionMessages.Pair(await SessionMessages.ReadAsync(reader, request.OwnerId, request.SessionId, null, options.HotTurns * 2 + 2, ct, bookmark));
             exchanges = before.Concat(after).ToList();
         }
-        return exchanges.Where(e => e.Reply.Id != request.Replacing).TakeLast(options.HotTurns)
+        return HotMemories(exchanges.Where(e => e.Reply.Id != request.Replacing));
+    }
+
+    private List<RecalledMemory> HotMemories(IEnumerable<ConversationExchange> exchanges) =>
+        exchanges.TakeLast(options.HotTurns)
             .Select(e => new RecalledMemory(e.Reply.Id, TurnDocuments.TurnKind, Hot,
                 MemoryText.Clip(e.User.Text, SnippetLength / 2) + " → " + MemoryText.Clip(e.Reply.Text, SnippetLength / 2), 1.0))
             .ToList();
-    }
 
     private async Task<List<RecalledMemory>> SelfAsync(RecallRequest request, CancellationToken ct) =>
         (await items.AcceptedAsync(request.OwnerId, request.AgentId, [MemoryKinds.Self], options.MaxWarmItems, ct))

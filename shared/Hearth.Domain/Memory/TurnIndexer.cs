@@ -12,7 +12,7 @@ public sealed record TurnToIndex(
 
 /// <summary>
 /// Indexes chat turns for retrieval (the work of the <c>memory.index-turn</c> function, off the reply's path): reads the
-/// exchange and its window through the chat's reader, embeds and upserts the documents of <see cref="TurnDocuments"/>
+/// exchange with its window (one read) through the chat's reader, embeds and upserts the documents of <see cref="TurnDocuments"/>
 /// into the collection of the turn's domain, then records the turn in <c>memory.turns</c>. Idempotent: the same turn
 /// writes the same documents under the same ids. An embedder that does not match the collection throws
 /// <see cref="EmbeddingMismatchException"/> before anything is written.
@@ -23,13 +23,16 @@ public sealed class TurnIndexer(SearchService search, DomainRouter router, Npgsq
     public async Task<IReadOnlyList<string>?> IndexAsync(TurnCommitted turn, CancellationToken ct)
     {
         var reader = conversations;
-        var exchange = await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
+        // The window ends with the exchange itself: one read for both (the exchange alone when the window does not hold it).
+        var fetched = await reader.GetExchangesAsync(turn.OwnerId, turn.SessionId, turn.ReplyMessageId, Math.Max(1, options.WindowTurns), ct);
+        var exchange = fetched.Count > 0 && fetched[^1].Reply.Id == turn.ReplyMessageId ? fetched[^1]
+            : await reader.GetExchangeAsync(turn.OwnerId, turn.ReplyMessageId, ct);
         if (exchange is null)
         {
             logger.LogWarning("Turn {ReplyMessageId} of session {SessionId} no longer exists; nothing to index", turn.ReplyMessageId, turn.SessionId);
             return null;
         }
-        var window = await reader.GetExchangesAsync(turn.OwnerId, turn.SessionId, turn.ReplyMessageId, options.WindowTurns, ct);
+        IReadOnlyList<ConversationExchange> window = options.WindowTurns > 0 ? fetched : [];
         var ids = await IndexAsync([new TurnToIndex(turn.OwnerId, turn.AgentId, turn.SessionId, turn.TurnNumber, exchange, window)], ct);
         // The turn may have been deleted, or its companion erased, while it was read and written (see ErasedTurnGuard).
         if (await guard.TurnErasedAsync(turn, "indexing", ct)) return null;
