@@ -39,7 +39,7 @@ internal static class MessageJson
     public static string[] Write(IReadOnlyList<TaskMessage> messages, Func<HistoryEvent, string?> eventJson)
     {
         var written = new string[messages.Count];
-        (OrchestrationInstance? Instance, long Sequence, OrchestrationExecutionContext? Context, System.Runtime.Serialization.ExtensionDataObject? Extension, string? Tail) shell = default;
+        (OrchestrationInstance? Instance, long Sequence, bool HasContext, object? Tags, System.Runtime.Serialization.ExtensionDataObject? Extension, string? Tail) shell = default;
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
@@ -48,8 +48,12 @@ internal static class MessageJson
                 written[i] = Serialize(message);
                 continue;
             }
+            // DurableTask.Core gives each call a new execution context around the instance's one tags dictionary: contexts
+            // with the same tags write the same.
+            var context = message.OrchestrationExecutionContext;
             if (shell.Tail is null || !ReferenceEquals(shell.Instance, message.OrchestrationInstance) || shell.Sequence != message.SequenceNumber
-                || !ReferenceEquals(shell.Context, message.OrchestrationExecutionContext) || !ReferenceEquals(shell.Extension, message.ExtensionData))
+                || shell.HasContext != context is not null || !ReferenceEquals(shell.Tags, context?.OrchestrationTags)
+                || !ReferenceEquals(shell.Extension, message.ExtensionData))
             {
                 // The message without its event: everything else it carries, written as a whole message would write it.
                 var empty = Serialize(new TaskMessage
@@ -59,7 +63,7 @@ internal static class MessageJson
                     OrchestrationExecutionContext = message.OrchestrationExecutionContext,
                     ExtensionData = message.ExtensionData,
                 });
-                shell = (message.OrchestrationInstance, message.SequenceNumber, message.OrchestrationExecutionContext, message.ExtensionData,
+                shell = (message.OrchestrationInstance, message.SequenceNumber, context is not null, context?.OrchestrationTags, message.ExtensionData,
                     empty.StartsWith(MessagePrefix, StringComparison.Ordinal) ? empty[MessagePrefix.Length..] : null);
                 if (shell.Tail is null)
                 {

@@ -11,8 +11,8 @@ public sealed class MessageJsonTests
     {
         var instance = new OrchestrationInstance { InstanceId = "fan-out", ExecutionId = "x1" };
         var events = Enumerable.Range(0, 3).Select(i => (HistoryEvent)new TaskScheduledEvent(i, "Square", "", $"{i}") { Tags = i == 1 ? new Dictionary<string, string> { ["k"] = "v" } : null }).ToList();
-        var context = new OrchestrationExecutionContext();
-        var messages = events.Select(e => new TaskMessage { Event = e, OrchestrationInstance = instance, OrchestrationExecutionContext = context }).ToList();
+        // As DurableTask.Core schedules calls: a new execution context for each.
+        var messages = events.Select(e => new TaskMessage { Event = e, OrchestrationInstance = instance, OrchestrationExecutionContext = new OrchestrationExecutionContext() }).ToList();
         // The last message's event is another object than any written event: written whole.
         messages.Add(new TaskMessage { Event = new TaskScheduledEvent(9, "Square", "", "9"), OrchestrationInstance = instance, SequenceNumber = 4 });
         var json = events.ToDictionary<HistoryEvent, HistoryEvent, string>(e => e, e => MessageJson.Write(e), ReferenceEqualityComparer.Instance);
