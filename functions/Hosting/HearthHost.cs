@@ -58,11 +58,13 @@ public static class HearthHost
         services.AddHearthDatabase();
         services.AddDurable();
         services.AddDurableTasks(); // orchestrations in the Durable Task programming model, on the same database
-        // One lease and one polling interval for jobs and orchestrations (host.json's extensions.queues keys).
+        // One lease and one polling interval for jobs and orchestrations (host.json's extensions.queues keys), and
+        // extensions.durableTask.instanceRetention for finished orchestrations.
         services.AddOptions<TaskStoreOptions>().Configure<IOptions<DurableOptions>>((tasks, durable) =>
         {
             tasks.LeaseDuration = durable.Value.LeaseDuration;
             tasks.MaxPollingInterval = durable.Value.MaxPollingInterval;
+            if (durable.Value.InstanceRetention is { } retention) tasks.Retention = retention;
         });
         services.AddOptions<DurableOptions>().Configure<IConfiguration>((options, configuration) => HostJsonSettings.Bind(options, configuration));
         services.AddSettingsCheck((configuration, _) => HostJsonSettings.Validate(configuration));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Migrations;
+using Hearth.Durable.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,7 @@ public static class StatusApi
     public static async Task<Ok<StatusResponse>> GetStatusAsync(
         CurrentUser user,
         IDurableInfo durable,
+        TaskRegistry tasks,
         IJobClient jobs,
         DatabaseReadiness readiness,
         NpgsqlDataSource db,
@@ -105,7 +107,7 @@ public static class StatusApi
             jobStatus,
             timers,
             user.IsAdmin ? durable.Functions.Order(StringComparer.Ordinal).ToList() : [],
-            user.IsAdmin ? durable.Orchestrations.Order(StringComparer.Ordinal).ToList() : [],
+            user.IsAdmin ? tasks.Orchestrators.Keys.Order(StringComparer.Ordinal).ToList() : [],
             providers));
     }
 

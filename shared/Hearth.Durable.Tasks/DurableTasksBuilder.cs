@@ -66,9 +66,8 @@ public static class DurableTasksServiceCollectionExtensions
         services.AddSingleton<TaskHubHost>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskHubHost>());
         services.AddHostedService<TaskRetention>();
-        // The product's IOrchestrationClient routes between this store and the state-machine engine's, and old-engine
-        // instances of names registered here move over.
-        foreach (var plain in services.Where(d => d.ServiceType == typeof(IOrchestrationClient) && !d.IsKeyedService).ToList()) services.Remove(plain);
+        // The product's IOrchestrationClient (the management API, the erasers, the features), and the move of what the
+        // state-machine engine of earlier versions left in the database.
         services.AddSingleton<IOrchestrationClient, TaskOrchestrationClient>();
         services.AddSingleton<StateMachineUpgrade>();
         services.AddHostedService(sp => sp.GetRequiredService<StateMachineUpgrade>());

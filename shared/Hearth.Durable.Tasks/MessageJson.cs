@@ -28,6 +28,54 @@ internal static class MessageJson
 
     public static string Write(HistoryEvent e) => Serialize(e);
 
+    private static readonly string MessagePrefix = $"{{\"$type\":\"{typeof(TaskMessage).FullName}, {typeof(TaskMessage).Assembly.GetName().Name}\"";
+
+    /// <summary>
+    /// Writes messages whose event is already written as JSON (<paramref name="eventJson"/>, from <see cref="Write(HistoryEvent)"/>
+    /// of the very same event): a checkpoint records each scheduled call once in the history and once as a message, and
+    /// writing the event once saves half of the work of a large fan-out's first checkpoint. The rest of a message (its
+    /// instance, sequence number, execution context) is written once for every message that shares it. Reads back as <see cref="Write(TaskMessage)"/> does.
+    /// </summary>
+    public static string[] Write(IReadOnlyList<TaskMessage> messages, Func<HistoryEvent, string?> eventJson)
+    {
+        var written = new string[messages.Count];
+        (OrchestrationInstance? Instance, long Sequence, bool HasContext, object? Tags, System.Runtime.Serialization.ExtensionDataObject? Extension, string? Tail) shell = default;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (eventJson(message.Event) is not { } json)
+            {
+                written[i] = Serialize(message);
+                continue;
+            }
+            // DurableTask.Core gives each call a new execution context around the instance's one tags dictionary: contexts
+            // with the same tags write the same.
+            var context = message.OrchestrationExecutionContext;
+            if (shell.Tail is null || !ReferenceEquals(shell.Instance, message.OrchestrationInstance) || shell.Sequence != message.SequenceNumber
+                || shell.HasContext != context is not null || !ReferenceEquals(shell.Tags, context?.OrchestrationTags)
+                || !ReferenceEquals(shell.Extension, message.ExtensionData))
+            {
+                // The message without its event: everything else it carries, written as a whole message would write it.
+                var empty = Serialize(new TaskMessage
+                {
+                    SequenceNumber = message.SequenceNumber,
+                    OrchestrationInstance = message.OrchestrationInstance,
+                    OrchestrationExecutionContext = message.OrchestrationExecutionContext,
+                    ExtensionData = message.ExtensionData,
+                });
+                shell = (message.OrchestrationInstance, message.SequenceNumber, context is not null, context?.OrchestrationTags, message.ExtensionData,
+                    empty.StartsWith(MessagePrefix, StringComparison.Ordinal) ? empty[MessagePrefix.Length..] : null);
+                if (shell.Tail is null)
+                {
+                    written[i] = Serialize(message);
+                    continue;
+                }
+            }
+            written[i] = string.Concat(MessagePrefix, ",\"Event\":", json, shell.Tail);
+        }
+        return written;
+    }
+
     public static TaskMessage ReadMessage(string json) =>
         Deserialize<TaskMessage>(json) ?? throw new InvalidDataException("A stored task message is empty.");
 

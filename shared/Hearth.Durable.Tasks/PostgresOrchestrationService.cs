@@ -465,6 +465,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                 batch.BatchCommands.Add(Command("delete from durabletask.history where instance_id = $1 and execution_id <> $2", instance.InstanceId, instance.ExecutionId));
             if (item.EventIds.Length > 0)
                 batch.BatchCommands.Add(Command("delete from durabletask.new_events where id = any($1)", item.EventIds));
+            var historyJson = newEvents.Select(MessageJson.Write).ToArray();
             if (newEvents.Count > 0)
             {
                 batch.BatchCommands.Add(Command("""
@@ -474,7 +475,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     instance.InstanceId, instance.ExecutionId,
                     Enumerable.Range(firstSequence, newEvents.Count).ToArray(),
                     newEvents.Select(e => e.EventType.ToString()).ToArray(),
-                    newEvents.Select(MessageJson.Write).ToArray(),
+                    historyJson,
                     now));
             }
 
@@ -517,7 +518,7 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                     """,
                     instance.InstanceId, instance.ExecutionId, now,
                     outboundMessages.Select(m => ((TaskScheduledEvent)m.Event).Name ?? "").ToArray(),
-                    outboundMessages.Select(MessageJson.Write).ToArray(),
+                    WriteCalls(outboundMessages, newEvents, historyJson),
                     handOff, WorkerName, now + _options.LeaseDuration));
                 if (handOff < outboundMessages.Count) batch.BatchCommands.Add(Notify(_wake.Own(TaskWake.ActivitiesPayload)));
             }
@@ -598,6 +599,15 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
         }
         if (outboundMessages.Count > 0) _wake.Activities();
         if (events.Count > 0 || arrivedMeanwhile) _wake.Orchestrations();
+    }
+
+    /// <summary>The activity calls' messages, each reusing its event's JSON from the history written beside it when the message
+    /// carries that very event (DurableTask.Core schedules a call with one event object for both).</summary>
+    private static string[] WriteCalls(IList<TaskMessage> calls, IList<HistoryEvent> newEvents, string[] historyJson)
+    {
+        var json = new Dictionary<HistoryEvent, string>(newEvents.Count, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < newEvents.Count; i++) json[newEvents[i]] = historyJson[i];
+        return MessageJson.Write(calls.ToList(), e => json.GetValueOrDefault(e));
     }
 
     /// <summary>Activity calls and sub-orchestrations (<c>Calls</c>) and durable timers of this execution not answered yet.</summary>
@@ -920,6 +930,19 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                         $"select event from durabletask.history where instance_id = $3 and execution_id = $4 and sequence >= $5 and {held} order by sequence",
                         WorkerName, expires, handTo.InstanceId, handTo.History.ExecutionId, handTo.History.Events.Length));
                 }
+                // The slots these results free need calls: the same round trip locks the next ones (the fair-share fetch,
+                // so no more than a batch waits here), and they are queued before the slots are released. They are
+                // this worker's like any fetched call: handed back at stop, renewed when they wait, taken over by
+                // another worker when this one dies. Not while stopping, when the stop's hand-back may have run.
+                var refill = _running is { IsCancellationRequested: false } && !_halted
+                    ? Math.Min(batch.Count, _options.ActivityBatchSize - _prefetched.Count)
+                    : 0;
+                if (refill > 0)
+                {
+                    var fetch = Command(LockActivitiesSql, WorkerName, now, expires, refill);
+                    command.BatchCommands.Add(fetch);
+                }
+                var refilled = new List<TaskActivityWorkItem>();
                 var recorded = new HashSet<long>();
                 string? handedStatus = null;
                 var handedIds = new List<long>();
@@ -943,7 +966,21 @@ public sealed partial class PostgresOrchestrationService : IOrchestrationService
                         await rows.NextResultAsync();
                         while (await rows.ReadAsync()) handedHistory.Add(MessageJson.ReadEvent(rows.GetString(0)));
                     }
+                    if (refill > 0)
+                    {
+                        if (handTo.InstanceId is null) await rows.NextResultAsync(); // past the notification
+                        await rows.NextResultAsync();
+                        while (await rows.ReadAsync())
+                            refilled.Add(new TaskActivityWorkItem
+                            {
+                                Id = rows.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                TaskMessage = MessageJson.ReadMessage(rows.GetString(1)),
+                                LockedUntilUtc = expires.UtcDateTime,
+                            });
+                    }
                 }
+                foreach (var item in refilled) _prefetched.Enqueue(item);
+                if (refilled.Count > 0) _wake.Activities();
                 if (handedStatus is not null)
                 {
                     if (Terminal.Contains(handedStatus) || handedMessages.Count == 0)

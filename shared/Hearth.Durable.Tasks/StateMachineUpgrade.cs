@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Hearth.Durable.Migrations;
@@ -9,14 +10,17 @@ using Npgsql;
 namespace Hearth.Durable.Tasks;
 
 /// <summary>
-/// Moves unfinished instances of the state-machine engine (schema <c>durable</c>) whose orchestration name is now
-/// registered on the Durable Task store, so a host upgraded mid-flight loses nothing. Each instance moves in one
-/// transaction: its old rows (instance, pending events, backlog, activity and timer jobs) are deleted and a new
-/// instance with the same id, name, owner and input is started, with every external event the old engine had received
-/// but not yet delivered (buffered or pending) raised on it in order. The new orchestrator starts from the beginning,
-/// which is safe because activities start from their own rows and never do a thing twice; time already spent waiting is
-/// not credited. A pending termination terminates the old instance instead. Runs at start and then every minute (a
-/// replica of the previous version may still start old instances during a rolling upgrade).
+/// Moves what the state-machine engine of earlier versions (schema <c>durable</c>, whose runtime is gone) left in the
+/// database to the Durable Task store, so a host upgraded mid-flight loses nothing and everything reads one store.
+/// An unfinished instance whose orchestration name is registered here moves in one transaction: its old rows
+/// (instance, pending events, backlog, activity and timer jobs) are deleted and a new instance with the same id, name,
+/// owner and input is started, with every external event the old engine had received but not yet delivered (buffered
+/// or pending) raised on it in order. The new orchestrator starts from the beginning, which is safe because activities
+/// start from their own rows and never do a thing twice; time already spent waiting is not credited. A pending
+/// termination terminates the old instance instead. A finished instance (any name) moves as a finished record (status,
+/// input, output or error, custom status, owner, times) without history, so the management API, erasure and retention
+/// see it. Unfinished instances of names this host does not run stay where they are. Runs at start and then every
+/// minute (a replica of the previous version may still run old instances during a rolling upgrade).
 /// </summary>
 public sealed class StateMachineUpgrade(
     NpgsqlDataSource db,
@@ -54,21 +58,104 @@ public sealed class StateMachineUpgrade(
         }
     }
 
-    /// <summary>Moves every unfinished old-engine instance of a name registered here; returns how many moved.</summary>
+    /// <summary>Moves every unfinished old-engine instance of a name registered here, then every finished one; returns how many moved.</summary>
     public async Task<int> MoveAsync(CancellationToken ct)
     {
         var names = registry.Orchestrators.Keys.ToArray();
-        if (names.Length == 0) return 0;
         var moved = 0;
+        while (names.Length > 0)
+        {
+            var (taken, started) = await MoveBatchAsync(names, ct);
+            moved += started;
+            if (taken == 0) break;
+        }
         while (true)
         {
-            var batch = await MoveBatchAsync(names, ct);
+            var batch = await MoveFinishedBatchAsync(ct);
             moved += batch;
             if (batch == 0) return moved;
         }
     }
 
-    private async Task<int> MoveBatchAsync(string[] names, CancellationToken ct)
+    /// <summary>
+    /// Moves up to 200 finished old-engine instances as finished records of the task store. An id the task store already
+    /// holds (a singleton started anew since) keeps the task store's instance; the old one is dropped.
+    /// </summary>
+    private async Task<int> MoveFinishedBatchAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var rows = new List<(string Id, string Type, string Status, string? Owner, string Input, string? Custom, string? Output, string? Error,
+            DateTimeOffset Created, DateTimeOffset Updated, DateTimeOffset? Completed)>();
+        await using (var select = new NpgsqlCommand("""
+            select id, type, status, owner, input::text, custom_status::text, output::text, error, created_at, updated_at, completed_at
+            from durable.instances
+            where status in ('Completed', 'Failed', 'Terminated')
+            order by created_at
+            limit 200
+            for update skip locked
+            """, connection, tx))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            while (await reader.ReadAsync(ct))
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), Text(3), reader.GetString(4), Text(5), Text(6), Text(7),
+                    reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+                    reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+        if (rows.Count == 0) return 0;
+
+        // As the task store writes them: a terminated instance's output is its reason (a JSON string), a failed one's
+        // failure is DurableTask.Core's FailureDetails.
+        string? Output((string Status, string? Output, string? Error) r) => r.Status switch
+        {
+            "Completed" => r.Output,
+            "Terminated" => JsonSerializer.Serialize(r.Error ?? "Terminated."),
+            _ => null,
+        };
+        string? Failure((string Status, string? Error) r) => r.Status == "Failed"
+            ? Newtonsoft.Json.JsonConvert.SerializeObject(new FailureDetails("OrchestrationFailed", r.Error ?? "The orchestration failed.", null, null, true))
+            : null;
+        await using (var insert = new NpgsqlCommand("""
+            insert into durabletask.instances
+                (instance_id, execution_id, name, version, status, input, output, custom_status, failure, owner, created_at, updated_at, completed_at)
+            select i, md5(i), n, '', s, inp, o, c, f, w, cr, up, coalesce(co, up)
+            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::timestamptz[], $10::timestamptz[], $11::timestamptz[]) as r(i, n, s, inp, o, c, f, w, cr, up, co)
+            on conflict (instance_id) do nothing
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Id).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Type).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Status).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Input).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => Output((r.Status, r.Output, r.Error))).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Custom).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => Failure((r.Status, r.Error))).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Owner).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Created).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Updated).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Completed).ToArray() });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await ExecuteAsync(connection, tx, """
+            with j as (
+                delete from durable.jobs where instance_id = any($1) and state in ('ready', 'running', 'dead')
+            ), e as (
+                delete from durable.events where instance_id = any($1)
+            ), b as (
+                delete from durable.backlog where instance_id = any($1)
+            )
+            delete from durable.instances where id = any($1)
+            """, ct, [rows.Select(r => r.Id).ToArray()]); // one parameter, the array (not the array as the parameter list)
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Moved {Count} finished old-engine orchestration(s) to the Durable Task store", rows.Count);
+        return rows.Count;
+    }
+
+    /// <summary>Moves up to 50 unfinished instances; returns how many it took and how many of them it started on the task store
+    /// (the others had a pending termination: they are finished now, and move with the finished ones).</summary>
+    private async Task<(int Taken, int Started)> MoveBatchAsync(string[] names, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -86,8 +173,9 @@ public sealed class StateMachineUpgrade(
             while (await reader.ReadAsync(ct))
                 old.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3)));
         }
-        if (old.Count == 0) return 0;
+        if (old.Count == 0) return (0, 0);
 
+        var started = 0;
         foreach (var (id, type, owner, input) in old)
         {
             var terminatedFor = await TerminationAsync(connection, tx, id, ct);
@@ -97,7 +185,7 @@ public sealed class StateMachineUpgrade(
                     update durable.instances set status = 'Terminated', error = $2, updated_at = $3, completed_at = $3 where id = $1
                     """, ct, id, terminatedFor, time.GetUtcNow());
                 await ExecuteAsync(connection, tx, Leftovers(includeInstance: false), ct, id);
-                logger.LogInformation("Old-engine orchestration {InstanceId} ({Type}) had a pending termination: terminated, not moved", id, type);
+                logger.LogInformation("Old-engine orchestration {InstanceId} ({Type}) had a pending termination: terminated, moved as finished", id, type);
                 continue;
             }
             var events = await UndeliveredEventsAsync(connection, tx, id, ct);
@@ -116,9 +204,10 @@ public sealed class StateMachineUpgrade(
             }).ToList(), tx, ct);
             logger.LogInformation("Moved old-engine orchestration {InstanceId} ({Type}) to the Durable Task store with {Events} undelivered event(s)",
                 id, type, events.Count);
+            started++;
         }
         await tx.CommitAsync(ct);
-        return old.Count;
+        return (old.Count, started);
     }
 
     /// <summary>The reason of a termination the old engine received and has not applied, or null.</summary>

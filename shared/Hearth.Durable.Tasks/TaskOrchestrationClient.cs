@@ -1,8 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Orchestrations;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using CoreStatus = DurableTask.Core.OrchestrationStatus;
 using HearthStart = Hearth.Durable.Orchestrations.StartResult;
@@ -11,40 +9,25 @@ using HearthStatus = Hearth.Durable.Orchestrations.OrchestrationStatus;
 namespace Hearth.Durable.Tasks;
 
 /// <summary>
-/// The product's <see cref="IOrchestrationClient"/> while two engines share the database. Orchestrations registered with
-/// <see cref="DurableTasksBuilder"/> start on the Durable Task store (in the caller's transaction when given); any other
-/// name starts on the state-machine engine. Reads, events, termination and purge go to whichever store holds the id;
-/// listings merge both stores newest first behind one cursor. So the management API, the erasers and the features
-/// answer the same whichever engine runs an instance.
+/// The product's <see cref="IOrchestrationClient"/> on the Durable Task store: starts (in the caller's transaction when
+/// given), reads, events, termination, purge and listings for the management API, the erasers and the features, with
+/// the statuses the API shows (Waiting is a running instance with nothing in flight).
 /// </summary>
-public sealed class TaskOrchestrationClient(
-    TaskClient tasks,
-    TaskRegistry registry,
-    [FromKeyedServices(OrchestrationEngines.StateMachine)] IOrchestrationClient stateMachine) : IOrchestrationClient
+public sealed class TaskOrchestrationClient(TaskClient tasks, TaskRegistry registry) : IOrchestrationClient
 {
-    public Task<HearthStart> StartAsync<TOrchestration, TInput>(TInput input, StartOptions? options = null, NpgsqlTransaction? transaction = null,
-        CancellationToken ct = default) where TOrchestration : IOrchestration =>
-        stateMachine.StartAsync<TOrchestration, TInput>(input, options, transaction, ct);
-
     public async Task<HearthStart> StartAsync<TInput>(string type, TInput input, StartOptions? options = null, NpgsqlTransaction? transaction = null,
         CancellationToken ct = default)
     {
-        if (!registry.Orchestrators.ContainsKey(type)) return await stateMachine.StartAsync(type, input, options, transaction, ct);
+        if (!registry.Orchestrators.ContainsKey(type)) throw new ArgumentException($"No orchestration named '{type}' is registered.", nameof(type));
         options ??= new StartOptions();
         var id = options.InstanceId ?? Guid.NewGuid().ToString("N");
         if (id.Length is 0 or > 200) throw new ArgumentException("An instance id is 1-200 characters.", nameof(options));
-        // A caller-chosen id still held by the old engine (started before an upgrade) is the same singleton.
-        if (options.InstanceId is not null && await stateMachine.GetAsync(id, null, ct) is { } old)
-        {
-            if (!old.IsFinished || !options.ReplaceFinished) return new HearthStart(id, false);
-            await stateMachine.PurgeAsync(id, null, ct);
-        }
         var started = await tasks.StartAsync(type, input, new StartTaskOptions(id, options.Owner, options.ReplaceFinished), transaction, ct);
         return new HearthStart(started.InstanceId, started.Created);
     }
 
     public async Task<HearthStatus?> GetAsync(string instanceId, string? owner = null, CancellationToken ct = default) =>
-        await tasks.GetAsync(instanceId, owner, ct) is { } instance ? ToStatus(instance) : await stateMachine.GetAsync(instanceId, owner, ct);
+        await tasks.GetAsync(instanceId, owner, ct) is { } instance ? ToStatus(instance) : null;
 
     public async Task<Page<HearthStatus>> ListAsync(OrchestrationQuery query, CancellationToken ct = default)
     {
@@ -58,41 +41,35 @@ public sealed class TaskOrchestrationClient(
             OrchestrationRuntimeStatus.Running => false,
             _ => (bool?)null,
         };
-        var fromTasks = statuses is { Length: 0 }
+        var found = statuses is { Length: 0 }
             ? []
             : await tasks.ListAsync(new TaskQuery(query.Type, statuses, query.Owner, after, limit + 1, waiting), ct);
-        var fromStateMachine = await stateMachine.ListAsync(query with { Limit = limit + 1 }, ct);
-        var merged = fromTasks.Select(ToStatus).Concat(fromStateMachine.Items)
-            .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.InstanceId, StringComparer.Ordinal)
-            .ToList();
         string? next = null;
-        if (merged.Count > limit || fromStateMachine.NextCursor is not null)
+        if (found.Count > limit)
         {
-            var last = merged[Math.Min(limit, merged.Count) - 1];
+            var last = found[limit - 1];
             next = OrchestrationCursor.Encode(last.CreatedAt, last.InstanceId);
         }
-        return new Page<HearthStatus>(merged.Take(limit).ToList(), next);
+        return new Page<HearthStatus>(found.Take(limit).Select(ToStatus).ToList(), next);
     }
 
     public async Task<bool> RaiseEventAsync(string instanceId, string name, object? data, string? owner = null, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200) throw new ArgumentException("An event name is 1-200 characters.", nameof(name));
         var instance = await tasks.GetAsync(instanceId, owner, ct);
-        if (instance is null) return await stateMachine.RaiseEventAsync(instanceId, name, data, owner, ct);
-        return !instance.IsFinished && await tasks.RaiseEventAsync(instanceId, name, data, ct: ct);
+        return instance is { IsFinished: false } && await tasks.RaiseEventAsync(instanceId, name, data, ct: ct);
     }
 
     public async Task<bool> TerminateAsync(string instanceId, string reason, string? owner = null, CancellationToken ct = default)
     {
         var instance = await tasks.GetAsync(instanceId, owner, ct);
-        if (instance is null) return await stateMachine.TerminateAsync(instanceId, reason, owner, ct);
-        return !instance.IsFinished && await tasks.TerminateAsync(instanceId, reason, ct: ct);
+        return instance is { IsFinished: false } && await tasks.TerminateAsync(instanceId, reason, ct: ct);
     }
 
     public async Task<PurgeResult> PurgeAsync(string instanceId, string? owner = null, CancellationToken ct = default)
     {
         var instance = await tasks.GetAsync(instanceId, owner, ct);
-        if (instance is null) return await stateMachine.PurgeAsync(instanceId, owner, ct);
+        if (instance is null) return PurgeResult.NotFound;
         if (!instance.IsFinished) return PurgeResult.NotFinished;
         return await tasks.PurgeAsync(instanceId, owner, ct) ? PurgeResult.Purged : PurgeResult.NotFound;
     }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Hearth.Durable.Jobs;
 using Hearth.Durable.Migrations;
-using Hearth.Durable.Orchestrations;
 using Hearth.Durable.Timers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +8,8 @@ using Microsoft.Extensions.Hosting;
 
 namespace Hearth.Durable;
 
-/// <summary>Declares what this process runs: queue functions, activities, timer functions and orchestrations.</summary>
+/// <summary>Declares what this process runs from the job queue: queue-triggered and timer-triggered functions. (Orchestrations
+/// and their activities are declared on the Durable Task store: <c>AddDurableTasks</c> in Hearth.Durable.Tasks.)</summary>
 public sealed class DurableBuilder
 {
     private readonly DurableRegistry _registry;
@@ -41,22 +41,6 @@ public sealed class DurableBuilder
         return AddFunction<TMessage>(name, (message, context, ct) => context.Services.GetRequiredService<THandler>().RunAsync(message, context, ct), retry, timeout);
     }
 
-    /// <summary>An activity as a delegate.</summary>
-    public DurableBuilder AddActivity<TInput, TOutput>(string name, Func<TInput, JobContext, CancellationToken, Task<TOutput>> handler, RetryPolicy? retry = null, TimeSpan? timeout = null)
-    {
-        _registry.Add(new HandlerRegistration(name, JobKind.Activity,
-            async (context, ct) => await handler(Read<TInput>(context), context, ct), retry?.Validate(), timeout));
-        return this;
-    }
-
-    /// <summary>An activity as a class, resolved from a scope per execution.</summary>
-    public DurableBuilder AddActivity<THandler, TInput, TOutput>(string name, RetryPolicy? retry = null, TimeSpan? timeout = null)
-        where THandler : class, IActivity<TInput, TOutput>
-    {
-        Services.TryAddScoped<THandler>();
-        return AddActivity<TInput, TOutput>(name, (input, context, ct) => context.Services.GetRequiredService<THandler>().RunAsync(input, context, ct), retry, timeout);
-    }
-
     /// <summary>A timer-triggered function with a six-field NCRONTAB schedule (overridable by name in host.json).</summary>
     public DurableBuilder AddTimer(string name, string schedule, Func<TimerInfo, JobContext, CancellationToken, Task> handler, TimeSpan? timeout = null)
     {
@@ -75,17 +59,6 @@ public sealed class DurableBuilder
     {
         Services.TryAddScoped<THandler>();
         return AddTimer(name, schedule, (timer, context, ct) => context.Services.GetRequiredService<THandler>().RunAsync(timer, context, ct), timeout);
-    }
-
-    /// <summary>An orchestration type; its name defaults to the class name.</summary>
-    public DurableBuilder AddOrchestration<TOrchestration>(string? name = null) where TOrchestration : class, IOrchestration
-    {
-        if (!typeof(IOrchestrationDefinition).IsAssignableFrom(typeof(TOrchestration)))
-            throw new ArgumentException($"{typeof(TOrchestration).Name} must derive from Orchestration<TInput, TState, TOutput>.");
-        Services.TryAddSingleton<TOrchestration>();
-        _registry.Add(new OrchestrationRegistration(name ?? typeof(TOrchestration).Name, typeof(TOrchestration),
-            sp => (IOrchestrationDefinition)sp.GetRequiredService<TOrchestration>()));
-        return this;
     }
 
     private static T Read<T>(JobContext context)
@@ -122,11 +95,7 @@ public static class DurableServiceCollectionExtensions
         services.AddSingleton<DatabaseReadiness>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobNotifier>();
-        services.AddSingleton<OrchestrationRunner>();
         services.AddSingleton<IJobClient, JobClient>();
-        // Keyed as the state-machine engine's own, so a host that adds another engine can route between the two.
-        services.AddKeyedSingleton<IOrchestrationClient, OrchestrationClient>(OrchestrationEngines.StateMachine);
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IOrchestrationClient>(OrchestrationEngines.StateMachine));
         services.AddSingleton<TimerScheduler>();
         services.AddSingleton<JobWorker>();
         services.AddSingleton<IDurableInfo, DurableInfo>();

@@ -4,17 +4,14 @@ using Npgsql;
 
 namespace Hearth.Durable;
 
-/// <summary>What the runtime can tell about itself for a status page: declared schedules and their next runs.</summary>
+/// <summary>What the job runtime can tell about itself for a status page: declared schedules and their next runs.</summary>
 public interface IDurableInfo
 {
     /// <summary>Timer functions with their effective schedule and next run.</summary>
     Task<IReadOnlyList<TimerStatus>> TimersAsync(CancellationToken ct = default);
 
-    /// <summary>Names of the functions and activities this process runs.</summary>
+    /// <summary>Names of the queue-triggered and timer-triggered functions this process runs.</summary>
     IReadOnlyCollection<string> Functions { get; }
-
-    /// <summary>Names of the orchestrations this process runs.</summary>
-    IReadOnlyCollection<string> Orchestrations { get; }
 }
 
 /// <summary>One timer function's schedule and next run (null before the scheduler registered it).</summary>
@@ -23,8 +20,6 @@ public sealed record TimerStatus(string Name, string Schedule, DateTimeOffset? N
 internal sealed class DurableInfo(NpgsqlDataSource db, DurableRegistry registry, IOptions<DurableOptions> options) : IDurableInfo
 {
     public IReadOnlyCollection<string> Functions => registry.Handlers.Keys.ToList();
-
-    public IReadOnlyCollection<string> Orchestrations => registry.Orchestrations.Keys.ToList();
 
     public async Task<IReadOnlyList<TimerStatus>> TimersAsync(CancellationToken ct = default)
     {

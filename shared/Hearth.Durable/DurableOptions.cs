@@ -43,7 +43,9 @@ public sealed class DurableOptions
     /// <summary>Dead jobs are deleted after this long.</summary>
     public TimeSpan DeadRetention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Finished orchestration instances are purged after this long (null: kept until purged).</summary>
+    /// <summary>host.json's <c>extensions.durableTask.instanceRetention</c>: finished orchestration instances are purged after
+    /// this long. The function host applies it to the Durable Task store's retention (<c>TaskStoreOptions.Retention</c>);
+    /// null leaves that store's default.</summary>
     public TimeSpan? InstanceRetention { get; set; }
 
     /// <summary>A timer run later than this after its occurrence is a catch-up: missed occurrences collapse into one run with IsPastDue.</summary>

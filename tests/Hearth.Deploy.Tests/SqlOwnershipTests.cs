@@ -19,10 +19,10 @@ public sealed class SqlOwnershipTests
         [("Chat", "companions.affinity_deltas")] = "a turn's affinity change commits with the turn",
         [("Life", "companions.agents")] = "life settings are checked against the companion's owner in one statement",
         [("Life", "companions.scenarios")] = "life changes a scenario's span (the companions store adds and lists them)",
-        [("Hearth.Durable.Tasks", "durable.instances")] = "the upgrade moves the old engine's unfinished instances",
-        [("Hearth.Durable.Tasks", "durable.events")] = "the upgrade moves the old engine's unfinished instances",
-        [("Hearth.Durable.Tasks", "durable.backlog")] = "the upgrade moves the old engine's unfinished instances",
-        [("Hearth.Durable.Tasks", "durable.jobs")] = "the upgrade moves the old engine's unfinished instances",
+        [("Hearth.Durable.Tasks", "durable.instances")] = "the upgrade moves what the removed state-machine engine left",
+        [("Hearth.Durable.Tasks", "durable.events")] = "the upgrade moves what the removed state-machine engine left",
+        [("Hearth.Durable.Tasks", "durable.backlog")] = "the upgrade moves what the removed state-machine engine left",
+        [("Hearth.Durable.Tasks", "durable.jobs")] = "the upgrade moves what the removed state-machine engine left",
     };
 
     [Fact]

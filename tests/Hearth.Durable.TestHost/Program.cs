@@ -1,6 +1,5 @@
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
-using Hearth.Durable.Orchestrations;
 using Hearth.Durable.Tasks;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,12 +38,6 @@ durable.AddFunction<Probe>("probe", async (probe, context, ct) =>
     if (sleep > 0) await Task.Delay(sleep, ct);
     await Record(db, "insert into probe.finished (key, worker, attempt) values ($1, $2, $3)", probe.Key, worker, context.Attempt);
 });
-durable.AddActivity<SquareInput, long>("slow-square", async (input, _, ct) =>
-{
-    await Task.Delay(input.SleepMs, ct);
-    return (long)input.X * input.X;
-});
-durable.AddOrchestration<SlowSum>();
 if (env("PROBE_TASKS") == "1")
 {
     builder.Services.AddDurableTasks(o =>
@@ -81,38 +74,8 @@ static async Task Record(NpgsqlDataSource db, string sql, params object[] values
 /// <summary>A probe job: records its start and end; the first attempt may sleep longer (to be killed mid-job).</summary>
 internal sealed record Probe(string Key, int SleepMs, int? FirstAttemptSleepMs = null);
 
-/// <summary>Input of slow-square.</summary>
+/// <summary>Input of ProbeSquare: square X after sleeping SleepMs.</summary>
 internal sealed record SquareInput(int X, int SleepMs);
-
-/// <summary>Squares 1..Count two at a time, each activity taking SleepMs, and sums them.</summary>
-internal sealed class SlowSum : Orchestration<SlowSum.Input, SlowSum.Total, long>
-{
-    public sealed record Input(int Count, int SleepMs);
-
-    public sealed class Total
-    {
-        public long Sum { get; set; }
-        public int Done { get; set; }
-    }
-
-    public override void OnEvent(OrchestrationContext<Input, Total, long> context, OrchestrationEvent e)
-    {
-        switch (e)
-        {
-            case OrchestrationStarted:
-                context.MaxActivitiesInFlight = 2;
-                for (var i = 1; i <= context.Input.Count; i++) context.CallActivity("slow-square", new SquareInput(i, context.Input.SleepMs));
-                break;
-            case ActivityCompleted done:
-                context.State.Sum += done.GetResult<long>();
-                if (++context.State.Done == context.Input.Count) context.Complete(context.State.Sum);
-                break;
-            case ActivityFailed failed:
-                context.Fail(failed.Error);
-                break;
-        }
-    }
-}
 
 /// <summary>Input of ProbeFanOut: square 1..Count, each call taking SleepMs.</summary>
 internal sealed record FanOutInput(int Count, int SleepMs);

@@ -1,5 +1,4 @@
 using Hearth.Durable.Jobs;
-using Hearth.Durable.Orchestrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +6,7 @@ using Npgsql;
 
 namespace Hearth.Durable.Tests;
 
-/// <summary>A generic host running the durable runtime in this process against one test database.</summary>
+/// <summary>A generic host running the job runtime in this process against one test database.</summary>
 public sealed class DurableHarness : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -22,7 +21,6 @@ public sealed class DurableHarness : IAsyncDisposable
     public NpgsqlDataSource Db { get; }
     public IServiceProvider Services => _host.Services;
     public IJobClient Jobs => Services.GetRequiredService<IJobClient>();
-    public IOrchestrationClient Orchestrations => Services.GetRequiredService<IOrchestrationClient>();
 
     /// <summary>Fast settings for tests: short leases and retry delays.</summary>
     public static void TestDefaults(DurableOptions o)

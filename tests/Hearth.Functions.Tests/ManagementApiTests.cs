@@ -19,7 +19,7 @@ public sealed class ManagementApiTests(FunctionsHost host) : IClassFixture<Funct
     private async Task<(HttpClient Client, string Id)> UserAsync(string name) => (host.User(name), await host.UserIdAsync(name));
 
     private async Task<string> StartApprovalAsync(string ownerId, string subject = "thing") =>
-        (await Orchestrations.StartAsync<ApprovalOrchestration, ApprovalInput>(new ApprovalInput(subject), new StartOptions { Owner = ownerId })).InstanceId;
+        (await Orchestrations.StartAsync(nameof(ApprovalOrchestration), new ApprovalInput(subject), new StartOptions { Owner = ownerId })).InstanceId;
 
     private async Task<JsonElement> WaitForStatusAsync(string id, params string[] statuses)
     {

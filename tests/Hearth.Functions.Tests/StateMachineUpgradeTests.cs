@@ -73,6 +73,8 @@ public sealed class StateMachineUpgradeTests
             ["Auth:DevToken"] = DevelopmentHost.DevTokenValue,
         });
         var orchestrations = upgraded.Services.GetRequiredService<IOrchestrationClient>();
+        // The API reads only the task store: the import is there once the upgrade's first pass (at start) has moved it.
+        await Eventually.ValueAsync(() => orchestrations.GetAsync(importId), moved => moved is not null, Bound, "the upgrade to move the import");
         var finished = await orchestrations.WaitForCompletionAsync(importId, Bound);
 
         Assert.True(finished is { Status: OrchestrationRuntimeStatus.Completed }, $"the import finished: {finished?.Status} {finished?.Error}");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Hearth.Durable;
 using Hearth.Durable.Migrations;
-using Hearth.Durable.Orchestrations;
 using Hearth.Durable.Tasks;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,75 +11,13 @@ using Npgsql;
 namespace Hearth.Benchmarks.Orchestration;
 
 /// <summary>
-/// The same three workloads on both engines, one after the other on one cluster: the state-machine engine
-/// (<c>Hearth.Durable.Orchestrations</c>) and Microsoft's DurableTask.Core replaying Microsoft.DurableTask
-/// orchestrators on Hearth's PostgreSQL task store (<c>Hearth.Durable.Tasks</c>).
+/// The orchestration workloads on Microsoft's DurableTask.Core replaying Microsoft.DurableTask orchestrators on Hearth's
+/// PostgreSQL task store (<c>Hearth.Durable.Tasks</c>); <see cref="AzuritePeer"/> runs the same orchestrators on Azure
+/// Storage.
 /// </summary>
 internal static class SideBySide
 {
     public sealed record Figures(double FanOut, double Chain, double RaiseP50Ms, double Large);
-
-    public static async Task<Figures> OldEngineAsync(string connectionString, int fanOut, int chain, int raises, int large)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(new NpgsqlDataSourceBuilder(connectionString + ";Max Auto Prepare=64;Auto Prepare Min Usages=2").Build());
-        builder.Services.AddDurable(o => { o.BatchSize = 64; o.RunTimers = false; })
-            .AddActivity<int, long>("square", (x, _, _) => Task.FromResult((long)x * x))
-            .AddActivity<int, int>("next", (x, _, _) => Task.FromResult(x + 1))
-            .AddOrchestration<OldSumOfSquares>()
-            .AddOrchestration<OrchestrationHarness.Chain>()
-            .AddOrchestration<OrchestrationHarness.Waiter>();
-        using var host = builder.Build();
-        await host.StartAsync();
-        await host.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None);
-        var client = host.Services.GetRequiredService<IOrchestrationClient>();
-        // Warm-up (untimed): both engines are measured with their code paths compiled.
-        await client.WaitForCompletionAsync((await client.StartAsync<OldSumOfSquares, int>(20)).InstanceId, TimeSpan.FromMinutes(1));
-        await client.WaitForCompletionAsync((await client.StartAsync<OrchestrationHarness.Chain, int>(5)).InstanceId, TimeSpan.FromMinutes(1));
-
-        // Completion is polled every millisecond on both engines (the clients' own waits back off to 100 ms).
-        async Task<OrchestrationStatus?> Finished(string id)
-        {
-            while (true)
-            {
-                var status = await client.GetAsync(id);
-                if (status is null || status.Status is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated) return status;
-                await Task.Delay(1);
-            }
-        }
-
-        var clock = Stopwatch.StartNew();
-        var sum = await client.StartAsync<OldSumOfSquares, int>(fanOut);
-        var summed = await Finished(sum.InstanceId);
-        var fanOutRate = fanOut / clock.Elapsed.TotalSeconds;
-        Expect(summed?.ReadOutput<long>() == SumOfSquares(fanOut), "old fan-out");
-
-        clock.Restart();
-        var steps = await client.StartAsync<OrchestrationHarness.Chain, int>(chain);
-        var chained = await Finished(steps.InstanceId);
-        var chainRate = chain / clock.Elapsed.TotalSeconds;
-        Expect(chained?.ReadOutput<int>() == chain, "old chain");
-
-        clock.Restart();
-        var big = await client.StartAsync<OldSumOfSquares, int>(large);
-        var bigSum = await Finished(big.InstanceId);
-        var largeRate = large / clock.Elapsed.TotalSeconds;
-        Expect(bigSum?.ReadOutput<long>() == SumOfSquares(large), "old large fan-out");
-
-        var latencies = new List<double>();
-        for (var i = 0; i < raises; i++)
-        {
-            var waiter = await client.StartAsync<OrchestrationHarness.Waiter, int>(i);
-            while ((await client.GetAsync(waiter.InstanceId))?.Status != OrchestrationRuntimeStatus.Waiting) await Task.Delay(1);
-            var raised = Stopwatch.StartNew();
-            await client.RaiseEventAsync(waiter.InstanceId, "go", 1);
-            while ((await client.GetAsync(waiter.InstanceId))?.Status != OrchestrationRuntimeStatus.Completed) await Task.Delay(1);
-            latencies.Add(raised.Elapsed.TotalMilliseconds);
-        }
-        await host.StopAsync();
-        return new Figures(fanOutRate, chainRate, BenchReport.Median(latencies), largeRate);
-    }
 
     public static async Task<Figures> TaskEngineAsync(string connectionString, int fanOut, int chain, int raises, int large, int perSub)
     {
@@ -213,34 +150,6 @@ internal static class SideBySide
         {
             context.SetCustomStatus("waiting");
             return input + await context.WaitForExternalEvent<int>("go");
-        }
-    }
-
-    // ---- the old engine's, as state machines
-
-    private sealed class OldSumOfSquares : Orchestration<int, OldSumOfSquares.Total, long>
-    {
-        public sealed class Total
-        {
-            public long Sum { get; set; }
-            public int Done { get; set; }
-        }
-
-        public override void OnEvent(OrchestrationContext<int, Total, long> context, OrchestrationEvent e)
-        {
-            switch (e)
-            {
-                case OrchestrationStarted:
-                    for (var i = 1; i <= context.Input; i++) context.CallActivity("square", i);
-                    break;
-                case ActivityCompleted done:
-                    context.State.Sum += done.GetResult<long>();
-                    if (++context.State.Done == context.Input) context.Complete(context.State.Sum);
-                    break;
-                case ActivityFailed failed:
-                    context.Fail(failed.Error);
-                    break;
-            }
         }
     }
 }

@@ -167,24 +167,15 @@ internal sealed class JobClient(NpgsqlDataSource db, DurableRegistry registry, I
     {
         var job = await GetAsync(id, ct);
         if (job is null) return JobActionResult.NotFound;
-        if (job.Kind is not (JobKind.Function or JobKind.Activity) || job.State is not (JobState.Ready or JobState.Running)) return JobActionResult.NotAllowed;
+        if (job.Kind != JobKind.Function || job.State is not (JobState.Ready or JobState.Running)) return JobActionResult.NotAllowed;
         await using var command = db.CreateCommand("""
-            with done as (
-                update durable.jobs set state = 'cancelled', finished_at = @now, lease_owner = null, lease_expires_at = null,
-                       last_error = 'Cancelled by an administrator.'
-                where id = @id and state in ('ready', 'running')
-                returning kind, queue, instance_id, call_id, attempt
-            ),
-            ev as (
-                insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
-                select instance_id, 'activity_failed', queue, call_id, jsonb_build_object('error', 'Cancelled by an administrator.', 'attempts', attempt), @now
-                from done where instance_id is not null and kind = 1
-                returning instance_id
-            )
-            """ + JobStore.WakeInstances + " select count(*)::int from done");
+            update durable.jobs set state = 'cancelled', finished_at = @now, lease_owner = null, lease_expires_at = null,
+                   last_error = 'Cancelled by an administrator.'
+            where id = @id and state in ('ready', 'running')
+            """);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("now", time.GetUtcNow());
-        return (int)(await command.ExecuteScalarAsync(ct))! > 0 ? JobActionResult.Done : JobActionResult.NotAllowed;
+        return await command.ExecuteNonQueryAsync(ct) > 0 ? JobActionResult.Done : JobActionResult.NotAllowed;
     }
 
     private const string SelectJob = """

@@ -6,20 +6,15 @@ using Npgsql;
 namespace Hearth.Durable.Jobs;
 
 /// <summary>
-/// Holds one LISTEN connection and turns notifications into in-process signals: <c>durable_jobs</c> wakes the
-/// fetchers, <c>durable_instances</c> (payload: instance id) wakes whoever waits for an orchestration to finish.
-/// Polling remains the fallback, so a lost connection only costs latency.
+/// Holds one LISTEN connection and turns <c>durable_jobs</c> notifications into an in-process signal that wakes the
+/// fetchers. Polling remains the fallback, so a lost connection only costs latency.
 /// </summary>
 internal sealed class JobNotifier(NpgsqlDataSource db, DatabaseReadiness readiness, ILogger<JobNotifier> logger) : BackgroundService
 {
     private readonly Signal _jobs = new();
-    private readonly Signal _instances = new();
 
     /// <summary>A task that completes at the next job notification.</summary>
     public Task NextJobSignal => _jobs.Next;
-
-    /// <summary>A task that completes at the next orchestration-finished notification.</summary>
-    public Task NextInstanceSignal => _instances.Next;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,12 +31,8 @@ internal sealed class JobNotifier(NpgsqlDataSource db, DatabaseReadiness readine
             try
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Channel == "durable_jobs") _jobs.Fire();
-                    else _instances.Fire();
-                };
-                await using (var listen = new NpgsqlCommand("listen durable_jobs; listen durable_instances", connection))
+                connection.Notification += (_, _) => _jobs.Fire();
+                await using (var listen = new NpgsqlCommand("listen durable_jobs", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 _jobs.Fire(); // anything enqueued while we were not listening
                 while (!stoppingToken.IsCancellationRequested)

@@ -6,30 +6,9 @@ namespace Hearth.Durable.Jobs;
 
 /// <summary>
 /// The worker's statements: fetch a batch with SKIP LOCKED, finish batches, heartbeat, hand back, rescue, prune.
-/// When an activity or durable timer finishes, the same statement records the orchestration event and wakes the
-/// instance, so an orchestration never misses a result and never sees one twice (a job leaves 'running' once).
 /// </summary>
 internal sealed class JobStore(NpgsqlDataSource db)
 {
-    // CTEs appended to statements whose CTE "ev" returns the instance ids that received events:
-    // wake each instance once, reusing a step job that is still waiting. The step job carries the instance's owner, so
-    // the fair-share fetch takes an owner's orchestration steps in that owner's turn (issue 18). Locking that job keeps a worker from
-    // starting it before this transaction's events are visible.
-    internal const string WakeInstances = """
-        , waiting as (
-            select w.instance_id from durable.jobs w
-            where w.kind = 3 and w.state = 'ready' and w.instance_id in (select instance_id from ev)
-            for update
-        ),
-        woke as (
-            insert into durable.jobs (queue, kind, max_attempts, retry, instance_id, owner, run_at, created_at)
-            select distinct '$orchestrator', 3, 10, '{"maxNumberOfAttempts":10,"firstRetryInterval":"00:00:00.5","backoffCoefficient":2,"maxRetryInterval":"00:00:30"}'::jsonb,
-                   e.instance_id, (select i.owner from durable.instances i where i.id = e.instance_id), @now, @now
-            from ev e
-            where e.instance_id not in (select instance_id from waiting)
-            returning 1
-        )
-        """;
 
     /// <summary>The most owners one fetch looks at (a loose index scan over the ready jobs' owners; beyond it, key order).</summary>
     internal const int MaxOwnersPerFetch = 256;
@@ -143,23 +122,17 @@ internal sealed class JobStore(NpgsqlDataSource db)
         var failed = outcomes.Where(o => o.Error is not null).ToList();
         if (succeeded.Count > 0)
         {
+            // Each finish statement answers a count, so the fetch's rows are the batch's last result.
             var command = new NpgsqlBatchCommand("""
-                with r as (select * from unnest(@ids, @results) as r(id, result)),
-                done as (
-                    update durable.jobs j
+                with done as (
+                    update durable.jobs
                     set state = 'succeeded', finished_at = @now, lease_owner = null, lease_expires_at = null
-                    from r where j.id = r.id and j.state = 'running' and j.lease_owner = @worker
-                    returning j.kind, j.queue, j.instance_id, j.call_id, r.result
-                ),
-                ev as (
-                    insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
-                    select instance_id, case kind when 1 then 'activity_completed' else 'timer_fired' end, queue, call_id, result::jsonb, @now
-                    from done where instance_id is not null and kind in (1, 2)
-                    returning instance_id
+                    where id = any(@ids) and state = 'running' and lease_owner = @worker
+                    returning 1
                 )
-                """ + WakeInstances + " select count(*) from done");
+                select count(*) from done
+                """);
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = succeeded.Select(o => o.JobId).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("results", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = succeeded.Select(o => o.Result).ToArray() });
             command.Parameters.AddWithValue("now", now);
             command.Parameters.AddWithValue("worker", worker);
             batch.BatchCommands.Add(command);
@@ -175,15 +148,10 @@ internal sealed class JobStore(NpgsqlDataSource db)
                         finished_at = case when r.dead then @now end,
                         last_error = r.error, lease_owner = null, lease_expires_at = null
                     from r where j.id = r.id and j.state = 'running' and j.lease_owner = @worker
-                    returning j.kind, j.queue, j.instance_id, j.call_id, j.attempt, r.dead, r.error
-                ),
-                ev as (
-                    insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
-                    select instance_id, 'activity_failed', queue, call_id, jsonb_build_object('error', error, 'attempts', attempt), @now
-                    from done where dead and instance_id is not null and kind = 1
-                    returning instance_id
+                    returning 1
                 )
-                """ + WakeInstances + " select count(*) from done");
+                select count(*) from done
+                """);
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = failed.Select(o => o.JobId).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = failed.Select(o => o.Error).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("retry_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = failed.Select(o => o.RetryAt ?? now).ToArray() });
@@ -238,15 +206,10 @@ internal sealed class JobStore(NpgsqlDataSource db)
                     last_error = 'Lease expired: worker ' || coalesce(j.lease_owner, '?') || ' stopped during attempt ' || j.attempt || '.',
                     lease_owner = null, lease_expires_at = null
                 from expired where j.id = expired.id
-                returning j.kind, j.queue, j.instance_id, j.call_id, j.attempt, j.state = 'dead' as dead, j.last_error as error
-            ),
-            ev as (
-                insert into durable.events (instance_id, kind, name, call_id, payload, created_at)
-                select instance_id, 'activity_failed', queue, call_id, jsonb_build_object('error', error, 'attempts', attempt), @now
-                from done where dead and instance_id is not null and kind = 1
-                returning instance_id
+                returning 1
             )
-            """ + WakeInstances + " select count(*)::int from done", out var command);
+            select count(*)::int from done
+            """, out var command);
         command.Parameters.AddWithValue("now", now);
         int rescued;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -287,5 +250,5 @@ internal sealed class JobStore(NpgsqlDataSource db)
     }
 }
 
-/// <summary>How one execution ended: a result (JSON text, for activities) or an error with the retry decision.</summary>
-internal sealed record JobOutcome(long JobId, string? Result, string? Error, bool Dead, DateTimeOffset? RetryAt);
+/// <summary>How one execution ended: success (no error) or an error with the retry decision.</summary>
+internal sealed record JobOutcome(long JobId, string? Error, bool Dead, DateTimeOffset? RetryAt);

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
-using System.Text.Json;
 using Hearth.Durable.Migrations;
-using Hearth.Durable.Orchestrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,7 +23,6 @@ internal sealed class JobWorker(
     IServiceScopeFactory scopes,
     JobNotifier notifier,
     DatabaseReadiness readiness,
-    OrchestrationRunner orchestrations,
     TimeProvider time,
     ILogger<JobWorker> logger) : IHostedService
 {
@@ -216,31 +213,17 @@ internal sealed class JobWorker(
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_abortHandlers.Token);
         try
         {
-            string? result = null;
-            switch (job.Kind)
+            if (!registry.Handlers.TryGetValue(job.Queue, out registration))
+                throw new PermanentJobFailureException($"No function named '{job.Queue}' is registered in this host.");
+            timeout = registration.Timeout ?? timeout;
+            cts.CancelAfter(timeout);
+            await using (var services = scopes.CreateAsyncScope())
             {
-                case JobKind.Timer:
-                    break;
-                case JobKind.OrchestrationStep:
-                    cts.CancelAfter(timeout);
-                    await orchestrations.StepAsync(job.InstanceId!, cts.Token);
-                    break;
-                default:
-                    if (!registry.Handlers.TryGetValue(job.Queue, out registration))
-                        throw new PermanentJobFailureException($"No function or activity named '{job.Queue}' is registered in this host.");
-                    timeout = registration.Timeout ?? timeout;
-                    cts.CancelAfter(timeout);
-                    await using (var services = scopes.CreateAsyncScope())
-                    {
-                        var context = new JobContext(job, services.ServiceProvider, logger);
-                        var value = await registration.Invoke(context, cts.Token);
-                        if (job.Kind == JobKind.Activity)
-                            result = value is JsonElement element ? element.GetRawText() : JsonSerializer.Serialize(value, value?.GetType() ?? typeof(object), DurableJson.Options);
-                    }
-                    break;
+                var context = new JobContext(job, services.ServiceProvider, logger);
+                await registration.Invoke(context, cts.Token);
             }
             logger.LogDebug("Job {JobId} ({Function}) succeeded", job.Id, job.Queue);
-            return new JobOutcome(job.Id, result, null, false, null);
+            return new JobOutcome(job.Id, null, false, null);
         }
         catch (OperationCanceledException) when (_abortHandlers.IsCancellationRequested)
         {
@@ -262,7 +245,7 @@ internal sealed class JobWorker(
                 logger.LogError(e, "Job {JobId} ({Function}) is dead after attempt {Attempt}/{MaxAttempts}: {Error}", job.Id, job.Queue, job.Attempt, job.MaxAttempts, error);
             else
                 logger.LogWarning("Job {JobId} ({Function}) failed attempt {Attempt}/{MaxAttempts}, retrying at {RetryAt:o}: {Error}", job.Id, job.Queue, job.Attempt, job.MaxAttempts, retryAt, error);
-            return new JobOutcome(job.Id, null, error, dead, retryAt);
+            return new JobOutcome(job.Id, error, dead, retryAt);
         }
     }
 

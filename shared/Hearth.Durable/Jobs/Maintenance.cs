@@ -8,12 +8,11 @@ namespace Hearth.Durable.Jobs;
 
 /// <summary>
 /// The runtime's housekeeping, run by every worker host (each statement is safe to run concurrently):
-/// the rescuer returns jobs whose lease expired; the pruner deletes finished jobs past their retention
-/// and, when configured, finished orchestration instances.
+/// the rescuer returns jobs whose lease expired; the pruner deletes finished jobs past their retention.
+/// (Finished orchestrations are purged by the Durable Task store's own retention.)
 /// </summary>
 internal sealed class Maintenance(
     JobStore store,
-    NpgsqlDataSource db,
     IOptions<DurableOptions> optionsAccessor,
     DatabaseReadiness readiness,
     TimeProvider time,
@@ -49,8 +48,7 @@ internal sealed class Maintenance(
                 {
                     nextPrune = now + pruneEvery;
                     var pruned = await store.PruneAsync(now - _options.SucceededRetention, now - _options.DeadRetention, stoppingToken);
-                    pruned += await PruneInstancesAsync(now, stoppingToken);
-                    if (pruned > 0) logger.LogInformation("Pruned {Count} finished jobs and instances", pruned);
+                    if (pruned > 0) logger.LogInformation("Pruned {Count} finished jobs", pruned);
                 }
                 await Task.Delay(rescueEvery, time, stoppingToken);
             }
@@ -64,20 +62,5 @@ internal sealed class Maintenance(
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); } catch (OperationCanceledException) { return; }
             }
         }
-    }
-
-    private async Task<int> PruneInstancesAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        if (_options.InstanceRetention is not { } retention) return 0;
-        await using var command = db.CreateCommand("""
-            with old as (
-                delete from durable.instances
-                where id in (select id from durable.instances
-                             where status in ('Completed', 'Failed', 'Terminated') and completed_at < @before limit 1000)
-                returning id)
-            delete from durable.events where instance_id in (select id from old)
-            """);
-        command.Parameters.AddWithValue("before", now - retention);
-        return await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -3,8 +3,7 @@ using Hearth.Durable.Jobs;
 namespace Hearth.Durable.Orchestrations;
 
 /// <summary>
-/// The management listing's page cursor, one format for both stores (the state-machine engine and the Durable Task
-/// store, whose listings the product merges): the last instance's creation time and id, base64url.
+/// The management listing's page cursor: the last instance's creation time and id, base64url.
 /// </summary>
 public static class OrchestrationCursor
 {

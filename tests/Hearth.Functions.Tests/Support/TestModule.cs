@@ -1,7 +1,8 @@
 using Hearth.Durable;
 using Hearth.Durable.Jobs;
-using Hearth.Durable.Orchestrations;
+using Hearth.Durable.Tasks;
 using Hearth.Functions.Status;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Functions.Tests.Support;
@@ -15,8 +16,8 @@ public static class TestModule
 
     public static void Register(IServiceCollection services)
     {
+        services.AddDurableTasks().AddOrchestrator<ApprovalOrchestration>();
         services.AddDurable()
-            .AddOrchestration<ApprovalOrchestration>()
             .AddFunction<TestMessage>(FailingFunction, (_, _, _) => throw new PermanentJobFailureException("This function always fails."))
             .AddFunction<TestMessage>(NoopFunction, (_, _, _) => Task.CompletedTask)
             .AddTimer(NightlyTimer, "0 0 3 * * *", (_, _, _) => Task.CompletedTask);
@@ -28,27 +29,13 @@ public sealed record TestMessage(string Text);
 
 public sealed record ApprovalInput(string Subject);
 
-public sealed class ApprovalState
-{
-    public int Events { get; set; }
-}
-
 /// <summary>Waits for an "approve" event and completes with its data; sets a custom status while waiting.</summary>
-public sealed class ApprovalOrchestration : Orchestration<ApprovalInput, ApprovalState, string>
+public sealed class ApprovalOrchestration : TaskOrchestrator<ApprovalInput, string>
 {
-    public override void OnEvent(OrchestrationContext<ApprovalInput, ApprovalState, string> context, OrchestrationEvent e)
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, ApprovalInput input)
     {
-        switch (e)
-        {
-            case OrchestrationStarted:
-                context.SetCustomStatus(new { stage = "waiting", subject = context.Input.Subject });
-                context.WaitForEvent("approve");
-                break;
-            case EventRaised { Name: "approve" } raised:
-                context.State.Events++;
-                context.Complete($"approved: {raised.GetData<string>()}");
-                break;
-        }
+        context.SetCustomStatus(new { stage = "waiting", subject = input.Subject });
+        return $"approved: {await context.WaitForExternalEvent<string>("approve")}";
     }
 }
 
