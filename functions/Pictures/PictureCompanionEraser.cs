@@ -18,7 +18,7 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
     public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
     {
         await EraseJobsAsync(ownerId, null, ct);
-        await media.DeleteAllAsync(ownerId, ct);
+        await media.DeleteAllAsync(Guid.Parse(ownerId), ct);
     }
 
     private async Task EraseJobsAsync(string ownerId, string? agentId, CancellationToken ct)
@@ -44,7 +44,7 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
                 if (!instance.IsFinished) logger.LogInformation("Picture job {JobId} stopped: its companion {AgentId} was deleted", id, agentId);
                 await OrchestrationErasure.EraseAsync(orchestrations, [instance], ownerId, "the companion was deleted", ct);
             }
-            foreach (var picture in pictures) await media.DeleteAsync(picture, ownerId, ct);
+            foreach (var picture in pictures) await media.DeleteAsync(picture, Guid.Parse(ownerId), ct);
         }
         await using var delete = db.CreateCommand("""
             with gone as (delete from images.jobs where owner_id = @owner and (@agent::text is null or agent_id = @agent) returning id)
