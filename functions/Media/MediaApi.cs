@@ -47,7 +47,7 @@ public static class MediaApi
         }
         else if (CurrentUser.From(http.User) is { } user)
         {
-            content = user.IsAdmin ? await store.OpenAsync(id, ct) : await store.OpenOwnedAsync(id, user.Id, ct);
+            content = user.IsAdmin ? await store.OpenAsync(id, ct) : await store.OpenOwnedAsync(id, Guid.Parse(user.Id), ct);
             cacheControl = $"private, max-age={(long)OwnerCacheLifetime.TotalSeconds}, immutable";
             response.Headers.Vary = HeaderNames.Authorization;
         }

@@ -230,7 +230,7 @@ public sealed class StorePicture(
             for (var position = 0; position < images.Count; position++)
             {
                 var image = images[position];
-                var item = await CopyAsync(job.OwnerId, image, ct);
+                var item = await CopyAsync(Guid.Parse(job.OwnerId), image, ct);
                 stored.Add(new PictureJobImage(position, item.Id, item.ContentType, image.Width, image.Height));
             }
         }
@@ -252,7 +252,7 @@ public sealed class StorePicture(
         return new StorePictureResult(stored.Select(i => i.MediaId).ToList(), null);
     }
 
-    private async Task<MediaItem> CopyAsync(string owner, GeneratedImage image, CancellationToken ct)
+    private async Task<MediaItem> CopyAsync(Guid owner, GeneratedImage image, CancellationToken ct)
     {
         if (image.Content is { } bytes)
         {

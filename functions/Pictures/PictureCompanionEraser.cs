@@ -18,7 +18,7 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
     public async Task EraseAccountAsync(string ownerId, CancellationToken ct)
     {
         await EraseJobsAsync(ownerId, null, ct);
-        await media.DeleteAllAsync(ownerId, ct);
+        await media.DeleteAllAsync(Guid.Parse(ownerId), ct);
     }
 
     private async Task EraseJobsAsync(string ownerId, string? agentId, CancellationToken ct)
@@ -27,7 +27,7 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
         await using (var read = db.CreateCommand("""
             select j.id, coalesce(array_agg(i.media_id) filter (where i.media_id is not null), '{}')
               from images.jobs j left join images.job_images i on i.job_id = j.id
-             where j.owner_id = @owner and (@agent::text is null or j.agent_id = @agent)
+             where j.owner_id = @owner::uuid and (@agent::text is null or j.agent_id = @agent)
              group by j.id
             """))
         {
@@ -44,10 +44,10 @@ public sealed class PictureCompanionEraser(NpgsqlDataSource db, IOrchestrationCl
                 if (!instance.IsFinished) logger.LogInformation("Picture job {JobId} stopped: its companion {AgentId} was deleted", id, agentId);
                 await OrchestrationErasure.EraseAsync(orchestrations, [instance], ownerId, "the companion was deleted", ct);
             }
-            foreach (var picture in pictures) await media.DeleteAsync(picture, ownerId, ct);
+            foreach (var picture in pictures) await media.DeleteAsync(picture, Guid.Parse(ownerId), ct);
         }
         await using var delete = db.CreateCommand("""
-            with gone as (delete from images.jobs where owner_id = @owner and (@agent::text is null or agent_id = @agent) returning id)
+            with gone as (delete from images.jobs where owner_id = @owner::uuid and (@agent::text is null or agent_id = @agent) returning id)
             delete from images.webhook_deliveries where job_id in (select id from gone)
             """);
         delete.Parameters.AddWithValue("owner", ownerId);

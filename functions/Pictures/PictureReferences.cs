@@ -21,7 +21,7 @@ public sealed class PictureReferences(IMediaStore media, MediaUrls urls, IOption
     public async Task<Uri> ReferenceForAsync(string owner, string mediaId, IImageGenerator generator, CancellationToken ct)
     {
         var item = await media.FindAsync(mediaId, ct);
-        if (item is null || !string.Equals(item.Owner, owner, StringComparison.Ordinal))
+        if (item is null || item.Owner.ToString() != owner)
             throw new PictureRefusedException("The agent's base portrait is not in the media store; regenerate the portrait first.");
 
         // Long enough for the provider to fetch it at any point before the job's deadline.

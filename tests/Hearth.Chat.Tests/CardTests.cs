@@ -232,7 +232,7 @@ public sealed class CardTests(ModelChatHost host) : IClassFixture<ModelChatHost>
         }
 
         Assert.Equal(0, await host.ScalarAsync("select count(*) from companions.agents where owner_id = @o::uuid", ("o", me)));
-        Assert.Equal(0, await host.ScalarAsync("select count(*) from media.items where owner = @o", ("o", me)));
+        Assert.Equal(0, await host.ScalarAsync("select count(*) from media.items where owner_id = @o::uuid", ("o", me)));
         Assert.Equal(0, await host.ScalarAsync("select count(*) from chat.lorebooks where owner_id = @o::uuid", ("o", me)));
     }
 

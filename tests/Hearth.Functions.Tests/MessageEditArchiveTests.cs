@@ -42,7 +42,7 @@ public sealed class MessageEditArchiveTests
         using (var back = await user.PutAsJsonAsync($"/api/agents/{agent}/messages/{replyId}/selected", new { index = 0 }))
             Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         await ArchivedAsync(chat, replyId, "Chillies! Bold choice.", edited: true, "the chosen alternative is archived with its mark");
-        Assert.Equal(2L, await chat.ArchiveScalarAsync("select count(*) from archive.chat_messages where owner = (select owner from archive.chat_messages where id = $1)", replyId));
+        Assert.Equal(2L, await chat.ArchiveScalarAsync("select count(*) from archive.chat_messages where owner_id = (select owner_id from archive.chat_messages where id = $1)", replyId));
     }
 
     private static async Task ArchivedAsync(ArchivedChat chat, string id, string text, bool edited, string what) =>

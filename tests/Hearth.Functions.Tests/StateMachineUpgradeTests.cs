@@ -63,7 +63,7 @@ public sealed class StateMachineUpgradeTests
                 select 1
                 """, importId);
         }
-        Assert.Equal(2L, await ScalarAsync<long>(connectionString, "select count(*) from search.documents where owner = $1 and not deleted", owner));
+        Assert.Equal(2L, await ScalarAsync<long>(connectionString, "select count(*) from search.documents where owner_id = $1::uuid and not deleted", owner));
 
         // The new version starts on the same database with its workers: the upgrade moves the import and it finishes.
         await using var upgraded = await HearthFactory.CreateAsync(settings: new Dictionary<string, string?>
@@ -83,7 +83,7 @@ public sealed class StateMachineUpgradeTests
         Assert.Equal(5, report.Indexed);
         Assert.Equal(0, report.Failed);
         // Batch one ran again after the move: its documents are still there once each, and so is everything else.
-        Assert.Equal(5L, await ScalarAsync<long>(connectionString, "select count(*) from search.documents where owner = $1 and not deleted", owner));
+        Assert.Equal(5L, await ScalarAsync<long>(connectionString, "select count(*) from search.documents where owner_id = $1::uuid and not deleted", owner));
         // Nothing of it is left for the old engine.
         Assert.Equal(0L, await ScalarAsync<long>(connectionString,
             "select (select count(*) from durable.instances where id = $1) + (select count(*) from durable.jobs where instance_id = $1)", importId));

@@ -17,10 +17,10 @@ public sealed class MediaDownloaderTests
         await using var fake = await FakeFalServer.StartAsync();
         await using var kit = await MediaTestKit.StartAsync();
 
-        var item = await Downloader(kit).DownloadAsync("user-1", File(fake), CancellationToken.None);
+        var item = await Downloader(kit).DownloadAsync(MediaStoreTests.User1, File(fake), CancellationToken.None);
 
-        Assert.Equal(("user-1", "image/png"), (item.Owner, item.ContentType));
-        await using var opened = await kit.Store.OpenOwnedAsync(item.Id, "user-1", CancellationToken.None);
+        Assert.Equal((MediaStoreTests.User1, "image/png"), (item.Owner, item.ContentType));
+        await using var opened = await kit.Store.OpenOwnedAsync(item.Id, MediaStoreTests.User1, CancellationToken.None);
         using var copy = new MemoryStream();
         await opened!.Content.CopyToAsync(copy);
         using var http = new HttpClient();
@@ -34,7 +34,7 @@ public sealed class MediaDownloaderTests
         await using var kit = await MediaTestKit.StartAsync();
         fake.Behavior.FileContentType = "text/html";
 
-        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None));
         Assert.Contains("text/html", error.Message);
         Assert.Equal(0, await kit.RowCountAsync());
     }
@@ -46,7 +46,7 @@ public sealed class MediaDownloaderTests
         await using var kit = await MediaTestKit.StartAsync();
         fake.Behavior.FileBytes = SampleImages.Jpeg;
 
-        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None));
         Assert.Contains("declared PNG but its bytes are JPEG", error.Message);
     }
 
@@ -58,7 +58,7 @@ public sealed class MediaDownloaderTests
         fake.Behavior.FileContentType = "application/octet-stream";
         fake.Behavior.FileBytes = SampleImages.Webp;
 
-        Assert.Equal("image/webp", (await Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None)).ContentType);
+        Assert.Equal("image/webp", (await Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None)).ContentType);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class MediaDownloaderTests
         await using var kit = await MediaTestKit.StartAsync(o => o.MaxBytes = 2048);
         fake.Behavior.FileBytes = SampleImages.Png.Concat(new byte[4000]).ToArray();
 
-        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None));
         Assert.Contains("2048", error.Message);
     }
 
@@ -85,7 +85,7 @@ public sealed class MediaDownloaderTests
         await using var kit = await MediaTestKit.StartAsync();
         fake.Behavior.FileStatusCode = status;
 
-        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None));
         Assert.Equal((retryable, status), (error.IsRetryable, error.StatusCode));
     }
 
@@ -96,7 +96,7 @@ public sealed class MediaDownloaderTests
         await using var kit = await MediaTestKit.StartAsync(o => o.DownloadTimeout = TimeSpan.FromMilliseconds(300));
         fake.Behavior.Hang = FakeFalEndpoint.Files;
 
-        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync("u", File(fake), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, File(fake), CancellationToken.None));
         Assert.True(error.IsRetryable);
         Assert.Contains("longer than", error.Message);
     }
@@ -105,7 +105,7 @@ public sealed class MediaDownloaderTests
     public async Task An_unreachable_host_is_retryable()
     {
         await using var kit = await MediaTestKit.StartAsync();
-        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync("u", new Uri("http://127.0.0.1:1/x.png"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MediaDownloadException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, new Uri("http://127.0.0.1:1/x.png"), CancellationToken.None));
         Assert.True(error.IsRetryable);
     }
 
@@ -115,6 +115,6 @@ public sealed class MediaDownloaderTests
     public async Task Only_http_urls_are_fetched(string url)
     {
         await using var kit = await MediaTestKit.StartAsync();
-        await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync("u", new Uri(url), CancellationToken.None));
+        await Assert.ThrowsAsync<MediaRejectedException>(() => Downloader(kit).DownloadAsync(MediaStoreTests.U, new Uri(url), CancellationToken.None));
     }
 }

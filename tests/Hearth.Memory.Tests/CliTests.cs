@@ -153,8 +153,8 @@ public sealed class CliTests
         var index = new PostgresSearchIndex(db, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
         await index.EnsureCollectionAsync("memory", "older-model", 16, CancellationToken.None);
         await index.UpsertAsync("memory", [
-            new SearchDocument("a", "owner", "Otters hold hands while sleeping.", new float[16]) { Kind = "turn" },
-            new SearchDocument("b", "owner", "Beavers build dams.", new float[16]) { Kind = "turn" }], CancellationToken.None);
+            new SearchDocument("a", "00000000-0000-4000-8000-00000000c11e", "Otters hold hands while sleeping.", new float[16]) { Kind = "turn" },
+            new SearchDocument("b", "00000000-0000-4000-8000-00000000c11e", "Beavers build dams.", new float[16]) { Kind = "turn" }], CancellationToken.None);
         return connection;
     }
 
@@ -170,7 +170,7 @@ public sealed class CliTests
         var index2 = new PostgresSearchIndex(check, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
         using var embedder = new Hearth.Adapters.LocalModels.LocalEmbeddingGenerator("snowflake-arctic-embed-xs");
         var query = (await embedder.GenerateAsync(["which animal sleeps holding hands"], Hearth.Embeddings.EmbeddingPurpose.Query()))[0].Vector;
-        var hits = await index2.SearchAsync("memory", new SearchQuery("which animal sleeps holding hands", query, SearchMode.Vector, 1, new SearchFilter("owner"))
+        var hits = await index2.SearchAsync("memory", new SearchQuery("which animal sleeps holding hands", query, SearchMode.Vector, 1, new SearchFilter("00000000-0000-4000-8000-00000000c11e"))
         {
             VectorModel = "snowflake-arctic-embed-xs",
         }, CancellationToken.None);
@@ -193,7 +193,7 @@ public sealed class CliTests
         await using (var jobs = check.CreateCommand("select count(*) from durable.jobs where queue = 'search.embed-vectors' and state = 'ready'"))
             Assert.Equal(1L, await jobs.ExecuteScalarAsync());
         var index = new PostgresSearchIndex(check, new SearchOptions(), NullLogger<PostgresSearchIndex>.Instance);
-        var hits = await index.SearchAsync("memory", new SearchQuery("otters", new float[384], SearchMode.Hybrid, 1, new SearchFilter("owner")), CancellationToken.None);
+        var hits = await index.SearchAsync("memory", new SearchQuery("otters", new float[384], SearchMode.Hybrid, 1, new SearchFilter("00000000-0000-4000-8000-00000000c11e")), CancellationToken.None);
         Assert.Equal((SearchMode.Bm25, SearchResults.Reembedding, "a"), (hits.Mode, hits.VectorFallback, Assert.Single(hits).Id));
 
         // Running it again while it runs does not throw the progress away.

@@ -57,7 +57,7 @@ public sealed class ImportTests(PoisonedEmbedderHost host) : IClassFixture<Poiso
         Assert.Contains("refused an input", vectors.GetProperty("error").GetString());
         Assert.Equal(0L, await host.ScalarAsync<long>("select count(*) from durable.jobs where state = 'dead'"));
         Assert.Equal(1L, await host.ScalarAsync<long>(
-            "select count(*) from search.documents where owner = @p and vector is null and not deleted", await host.UserIdAsync("import-lines")));
+            "select count(*) from search.documents where owner_id = @p::uuid and vector is null and not deleted", await host.UserIdAsync("import-lines")));
         var refused = await host.SearchAsync(user, "embedder refuses", "&mode=bm25");
         Assert.StartsWith("bad#", refused.First().GetProperty("id").GetString());
         var progress = status.GetProperty("progress");
@@ -86,15 +86,15 @@ public sealed class ImportTests(PoisonedEmbedderHost host) : IClassFixture<Poiso
         var longText = string.Join("\n\n", Enumerable.Range(1, 10).Select(i => $"Section {i}: the allotment rota says who waters the beans and when, in detail, for every week."));
         var first = await user.PostAsync("/api/documents/import", Lines(new { id = "rota", text = longText }));
         await FinishedAsync(user, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!);
-        var before = await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p and not deleted", owner);
+        var before = await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid and not deleted", owner);
 
         var second = await user.PostAsync("/api/documents/import", Lines(new { id = "rota", text = "The rota moved to the shed door." }));
         await FinishedAsync(user, (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusUrl").GetString()!);
 
         Assert.True(before > 1);
-        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p and not deleted", owner));
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid and not deleted", owner));
         Assert.Equal(HttpStatusCode.NoContent, (await user.DeleteAsync("/api/documents/rota")).StatusCode);
-        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p and not deleted", owner));
+        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid and not deleted", owner));
     }
 
     [Fact]

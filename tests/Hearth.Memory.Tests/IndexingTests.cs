@@ -47,7 +47,7 @@ public sealed class IndexingTests(MemoryHost host) : IClassFixture<MemoryHost>
         var owner = await host.UserIdAsync("idx-twice");
         var turn = await host.TurnAsync(owner, "agent-1", Guid.NewGuid().ToString(), "My bike's gears slip on hills.", "The derailleur cable may need tension.");
         await host.WaitIndexedAsync(turn);
-        var before = await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p", owner);
+        var before = await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid", owner);
 
         await host.EnqueueAsync(ChatQueues.IndexTurn, turn);
         await Eventually.TrueAsync(async () => await host.ScalarAsync<long>(
@@ -55,8 +55,8 @@ public sealed class IndexingTests(MemoryHost host) : IClassFixture<MemoryHost>
             TimeSpan.FromSeconds(20), "the second indexing finished");
 
         Assert.Equal(2, before);
-        Assert.Equal(before, await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p", owner));
-        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from memory.turns where owner_id = @p", owner));
+        Assert.Equal(before, await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid", owner));
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from memory.turns where owner_id = @p::uuid", owner));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class IndexingTests(MemoryHost host) : IClassFixture<MemoryHost>
         await Eventually.TrueAsync(async () => await host.ScalarAsync<long>(
             "select count(*) from durable.jobs where queue = 'memory.index-turn' and state = 'succeeded' and payload->>'replyMessageId' = @p", missing.ReplyMessageId) == 1,
             TimeSpan.FromSeconds(20), "the job for a missing turn succeeded");
-        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from search.documents where owner = @p", owner));
+        Assert.Equal(0, await host.ScalarAsync<long>("select count(*) from search.documents where owner_id = @p::uuid", owner));
     }
 
     [Fact]

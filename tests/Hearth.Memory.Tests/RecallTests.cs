@@ -117,7 +117,7 @@ public sealed class RecallTests(MemoryHost host) : IClassFixture<MemoryHost>
         host.Conversations.AddTurn(owner, "agent-1", session, "For the app we decided to use Postgres because it does jobs and search.", "Good choice.");
         var last = host.Conversations.AddTurn(owner, "agent-1", session, "I need to write the migration scripts next.", "Start with the users table.");
         await host.EnqueueAsync(ChatQueues.SummariseSession, new SessionSummaryRequested(owner, "agent-1", session, last.ReplyMessageId, last.At));
-        await Eventually.TrueAsync(async () => await host.ScalarAsync<long>("select count(*) from memory.summaries where owner_id = @p and status = 'done'", owner) == 1,
+        await Eventually.TrueAsync(async () => await host.ScalarAsync<long>("select count(*) from memory.summaries where owner_id = @p::uuid and status = 'done'", owner) == 1,
             TimeSpan.FromSeconds(20), "the summary is written");
 
         var why = await Recall.RecallAsync(Ask(owner, Guid.NewGuid().ToString(), "Why did we choose Postgres?"), CancellationToken.None);

@@ -20,11 +20,11 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
-    private static SearchDocument Doc(string id, string text, float[]? vector = null, string owner = "u1") =>
+    private static SearchDocument Doc(string id, string text, float[]? vector = null, string owner = "00000000-0000-4000-8000-0000000000a1") =>
         new(id, owner, text, vector is null ? (ReadOnlyMemory<float>?)null : vector);
 
     private static SearchQuery Query(string text, SearchMode mode, float[]? vector = null, int k = 10, SearchFilter? filter = null) =>
-        new(text, vector is null ? (ReadOnlyMemory<float>?)null : vector, mode, k, filter ?? new SearchFilter("u1"));
+        new(text, vector is null ? (ReadOnlyMemory<float>?)null : vector, mode, k, filter ?? new SearchFilter("00000000-0000-4000-8000-0000000000a1"));
 
     [Fact]
     public async Task Bm25_scores_match_a_hand_computed_example_and_ignore_other_owners()
@@ -34,8 +34,8 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
             Doc("d2", "apple apple cherry"),
             Doc("d3", "cherry date"),
             // Another owner's corpus must not shift u1's statistics.
-            Doc("x1", "apple apple apple apple", owner: "u2"),
-            Doc("x2", "apple", owner: "u2"),
+            Doc("x1", "apple apple apple apple", owner: "00000000-0000-4000-8000-0000000000a2"),
+            Doc("x2", "apple", owner: "00000000-0000-4000-8000-0000000000a2"),
         ], Ct);
 
         var hits = await _index.SearchAsync(Collection, Query("apple", SearchMode.Bm25), Ct);
@@ -48,7 +48,7 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         Assert.Equal(0.4991763, hits[1].Score, 6);
         Assert.Equal([1, 2], hits.Select(h => h.Bm25Rank!.Value));
         Assert.All(hits, h => Assert.Null(h.VectorRank));
-        Assert.All(hits, h => Assert.Equal("u1", h.Document.Owner));
+        Assert.All(hits, h => Assert.Equal("00000000-0000-4000-8000-0000000000a1", h.Document.Owner));
     }
 
     [Fact]
@@ -135,19 +135,19 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
     {
         await _index.UpsertAsync(Collection, [
             Doc("mine", "a note about the weather", [0, 1, 0, 0]),
-            Doc("theirs", "secret password secret password", [1, 0, 0, 0], owner: "u2"),
-            Doc("mine", "their same id must not collide", [1, 0, 0, 0], owner: "u3"),
+            Doc("theirs", "secret password secret password", [1, 0, 0, 0], owner: "00000000-0000-4000-8000-0000000000a2"),
+            Doc("mine", "their same id must not collide", [1, 0, 0, 0], owner: "00000000-0000-4000-8000-0000000000a3"),
         ], Ct);
 
         foreach (var mode in Enum.GetValues<SearchMode>())
         {
             var hits = await _index.SearchAsync(Collection, Query("secret password weather", mode, [1, 0, 0, 0]), Ct);
-            Assert.All(hits, h => Assert.Equal("u1", h.Document.Owner));
+            Assert.All(hits, h => Assert.Equal("00000000-0000-4000-8000-0000000000a1", h.Document.Owner));
             Assert.DoesNotContain(hits, h => h.Document.Text.Contains("secret", StringComparison.Ordinal));
         }
-        var u2 = await _index.SearchAsync(Collection, Query("secret", SearchMode.Bm25, filter: new SearchFilter("u2")), Ct);
+        var u2 = await _index.SearchAsync(Collection, Query("secret", SearchMode.Bm25, filter: new SearchFilter("00000000-0000-4000-8000-0000000000a2")), Ct);
         Assert.Equal(["theirs"], u2.Select(h => h.Id));
-        var u3 = await _index.SearchAsync(Collection, Query("collide", SearchMode.Bm25, filter: new SearchFilter("u3")), Ct);
+        var u3 = await _index.SearchAsync(Collection, Query("collide", SearchMode.Bm25, filter: new SearchFilter("00000000-0000-4000-8000-0000000000a3")), Ct);
         Assert.Equal("their same id must not collide", u3.Single().Document.Text);
         await Assert.ThrowsAsync<ArgumentException>(() => _index.SearchAsync(Collection, Query("x", SearchMode.Bm25, filter: new SearchFilter("")), Ct));
     }
@@ -165,7 +165,7 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         async Task<string[]> Ids(SearchFilter filter) =>
             (await _index.SearchAsync(Collection, Query("pizza", SearchMode.Bm25, filter: filter), Ct)).Select(h => h.Id).Order().ToArray();
 
-        var u1 = new SearchFilter("u1");
+        var u1 = new SearchFilter("00000000-0000-4000-8000-0000000000a1");
         Assert.Equal(["a", "b", "c"], await Ids(u1));
         Assert.Equal(["a", "b"], await Ids(u1 with { Agent = "mia" }));
         Assert.Equal(["b"], await Ids(u1 with { Session = "s2" }));
@@ -202,13 +202,13 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         await _index.UpsertAsync(Collection, [Doc("keep", "alpha beta", [1, 0, 0, 0]), Doc("gone", "alpha gamma", [1, 0, 0, 0])], Ct);
         Assert.Equal(2, (await _index.SearchAsync(Collection, Query("alpha", SearchMode.Hybrid, [1, 0, 0, 0]), Ct)).Count);
 
-        Assert.Equal(0, await _index.DeleteAsync(Collection, "u2", ["gone"], Ct)); // not theirs
-        Assert.Equal(1, await _index.DeleteAsync(Collection, "u1", ["gone", "never-existed"], Ct));
+        Assert.Equal(0, await _index.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a2", ["gone"], Ct)); // not theirs
+        Assert.Equal(1, await _index.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a1", ["gone", "never-existed"], Ct));
 
         foreach (var mode in Enum.GetValues<SearchMode>())
             Assert.Equal(["keep"], (await _index.SearchAsync(Collection, Query("alpha", mode, [1, 0, 0, 0]), Ct)).Select(h => h.Id));
         // Deleting again is a no-op; re-upserting revives it.
-        Assert.Equal(0, await _index.DeleteAsync(Collection, "u1", ["gone"], Ct));
+        Assert.Equal(0, await _index.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a1", ["gone"], Ct));
         await _index.UpsertAsync(Collection, [Doc("gone", "alpha back again", [1, 0, 0, 0])], Ct);
         Assert.Equal(2, (await _index.SearchAsync(Collection, Query("alpha", SearchMode.Bm25), Ct)).Count);
     }
@@ -220,13 +220,13 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
             Doc("a", "session one") with { Session = "s1" },
             Doc("b", "session one too") with { Session = "s1" },
             Doc("c", "session two") with { Session = "s2" },
-            Doc("a", "someone else's session one", owner: "u2") with { Session = "s1" },
+            Doc("a", "someone else's session one", owner: "00000000-0000-4000-8000-0000000000a2") with { Session = "s1" },
         ], Ct);
 
-        Assert.Equal(2, await _index.DeleteWhereAsync(Collection, new SearchFilter("u1") { Session = "s1" }, Ct));
+        Assert.Equal(2, await _index.DeleteWhereAsync(Collection, new SearchFilter("00000000-0000-4000-8000-0000000000a1") { Session = "s1" }, Ct));
 
         Assert.Equal(["c"], (await _index.SearchAsync(Collection, Query("session", SearchMode.Bm25), Ct)).Select(h => h.Id));
-        Assert.Single(await _index.SearchAsync(Collection, Query("session", SearchMode.Bm25, filter: new SearchFilter("u2")), Ct));
+        Assert.Single(await _index.SearchAsync(Collection, Query("session", SearchMode.Bm25, filter: new SearchFilter("00000000-0000-4000-8000-0000000000a2")), Ct));
     }
 
     [Fact]
@@ -284,7 +284,7 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         await _index.UpsertAsync(Collection, [Doc("r1", "river trip", [1, 0, 0, 0]), Doc("r2", "river fishing", [0, 1, 0, 0])], Ct);
         Assert.Equal(2, (await other.SearchAsync(Collection, Query("river", SearchMode.Hybrid, [1, 0, 0, 0]), Ct)).Count);
 
-        await other.DeleteAsync(Collection, "u1", ["r1"], Ct);
+        await other.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a1", ["r1"], Ct);
         await other.UpsertAsync(Collection, [Doc("r2", "lake fishing", [0, 1, 0, 0])], Ct);
 
         Assert.Empty(await _index.SearchAsync(Collection, Query("river", SearchMode.Bm25), Ct));
@@ -299,7 +299,7 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         var stale = _db.NewIndex();
         Assert.Equal(2, (await stale.SearchAsync(Collection, Query("orange", SearchMode.Bm25), Ct)).Count);
 
-        await _index.DeleteAsync(Collection, "u1", ["b"], Ct);
+        await _index.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a1", ["b"], Ct);
         Assert.Equal(1, await _index.PurgeDeletedAsync(Collection, TimeSpan.Zero, Ct));
         Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents"));
 
@@ -312,7 +312,7 @@ public sealed class LocalSearchIndexTests : IAsyncLifetime
         Assert.Equal(1, fresh.FullLoads);
 
         // The all-collections sweep the maintenance timer runs keeps recent tombstones.
-        await _index.DeleteAsync(Collection, "u1", ["a"], Ct);
+        await _index.DeleteAsync(Collection, "00000000-0000-4000-8000-0000000000a1", ["a"], Ct);
         Assert.Equal(0, await _index.PurgeDeletedAsync(TimeSpan.FromDays(7), Ct));
         Assert.Equal(1, await _index.PurgeDeletedAsync(TimeSpan.Zero, Ct));
     }

@@ -12,7 +12,7 @@ namespace Hearth.Search.Tests;
 public sealed class ReembedTests : IAsyncLifetime
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
-    private static readonly SearchFilter U1 = new("u1");
+    private static readonly SearchFilter U1 = new("00000000-0000-4000-8000-0000000000a1");
     private SearchDatabase _db = null!;
     private PostgresSearchIndex _index = null!;
     private SearchService _service = null!;
@@ -27,11 +27,11 @@ public sealed class ReembedTests : IAsyncLifetime
         // the old vectors with the new model's query would rank the wrong document first.
         await _index.EnsureCollectionAsync("memory", "older-model", 384, Ct);
         await _index.UpsertAsync("memory", [
-            new SearchDocument("boat", "u1", "A sailing boat on the lake at dawn", _hashing.Embed("mountain hiking trail above the valley")),
-            new SearchDocument("hike", "u1", "A mountain hiking trail above the valley", _hashing.Embed("sailing boat on the lake at dawn")),
-            new SearchDocument("tax", "u1", "Quarterly tax filing is due in April", _hashing.Embed("tax")),
-            new SearchDocument("pie", "u1", "Grandma's apple pie needs cinnamon", _hashing.Embed("pie")),
-            new SearchDocument("bees", "u1", "The bees on the roof need water", _hashing.Embed("bees")),
+            new SearchDocument("boat", "00000000-0000-4000-8000-0000000000a1", "A sailing boat on the lake at dawn", _hashing.Embed("mountain hiking trail above the valley")),
+            new SearchDocument("hike", "00000000-0000-4000-8000-0000000000a1", "A mountain hiking trail above the valley", _hashing.Embed("sailing boat on the lake at dawn")),
+            new SearchDocument("tax", "00000000-0000-4000-8000-0000000000a1", "Quarterly tax filing is due in April", _hashing.Embed("tax")),
+            new SearchDocument("pie", "00000000-0000-4000-8000-0000000000a1", "Grandma's apple pie needs cinnamon", _hashing.Embed("pie")),
+            new SearchDocument("bees", "00000000-0000-4000-8000-0000000000a1", "The bees on the roof need water", _hashing.Embed("bees")),
         ], Ct);
     }
 
@@ -67,7 +67,7 @@ public sealed class ReembedTests : IAsyncLifetime
         Assert.Equal(SearchResults.Reembedding, (await _service.SearchAsync("memory", "boat", SearchMode.Hybrid, 2, U1, Ct)).VectorFallback);
 
         // A document written meanwhile by the new model keeps its vector and is not waiting.
-        await _service.IndexAsync("memory", [new SearchDocument("kayak", "u1", "Kayak rental by the harbour")], Ct);
+        await _service.IndexAsync("memory", [new SearchDocument("kayak", "00000000-0000-4000-8000-0000000000a1", "Kayak rental by the harbour")], Ct);
         Assert.Equal((2L, 3L), ((await _index.GetVectorStatusAsync("memory", Ct))!.Done, (await _index.GetVectorStatusAsync("memory", Ct))!.Pending));
 
         while ((await StepAsync()).Outcome == VectorStepOutcome.Continued)
@@ -115,7 +115,7 @@ public sealed class ReembedTests : IAsyncLifetime
         // A writer replaces a document while a step embeds its old text: the writer's text and vector stay.
         var replaced = await StepAsync(batchSize: 10, embed: async (texts, ct) =>
         {
-            await _service.IndexAsync("memory", [new SearchDocument("bees", "u1", "The bees moved to the garden shed")], ct);
+            await _service.IndexAsync("memory", [new SearchDocument("bees", "00000000-0000-4000-8000-0000000000a1", "The bees moved to the garden shed")], ct);
             return await _service.EmbedForIndexAsync(texts, ct);
         });
         Assert.Equal(new VectorStep(VectorStepOutcome.Continued, 2), replaced); // three read, "bees" left to its writer
@@ -134,7 +134,7 @@ public sealed class ReembedTests : IAsyncLifetime
     {
         await _service.StartReindexAsync("memory", force: false, Ct);
         // A replica still on "older-model" (its cache says so) writes a document with its vector: the text is kept, the vector is not.
-        await _index.UpsertAsync("memory", [new SearchDocument("late", "u1", "A late note about the harbour", _hashing.Embed("pie"))], "older-model", Ct);
+        await _index.UpsertAsync("memory", [new SearchDocument("late", "00000000-0000-4000-8000-0000000000a1", "A late note about the harbour", _hashing.Embed("pie"))], "older-model", Ct);
         Assert.Equal(1L, await _db.CountAsync("select count(*) from search.documents where id = 'late' and vector is null"));
         var query = await _index.SearchAsync("memory", new SearchQuery("harbour", _hashing.Embed("harbour"), SearchMode.Hybrid, 1, U1) { VectorModel = "older-model" }, Ct);
         Assert.Equal(SearchMode.Bm25, query.Mode);

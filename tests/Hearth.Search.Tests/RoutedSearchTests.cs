@@ -27,7 +27,7 @@ public sealed class RoutedSearchTests : IAsyncLifetime
     private async Task IndexAsync(string id, string text)
     {
         var domain = _router.Tag(text);
-        await _search.IndexAsync(domain.Collection, [new SearchDocument(id, "u1", text) { Domain = domain.Name }], Ct);
+        await _search.IndexAsync(domain.Collection, [new SearchDocument(id, "00000000-0000-4000-8000-0000000000a1", text) { Domain = domain.Name }], Ct);
     }
 
     [Fact]
@@ -37,16 +37,16 @@ public sealed class RoutedSearchTests : IAsyncLifetime
         await IndexAsync("soup", "tomato soup recipe with basil");
         await IndexAsync("walk", "a long walk by the sea with basil the dog");
 
-        var code = await _routed.SearchAsync("python parser", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct);
+        var code = await _routed.SearchAsync("python parser", SearchMode.Hybrid, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.Equal(["code"], code.Domains.Select(d => d.Name));
         Assert.Equal(["py"], code.Hits.Select(h => h.Id));
 
         // "recipe" routes to food inside the shared memory collection: the general walk is filtered out.
-        var food = await _routed.SearchAsync("basil recipe", SearchMode.Bm25, 5, new SearchFilter("u1"), Ct);
+        var food = await _routed.SearchAsync("basil recipe", SearchMode.Bm25, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.False(food.FellBack);
         Assert.Equal(["soup"], food.Hits.Select(h => h.Id));
 
-        var general = await _routed.SearchAsync("basil", SearchMode.Bm25, 5, new SearchFilter("u1"), Ct);
+        var general = await _routed.SearchAsync("basil", SearchMode.Bm25, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.True(general.FellBack);
         Assert.Equal(["soup", "walk"], general.Hits.Select(h => h.Id).Order());
     }
@@ -55,7 +55,7 @@ public sealed class RoutedSearchTests : IAsyncLifetime
     public async Task Winners_with_nothing_found_fall_back_to_general()
     {
         await IndexAsync("walk", "a walk with the dog");
-        var result = await _routed.SearchAsync("python dog", SearchMode.Bm25, 5, new SearchFilter("u1"), Ct);
+        var result = await _routed.SearchAsync("python dog", SearchMode.Bm25, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.True(result.FellBack);
         Assert.Equal(["walk"], result.Hits.Select(h => h.Id));
     }

@@ -16,7 +16,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
     private SearchService Service(int dimensions, PostgresSearchIndex? index = null) =>
         new(index ?? _db.NewIndex(), new HashingEmbeddingGenerator(dimensions), NullLogger<SearchService>.Instance);
 
-    private static SearchDocument Doc(string id, string text) => new(id, "u1", text);
+    private static SearchDocument Doc(string id, string text) => new(id, "00000000-0000-4000-8000-0000000000a1", text);
 
     [Fact]
     public async Task Indexing_embeds_texts_and_every_mode_finds_them()
@@ -32,7 +32,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
         Assert.Equal(new SearchCollection("memory", HashingEmbeddingGenerator.ModelId, 384, 1), collection);
         foreach (var mode in Enum.GetValues<SearchMode>())
         {
-            var hits = await service.SearchAsync("memory", "router password reset", mode, 2, new SearchFilter("u1"), Ct);
+            var hits = await service.SearchAsync("memory", "router password reset", mode, 2, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
             Assert.Equal("router", hits[0].Id);
         }
     }
@@ -40,7 +40,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
     [Fact]
     public async Task Searching_a_collection_nothing_was_indexed_in_answers_empty()
     {
-        Assert.Empty(await Service(384).SearchAsync("skills", "anything", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct));
+        Assert.Empty(await Service(384).SearchAsync("skills", "anything", SearchMode.Hybrid, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
         var collection = await other.Index.GetCollectionAsync("memory", Ct);
         Assert.Equal(256, collection!.Dimensions);
         Assert.Equal(1, await _db.CountAsync("select count(*) from search.documents where vector is not null and length(vector) = 256 * 4"));
-        var hits = await other.SearchAsync("memory", "first", SearchMode.Hybrid, 5, new SearchFilter("u1"), Ct);
+        var hits = await other.SearchAsync("memory", "first", SearchMode.Hybrid, 5, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.Equal((SearchMode.Bm25, SearchResults.Reembedding), (hits.Mode, hits.VectorFallback));
         Assert.Equal("a", Assert.Single(hits).Id);
     }
@@ -72,11 +72,11 @@ public sealed class SearchServiceTests : IAsyncLifetime
 
         var collection = await newService.Index.GetCollectionAsync("memory", Ct);
         Assert.Equal((128, 2), (collection!.Dimensions, collection.Generation));
-        var hits = await newService.SearchAsync("memory", "boat", SearchMode.Vector, 1, new SearchFilter("u1"), Ct);
+        var hits = await newService.SearchAsync("memory", "boat", SearchMode.Vector, 1, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.Equal("a", hits.Single().Id);
         // A replica loaded before the reindex reloads the new generation instead of mixing vector sizes.
         var query = new HashingEmbeddingGenerator(128).Embed("hiking");
-        var replicaHits = await replica.SearchAsync("memory", new SearchQuery("hiking", query, SearchMode.Hybrid, 1, new SearchFilter("u1")), Ct);
+        var replicaHits = await replica.SearchAsync("memory", new SearchQuery("hiking", query, SearchMode.Hybrid, 1, new SearchFilter("00000000-0000-4000-8000-0000000000a1")), Ct);
         Assert.Equal("b", replicaHits.Single().Id);
         await Assert.ThrowsAsync<EmbeddingMismatchException>(() => oldService.IndexAsync("memory", [Doc("c", "late writer")], Ct));
     }
@@ -92,7 +92,7 @@ public sealed class SearchServiceTests : IAsyncLifetime
         await service.IndexAsync("memory", [Doc("a", boilerplate), Doc("b", "The router password is on the sticker."), Doc("c", boilerplate)], Ct);
 
         Assert.Equal(new[] { "The router password is on the sticker.", boilerplate }.Order(StringComparer.Ordinal), embedder.Texts.Order(StringComparer.Ordinal));
-        var hits = await service.SearchAsync("memory", "exported from the old wiki", SearchMode.Vector, 3, new SearchFilter("u1"), Ct);
+        var hits = await service.SearchAsync("memory", "exported from the old wiki", SearchMode.Vector, 3, new SearchFilter("00000000-0000-4000-8000-0000000000a1"), Ct);
         Assert.Equal(hits.Single(h => h.Id == "a").Score, hits.Single(h => h.Id == "c").Score);
     }
 

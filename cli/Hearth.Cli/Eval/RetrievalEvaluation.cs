@@ -96,7 +96,7 @@ public static class RetrievalEvaluation
             var indexer = indexing.GetRequiredService<TurnIndexer>();
             foreach (var question in questions)
             {
-                var (turns, evidence, times) = Haystack("eval:" + question.Id, question, indexOptions.WindowTurns);
+                var (turns, evidence, times) = Haystack(OwnerOf(question), question, indexOptions.WindowTurns);
                 await indexer.IndexAsync(turns, ct);
                 haystacks[question.Id] = (evidence, times);
             }
@@ -113,7 +113,7 @@ public static class RetrievalEvaluation
                 var (evidence, times) = haystacks[question.Id];
                 foreach (var mode in modes)
                 {
-                    var result = await retriever.SearchAsync(MemoryRetriever.ForRecall("eval:" + question.Id, Agent, question.Question, Math.Max(k, 10), mode), ct);
+                    var result = await retriever.SearchAsync(MemoryRetriever.ForRecall(OwnerOf(question), Agent, question.Question, Math.Max(k, 10), mode), ct);
                     scores[mode].Add(Score(question, evidence, result.Hits.Take(Math.Max(k, 10)).ToList(), k, result.ContentTerms, options.RelevanceFloor, retriever, times));
                 }
             }
@@ -151,6 +151,10 @@ public static class RetrievalEvaluation
             ["Models:Embeddings:QueryInstruction"] = queryInstruction ? "true" : "false",
         },
     };
+
+    /// <summary>Each question's own owner: a user id (a uuid) derived from the question's id.</summary>
+    private static string OwnerOf(EvalQuestion question) =>
+        new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("eval:" + question.Id)).AsSpan(0, 16)).ToString();
 
     /// <summary>The exchanges to index (rolling windows as in a live session), the evidence units (sets of reply ids) and when each unit was said.</summary>
     public static (IReadOnlyList<TurnToIndex> Turns, IReadOnlyList<HashSet<string>> Evidence, IReadOnlyList<DateTimeOffset> EvidenceTimes) Haystack(

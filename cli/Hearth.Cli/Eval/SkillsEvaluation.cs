@@ -30,7 +30,7 @@ public sealed record SkillModeReport(string Mode, int Files, int Sections, doubl
 /// </summary>
 public static class SkillsEvaluation
 {
-    private const string Owner = "eval-skills";
+    private const string Owner = "00000000-0000-4000-8000-0000000e7a15"; // an owner id is a uuid
     private const int Depth = 10;
 
     /// <summary>Reads <c>{ corpus, queries: [{ id, query, relevant: [path] }] }</c>; the corpus folder is relative to the file.</summary>

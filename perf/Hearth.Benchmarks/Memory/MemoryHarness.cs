@@ -192,7 +192,7 @@ public sealed class MemoryHarness : IHarness
         var jobs = app.Services.GetRequiredService<IJobClient>();
 
         // Burst: every turn enqueued at once (many sessions), measured until all are indexed.
-        var burst = Enumerable.Range(0, turns).Select(i => conversations.Add($"owner-{i % 10}", $"session-{i % 200}", SyntheticCorpus.Chunk(i), SyntheticCorpus.Chunk(i + 1_000_000))).ToList();
+        var burst = Enumerable.Range(0, turns).Select(i => conversations.Add($"00000000-0000-4000-8000-{i % 10:D12}", $"session-{i % 200}", SyntheticCorpus.Chunk(i), SyntheticCorpus.Chunk(i + 1_000_000))).ToList();
         var clock = Stopwatch.StartNew();
         foreach (var part in burst.Chunk(500))
         {
@@ -210,7 +210,7 @@ public sealed class MemoryHarness : IHarness
         var start = await CountAsync(db);
         for (var i = 0; i < paced; i++)
         {
-            var turn = conversations.Add("owner-paced", "session-paced", SyntheticCorpus.Chunk(2_000_000 + i), SyntheticCorpus.Chunk(3_000_000 + i));
+            var turn = conversations.Add("00000000-0000-4000-8000-0000000000ff", "session-paced", SyntheticCorpus.Chunk(2_000_000 + i), SyntheticCorpus.Chunk(3_000_000 + i));
             await using (var connection = await db.OpenConnectionAsync())
             await using (var tx = await connection.BeginTransactionAsync())
             {

@@ -68,7 +68,7 @@ public sealed class PicturesHarness : IHarness
         var jobs = host.Services.GetRequiredService<IPictureJobs>();
         var clock = Stopwatch.StartNew();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-            await jobs.StartAsync(new PictureRequest("bench-owner", $"agent-{i % 20}", PictureKind.BasePortrait, $"portrait {i}", null, null), null, ct));
+            await jobs.StartAsync(new PictureRequest("00000000-0000-4000-8000-0000000be4c1", $"agent-{i % 20}", PictureKind.BasePortrait, $"portrait {i}", null, null), null, ct));
         await using var db = NpgsqlDataSource.Create(host.ConnectionString);
         while (true)
         {

@@ -12,7 +12,7 @@ namespace Hearth.Benchmarks.Search;
 /// <summary>A throwaway database holding a synthetic collection, indexed through the real path (hashing embedder + upsert).</summary>
 public sealed class SearchFixture : IAsyncDisposable
 {
-    public const string Owner = "bench-user";
+    public const string Owner = "00000000-0000-4000-8000-0000000be4c0"; // an owner id is a uuid
     public const string Collection = "bench";
 
     private SearchFixture(NpgsqlDataSource dataSource, PostgresSearchIndex index, HashingEmbeddingGenerator embedder, Func<int, string> text, int count)

@@ -29,11 +29,11 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         var db = await archive.OpenAsync(ct);
         await using var command = db.CreateCommand("""
             with input as (
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[])
+                select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bytea[], $8::timestamptz[])
                        as v(owner, file_id, path, version, sha256, type, content, created_at)
             ),
             added as (
-                insert into archive.skill_versions (owner, file_id, path, version, sha256, length, type, content, created_at)
+                insert into archive.skill_versions (owner_id, file_id, path, version, sha256, length, type, content, created_at)
                 select owner, file_id, path, version, sha256, octet_length(content), type, content, created_at from input
                 on conflict (file_id, version) do nothing
                 returning file_id
@@ -64,10 +64,10 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
     {
         var db = await archive.OpenAsync(ct);
         await using var command = db.CreateCommand("""
-            select distinct on (owner, path) owner, path, file_id, version, sha256
+            select distinct on (owner_id, path) owner_id::text, path, file_id, version, sha256
             from archive.skill_versions
-            where $1::text is null or owner = $1
-            order by owner, path, version desc
+            where $1::uuid is null or owner_id = $1::uuid
+            order by owner_id, path, version desc
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         var heads = new List<ArchivedFileHead>();
@@ -89,10 +89,10 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var allow = new NpgsqlCommand("set local archive.correction = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
         await using var command = new NpgsqlCommand("""
-            insert into archive.chat_messages as a (id, owner, agent_id, session_id, role, text, created_at, edited_at)
-            select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+            insert into archive.chat_messages as a (id, owner_id, agent_id, session_id, role, text, created_at, edited_at)
+            select * from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
             on conflict (id) do update set text = excluded.text, edited_at = excluded.edited_at
-             where a.owner = excluded.owner and (a.text, a.edited_at) is distinct from (excluded.text, excluded.edited_at)
+             where a.owner_id = excluded.owner_id and (a.text, a.edited_at) is distinct from (excluded.text, excluded.edited_at)
             """, connection, tx);
         command.Parameters.Add(new() { Value = messages.Select(m => m.Id).ToArray() });
         command.Parameters.Add(new() { Value = messages.Select(m => m.OwnerId).ToArray() });
@@ -119,11 +119,11 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         await using (var allow = new NpgsqlCommand("set local archive.erasure = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
         await using var delete = new NpgsqlCommand(agentId is null
             ? """
-              with messages as (delete from archive.chat_messages where owner = $1 returning 1),
-                   versions as (delete from archive.skill_versions where owner = $1 returning 1)
+              with messages as (delete from archive.chat_messages where owner_id = $1::uuid returning 1),
+                   versions as (delete from archive.skill_versions where owner_id = $1::uuid returning 1)
               select (select count(*) from messages) + (select count(*) from versions)
               """
-            : "with messages as (delete from archive.chat_messages where owner = $1 and agent_id = $2 returning 1) select count(*) from messages",
+            : "with messages as (delete from archive.chat_messages where owner_id = $1::uuid and agent_id = $2 returning 1) select count(*) from messages",
             connection, tx);
         delete.Parameters.Add(new() { Value = owner });
         if (agentId is not null) delete.Parameters.Add(new() { Value = agentId });
@@ -139,7 +139,7 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var allow = new NpgsqlCommand("set local archive.erasure = 'on'", connection, tx)) await allow.ExecuteNonQueryAsync(ct);
-        await using var delete = new NpgsqlCommand("delete from archive.chat_messages where owner = $1 and id = any($2)", connection, tx);
+        await using var delete = new NpgsqlCommand("delete from archive.chat_messages where owner_id = $1::uuid and id = any($2)", connection, tx);
         delete.Parameters.Add(new() { Value = owner });
         delete.Parameters.Add(new() { Value = ids.ToArray() });
         var removed = await delete.ExecuteNonQueryAsync(ct);
@@ -152,8 +152,8 @@ public sealed class ArchiveStore(ArchiveDatabase archive)
     {
         var db = await archive.OpenAsync(ct);
         await using var command = db.CreateCommand("""
-            select id, owner, agent_id, session_id, role, text, created_at, edited_at from archive.chat_messages
-            where owner = $1 and session_id = $2 order by created_at, id
+            select id, owner_id::text, agent_id, session_id, role, text, created_at, edited_at from archive.chat_messages
+            where owner_id = $1::uuid and session_id = $2 order by created_at, id
             """);
         command.Parameters.Add(new() { Value = owner });
         command.Parameters.Add(new() { Value = sessionId });

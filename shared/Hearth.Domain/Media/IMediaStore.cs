@@ -11,7 +11,7 @@ public interface IMediaStore
     /// Stores <paramref name="content"/> for <paramref name="owner"/>. <paramref name="contentType"/> is the declared type;
     /// null means "whatever the bytes are", as long as that is an allowed image type.
     /// </summary>
-    Task<MediaItem> PutAsync(string owner, Stream content, string? contentType, CancellationToken ct);
+    Task<MediaItem> PutAsync(Guid owner, Stream content, string? contentType, CancellationToken ct);
 
     /// <summary>Metadata of a picture, or null when there is none with that id.</summary>
     Task<MediaItem?> FindAsync(string id, CancellationToken ct);
@@ -23,11 +23,11 @@ public interface IMediaStore
     Task<MediaContent?> OpenAsync(string id, CancellationToken ct);
 
     /// <summary>Opens a picture that belongs to <paramref name="owner"/>; null when missing or someone else's (indistinguishable on purpose).</summary>
-    Task<MediaContent?> OpenOwnedAsync(string id, string owner, CancellationToken ct);
+    Task<MediaContent?> OpenOwnedAsync(string id, Guid owner, CancellationToken ct);
 
     /// <summary>Deletes a picture of <paramref name="owner"/>; false when missing or someone else's.</summary>
-    Task<bool> DeleteAsync(string id, string owner, CancellationToken ct);
+    Task<bool> DeleteAsync(string id, Guid owner, CancellationToken ct);
 
     /// <summary>Deletes every picture of <paramref name="owner"/> (account deletion); returns how many.</summary>
-    Task<int> DeleteAllAsync(string owner, CancellationToken ct);
+    Task<int> DeleteAllAsync(Guid owner, CancellationToken ct);
 }

@@ -14,9 +14,6 @@ namespace Hearth.Media;
 /// </summary>
 public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaOptions> options, TimeProvider time, ILogger<LocalMediaStore> logger) : IMediaStore
 {
-    /// <summary>Longest owner id accepted.</summary>
-    public const int MaxOwnerLength = 200;
-
     private const int BufferSize = 81920;
     private readonly MediaOptions _options = options.Value.Validate();
     private string Root => Path.GetFullPath(_options.Root!);
@@ -24,7 +21,7 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
     /// <summary>True for strings shaped like our ids (32 lowercase hex), the only ones ever turned into a path.</summary>
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
 
-    public async Task<MediaItem> PutAsync(string owner, Stream content, string? contentType, CancellationToken ct)
+    public async Task<MediaItem> PutAsync(Guid owner, Stream content, string? contentType, CancellationToken ct)
     {
         ValidateOwner(owner);
         ArgumentNullException.ThrowIfNull(content);
@@ -51,7 +48,7 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
 
             var item = new MediaItem(id, owner, sniffed, size, sha256, time.GetUtcNow());
             await using var command = db.CreateCommand("""
-                insert into media.items (id, owner, content_type, size_bytes, sha256, created_at)
+                insert into media.items (id, owner_id, content_type, size_bytes, sha256, created_at)
                 values ($1, $2, $3, $4, $5, $6)
                 """);
             command.Parameters.Add(new() { Value = item.Id });
@@ -76,14 +73,14 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
     {
         if (!IsValidId(id)) return null;
         await using var command = db.CreateCommand("""
-            select id, owner, content_type, size_bytes, sha256, created_at
+            select id, owner_id, content_type, size_bytes, sha256, created_at
             from media.items
             where id = $1
             """);
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        return new MediaItem(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
+        return new MediaItem(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
             reader.GetFieldValue<DateTimeOffset>(5));
     }
 
@@ -93,16 +90,16 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
         return item is null ? null : Open(item);
     }
 
-    public async Task<MediaContent?> OpenOwnedAsync(string id, string owner, CancellationToken ct)
+    public async Task<MediaContent?> OpenOwnedAsync(string id, Guid owner, CancellationToken ct)
     {
         var item = await FindAsync(id, ct);
-        return item is null || !string.Equals(item.Owner, owner, StringComparison.Ordinal) ? null : Open(item);
+        return item is null || item.Owner != owner ? null : Open(item);
     }
 
-    public async Task<bool> DeleteAsync(string id, string owner, CancellationToken ct)
+    public async Task<bool> DeleteAsync(string id, Guid owner, CancellationToken ct)
     {
         if (!IsValidId(id)) return false;
-        await using var command = db.CreateCommand("delete from media.items where id = $1 and owner = $2");
+        await using var command = db.CreateCommand("delete from media.items where id = $1 and owner_id = $2");
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = owner });
         if (await command.ExecuteNonQueryAsync(ct) == 0) return false;
@@ -112,10 +109,10 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
         return true;
     }
 
-    public async Task<int> DeleteAllAsync(string owner, CancellationToken ct)
+    public async Task<int> DeleteAllAsync(Guid owner, CancellationToken ct)
     {
         var deleted = new List<string>();
-        await using (var command = db.CreateCommand("delete from media.items where owner = $1 returning id"))
+        await using (var command = db.CreateCommand("delete from media.items where owner_id = $1 returning id"))
         {
             command.Parameters.Add(new() { Value = owner });
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -174,10 +171,9 @@ public sealed partial class LocalMediaStore(NpgsqlDataSource db, IOptions<MediaO
 
     private string PathOf(string id) => Path.Combine(Root, id[^2..], id);
 
-    private static void ValidateOwner(string owner)
+    private static void ValidateOwner(Guid owner)
     {
-        if (string.IsNullOrWhiteSpace(owner)) throw new ArgumentException("A picture needs an owner.", nameof(owner));
-        if (owner.Length > MaxOwnerLength) throw new ArgumentException($"Owner ids are at most {MaxOwnerLength} characters.", nameof(owner));
+        if (owner == Guid.Empty) throw new ArgumentException("A picture needs an owner.", nameof(owner));
     }
 
     private void TryDelete(string path)

@@ -17,7 +17,7 @@ public sealed class MediaDownloader(HttpClient http, IMediaStore store, IOptions
     /// Downloads <paramref name="url"/> and stores it for <paramref name="owner"/>. Throws <see cref="MediaRejectedException"/>
     /// when the content is not acceptable and <see cref="MediaDownloadException"/> when the download fails.
     /// </summary>
-    public async Task<MediaItem> DownloadAsync(string owner, Uri url, CancellationToken ct)
+    public async Task<MediaItem> DownloadAsync(Guid owner, Uri url, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(url);
         if (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http"))

@@ -19,7 +19,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
     public async Task ForgetIndexAsync(string ownerId, string replyMessageId, CancellationToken ct)
     {
         var collections = new List<string>();
-        await using (var read = db.CreateCommand("select distinct collection from memory.turns where owner_id = @owner and reply_message_id = @reply"))
+        await using (var read = db.CreateCommand("select distinct collection from memory.turns where owner_id = @owner::uuid and reply_message_id = @reply"))
         {
             read.Parameters.AddWithValue("owner", ownerId);
             read.Parameters.AddWithValue("reply", replyMessageId);
@@ -37,7 +37,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
                 // Never created: nothing in it.
             }
         }
-        await using var delete = db.CreateCommand("delete from memory.turns where owner_id = @owner and reply_message_id = @reply");
+        await using var delete = db.CreateCommand("delete from memory.turns where owner_id = @owner::uuid and reply_message_id = @reply");
         delete.Parameters.AddWithValue("owner", ownerId);
         delete.Parameters.AddWithValue("reply", replyMessageId);
         await delete.ExecuteNonQueryAsync(ct);
@@ -52,7 +52,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
         var found = new List<(string Id, string History, bool Replacement)>();
         await using (var read = new NpgsqlCommand("""
             select id, history::text, kind = 'core' and subject like 'core:replace:%' from memory.items
-             where owner_id = @owner and source_message_id = @message and status = 'suggested' and origin <> 'user'
+             where owner_id = @owner::uuid and source_message_id = @message and status = 'suggested' and origin <> 'user'
             """, connection, tx))
         {
             read.Parameters.AddWithValue("owner", ownerId);
@@ -70,7 +70,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
             command.Parameters.AddWithValue("id", id);
             if (history.Count == 0)
             {
-                command.CommandText = "delete from memory.items where owner_id = @owner and id = @id";
+                command.CommandText = "delete from memory.items where owner_id = @owner::uuid and id = @id";
             }
             else
             {
@@ -81,7 +81,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
                     update memory.items
                        set text = @text, fingerprint = @fingerprint, source_message_id = @source, source_at = @at,
                            history = history - (jsonb_array_length(history) - 1), updated_at = now()
-                     where owner_id = @owner and id = @id
+                     where owner_id = @owner::uuid and id = @id
                     """;
                 command.Parameters.AddWithValue("text", text);
                 command.Parameters.AddWithValue("fingerprint", MemoryText.Fingerprint(text));
@@ -108,7 +108,7 @@ public sealed class DeletedTurnCleanup(NpgsqlDataSource db, ISearchIndex index, 
         {
             // Never created: nothing in it.
         }
-        await using var delete = db.CreateCommand("delete from memory.summaries where owner_id = @owner and id = @id");
+        await using var delete = db.CreateCommand("delete from memory.summaries where owner_id = @owner::uuid and id = @id");
         delete.Parameters.AddWithValue("owner", ownerId);
         delete.Parameters.AddWithValue("id", SummaryStore.IdFor(upToMessageId));
         await delete.ExecuteNonQueryAsync(ct);
@@ -134,7 +134,7 @@ public sealed class MessageForgetter(DeletedTurnCleanup cleanup, NpgsqlDataSourc
         var covering = new List<string>();
         await using (var read = db.CreateCommand("""
             select up_to_message_id from memory.summaries
-             where owner_id = @owner and session_id = @session and agent_id = @agent
+             where owner_id = @owner::uuid and session_id = @session and agent_id = @agent
                and (up_to_message_id = any(@ids) or (first_message_at <= @to and last_message_at >= @from) or status <> 'done')
             """))
         {

@@ -244,7 +244,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
     {
         await using var command = db.CreateCommand("""
             select id, title, source, domain, chunks, import_id, created_at, indexed_at from memory.documents
-             where owner_id = @owner and (@after::text is null or id > @after) order by id limit @limit
+             where owner_id = @owner::uuid and (@after::text is null or id > @after) order by id limit @limit
             """);
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = (object?)after ?? DBNull.Value });
@@ -264,7 +264,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
     /// <summary>Removes a document and its chunks from the index; false when the owner has no such document.</summary>
     public async Task<bool> DeleteAsync(string ownerId, string id, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("delete from memory.documents where owner_id = @owner and id = @id returning chunks");
+        await using var command = db.CreateCommand("delete from memory.documents where owner_id = @owner::uuid and id = @id returning chunks");
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("id", id);
         if (await command.ExecuteScalarAsync(ct) is not int chunks) return false;
@@ -311,7 +311,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
         if (indexed.Count == 0) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         var previous = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using (var read = new NpgsqlCommand("select id, chunks from memory.documents where owner_id = @owner and id = any(@ids)", connection))
+        await using (var read = new NpgsqlCommand("select id, chunks from memory.documents where owner_id = @owner::uuid and id = any(@ids)", connection))
         {
             read.Parameters.AddWithValue("owner", ownerId);
             read.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = indexed.Select(i => i.Document.Id).ToArray() });
@@ -325,7 +325,7 @@ public sealed class DocumentImports(NpgsqlDataSource db, SearchService search, D
 
         await using var upsert = new NpgsqlCommand("""
             insert into memory.documents (owner_id, id, title, source, domain, chunks, import_id, created_at, indexed_at)
-            select @owner, * , @now from unnest(@ids, @titles, @sources, @domains, @chunks, @imports, @created)
+            select @owner::uuid, * , @now from unnest(@ids, @titles, @sources, @domains, @chunks, @imports, @created)
             on conflict (owner_id, id) do update
                set title = excluded.title, source = excluded.source, domain = excluded.domain, chunks = excluded.chunks,
                    import_id = excluded.import_id, created_at = excluded.created_at, indexed_at = excluded.indexed_at

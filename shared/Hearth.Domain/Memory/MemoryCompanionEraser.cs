@@ -39,7 +39,7 @@ public sealed class MemoryCompanionEraser(NpgsqlDataSource db, ISearchIndex inde
     private async Task<List<string>> TurnCollectionsAsync(string ownerId, string? agentId, CancellationToken ct)
     {
         var collections = new List<string>();
-        await using var read = db.CreateCommand("select distinct collection from memory.turns where owner_id = @owner and (@agent::text is null or agent_id = @agent)");
+        await using var read = db.CreateCommand("select distinct collection from memory.turns where owner_id = @owner::uuid and (@agent::text is null or agent_id = @agent)");
         read.Parameters.AddWithValue("owner", ownerId);
         read.Parameters.Add(new NpgsqlParameter("agent", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)agentId ?? DBNull.Value });
         await using var reader = await read.ExecuteReaderAsync(ct);
@@ -64,16 +64,16 @@ public sealed class MemoryCompanionEraser(NpgsqlDataSource db, ISearchIndex inde
         var statements = agentId is not null
             ? new[]
             {
-                "delete from memory.items where owner_id = @owner and (agent_id = @agent or scope = @agent)",
-                "delete from memory.summaries where owner_id = @owner and agent_id = @agent",
-                "delete from memory.turns where owner_id = @owner and agent_id = @agent",
+                "delete from memory.items where owner_id = @owner::uuid and (agent_id = @agent or scope = @agent)",
+                "delete from memory.summaries where owner_id = @owner::uuid and agent_id = @agent",
+                "delete from memory.turns where owner_id = @owner::uuid and agent_id = @agent",
             }
             : new[]
             {
-                "delete from memory.items where owner_id = @owner",
-                "delete from memory.summaries where owner_id = @owner",
-                "delete from memory.turns where owner_id = @owner",
-                "delete from memory.documents where owner_id = @owner",
+                "delete from memory.items where owner_id = @owner::uuid",
+                "delete from memory.summaries where owner_id = @owner::uuid",
+                "delete from memory.turns where owner_id = @owner::uuid",
+                "delete from memory.documents where owner_id = @owner::uuid",
             };
         await OwnedRows.DeleteAsync(db, statements, ownerId, agentId, ct);
     }

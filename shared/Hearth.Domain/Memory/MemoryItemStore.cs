@@ -33,7 +33,7 @@ public enum MemoryChange
 public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICoreMemoryBlocks? coreMemory = null) : IAgentSelfDescriptions
 {
     private const string Columns =
-        "id, owner_id, kind, subject, text, status, origin, agent_id, session_id, source_message_id, source_at, history, created_at, updated_at";
+        "id, owner_id::text, kind, subject, text, status, origin, agent_id, session_id, source_message_id, source_at, history, created_at, updated_at";
 
     /// <summary>Applies what an extractor found in one message.</summary>
     public async Task<IReadOnlyList<CandidateResult>> ApplyAsync(CandidateSource source, IReadOnlyList<MemoryCandidate> candidates, CancellationToken ct)
@@ -55,7 +55,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
         var fingerprint = MemoryText.Fingerprint(candidate.Text);
         await using (var rejected = new NpgsqlCommand("""
             select id from memory.items
-             where owner_id = @owner and scope = @scope and kind = @kind and subject = @subject and fingerprint = @fingerprint and status = 'rejected'
+             where owner_id = @owner::uuid and scope = @scope and kind = @kind and subject = @subject and fingerprint = @fingerprint and status = 'rejected'
             """, connection, tx))
         {
             AddKey(rejected, source.OwnerId, scope, candidate);
@@ -67,7 +67,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
         DateTimeOffset liveAt = default;
         await using (var live = new NpgsqlCommand("""
             select id, fingerprint, source_at, source_message_id from memory.items
-             where owner_id = @owner and scope = @scope and kind = @kind and subject = @subject and status <> 'rejected'
+             where owner_id = @owner::uuid and scope = @scope and kind = @kind and subject = @subject and status <> 'rejected'
             """, connection, tx))
         {
             AddKey(live, source.OwnerId, scope, candidate);
@@ -86,7 +86,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
             var id = NewId();
             await using var insert = new NpgsqlCommand("""
                 insert into memory.items (owner_id, id, scope, kind, subject, text, fingerprint, status, origin, agent_id, session_id, source_message_id, source_at, history, created_at, updated_at)
-                values (@owner, @id, @scope, @kind, @subject, @text, @fingerprint, 'suggested', @origin, @agent, @session, @message, @at, @history::jsonb, @now, @now)
+                values (@owner::uuid, @id, @scope, @kind, @subject, @text, @fingerprint, 'suggested', @origin, @agent, @session, @message, @at, @history::jsonb, @now, @now)
                 """, connection, tx);
             AddKey(insert, source.OwnerId, scope, candidate);
             insert.Parameters.AddWithValue("id", id);
@@ -108,7 +108,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
                set history = history || jsonb_build_array(jsonb_build_object('text', text, 'sourceMessageId', source_message_id, 'at', source_at)),
                    text = @text, fingerprint = @fingerprint, origin = @origin, agent_id = coalesce(@agent, agent_id), session_id = coalesce(@session, session_id),
                    source_message_id = @message, source_at = @at, updated_at = @now
-             where owner_id = @owner and id = @id
+             where owner_id = @owner::uuid and id = @id
             """, connection, tx);
         update.Parameters.AddWithValue("owner", source.OwnerId);
         update.Parameters.AddWithValue("id", liveId);
@@ -122,7 +122,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
     {
         await using var command = db.CreateCommand($"""
             select {Columns} from memory.items
-             where owner_id = @owner
+             where owner_id = @owner::uuid
                and (@status::text is null or status = @status)
                and (@kind::text is null or kind = @kind)
                and (@agent::text is null or agent_id = @agent)
@@ -144,7 +144,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
 
     public async Task<MemoryItem?> FindAsync(string ownerId, string id, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"select {Columns} from memory.items where owner_id = @owner and id = @id");
+        await using var command = db.CreateCommand($"select {Columns} from memory.items where owner_id = @owner::uuid and id = @id");
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("id", id);
         return (await ReadAllAsync(command, ct)).FirstOrDefault();
@@ -174,7 +174,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
             // Applied: the item is the record of it, under a subject of its own, so a later proposal of the same line is new.
             await using var applyUpdate = new NpgsqlCommand($"""
                 update memory.items set status = 'accepted', subject = @applied || id, updated_at = @now
-                 where owner_id = @owner and id = @id
+                 where owner_id = @owner::uuid and id = @id
                 returning {Columns}
                 """, connection, tx);
             applyUpdate.Parameters.AddWithValue("owner", ownerId);
@@ -190,7 +190,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
             // The same value rejected before (an edited item can end up there): one rejection record is enough.
             await using var duplicate = new NpgsqlCommand("""
                 delete from memory.items d using memory.items i
-                 where i.owner_id = @owner and i.id = @id and d.owner_id = i.owner_id and d.scope = i.scope and d.kind = i.kind
+                 where i.owner_id = @owner::uuid and i.id = @id and d.owner_id = i.owner_id and d.scope = i.scope and d.kind = i.kind
                    and d.subject = i.subject and d.fingerprint = i.fingerprint and d.status = 'rejected' and d.id <> i.id
                 """, connection, tx);
             duplicate.Parameters.AddWithValue("owner", ownerId);
@@ -199,7 +199,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
         }
         await using var update = new NpgsqlCommand($"""
             update memory.items set status = @status, updated_at = @now
-             where owner_id = @owner and id = @id
+             where owner_id = @owner::uuid and id = @id
                and (@status = 'rejected' or not exists (
                    select 1 from memory.items o where o.owner_id = memory.items.owner_id and o.scope = memory.items.scope and o.kind = memory.items.kind
                       and o.subject = memory.items.subject and o.status <> 'rejected' and o.id <> memory.items.id))
@@ -232,7 +232,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
                set history = case when text = @text then history
                              else history || jsonb_build_array(jsonb_build_object('text', text, 'sourceMessageId', source_message_id, 'at', source_at)) end,
                    text = @text, fingerprint = @fingerprint, kind = @kind, origin = 'user', source_at = @now, updated_at = @now
-             where owner_id = @owner and id = @id
+             where owner_id = @owner::uuid and id = @id
             returning {Columns}
             """, connection, tx);
         update.Parameters.AddWithValue("owner", ownerId);
@@ -255,7 +255,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
 
     public async Task<bool> DeleteAsync(string ownerId, string id, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("delete from memory.items where owner_id = @owner and id = @id");
+        await using var command = db.CreateCommand("delete from memory.items where owner_id = @owner::uuid and id = @id");
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("id", id);
         return await command.ExecuteNonQueryAsync(ct) > 0;
@@ -284,7 +284,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
         await LockOwnerAsync(connection, tx, ownerId, ct);
         await using var upsert = new NpgsqlCommand($"""
             insert into memory.items as i (owner_id, id, scope, kind, subject, text, fingerprint, status, origin, agent_id, source_at, created_at, updated_at)
-            values (@owner, @id, @scope, @kind, @subject, @text, @fingerprint, 'accepted', @origin, @agent, @now, @now, @now)
+            values (@owner::uuid, @id, @scope, @kind, @subject, @text, @fingerprint, 'accepted', @origin, @agent, @now, @now, @now)
             on conflict (owner_id, scope, kind, subject) where status <> 'rejected' do update
                set history = case when i.text = excluded.text then i.history
                              else i.history || jsonb_build_array(jsonb_build_object('text', i.text, 'sourceMessageId', i.source_message_id, 'at', i.source_at)) end,
@@ -312,7 +312,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
     {
         await using var command = db.CreateCommand($"""
             select {Columns} from memory.items
-             where owner_id = @owner and status = 'accepted' and kind = any(@kinds) and (scope = '' or scope = @agent)
+             where owner_id = @owner::uuid and status = 'accepted' and kind = any(@kinds) and (scope = '' or scope = @agent)
              order by updated_at desc, id desc
              limit @limit
             """);
@@ -341,7 +341,7 @@ public sealed class MemoryItemStore(NpgsqlDataSource db, TimeProvider time, ICor
 
     private static async Task<MemoryItem?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, string id, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand($"select {Columns} from memory.items where owner_id = @owner and id = @id for update", connection, tx);
+        await using var command = new NpgsqlCommand($"select {Columns} from memory.items where owner_id = @owner::uuid and id = @id for update", connection, tx);
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("id", id);
         return (await ReadAllAsync(command, ct)).FirstOrDefault();

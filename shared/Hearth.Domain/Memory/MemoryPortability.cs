@@ -34,7 +34,7 @@ public sealed class MemoryPortability(NpgsqlDataSource db, SearchService search,
         var memories = new List<ExportedMemory>();
         await using (var command = db.CreateCommand("""
             select id, kind, subject, text, status, origin, scope, agent_id, session_id, source_message_id, source_at, history::text, created_at, updated_at
-              from memory.items where owner_id = @owner order by id
+              from memory.items where owner_id = @owner::uuid order by id
             """))
         {
             command.Parameters.AddWithValue("owner", ownerId);
@@ -49,7 +49,7 @@ public sealed class MemoryPortability(NpgsqlDataSource db, SearchService search,
         await using (var command = db.CreateCommand("""
             select id, agent_id, session_id, up_to_message_id, origin, message_count, topics, decisions, action_items, text, first_message_at, last_message_at,
                    requested_at, completed_at
-              from memory.summaries where owner_id = @owner and status = 'done' order by id
+              from memory.summaries where owner_id = @owner::uuid and status = 'done' order by id
             """))
         {
             command.Parameters.AddWithValue("owner", ownerId);
@@ -111,7 +111,7 @@ public sealed class MemoryPortability(NpgsqlDataSource db, SearchService search,
                 await using var insert = new NpgsqlCommand("""
                     insert into memory.items (owner_id, id, scope, kind, subject, text, fingerprint, status, origin, agent_id, session_id, source_message_id, source_at,
                                               history, created_at, updated_at)
-                    values (@owner, @id, @scope, @kind, @subject, @text, @fingerprint, @status, @origin, @agent, @session, @message, @at, @history::jsonb, @created, @updated)
+                    values (@owner::uuid, @id, @scope, @kind, @subject, @text, @fingerprint, @status, @origin, @agent, @session, @message, @at, @history::jsonb, @created, @updated)
                     on conflict do nothing
                     """, connection, tx);
                 var p = insert.Parameters;
@@ -138,7 +138,7 @@ public sealed class MemoryPortability(NpgsqlDataSource db, SearchService search,
                 await using var insert = new NpgsqlCommand("""
                     insert into memory.summaries (owner_id, id, agent_id, session_id, up_to_message_id, status, origin, message_count, topics, decisions, action_items,
                                                   text, first_message_at, last_message_at, requested_at, completed_at)
-                    values (@owner, @id, @agent, @session, @up_to, 'done', @origin, @count, @topics, @decisions, @actions, @text, @first, @last, @requested, @completed)
+                    values (@owner::uuid, @id, @agent, @session, @up_to, 'done', @origin, @count, @topics, @decisions, @actions, @text, @first, @last, @requested, @completed)
                     on conflict do nothing
                     """, connection, tx);
                 var p = insert.Parameters;

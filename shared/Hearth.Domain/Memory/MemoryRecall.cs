@@ -140,7 +140,7 @@ public sealed class MemoryRecall(
         var reader = conversations;
         string? bookmark;
         await using (var command = db.CreateCommand("""
-            select reply_message_id from memory.turns where owner_id = @owner and session_id = @session and agent_id = @agent order by at desc limit 1
+            select reply_message_id from memory.turns where owner_id = @owner::uuid and session_id = @session and agent_id = @agent order by at desc limit 1
             """))
         {
             // A group's session holds several companions' turns: each recalls its own.

@@ -27,7 +27,7 @@ public sealed record SessionSummary(
 public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
 {
     private const string Columns =
-        "id, owner_id, agent_id, session_id, up_to_message_id, status, origin, message_count, topics, decisions, action_items, text, error, " +
+        "id, owner_id::text, agent_id, session_id, up_to_message_id, status, origin, message_count, topics, decisions, action_items, text, error, " +
         "first_message_at, last_message_at, requested_at, completed_at";
 
     public static string IdFor(string upToMessageId) => "sum_" + upToMessageId;
@@ -38,7 +38,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
         var id = IdFor(upToMessageId);
         await using var command = new NpgsqlCommand("""
             insert into memory.summaries (owner_id, id, agent_id, session_id, up_to_message_id, status, requested_at)
-            values (@owner, @id, @agent, @session, @up_to, 'pending', @now)
+            values (@owner::uuid, @id, @agent, @session, @up_to, 'pending', @now)
             on conflict (owner_id, id) do update set status = 'pending', error = null, requested_at = excluded.requested_at
              where memory.summaries.status = 'failed'
             """);
@@ -62,7 +62,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
         await using var command = db.CreateCommand($"""
             insert into memory.summaries as s (owner_id, id, agent_id, session_id, up_to_message_id, status, origin, message_count, topics, decisions, action_items,
                                                text, first_message_at, last_message_at, requested_at, completed_at)
-            values (@owner, @id, @agent, @session, @up_to, 'done', @origin, @count, @topics, @decisions, @actions, @text, @first, @last, @now, @now)
+            values (@owner::uuid, @id, @agent, @session, @up_to, 'done', @origin, @count, @topics, @decisions, @actions, @text, @first, @last, @now, @now)
             on conflict (owner_id, id) do update
                set status = 'done', origin = excluded.origin, message_count = excluded.message_count, topics = excluded.topics, decisions = excluded.decisions,
                    action_items = excluded.action_items, text = excluded.text, error = null, first_message_at = excluded.first_message_at,
@@ -91,7 +91,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
     {
         await using var command = db.CreateCommand("""
             insert into memory.summaries (owner_id, id, agent_id, session_id, up_to_message_id, status, error, requested_at, completed_at)
-            values (@owner, @id, @agent, @session, @up_to, 'failed', @error, @now, @now)
+            values (@owner::uuid, @id, @agent, @session, @up_to, 'failed', @error, @now, @now)
             on conflict (owner_id, id) do update set status = 'failed', error = excluded.error, completed_at = excluded.completed_at
              where memory.summaries.status <> 'done'
             """);
@@ -107,7 +107,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
 
     public async Task<SessionSummary?> GetAsync(string ownerId, string id, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"select {Columns} from memory.summaries where owner_id = @owner and id = @id");
+        await using var command = db.CreateCommand($"select {Columns} from memory.summaries where owner_id = @owner::uuid and id = @id");
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("id", id);
         return (await ReadAllAsync(command, ct)).FirstOrDefault();
@@ -117,7 +117,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
     public async Task<IReadOnlyList<SessionSummary>> ListAsync(string ownerId, string sessionId, int limit, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"""
-            select {Columns} from memory.summaries where owner_id = @owner and session_id = @session order by requested_at desc, id desc limit @limit
+            select {Columns} from memory.summaries where owner_id = @owner::uuid and session_id = @session order by requested_at desc, id desc limit @limit
             """);
         command.Parameters.AddWithValue("owner", ownerId);
         command.Parameters.AddWithValue("session", sessionId);
@@ -129,7 +129,7 @@ public sealed class SummaryStore(NpgsqlDataSource db, TimeProvider time)
     public async Task<IReadOnlyList<SessionSummary>> RecentAsync(string ownerId, string agentId, int limit, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"""
-            select {Columns} from memory.summaries where owner_id = @owner and agent_id = @agent and status = 'done'
+            select {Columns} from memory.summaries where owner_id = @owner::uuid and agent_id = @agent and status = 'done'
              order by last_message_at desc, id desc limit @limit
             """);
         command.Parameters.AddWithValue("owner", ownerId);

@@ -67,7 +67,7 @@ public sealed class TurnIndexer(SearchService search, DomainRouter router, Npgsq
     {
         await using var command = db.CreateCommand("""
             insert into memory.turns (owner_id, reply_message_id, user_message_id, agent_id, session_id, turn_number, collection, domain, at)
-            select * from unnest(@owner, @reply, @user, @agent, @session, @turn, @collection, @domain, @at)
+            select * from unnest(@owner::uuid[], @reply, @user, @agent, @session, @turn, @collection, @domain, @at)
             on conflict (owner_id, reply_message_id) do update
                set collection = excluded.collection, domain = excluded.domain, turn_number = excluded.turn_number, indexed_at = now()
             """);

@@ -86,7 +86,7 @@ public sealed class SkillLibrary(
         var folder = path is null ? null : SkillPath.Normalize(path);
         var after = PageCursor.Decode(cursor);
         await using var command = db.CreateCommand(SkillSql.SelectFile + """
-             where f.owner = @owner
+             where f.owner_id = @owner::uuid
                and (@path::text is null or f.path = @path or starts_with(f.path, @path || '/'))
                and (@type::text is null or f.type = @type)
                and (@contains::text is null or strpos(lower(f.path), lower(@contains)) > 0)
@@ -112,7 +112,7 @@ public sealed class SkillLibrary(
     public async Task<SkillFile?> FindAsync(string owner, string fileId, CancellationToken ct)
     {
         if (!SkillIds.IsWellFormed(fileId)) return null;
-        await using var command = db.CreateCommand(SkillSql.SelectFile + " where f.id = @id and f.owner = @owner");
+        await using var command = db.CreateCommand(SkillSql.SelectFile + " where f.id = @id and f.owner_id = @owner::uuid");
         command.Parameters.AddWithValue("id", fileId);
         command.Parameters.AddWithValue("owner", owner);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -122,7 +122,7 @@ public sealed class SkillLibrary(
     /// <summary>A current file whose frontmatter <c>name</c> is <paramref name="name"/>, if any.</summary>
     public async Task<SkillFile?> FindByNameAsync(string owner, string name, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(SkillSql.SelectFile + " where f.owner = @owner and f.name = @name order by f.path limit 1");
+        await using var command = db.CreateCommand(SkillSql.SelectFile + " where f.owner_id = @owner::uuid and f.name = @name order by f.path limit 1");
         command.Parameters.AddWithValue("owner", owner);
         command.Parameters.AddWithValue("name", name);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -144,7 +144,7 @@ public sealed class SkillLibrary(
         if (await FindAsync(owner, fileId, ct) is null) return null;
         await using var command = db.CreateCommand("""
             select version, sha256, length, type, format, section_count, source, run_id, warnings::text, created_at
-            from skills.versions where file_id = @id and owner = @owner and version < @before order by version desc limit @limit
+            from skills.versions where file_id = @id and owner_id = @owner::uuid and version < @before order by version desc limit @limit
             """);
         command.Parameters.AddWithValue("id", fileId);
         command.Parameters.AddWithValue("owner", owner);
@@ -176,8 +176,8 @@ public sealed class SkillLibrary(
                    array(select s.sha256 from skills.sections s where s.file_id = v.file_id and s.version = v.version order by s.ord)
             from skills.files f
             join skills.versions v on v.file_id = f.id and v.version = coalesce(@version, f.version)
-            join skills.blobs b on b.owner = v.owner and b.sha256 = v.sha256
-            where f.id = @id and f.owner = @owner
+            join skills.blobs b on b.owner_id = v.owner_id and b.sha256 = v.sha256
+            where f.id = @id and f.owner_id = @owner::uuid
             """);
         command.Parameters.AddWithValue("id", fileId);
         command.Parameters.AddWithValue("owner", owner);
@@ -221,7 +221,7 @@ public sealed class SkillLibrary(
         await using var command = db.CreateCommand($"""
             select {SkillSql.SectionColumns}
             from skills.sections s join skills.files f on f.id = s.file_id
-            where s.file_id = @id and s.version = @version and s.owner = @owner
+            where s.file_id = @id and s.version = @version and s.owner_id = @owner::uuid
             order by s.ord
             """);
         command.Parameters.AddWithValue("id", fileId);
@@ -254,7 +254,7 @@ public sealed class SkillLibrary(
         await using var command = db.CreateCommand($"""
             select s.file_id, s.version, case when @child then s.ord + 1 else s.subtree_end end, s.subtree_end > s.ord + 1
             from {SkillSql.CurrentSections}
-            where s.id = @id and s.owner = @owner
+            where s.id = @id and s.owner_id = @owner::uuid
             """);
         command.Parameters.AddWithValue("id", sectionId);
         command.Parameters.AddWithValue("owner", owner);
@@ -281,13 +281,13 @@ public sealed class SkillLibrary(
             select {SkillSql.SectionColumns},
                    substring(b.content from s.byte_offset + 1 for case when @children then s.subtree_bytes else s.length end)
             from {SkillSql.CurrentSections}
-            join skills.blobs b on b.owner = f.owner and b.sha256 = f.sha256
-            where {where} and s.owner = @owner;
+            join skills.blobs b on b.owner_id = f.owner_id and b.sha256 = f.sha256
+            where {where} and s.owner_id = @owner::uuid;
 
             select {SkillSql.SectionColumns}
             from {SkillSql.CurrentSections}
             join skills.sections p on p.file_id = s.file_id and p.version = s.version and p.id = s.parent_id
-            where {where.Replace("s.", "p.", StringComparison.Ordinal)} and s.owner = @owner
+            where {where.Replace("s.", "p.", StringComparison.Ordinal)} and s.owner_id = @owner::uuid
             order by s.ord
             """);
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
@@ -308,7 +308,7 @@ public sealed class SkillLibrary(
     public async Task<LibraryStats> StatsAsync(string owner, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            select type, count(*), sum(section_count), sum(length), sum(version) from skills.files where owner = $1 group by type order by type
+            select type, count(*), sum(section_count), sum(length), sum(version) from skills.files where owner_id = $1::uuid group by type order by type
             """);
         command.Parameters.Add(new() { Value = owner });
         long files = 0, sections = 0, bytes = 0, versions = 0;
@@ -338,7 +338,7 @@ public sealed class SkillLibrary(
         }
         var stored = new Dictionary<string, (string Sha, bool Indexed)>(StringComparer.Ordinal);
         await using (var command = db.CreateCommand("""
-            select path, sha256, indexed_version is not distinct from version from skills.files where owner = @owner and path = any(@paths)
+            select path, sha256, indexed_version is not distinct from version from skills.files where owner_id = @owner::uuid and path = any(@paths)
             """))
         {
             command.Parameters.AddWithValue("owner", owner);

@@ -57,8 +57,8 @@ public sealed class SkillMirror(NpgsqlDataSource db, ArchiveStore archive) : IQu
             await using (var command = db.CreateCommand("""
                 select v.file_id, v.path, v.version, v.sha256, v.type, b.content, v.created_at
                 from unnest($2::text[], $3::int[]) as x(file_id, version)
-                join skills.versions v on v.file_id = x.file_id and v.version = x.version and v.owner = $1
-                join skills.blobs b on b.owner = v.owner and b.sha256 = v.sha256
+                join skills.versions v on v.file_id = x.file_id and v.version = x.version and v.owner_id = $1::uuid
+                join skills.blobs b on b.owner_id = v.owner_id and b.sha256 = v.sha256
                 """))
             {
                 command.Parameters.Add(new() { Value = owner });
@@ -80,7 +80,7 @@ public sealed class SkillMirror(NpgsqlDataSource db, ArchiveStore archive) : IQu
         var versions = new List<(string, int)>();
         await using (var command = db.CreateCommand("""
             select file_id, version from skills.run_files
-            where run_id = $1 and owner = $2 and status in ('created', 'updated') and version is not null
+            where run_id = $1 and owner_id = $2::uuid and status in ('created', 'updated') and version is not null
             """))
         {
             command.Parameters.Add(new() { Value = runId });
@@ -95,7 +95,7 @@ public sealed class SkillMirror(NpgsqlDataSource db, ArchiveStore archive) : IQu
     public async Task<MirrorReport> VerifyAsync(string? owner, CancellationToken ct)
     {
         var library = new Dictionary<(string Owner, string Path), (int Version, string Sha)>();
-        await using (var command = db.CreateCommand("select owner, path, version, sha256 from skills.files where $1::text is null or owner = $1"))
+        await using (var command = db.CreateCommand("select owner_id::text, path, version, sha256 from skills.files where $1::text is null or owner_id = $1::uuid"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await using var reader = await command.ExecuteReaderAsync(ct);

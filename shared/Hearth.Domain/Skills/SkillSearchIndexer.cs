@@ -136,7 +136,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         await using var command = db.CreateCommand("""
             update skills.files f set indexed_version = x.version, index_error = null
             from unnest($2::text[], $3::int[]) as x(id, version)
-            where f.owner = $1 and f.id = x.id and f.version = x.version
+            where f.owner_id = $1::uuid and f.id = x.id and f.version = x.version
             """);
         command.Parameters.Add(new() { Value = owner });
         command.Parameters.Add(new() { Value = versions.Keys.ToArray() });
@@ -148,7 +148,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
     {
         try
         {
-            await using var command = db.CreateCommand("update skills.files set index_error = $3 where owner = $1 and id = $2");
+            await using var command = db.CreateCommand("update skills.files set index_error = $3 where owner_id = $1::uuid and id = $2");
             command.Parameters.Add(new() { Value = owner });
             command.Parameters.Add(new() { Value = fileId });
             command.Parameters.Add(new() { Value = error });
@@ -193,20 +193,20 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             select f.id, f.path, f.type, f.version, f.updated_at, case when f.format <> 'binary' then b.content end, f.format
-            from skills.files f join skills.blobs b on b.owner = f.owner and b.sha256 = f.sha256
-            where f.owner = $1 and f.id = any($2)
+            from skills.files f join skills.blobs b on b.owner_id = f.owner_id and b.sha256 = f.sha256
+            where f.owner_id = $1::uuid and f.id = any($2)
             """) { Parameters = { new() { Value = owner }, new() { Value = fileIds.ToArray() } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select s.id, s.file_id, s.title, s.byte_offset, s.length, s.key, s.kind, s.start_line, s.end_line, s.version
             from {SkillSql.CurrentSections}
-            where f.owner = $1 and f.id = any($2)
+            where f.owner_id = $1::uuid and f.id = any($2)
             order by s.file_id, s.ord
             """) { Parameters = { new() { Value = owner }, new() { Value = fileIds.ToArray() } } });
         // Sections of earlier versions whose keys did not survive: their documents must go.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             select distinct s.id
             from skills.sections s join skills.files f on f.id = s.file_id
-            where f.owner = $1 and f.id = any($2) and f.version > 1 and s.version < f.version
+            where f.owner_id = $1::uuid and f.id = any($2) and f.version > 1 and s.version < f.version
             """) { Parameters = { new() { Value = owner }, new() { Value = fileIds.ToArray() } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -247,7 +247,7 @@ public sealed class SkillSearchIndexer(NpgsqlDataSource db, SearchService search
         if (versions.Count == 0) return [];
         await using var command = db.CreateCommand("""
             select f.id from skills.files f join unnest($2::text[], $3::int[]) as x(id, version) on x.id = f.id
-            where f.owner = $1 and f.version <> x.version
+            where f.owner_id = $1::uuid and f.version <> x.version
             """);
         command.Parameters.Add(new() { Value = owner });
         command.Parameters.Add(new() { Value = versions.Keys.ToArray() });

@@ -38,8 +38,8 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
             batch.BatchCommands.Add(Command("select pg_advisory_xact_lock(hashtextextended(@id, 1147))", ("id", fileId)));
             if (!blobStored)
                 batch.BatchCommands.Add(Command("""
-                    insert into skills.blobs (owner, sha256, length, content) values (@owner, @sha, @length, @content)
-                    on conflict (owner, sha256) do nothing
+                    insert into skills.blobs (owner_id, sha256, length, content) values (@owner::uuid, @sha, @length, @content)
+                    on conflict (owner_id, sha256) do nothing
                     """, ("owner", owner), ("sha", split.Sha256), ("length", split.Length), ("content", split.Content.ToArray())));
             batch.BatchCommands.Add(Command(SkillSql.SelectFile + " where f.id = @id", ("id", fileId)));
             await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -60,8 +60,8 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
         await using (var batch = new NpgsqlBatch(connection, tx))
         {
             batch.BatchCommands.Add(Command("""
-                insert into skills.files (id, owner, path, type, format, version, sha256, length, section_count, name, created_at, updated_at)
-                values (@id, @owner, @path, @type, @format, @version, @sha, @length, @sections, @name, @now, @now)
+                insert into skills.files (id, owner_id, path, type, format, version, sha256, length, section_count, name, created_at, updated_at)
+                values (@id, @owner::uuid, @path, @type, @format, @version, @sha, @length, @sections, @name, @now, @now)
                 on conflict (id) do update
                    set type = excluded.type, format = excluded.format, version = excluded.version, sha256 = excluded.sha256,
                        length = excluded.length, section_count = excluded.section_count, name = excluded.name, updated_at = excluded.updated_at
@@ -69,8 +69,8 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
                 ("id", fileId), ("owner", owner), ("path", path), ("type", file.Type), ("format", file.Format), ("version", version),
                 ("sha", split.Sha256), ("length", split.Length), ("sections", split.Sections.Count), ("name", name), ("now", now)));
             batch.BatchCommands.Add(Command("""
-                insert into skills.versions (file_id, version, owner, path, sha256, length, type, format, section_count, source, run_id, frontmatter, warnings, created_at)
-                values (@id, @version, @owner, @path, @sha, @length, @type, @format, @sections, @source, @run, @frontmatter::jsonb, @warnings::jsonb, @now)
+                insert into skills.versions (file_id, version, owner_id, path, sha256, length, type, format, section_count, source, run_id, frontmatter, warnings, created_at)
+                values (@id, @version, @owner::uuid, @path, @sha, @length, @type, @format, @sections, @source, @run, @frontmatter::jsonb, @warnings::jsonb, @now)
                 """,
                 ("id", fileId), ("version", version), ("owner", owner), ("path", path), ("sha", split.Sha256), ("length", split.Length),
                 ("type", file.Type), ("format", file.Format), ("sections", split.Sections.Count), ("source", source), ("run", runId),
@@ -101,9 +101,9 @@ public sealed class SkillVersionWriter(IJobClient jobs, IArchiveMirror mirror, T
             subtreeBytes[i] = end - sections[i].Offset;
         }
         var command = new NpgsqlBatchCommand("""
-            insert into skills.sections (file_id, version, ord, id, owner, key, parent_id, depth, heading_level, kind, title,
+            insert into skills.sections (file_id, version, ord, id, owner_id, key, parent_id, depth, heading_level, kind, title,
                                          byte_offset, length, start_line, end_line, sha256, subtree_end, subtree_bytes)
-            select @file, @version, s.ord, s.id, @owner, s.key, s.parent_id, s.depth, s.heading_level, s.kind, s.title,
+            select @file, @version, s.ord, s.id, @owner::uuid, s.key, s.parent_id, s.depth, s.heading_level, s.kind, s.title,
                    s.byte_offset, s.length, s.start_line, s.end_line, s.sha256, s.subtree_end, s.subtree_bytes
             from unnest(@ords, @ids, @keys, @parents, @depths, @levels, @kinds, @titles, @offsets, @lengths, @starts, @ends, @shas, @subtree_ends, @subtree_bytes)
                  as s(ord, id, key, parent_id, depth, heading_level, kind, title, byte_offset, length, start_line, end_line, sha256, subtree_end, subtree_bytes)

@@ -24,10 +24,10 @@ public sealed class SkillsAccountEraser(NpgsqlDataSource db, ISearchIndex index,
         // Children first where no cascade reaches (versions and sections cascade from files, run files from runs).
         await OwnedRows.DeleteAsync(db,
         [
-            "delete from skills.checkouts where owner = @owner",
-            "delete from skills.runs where owner = @owner",
-            "delete from skills.files where owner = @owner",
-            "delete from skills.blobs where owner = @owner",
+            "delete from skills.checkouts where owner_id = @owner::uuid",
+            "delete from skills.runs where owner_id = @owner::uuid",
+            "delete from skills.files where owner_id = @owner::uuid",
+            "delete from skills.blobs where owner_id = @owner::uuid",
         ], ownerId, null, ct);
         var folder = Path.Combine(checkouts.Root, ownerId);
         if (Path.GetFileName(folder) == ownerId && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);

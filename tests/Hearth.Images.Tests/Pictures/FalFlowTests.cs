@@ -33,7 +33,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
     {
         var (client, owner, agent) = await host.UserWithAgentAsync();
         using var png = new MemoryStream(TinyPng.Solid(200, 120, 90));
-        var portrait = await host.Service<IMediaStore>().PutAsync(owner, png, "image/png", CancellationToken.None);
+        var portrait = await host.Service<IMediaStore>().PutAsync(Guid.Parse(owner), png, "image/png", CancellationToken.None);
         host.Agents.Add(owner, agent, "Mira", "Portrait photo of Mira, red hair, freckles", portrait.Id);
         return (client, owner, agent, portrait);
     }
@@ -114,7 +114,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
             Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from images.webhook_deliveries where job_id = $1", jobId));
             Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from images.job_images where job_id = $1", jobId));
             // The base portrait and the one copy: nothing else was stored for this owner.
-            Assert.Equal(2, await host.ScalarAsync<long>("select count(*) from media.items where owner = $1", owner));
+            Assert.Equal(2, await host.ScalarAsync<long>("select count(*) from media.items where owner_id = $1::uuid", owner));
         }
         finally
         {
@@ -187,7 +187,7 @@ public sealed class FalFlowTests(WebhookHost host) : IClassFixture<WebhookHost>
         Assert.Equal("submitted", job.GetProperty("status").GetString());
         Assert.Equal("WaitingForWebhook", job.GetProperty("progress").GetProperty("phase").GetString());
         Assert.Empty(host.Chat.CallsFor(jobId));
-        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from media.items where owner = $1", owner)); // only the portrait
+        Assert.Equal(1, await host.ScalarAsync<long>("select count(*) from media.items where owner_id = $1::uuid", owner)); // only the portrait
 
         // The genuine webhook still completes the job.
         await Fal.CompleteAsync(fal.RequestId);

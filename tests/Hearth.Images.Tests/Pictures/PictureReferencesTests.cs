@@ -10,9 +10,9 @@ namespace Hearth.Images.Tests.Pictures;
 /// <summary>How a variation hands Fal the base portrait: a signed URL when Hearth is reachable, the picture inline otherwise.</summary>
 public sealed class PictureReferencesTests
 {
-    private const string Owner = "owner-1";
+    private const string Owner = "00000000-0000-4000-8000-000000000001";
     private static readonly byte[] Png = TinyPng.Solid(9, 8, 7);
-    private readonly MediaItem _portrait = new(Guid.CreateVersion7().ToString("N"), Owner, "image/png", Png.Length, "hash", DateTimeOffset.UtcNow);
+    private readonly MediaItem _portrait = new(Guid.CreateVersion7().ToString("N"), Guid.Parse(Owner), "image/png", Png.Length, "hash", DateTimeOffset.UtcNow);
     private readonly IMediaStore _media = Substitute.For<IMediaStore>();
 
     public PictureReferencesTests()

@@ -139,7 +139,7 @@ public sealed class PlaceholderFlowTests(PlaceholderHost host) : IClassFixture<P
     {
         var (client, owner, _) = await host.UserWithAgentAsync();
         var bytes = TinyPng.Solid(10, 20, 30);
-        var item = await host.Service<IMediaStore>().PutAsync(owner, new MemoryStream(bytes), "image/png", CancellationToken.None);
+        var item = await host.Service<IMediaStore>().PutAsync(Guid.Parse(owner), new MemoryStream(bytes), "image/png", CancellationToken.None);
         var urls = host.Service<MediaUrls>();
         var signed = await urls.CreatePathAsync(item.Id, TimeSpan.FromMinutes(5), CancellationToken.None);
         var signer = await urls.GetSignerAsync(CancellationToken.None);

@@ -80,6 +80,9 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         Assert.True(await host.ScalarAsync<long>("select count(*) from chat.messages") > 0);
     }
 
+    private const string Alice = "00000000-0000-4000-8000-0000000a11ce";
+    private const string Bob = "00000000-0000-4000-8000-000000000b0b";
+
     [Fact]
     public async Task Hostile_search_text_and_filters_are_answered_or_refused_never_crash_and_never_cross_owners()
     {
@@ -88,9 +91,9 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         await search.EnsureCollectionAsync(collection, CancellationToken.None);
         await search.IndexAsync(collection,
         [
-            new SearchDocument("a1", "alice", "Alice keeps bees on the roof and sells honey at the market.") { Agent = "agent-a", Kind = "fact", Tags = ["bees"] },
-            new SearchDocument("a2", "alice", "Alice's secret: the spare key is under the blue flower pot.") { Agent = "agent-a", Kind = "fact" },
-            new SearchDocument("b1", "bob", "Bob plays the cello badly but with feeling.") { Agent = "agent-b", Kind = "fact" },
+            new SearchDocument("a1", Alice, "Alice keeps bees on the roof and sells honey at the market.") { Agent = "agent-a", Kind = "fact", Tags = ["bees"] },
+            new SearchDocument("a2", Alice, "Alice's secret: the spare key is under the blue flower pot.") { Agent = "agent-a", Kind = "fact" },
+            new SearchDocument("b1", Bob, "Bob plays the cello badly but with feeling.") { Agent = "agent-b", Kind = "fact" },
         ], CancellationToken.None);
         var failures = new List<string>();
 
@@ -101,13 +104,13 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
                 // Bob's owner filter with hostile text, and hostile values in every filter field.
                 var filters = new[]
                 {
-                    new SearchFilter("bob"),
+                    new SearchFilter(Bob),
                     new SearchFilter(value),
-                    new SearchFilter("bob") { Agent = value },
-                    new SearchFilter("bob") { Session = value },
-                    new SearchFilter("bob") { Kinds = [value] },
-                    new SearchFilter("bob") { Domains = [value] },
-                    new SearchFilter("bob") { Tags = [value] },
+                    new SearchFilter(Bob) { Agent = value },
+                    new SearchFilter(Bob) { Session = value },
+                    new SearchFilter(Bob) { Kinds = [value] },
+                    new SearchFilter(Bob) { Domains = [value] },
+                    new SearchFilter(Bob) { Tags = [value] },
                 };
                 foreach (var filter in filters)
                 {
@@ -130,7 +133,7 @@ public sealed class InjectionTests(SecurityHost host) : IClassFixture<SecurityHo
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(40)));
-        var honest = await search.SearchAsync(collection, "honey bees", SearchMode.Hybrid, 10, new SearchFilter("alice"), CancellationToken.None);
+        var honest = await search.SearchAsync(collection, "honey bees", SearchMode.Hybrid, 10, new SearchFilter(Alice), CancellationToken.None);
         Assert.Equal("a1", honest[0].Document.Id); // the control: the index does answer a plain query
     }
 

@@ -55,11 +55,11 @@ public sealed class BulkIngestTests(SkillsHost host) : IClassFixture<SkillsHost>
         // In the database: one version per file, exactly the splitter's sections, each indexed once.
         var owner = await host.UserIdAsync("bulk");
         await using var db = NpgsqlDataSource.Create(host.Factory.ConnectionString);
-        Assert.Equal(1367L, await ScalarAsync(db, "select count(*) from skills.versions where owner = $1", owner));
-        Assert.Equal((long)expectedSections, await ScalarAsync(db, "select count(*) from skills.sections where owner = $1", owner));
-        Assert.Equal((long)expectedSections, await ScalarAsync(db, "select count(distinct (file_id, id)) from skills.sections where owner = $1", owner));
+        Assert.Equal(1367L, await ScalarAsync(db, "select count(*) from skills.versions where owner_id = $1::uuid", owner));
+        Assert.Equal((long)expectedSections, await ScalarAsync(db, "select count(*) from skills.sections where owner_id = $1::uuid", owner));
+        Assert.Equal((long)expectedSections, await ScalarAsync(db, "select count(distinct (file_id, id)) from skills.sections where owner_id = $1::uuid", owner));
         Assert.Equal((long)indexedSections, await ScalarAsync(db,
-            "select count(*) from search.documents d join search.collections c on c.id = d.collection_id where c.name = 'skills' and d.owner = $1 and not d.deleted", owner));
+            "select count(*) from search.documents d join search.collections c on c.id = d.collection_id where c.name = 'skills' and d.owner_id = $1::uuid and not d.deleted", owner));
     }
 
     [Fact]

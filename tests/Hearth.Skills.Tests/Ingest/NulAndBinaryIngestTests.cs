@@ -95,7 +95,7 @@ public sealed class NulAndBinaryIngestTests(UnindexableHost host) : IClassFixtur
         await using var db = NpgsqlDataSource.Create(host.Factory.ConnectionString);
         await using var command = db.CreateCommand("""
             select count(*) from search.documents d join search.collections c on c.id = d.collection_id
-            where c.name = 'skills' and d.owner = $1 and not d.deleted and d.source = any($2)
+            where c.name = 'skills' and d.owner_id = $1::uuid and not d.deleted and d.source = any($2)
             """);
         command.Parameters.Add(new() { Value = owner });
         command.Parameters.Add(new() { Value = binaries.ToArray() });

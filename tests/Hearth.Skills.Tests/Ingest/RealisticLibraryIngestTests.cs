@@ -62,7 +62,7 @@ public sealed class RealisticLibraryIngestTests(PlainSkillsHost host) : IClassFi
         await using var db = NpgsqlDataSource.Create(host.Factory.ConnectionString);
         await using (var command = db.CreateCommand("""
             select count(*) from search.documents d join search.collections c on c.id = d.collection_id
-            where c.name = 'skills' and d.owner = $1 and not d.deleted
+            where c.name = 'skills' and d.owner_id = $1::uuid and not d.deleted
             """))
         {
             command.Parameters.Add(new() { Value = owner });

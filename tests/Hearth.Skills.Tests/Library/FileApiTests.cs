@@ -125,7 +125,7 @@ public sealed class FileApiTests(FileApiHost host) : IClassFixture<FileApiHost>
 
         // One byte of the stored version flips (same length): the read must fail, not serve the altered bytes.
         await using (var db = Npgsql.NpgsqlDataSource.Create(host.Factory.ConnectionString))
-        await using (var command = db.CreateCommand("update skills.blobs set content = overlay(content placing '\\x58'::bytea from 60 for 1) where owner = $1"))
+        await using (var command = db.CreateCommand("update skills.blobs set content = overlay(content placing '\\x58'::bytea from 60 for 1) where owner_id = $1::uuid"))
         {
             command.Parameters.Add(new() { Value = await host.UserIdAsync("integrity") });
             Assert.Equal(1, await command.ExecuteNonQueryAsync());

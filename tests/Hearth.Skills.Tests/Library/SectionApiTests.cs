@@ -175,7 +175,7 @@ public sealed class SectionApiTests(FileApiHost host) : IClassFixture<FileApiHos
         await using var db = Npgsql.NpgsqlDataSource.Create(host.Factory.ConnectionString);
         await using var command = db.CreateCommand("""
             select count(*) from search.documents d join search.collections c on c.id = d.collection_id
-            where c.name = 'skills' and d.owner = $1 and not d.deleted
+            where c.name = 'skills' and d.owner_id = $1::uuid and not d.deleted
             """);
         command.Parameters.Add(new() { Value = await host.UserIdAsync("search-update") });
         Assert.Equal((long)file.GetProperty("sections").GetInt32(), (long)(await command.ExecuteScalarAsync())!);

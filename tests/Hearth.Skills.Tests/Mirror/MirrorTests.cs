@@ -53,7 +53,7 @@ public sealed class MirrorTests(MirrorHost host) : IClassFixture<MirrorHost>
         var owner = await host.UserIdAsync("mirror-sync");
 
         await using var archive = Archive();
-        await Eventually.TrueAsync(async () => await CountAsync(archive, "select count(*) from archive.skill_versions where owner = $1", owner) == 3,
+        await Eventually.TrueAsync(async () => await CountAsync(archive, "select count(*) from archive.skill_versions where owner_id = $1::uuid", owner) == 3,
             TimeSpan.FromSeconds(30), "three versions in the archive");
         await using (var command = archive.CreateCommand("select content from archive.skill_versions where file_id = $1 and version = 2"))
         {
@@ -76,14 +76,14 @@ public sealed class MirrorTests(MirrorHost host) : IClassFixture<MirrorHost>
         var synced = await client.PutFileOkAsync("in-sync.md", "# In sync\n");
         var changed = await client.PutFileOkAsync("mismatched.md", "# Mine\n");
         await using var archive = Archive();
-        await Eventually.TrueAsync(async () => await CountAsync(archive, "select count(*) from archive.skill_versions where owner = $1", owner) == 2,
+        await Eventually.TrueAsync(async () => await CountAsync(archive, "select count(*) from archive.skill_versions where owner_id = $1::uuid", owner) == 2,
             TimeSpan.FromSeconds(30), "both files archived");
 
         // Missing: a library file the archive never got (as if the sync message were lost).
         await using (var library = Library())
         await using (var command = library.CreateCommand("""
-            insert into skills.files (id, owner, path, type, format, version, sha256, length, section_count, created_at, updated_at)
-            values ('0000000000000000000000000000abcd', $1, 'missing.md', 'documentation', 'markdown', 1, repeat('a', 64), 1, 1, now(), now())
+            insert into skills.files (id, owner_id, path, type, format, version, sha256, length, section_count, created_at, updated_at)
+            values ('0000000000000000000000000000abcd', $1::uuid, 'missing.md', 'documentation', 'markdown', 1, repeat('a', 64), 1, 1, now(), now())
             """))
         {
             command.Parameters.Add(new() { Value = owner });
@@ -121,7 +121,7 @@ public sealed class MirrorTests(MirrorHost host) : IClassFixture<MirrorHost>
     public async Task The_archive_refuses_changes_and_a_conflicting_append()
     {
         await using var archive = Archive();
-        var owner = "append-only-owner";
+        var owner = "00000000-0000-4000-8000-0000000a0001"; // any user id
         var store = host.Service<ArchiveStore>();
         var version = new ArchivedSkillVersion(owner, "00000000000000000000000000001111", "a.md", 1, new string('d', 64), "documentation", "a"u8.ToArray(), DateTimeOffset.UtcNow);
         Assert.Equal(1, await store.AppendSkillVersionsAsync([version], CancellationToken.None));
@@ -140,27 +140,27 @@ public sealed class MirrorTests(MirrorHost host) : IClassFixture<MirrorHost>
     public async Task A_mirror_turn_job_copies_the_turns_two_messages_once()
     {
         var at = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()); // PostgreSQL keeps microseconds
-        var user = new ConversationMessage("m-user-1", "owner-chat", "agent-1", "session-1", "user", "Hello there", at);
-        var reply = new ConversationMessage("m-reply-1", "owner-chat", "agent-1", "session-1", "agent", "Hi! How was the hike?", at.AddSeconds(2));
+        var user = new ConversationMessage("m-user-1", "00000000-0000-4000-8000-0000000c0001", "agent-1", "session-1", "user", "Hello there", at);
+        var reply = new ConversationMessage("m-reply-1", "00000000-0000-4000-8000-0000000c0001", "agent-1", "session-1", "agent", "Hi! How was the hike?", at.AddSeconds(2));
         host.Conversations.Exchanges[reply.Id] = new ConversationExchange(user, reply);
-        var turn = new TurnCommitted("owner-chat", "agent-1", "session-1", user.Id, reply.Id, 1, at);
+        var turn = new TurnCommitted("00000000-0000-4000-8000-0000000c0001", "agent-1", "session-1", user.Id, reply.Id, 1, at);
 
         var jobs = host.Service<IJobClient>();
         await jobs.EnqueueAsync(ChatQueues.MirrorTurn, turn);
         var store = host.Service<ArchiveStore>();
-        var archived = await Eventually.ValueAsync(() => store.SessionMessagesAsync("owner-chat", "session-1", CancellationToken.None),
+        var archived = await Eventually.ValueAsync(() => store.SessionMessagesAsync("00000000-0000-4000-8000-0000000c0001", "session-1", CancellationToken.None),
             m => m.Count == 2, TimeSpan.FromSeconds(30), "the turn in the archive");
         Assert.Equal([user, reply], archived);
 
         // Delivered again (at least once): still two rows.
         var second = await jobs.EnqueueAsync(ChatQueues.MirrorTurn, turn);
         await Eventually.TrueAsync(async () => (await jobs.GetAsync(second!.Value))?.State == JobState.Succeeded, TimeSpan.FromSeconds(30), "the second job");
-        Assert.Equal(2, (await store.SessionMessagesAsync("owner-chat", "session-1", CancellationToken.None)).Count);
+        Assert.Equal(2, (await store.SessionMessagesAsync("00000000-0000-4000-8000-0000000c0001", "session-1", CancellationToken.None)).Count);
 
         // A turn whose reply is gone (another owner's id) archives nothing and does not fail.
-        var unknown = await jobs.EnqueueAsync(ChatQueues.MirrorTurn, turn with { OwnerId = "someone-else" });
+        var unknown = await jobs.EnqueueAsync(ChatQueues.MirrorTurn, turn with { OwnerId = "00000000-0000-4000-8000-0000000e0001" });
         await Eventually.TrueAsync(async () => (await jobs.GetAsync(unknown!.Value))?.State == JobState.Succeeded, TimeSpan.FromSeconds(30), "the unknown turn");
-        Assert.Empty(await store.SessionMessagesAsync("someone-else", "session-1", CancellationToken.None));
+        Assert.Empty(await store.SessionMessagesAsync("00000000-0000-4000-8000-0000000e0001", "session-1", CancellationToken.None));
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource db, string sql, string owner)

@@ -41,7 +41,7 @@ public static class SkillDatabaseFaults
                 return new;
             end $$;
             create trigger test_fail_first_write before insert on skills.versions for each row
-                when (new.run_id is not null and new.owner = '{{owner.Replace("'", "''")}}')
+                when (new.run_id is not null and new.owner_id::text = '{{owner.Replace("'", "''")}}')
                 execute function public.test_fail_first_write();
 
             """);

@@ -61,6 +61,7 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
         var draft = new AgentDraft(card.Name, traits.Timezone ?? defaultTimeZone, card.Description, card.Personality, traits.SpeakingStyle, traits.Boundaries,
             traits.HomeCity, traits.Occupation, traits.AppearancePrompt, traits.Availability, traits.MoodBaseline);
 
+        var owner = Guid.Parse(ownerId);
         string? mediaId = null;
         if (file.IsPng)
         {
@@ -68,14 +69,13 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
             var picture = CardPng.WithText(file.Bytes, [], ["chara", "ccv3"]);
             try
             {
-                mediaId = (await media.PutAsync(ownerId, new MemoryStream(picture), MediaTypes.Png, ct)).Id;
+                mediaId = (await media.PutAsync(owner, new MemoryStream(picture), MediaTypes.Png, ct)).Id;
             }
             catch (MediaRejectedException e)
             {
                 return new CardImport(null, [("image", e.Message)]);
             }
         }
-        var owner = Guid.Parse(ownerId);
         var now = time.GetUtcNow();
         Guid? firstMessage = null;
         try
@@ -102,7 +102,7 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
         {
             if (mediaId is not null)
             {
-                try { await media.DeleteAsync(mediaId, ownerId, CancellationToken.None); }
+                try { await media.DeleteAsync(mediaId, owner, CancellationToken.None); }
                 catch (Exception e) { logger.LogWarning(e, "The portrait {MediaId} of a failed card import could not be deleted", mediaId); }
             }
             throw;
@@ -132,7 +132,7 @@ public sealed class CharacterCards(IAgentStore agents, LoreStore lore, IMediaSto
         byte[]? picture = null;
         if ((await agents.FindAsync(ownerId, agentId, ct))?.BaseImageMediaId is { } mediaId)
         {
-            await using var content = await media.OpenOwnedAsync(mediaId, ownerId, ct);
+            await using var content = await media.OpenOwnedAsync(mediaId, Guid.Parse(ownerId), ct);
             if (content is { Item.ContentType: MediaTypes.Png })
             {
                 using var copy = new MemoryStream();

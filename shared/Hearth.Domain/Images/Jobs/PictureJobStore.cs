@@ -21,7 +21,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
     private static readonly JsonSerializerOptions Json = CreateJson();
 
     private const string SelectJob = """
-        select j.id, j.owner_id, j.agent_id, j.kind, j.prompt, j.session_id, j.requested_by_message_id, j.status, j.reason,
+        select j.id, j.owner_id::text, j.agent_id, j.kind, j.prompt, j.session_id, j.requested_by_message_id, j.status, j.reason,
                j.provider, j.is_placeholder, j.request_id, j.webhook_requested, j.submission::text, j.message_id,
                j.created_at, j.submitted_at, j.running_at, j.finished_at,
                coalesce((select jsonb_agg(jsonb_build_object('position', i.position, 'mediaId', i.media_id,
@@ -39,7 +39,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
             ?? throw new ArgumentException($"The transaction must be an NpgsqlTransaction, not {transaction.GetType().Name}.", nameof(transaction));
         await using var command = new NpgsqlCommand("""
             insert into images.jobs (id, owner_id, agent_id, kind, prompt, session_id, requested_by_message_id, status, created_at)
-            values ($1, $2, $3, $4, $5, $6, $7, 'queued', $8)
+            values ($1, $2::uuid, $3, $4, $5, $6, $7, 'queued', $8)
             """, tx.Connection, tx);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = request.OwnerId });
@@ -58,7 +58,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
     /// <summary>The job when it belongs to <paramref name="owner"/> (any owner when null), else null.</summary>
     public async Task<PictureJob?> FindOwnedAsync(string id, string? owner, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(SelectJob + " where j.id = $1 and ($2::text is null or j.owner_id = $2)");
+        await using var command = db.CreateCommand(SelectJob + " where j.id = $1 and ($2::uuid is null or j.owner_id = $2::uuid)");
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(Text(owner));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -70,7 +70,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
     {
         var (afterTime, afterId) = ParseCursor(cursor);
         await using var command = db.CreateCommand(SelectJob + """
-             where ($1::text is null or j.owner_id = $1)
+             where ($1::uuid is null or j.owner_id = $1::uuid)
                and ($2::text is null or j.agent_id = $2)
                and ($3::timestamptz is null or (j.created_at, j.id) < ($3, $4))
              order by j.created_at desc, j.id desc
@@ -102,7 +102,7 @@ public sealed class PictureJobStore(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand("""
             select count(*)::int from images.jobs
-            where owner_id = $1 and agent_id = $2 and kind = $3 and created_at >= $4 and status <> 'failed'
+            where owner_id = $1::uuid and agent_id = $2 and kind = $3 and created_at >= $4 and status <> 'failed'
             """);
         command.Parameters.Add(new() { Value = ownerId });
         command.Parameters.Add(new() { Value = agentId });

@@ -14,7 +14,7 @@ internal static class FilterSql
             var at = clause.LastIndexOf('@');
             clauses.Add(clause[..at] + "$" + (firstParameter + values.Count - 1) + clause[(at + 1)..]);
         }
-        Add("owner = @", filter.Owner);
+        Add("owner_id = @::uuid", filter.Owner);
         if (filter.Agent is not null) Add("agent = @", filter.Agent);
         if (filter.Session is not null) Add("session = @", filter.Session);
         if (filter.Domains is { Count: > 0 }) Add("domain = any(@)", filter.Domains.ToArray());

@@ -96,13 +96,13 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
 
         await using (var upsert = new NpgsqlCommand("""
             insert into search.documents as d
-                (collection_id, owner, id, seq, deleted, text, vector, agent, session, domain, kind, source, created_at, tags, updated_at, embedding_text)
+                (collection_id, owner_id, id, seq, deleted, text, vector, agent, session, domain, kind, source, created_at, tags, updated_at, embedding_text)
             select $1, u.owner, u.id, nextval('search.change_seq'), false, u.text, u.vector, u.agent, u.session, u.domain, u.kind,
                    u.source, u.created_at, coalesce(array(select jsonb_array_elements_text(u.tags::jsonb)), '{}'), now(), u.embedding_text
-            from unnest($2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::text[],
+            from unnest($2::uuid[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::text[],
                         $10::text[], $11::timestamptz[], $12::text[], $13::text[])
                  as u(owner, id, text, vector, agent, session, domain, kind, source, created_at, tags, embedding_text)
-            on conflict (collection_id, owner, id) do update
+            on conflict (collection_id, owner_id, id) do update
                set seq = excluded.seq, deleted = false, text = excluded.text, vector = excluded.vector,
                    agent = excluded.agent, session = excluded.session, domain = excluded.domain, kind = excluded.kind,
                    source = excluded.source, created_at = excluded.created_at, tags = excluded.tags, updated_at = now(),
@@ -135,7 +135,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
     {
         if (string.IsNullOrWhiteSpace(owner)) throw new ArgumentException("The owner is required.", nameof(owner));
         if (ids.Count == 0) return 0;
-        return await TombstoneAsync(collection, "owner = $2 and id = any($3)", [owner, ids.ToArray()], ct);
+        return await TombstoneAsync(collection, "owner_id = $2::uuid and id = any($3)", [owner, ids.ToArray()], ct);
     }
 
     public async Task<int> DeleteWhereAsync(string collection, SearchFilter filter, CancellationToken ct)
@@ -334,7 +334,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
                    case when k.rescore and d.seq > (select vectors_from_seq from search.collections where id = $1) then d.vector end
             from unnest($3::bigint[], $4::boolean[]) as k(key, rescore)
             join search.documents d on d.key = k.key
-            where d.collection_id = $1 and d.owner = $2 and not d.deleted
+            where d.collection_id = $1 and d.owner_id = $2::uuid and not d.deleted
             """, connection);
         var rescore = shortlist.Select(r => r.Key).ToHashSet();
         if (vectorsForAll) rescore.UnionWith(bm25.Select(r => r.Key));
@@ -428,7 +428,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
     // it scanned the whole documents table (~200 ms per query at 100,000 rows). With collection_id = (sub-select) it
     // walks documents_changes in seq order and stops at the limit.
     private const string ChangesSql = """
-        select (select generation from search.collections where name = $1), d.key, d.seq, d.deleted, d.owner, d.text,
+        select (select generation from search.collections where name = $1), d.key, d.seq, d.deleted, d.owner_id::text, d.text,
                case when d.seq > (select vectors_from_seq from search.collections where name = $1) then d.vector end,
                d.agent, d.session, d.domain, d.kind, d.created_at, d.tags
         from search.documents d
@@ -480,7 +480,7 @@ public sealed partial class PostgresSearchIndex(NpgsqlDataSource dataSource, Sea
     }
 
     private const string LoadSql = """
-        select c.generation, d.key, d.seq, d.deleted, d.owner, d.text, case when d.seq > c.vectors_from_seq then d.vector end,
+        select c.generation, d.key, d.seq, d.deleted, d.owner_id::text, d.text, case when d.seq > c.vectors_from_seq then d.vector end,
                d.agent, d.session, d.domain, d.kind, d.created_at, d.tags, c.purged_seq
         from search.documents d
         join search.collections c on c.id = d.collection_id

@@ -65,11 +65,11 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
         var id = Guid.CreateVersion7().ToString("N");
         var now = time.GetUtcNow();
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("update skills.checkouts set status = 'replaced', closed_at = $3 where owner = $1 and path = $2 and status = 'active'")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("update skills.checkouts set status = 'replaced', closed_at = $3 where owner_id = $1::uuid and path = $2 and status = 'active'")
             { Parameters = { new() { Value = owner }, new() { Value = path }, new() { Value = now } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            insert into skills.checkouts (id, owner, path, file_id, section_id, base_version, written_sha256, status, created_at)
-            values ($1, $2, $3, $4, $5, $6, $7, 'active', $8)
+            insert into skills.checkouts (id, owner_id, path, file_id, section_id, base_version, written_sha256, status, created_at)
+            values ($1, $2::uuid, $3, $4, $5, $6, $7, 'active', $8)
             """)
         {
             Parameters =
@@ -87,8 +87,8 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
     private async Task<bool> KnownAsync(string owner, string fileId, string sha, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            select exists(select 1 from skills.versions where file_id = $1 and owner = $2 and sha256 = $3)
-                or exists(select 1 from skills.sections where file_id = $1 and owner = $2 and sha256 = $3)
+            select exists(select 1 from skills.versions where file_id = $1 and owner_id = $2::uuid and sha256 = $3)
+                or exists(select 1 from skills.sections where file_id = $1 and owner_id = $2::uuid and sha256 = $3)
             """);
         command.Parameters.Add(new() { Value = fileId });
         command.Parameters.Add(new() { Value = owner });
@@ -129,7 +129,7 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
         }
 
         var now = time.GetUtcNow();
-        await using (var command = db.CreateCommand("update skills.checkouts set status = 'checked_in', closed_at = $3, checked_in_version = $4 where id = $1 and owner = $2 and status = 'active'"))
+        await using (var command = db.CreateCommand("update skills.checkouts set status = 'checked_in', closed_at = $3, checked_in_version = $4 where id = $1 and owner_id = $2::uuid and status = 'active'"))
         {
             command.Parameters.Add(new() { Value = checkout.Id });
             command.Parameters.Add(new() { Value = owner });
@@ -174,7 +174,7 @@ public sealed class SkillCheckouts(NpgsqlDataSource db, SkillLibrary library, Ch
     {
         await using var command = db.CreateCommand($"""
             select id, path, file_id, section_id, base_version, written_sha256, status, created_at, closed_at, checked_in_version
-            from skills.checkouts where owner = $1 and {where} order by created_at desc limit {limit}
+            from skills.checkouts where owner_id = $1::uuid and {where} order by created_at desc limit {limit}
             """);
         command.Parameters.Add(new() { Value = owner });
         foreach (var value in values) command.Parameters.Add(new() { Value = value });

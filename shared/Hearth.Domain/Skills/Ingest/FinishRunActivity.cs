@@ -48,7 +48,7 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
         if (report.Created + report.Updated >= AnalyzeAfter) await AnalyzeAsync(ct);
         await using var command = db.CreateCommand("""
             update skills.runs set status = $5, finished_at = coalesce(finished_at, $3), report = $4::jsonb
-            where id = $1 and owner = $2
+            where id = $1 and owner_id = $2::uuid
             """);
         command.Parameters.Add(new() { Value = input.RunId });
         command.Parameters.Add(new() { Value = input.Owner });
@@ -101,13 +101,13 @@ public sealed class FinishRunActivity(NpgsqlDataSource db, SkillMirror mirror, I
     private async Task<IngestReport> BuildReportAsync(FinishRunInput input, IReadOnlyList<string> indexErrors, MirrorReport? mirrorReport, string? mirrorError, CancellationToken ct)
     {
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select created_at, finished_at from skills.runs where id = $1 and owner = $2")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select created_at, finished_at from skills.runs where id = $1 and owner_id = $2::uuid")
             { Parameters = { new() { Value = input.RunId }, new() { Value = input.Owner } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             select r.status, r.path, coalesce(r.sections, 0), r.length, r.attempts, r.error, r.warnings::text, r.ord,
                    f.format, f.indexed_version is not distinct from f.version, f.index_error
             from skills.run_files r left join skills.files f on f.id = r.file_id
-            where r.run_id = $1 and r.owner = $2 order by r.ord
+            where r.run_id = $1 and r.owner_id = $2::uuid order by r.ord
             """) { Parameters = { new() { Value = input.RunId }, new() { Value = input.Owner } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw new PermanentJobFailureException($"Run {input.RunId} does not exist.");

@@ -24,7 +24,7 @@ public sealed class IndexRunActivity(NpgsqlDataSource db, SkillSearchIndexer ind
     {
         await using var command = db.CreateCommand("""
             select r.file_id from skills.run_files r join skills.files f on f.id = r.file_id
-            where r.run_id = $1 and r.owner = $2 and r.ord >= $3 and r.ord < $4 and r.status in ('created', 'updated', 'unchanged')
+            where r.run_id = $1 and r.owner_id = $2::uuid and r.ord >= $3 and r.ord < $4 and r.status in ('created', 'updated', 'unchanged')
               and f.indexed_version is distinct from f.version
             """);
         command.Parameters.Add(new() { Value = runId });

@@ -80,7 +80,7 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
         update skills.run_files r
            set status = $3, file_id = f.id, version = f.version, sections = $4, attempts = $5, warnings = $6::jsonb, finished_at = $7
           from skills.files f
-         where r.run_id = $1 and r.ord = $2 and r.status = 'pending' and f.owner = r.owner and f.path = r.path
+         where r.run_id = $1 and r.ord = $2 and r.status = 'pending' and f.owner_id = r.owner_id and f.path = r.path
         """;
 
     private NpgsqlParameter[] RecordParameters(IngestFileInput input, string status, int sections, IReadOnlyList<string> warnings, int attempt) =>
@@ -101,9 +101,9 @@ public sealed class IngestFileActivity(NpgsqlDataSource db, SkillVersionWriter w
                    case when f.sha256 = r.sha256 then f.section_count end,
                    case when r.status = 'pending' and f.sha256 is distinct from r.sha256 then b.content end
             from skills.run_files r
-            left join skills.files f on f.owner = r.owner and f.path = r.path
-            left join skills.blobs b on b.owner = r.owner and b.sha256 = r.sha256
-            where r.run_id = $1 and r.ord = $2 and r.owner = $3
+            left join skills.files f on f.owner_id = r.owner_id and f.path = r.path
+            left join skills.blobs b on b.owner_id = r.owner_id and b.sha256 = r.sha256
+            where r.run_id = $1 and r.ord = $2 and r.owner_id = $3::uuid
             """);
         command.Parameters.Add(new() { Value = input.RunId });
         command.Parameters.Add(new() { Value = input.Ord });

@@ -30,12 +30,12 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
         await using (var batch = new NpgsqlBatch(tx.Connection, tx.Transaction))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                insert into skills.runs (id, owner, status, total, source, created_at) values ($1, $2, 'running', $3, $4, $5)
+                insert into skills.runs (id, owner_id, status, total, source, created_at) values ($1, $2::uuid, 'running', $3, $4, $5)
                 """) { Parameters = { new() { Value = runId }, new() { Value = owner }, new() { Value = files.Count }, new() { Value = source }, new() { Value = now } } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                insert into skills.blobs (owner, sha256, length, content)
-                select $1, b.sha256, octet_length(b.content), b.content from unnest($2::text[], $3::bytea[]) as b(sha256, content)
-                on conflict (owner, sha256) do nothing
+                insert into skills.blobs (owner_id, sha256, length, content)
+                select $1::uuid, b.sha256, octet_length(b.content), b.content from unnest($2::text[], $3::bytea[]) as b(sha256, content)
+                on conflict (owner_id, sha256) do nothing
                 """)
             {
                 Parameters =
@@ -46,8 +46,8 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
                 },
             });
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                insert into skills.run_files (run_id, ord, owner, path, sha256, length)
-                select $1, f.ord, $2, f.path, f.sha256, f.length from unnest($3::int[], $4::text[], $5::text[], $6::int[]) as f(ord, path, sha256, length)
+                insert into skills.run_files (run_id, ord, owner_id, path, sha256, length)
+                select $1, f.ord, $2::uuid, f.path, f.sha256, f.length from unnest($3::int[], $4::text[], $5::text[], $6::int[]) as f(ord, path, sha256, length)
                 """)
             {
                 Parameters =
@@ -77,7 +77,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
     public async Task<IReadOnlyList<IngestRunStatus>> RecentAsync(string owner, int limit, CancellationToken ct)
     {
         var ids = new List<string>();
-        await using (var command = db.CreateCommand("select id from skills.runs where owner = $1 order by created_at desc limit $2"))
+        await using (var command = db.CreateCommand("select id from skills.runs where owner_id = $1::uuid order by created_at desc limit $2"))
         {
             command.Parameters.Add(new() { Value = owner });
             command.Parameters.Add(new() { Value = limit });
@@ -97,13 +97,13 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
     private async Task<IReadOnlyList<IngestRunStatus>> LoadAsync(string owner, string[] runIds, bool withFiles, CancellationToken ct)
     {
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select id, status, total, source, created_at, finished_at, report::text from skills.runs where id = any($1) and owner = $2")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select id, status, total, source, created_at, finished_at, report::text from skills.runs where id = any($1) and owner_id = $2::uuid")
             { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select run_id, status, count(*)::int, coalesce(sum(sections), 0)::int from skills.run_files where run_id = any($1) and owner = $2 group by run_id, status")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select run_id, status, count(*)::int, coalesce(sum(sections), 0)::int from skills.run_files where run_id = any($1) and owner_id = $2::uuid group by run_id, status")
             { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             select run_id, ord, path, status, file_id, version, sections, attempts, error from skills.run_files
-            where run_id = any($1) and owner = $2 {(withFiles ? "" : "and status = 'failed'")} order by run_id, ord
+            where run_id = any($1) and owner_id = $2::uuid {(withFiles ? "" : "and status = 'failed'")} order by run_id, ord
             """) { Parameters = { new() { Value = runIds }, new() { Value = owner } } });
         var runs = new Dictionary<string, StoredRun>(StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -178,7 +178,7 @@ public sealed class SkillIngestRuns(NpgsqlDataSource db, IOrchestrationClient or
     {
         var paths = problems.Where(p => p.Problem == IngestProblems.NotSearchable).Select(p => p.Path).ToArray();
         if (paths.Length == 0) return problems;
-        await using var command = db.CreateCommand("select path from skills.files where owner = $1 and path = any($2) and indexed_version = version");
+        await using var command = db.CreateCommand("select path from skills.files where owner_id = $1::uuid and path = any($2) and indexed_version = version");
         command.Parameters.Add(new() { Value = owner });
         command.Parameters.Add(new() { Value = paths });
         var searchable = new HashSet<string>(StringComparer.Ordinal);
